@@ -1,0 +1,57 @@
+import { createSignal } from "solid-js";
+import type { ApiErrorBody, ErrorCode } from "../shared/errors";
+
+/** An API call that failed: `code` is the server's error code, or NETWORK when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | "NETWORK",
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** False after a request failed for want of network, true again after the next answer. */
+const [reachable, setReachable] = createSignal(true);
+export { reachable };
+
+let onUnauthorized: () => void = () => {};
+/** Called when the server says the session is gone (401), so the app can ask to sign in again. */
+export function whenUnauthorized(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function apiGet<T>(path: string): Promise<T> {
+  return request<T>("GET", path);
+}
+
+export async function apiPost<T>(path: string, body?: unknown): Promise<T> {
+  return request<T>("POST", path, body);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    setReachable(false);
+    throw new ApiError(0, "NETWORK", "Pas de connexion au serveur.");
+  }
+  setReachable(true);
+  if (response.ok) return (await response.json()) as T;
+
+  const payload = (await response.json().catch(() => null)) as ApiErrorBody | null;
+  const error = payload?.error
+    ? new ApiError(response.status, payload.error.code, payload.error.message, payload.error.details)
+    : new ApiError(response.status, response.status >= 500 ? "INTERNAL" : "NOT_FOUND", `Erreur ${response.status}`);
+  if (error.code === "UNAUTHENTICATED") onUnauthorized();
+  throw error;
+}

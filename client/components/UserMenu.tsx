@@ -1,0 +1,65 @@
+import { useNavigate } from "@solidjs/router";
+import { Show, createSignal, onCleanup, onMount } from "solid-js";
+import type { SessionUser } from "../../shared/schemas/auth";
+import { queryClient } from "../app";
+import { ROLE_LABEL } from "../labels";
+import { signOut } from "../session";
+
+/** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */
+export function UserMenu(props: { user: SessionUser }) {
+  const navigate = useNavigate();
+  const [open, setOpen] = createSignal(false);
+  const [installPrompt, setInstallPrompt] = createSignal<BeforeInstallPromptEvent | null>(null);
+
+  onMount(() => {
+    const keep = (event: Event) => {
+      event.preventDefault();
+      setInstallPrompt(event as BeforeInstallPromptEvent);
+    };
+    window.addEventListener("beforeinstallprompt", keep);
+    onCleanup(() => window.removeEventListener("beforeinstallprompt", keep));
+  });
+
+  const install = async () => {
+    const prompt = installPrompt();
+    if (!prompt) return;
+    await prompt.prompt();
+    setInstallPrompt(null);
+    setOpen(false);
+  };
+
+  const leave = async () => {
+    await signOut();
+    queryClient.clear();
+    navigate("/connexion", { replace: true });
+  };
+
+  return (
+    <div class="user-menu">
+      <button type="button" class="avatar" aria-haspopup="menu" aria-expanded={open()} aria-label={`Menu de ${props.user.name}`} onClick={() => setOpen(!open())}>
+        {props.user.initials}
+      </button>
+      <Show when={open()}>
+        <div class="menu" role="menu">
+          <div class="menu-who">
+            <strong>{props.user.name}</strong>
+            <span>{ROLE_LABEL[props.user.role]}</span>
+            <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
+          </div>
+          <Show when={installPrompt()}>
+            <button type="button" role="menuitem" class="menu-item" onClick={() => void install()}>
+              Installer l'application
+            </button>
+          </Show>
+          <button type="button" role="menuitem" class="menu-item" onClick={() => void leave()}>
+            Se déconnecter
+          </button>
+        </div>
+      </Show>
+    </div>
+  );
+}
+
+interface BeforeInstallPromptEvent extends Event {
+  prompt(): Promise<void>;
+}

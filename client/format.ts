@@ -1,0 +1,33 @@
+// Display formats for the French UI. Calendar dates are YYYY-MM-DD strings, instants ISO strings.
+
+export { formatEuros } from "../shared/money";
+export { formatDateFr } from "../shared/dates";
+
+const longDay = new Intl.DateTimeFormat("fr-FR", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+const shortDateTime = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+const shortDate = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", year: "numeric" });
+
+/** "dimanche 22 novembre" */
+export function formatLongDay(date: string): string {
+  return longDay.format(new Date(`${date}T00:00:00Z`));
+}
+
+/** "12/11 à 09:41" in the phone's time zone */
+export function formatInstantShort(instant: string): string {
+  return shortDateTime.format(new Date(instant)).replace(" ", " à ");
+}
+
+export function formatInstantDate(instant: string): string {
+  return shortDate.format(new Date(instant));
+}
+
+/** "J+23" */
+export function daysLateLabel(days: number): string {
+  return days >= 0 ? `J+${days}` : `J${days}`;
+}
+
+/** "06 12 34 56 78" → "+33612345678" for tel: links. */
+export function telHref(phone: string): string {
+  const digits = phone.replace(/[^\d+]/g, "");
+  return `tel:${digits.startsWith("0") ? `+33${digits.slice(1)}` : digits}`;
+}

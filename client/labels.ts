@@ -1,0 +1,97 @@
+import type { ActionKind, CallOutcome, GateState, Level, PadlockState, PaymentMethod, Role, Segment, TaskKind } from "../shared/enums";
+
+// French words the users see, one place for each code.
+
+export const ROLE_LABEL: Record<Role, string> = {
+  site_manager: "Gestionnaire de site",
+  manager: "Manager",
+  office: "Bureau",
+};
+
+export const STAGE_LABEL: Record<string, string> = {
+  "first-contact": "Premier contact",
+  reminder: "Relance avant le 15",
+  R1: "Relance 1",
+  lockout: "Double cadenas",
+  "R2-notice": "Avant R2",
+  R2: "Relance 2 (LRAR)",
+  R3: "Mise en demeure",
+  exit: "Sortie J+60",
+  unlock: "Payé, à débloquer",
+  "thank-you": "Remerciement",
+};
+
+export const LEVEL_LABEL: Record<Level, string> = {
+  none: "Sans relance",
+  R1: "R1",
+  R2: "R2",
+  R3: "R3",
+  R4: "R4",
+  R5: "R5",
+};
+
+export const PAYMENT_METHOD_LABEL: Record<PaymentMethod, string> = {
+  card: "Carte (VAD)",
+  sepa: "Prélèvement SEPA",
+  transfer: "Virement",
+  cheque: "Chèque",
+  cash: "Espèces",
+};
+
+export const SEGMENT_LABEL: Record<Segment, string> = {
+  box: "Box (procédure site)",
+  standard: "Standard",
+  "standard-sans-email": "Standard sans e-mail",
+  export: "Export",
+  "grand-compte": "Grand compte",
+  "mauvais-payeur": "Mauvais payeur",
+};
+
+export const PADLOCK_LABEL: Record<PadlockState, string> = {
+  none: "Sans double cadenas",
+  second_padlock: "Double cadenas posé",
+};
+
+export const GATE_LABEL: Record<GateState, string> = {
+  active: "Code d'accès actif",
+  suspended: "Code d'accès suspendu",
+};
+
+export const ACTION_LABEL: Record<ActionKind, string> = {
+  call: "Appel",
+  sms: "SMS",
+  email: "Courriel",
+  letter: "Courrier",
+  registered_letter: "LRAR",
+  note: "Note",
+  promise: "Promesse",
+  customer_answer: "Réponse client",
+  padlock_placed: "Double cadenas posé",
+  padlock_removed: "Double cadenas retiré",
+  gate_suspended: "Code suspendu",
+  gate_restored: "Code rétabli",
+  level_changed: "Niveau",
+  payment: "Paiement",
+  fee: "Frais",
+  contract_ended: "Sortie",
+  box_opened: "Ouverture du box",
+  box_cleared: "Mise à la benne",
+};
+
+export const OUTCOME_LABEL: Record<CallOutcome, string> = {
+  answered: "répondu",
+  promise: "promesse",
+  no_answer: "pas de réponse",
+  wrong_number: "faux numéro",
+};
+
+export const TASK_LABEL: Record<TaskKind, string> = {
+  call: "Appeler",
+  card_rerun: "Repasser la carte",
+  padlock_place: "Poser le double cadenas",
+  padlock_remove: "Retirer le double cadenas",
+  gate_suspend: "Suspendre le code d'accès",
+  gate_restore: "Rétablir le code d'accès",
+  open_box: "Ouvrir le box (Manager)",
+  fix_contact: "Corriger les coordonnées",
+};

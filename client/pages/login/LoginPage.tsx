@@ -1,0 +1,86 @@
+import { Navigate, useNavigate, useSearchParams } from "@solidjs/router";
+import { Show, createSignal } from "solid-js";
+import { LoginBody } from "../../../shared/schemas/auth";
+import { ApiError } from "../../api";
+import { signIn, user } from "../../session";
+
+export function LoginPage() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams<{ retour?: string }>();
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const parsed = LoginBody.safeParse({ email: form.get("email"), password: form.get("password") });
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path[0];
+      setError(field === "password" ? "Saisissez votre mot de passe." : "Saisissez une adresse e-mail valide.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(parsed.data);
+      navigate(safeReturnPath(params.retour), { replace: true });
+    } catch (e) {
+      setError(messageFor(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Show when={!user()} fallback={<Navigate href={safeReturnPath(params.retour)} />}>
+    <main class="login">
+      <div class="login-brand">
+        <img src="/favicon.svg" alt="" width="72" height="72" />
+        <h1>Cadenas</h1>
+        <p>Le suivi des impayés sur site</p>
+      </div>
+      <form class="card login-form" onSubmit={submit} novalidate>
+        <label class="field">
+          <span>Adresse e-mail</span>
+          <input name="email" type="email" autocomplete="username" inputmode="email" autocapitalize="none" required />
+        </label>
+        <label class="field">
+          <span>Mot de passe</span>
+          <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+        <Show when={error()}>
+          <p class="form-error" role="alert">
+            {error()}
+          </p>
+        </Show>
+        <button class="button primary block" type="submit" disabled={busy()}>
+          {busy() ? "Connexion…" : "Se connecter"}
+        </button>
+      </form>
+    </main>
+    </Show>
+  );
+}
+
+/** Only a path of this app, never another site (`//evil.test`), is a place to go back to. */
+function safeReturnPath(path: string | undefined): string {
+  return path && path.startsWith("/") && !path.startsWith("//") ? path : "/";
+}
+
+function messageFor(error: unknown): string {
+  if (!(error instanceof ApiError)) return "Une erreur inattendue est survenue.";
+  switch (error.code) {
+    case "INVALID_CREDENTIALS":
+      return "E-mail ou mot de passe incorrect.";
+    case "RATE_LIMITED": {
+      const seconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 60;
+      return `Trop d'essais. Réessayez dans ${Math.ceil(seconds / 60)} min.`;
+    }
+    case "NETWORK":
+      return "Pas de connexion. Réessayez quand le réseau revient.";
+    case "VALIDATION_FAILED":
+      return "Vérifiez l'adresse e-mail et le mot de passe.";
+    default:
+      return "Le serveur n'a pas pu vous connecter. Réessayez.";
+  }
+}

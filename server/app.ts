@@ -1,0 +1,64 @@
+import { compress } from "hono/compress";
+import { secureHeaders } from "hono/secure-headers";
+import { Hono } from "hono";
+import { authRoutes } from "./auth/routes";
+import type { AppEnv, Services } from "./context";
+import { debtorRoutes } from "./debtors/routes";
+import { errorBody, respondWithError } from "./errors";
+import { createRouter } from "./http";
+import { serveClient } from "./static";
+import { systemRoutes } from "./system/routes";
+
+/** The whole HTTP application: the API under /api and the built client everywhere else. */
+export function createApp(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
+  // Phones on weak 4G: lists and scripts go compressed.
+  app.use("*", compress());
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'"],
+        manifestSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+
+  const api = createRouter();
+  api.route("/", systemRoutes);
+  api.route("/", authRoutes);
+  api.route("/", debtorRoutes);
+  api.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "cadenas_session",
+    description: "Set by POST /api/auth/login",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    servers: [{ url: "/api" }],
+    info: { title: "Cadenas API", version: process.env.npm_package_version ?? "dev", description: "Unpaid rent recovery for self-storage sites." },
+  });
+  api.onError(respondWithError);
+
+  app.route("/api", api);
+  // A sub-app's notFound is not consulted once mounted: unknown API paths must be caught before the client's
+  // catch-all, or they would get index.html.
+  app.all("/api/*", (c) => c.json(errorBody("NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`), 404));
+  app.onError(respondWithError);
+  serveClient(app, services.config.clientDir);
+  return app;
+}

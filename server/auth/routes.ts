@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { LoginBody, SessionResponse } from "../../shared/schemas/auth";
+import { recordAudit } from "../audit/audit";
+import type { AppEnv } from "../context";
+import { AppError } from "../errors";
+import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
+import { users } from "./auth.sql";
+import { DUMMY_HASH, verifyPassword } from "./password";
+import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
+
+const login = publicRoute({
+  method: "post",
+  path: "/auth/login",
+  tags: ["auth"],
+  summary: "Sign in; sets the HttpOnly session cookie",
+  request: { body: { ...json(LoginBody, "E-mail and password"), required: true } },
+  responses: { 200: json(SessionResponse, "Signed in"), ...errors(400, 401, 415, 429) },
+});
+
+const logout = protectedRoute({
+  method: "post",
+  path: "/auth/logout",
+  tags: ["auth"],
+  summary: "Sign out; ends the session",
+  responses: { 200: json(z.object({ ok: z.literal(true) }), "Signed out"), ...errors(401) },
+});
+
+const me = protectedRoute({
+  method: "get",
+  path: "/auth/me",
+  tags: ["auth"],
+  summary: "The signed-in user and their sites",
+  responses: { 200: json(SessionResponse, "The session's user"), ...errors(401) },
+});
+
+export const authRoutes = createRouter()
+  .openapi(login, async (c) => {
+    const { db, config, loginThrottle } = c.get("services");
+    const { email, password } = c.req.valid("json");
+    const address = clientAddress(c);
+    const keys = { email: [`email:${email}`], address: [`address:${address}`] };
+    const wait = Math.max(loginThrottle.byEmail.retryAfterSeconds(keys.email), loginThrottle.byAddress.retryAfterSeconds(keys.address));
+    if (wait > 0) {
+      throw new AppError("RATE_LIMITED", `Too many failed sign-ins; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
+    }
+    const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+    // Check a hash even for an unknown e-mail, so the answer time does not tell which e-mails exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok || !user.active) {
+      loginThrottle.byEmail.recordFailure(keys.email);
+      loginThrottle.byAddress.recordFailure(keys.address);
+      await recordAudit(db, { event: "auth.login_failed", userId: user?.id ?? null, details: { email, address } });
+      throw new AppError("INVALID_CREDENTIALS", "Wrong e-mail or password");
+    }
+    loginThrottle.byEmail.recordSuccess(keys.email);
+    const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"));
+    setCookie(c, SESSION_COOKIE, session.token, {
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: new URL(c.req.url).protocol === "https:",
+      path: "/",
+      expires: session.expiresAt,
+    });
+    await recordAudit(db, { event: "auth.login", userId: user.id, details: { address } });
+    return c.json({ user: await loadSessionUser(db, user) }, 200);
+  })
+  .openapi(logout, async (c) => {
+    const { db } = c.get("services");
+    await deleteSession(db, c.get("sessionToken"));
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    await recordAudit(db, { event: "auth.logout", userId: c.get("user").id });
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(me, (c) => c.json({ user: c.get("user") }, 200));
+
+function clientAddress(c: Context<AppEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown"; // app.request() in tests has no socket
+  }
+}

@@ -1,0 +1,21 @@
+import { inArray, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { Role } from "../../shared/enums";
+
+/** The sites a request may see: every site for the office, the assigned ones for everyone else. */
+export type Scope = { all: true } | { all: false; siteIds: readonly string[] };
+
+export function scopeFor(role: Role, siteIds: readonly string[]): Scope {
+  return role === "office" ? { all: true } : { all: false, siteIds };
+}
+
+/** A condition keeping rows whose site column is in scope; always true for the office. */
+export function inScope(scope: Scope, siteColumn: SQLiteColumn): SQL {
+  if (scope.all) return sql`1 = 1`;
+  if (scope.siteIds.length === 0) return sql`1 = 0`;
+  return inArray(siteColumn, [...scope.siteIds]);
+}
+
+export function canSeeSite(scope: Scope, siteId: string): boolean {
+  return scope.all || scope.siteIds.includes(siteId);
+}

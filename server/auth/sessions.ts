@@ -1,0 +1,73 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, gt, lt } from "drizzle-orm";
+import type { SessionUser } from "../../shared/schemas/auth";
+import type { Database } from "../db/client";
+import { sites } from "../sites/sites.sql";
+import { sessions, users, userSites } from "./auth.sql";
+
+export const SESSION_COOKIE = "cadenas_session";
+
+/** Creates a session and returns the token for the cookie; only its hash is stored. */
+export async function createSession(db: Database, userId: string, days: number, userAgent: string | undefined) {
+  const token = randomBytes(32).toString("base64url");
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + days * 86_400_000);
+  await db.insert(sessions).values({
+    id: hashToken(token),
+    userId,
+    expiresAt: expiresAt.toISOString(),
+    lastSeenAt: now.toISOString(),
+    userAgent: userAgent?.slice(0, 300),
+  });
+  return { token, expiresAt };
+}
+
+/**
+ * The user behind a session token, or null when the token is unknown, expired or the user disabled.
+ * The session slides: each use more than an hour after the last pushes its expiry `days` ahead, so a phone
+ * used every day never has to sign in again.
+ */
+export async function userForSession(db: Database, token: string, days: number): Promise<SessionUser | null> {
+  const now = new Date();
+  const id = hashToken(token);
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, now.toISOString()), eq(users.active, true)))
+    .limit(1);
+  if (!row) return null;
+  if (now.getTime() - Date.parse(row.session.lastSeenAt) > 3_600_000) {
+    await db
+      .update(sessions)
+      .set({ lastSeenAt: now.toISOString(), expiresAt: new Date(now.getTime() + days * 86_400_000).toISOString() })
+      .where(eq(sessions.id, id));
+  }
+  return loadSessionUser(db, row.user);
+}
+
+export async function deleteSession(db: Database, token: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, hashToken(token)));
+}
+
+export async function deleteExpiredSessions(db: Database, now = new Date()): Promise<void> {
+  await db.delete(sessions).where(lt(sessions.expiresAt, now.toISOString()));
+}
+
+/** The user as the client sees it, with the sites they work on (every site for the office). */
+export async function loadSessionUser(db: Database, user: typeof users.$inferSelect): Promise<SessionUser> {
+  const siteRows =
+    user.role === "office"
+      ? await db.select({ id: sites.id, code: sites.code, name: sites.name }).from(sites).orderBy(sites.code)
+      : await db
+          .select({ id: sites.id, code: sites.code, name: sites.name })
+          .from(userSites)
+          .innerJoin(sites, eq(sites.id, userSites.siteId))
+          .where(eq(userSites.userId, user.id))
+          .orderBy(sites.code);
+  return { id: user.id, email: user.email, name: user.name, initials: user.initials, role: user.role, sites: siteRows };
+}
+
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}

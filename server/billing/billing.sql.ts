@@ -1,0 +1,70 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { INCIDENT_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/enums";
+import { createdAt, id, oneOf, updatedAt } from "../db/columns";
+import { contracts, customers } from "../customers/customers.sql";
+
+export const INVOICE_KINDS = ["rent", "fee", "credit_note"] as const;
+
+/** Imported from the billing software, which stays the source of invoices. A credit note has a negative amount. */
+export const invoices = sqliteTable(
+  "invoices",
+  {
+    id: id(),
+    ref: text("ref").notNull().unique(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    contractId: text("contract_id").references(() => contracts.id),
+    kind: text("kind", { enum: INVOICE_KINDS }).notNull().default("rent"),
+    issueDate: text("issue_date").notNull(),
+    dueDate: text("due_date").notNull(),
+    amountCents: integer("amount_cents").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("invoices_customer_due").on(t.customerId, t.dueDate), oneOf("invoices_kind", t.kind, INVOICE_KINDS)],
+);
+
+/** A payment as the bank or the terminal reported it; `rejected` ones count for nothing but open incidents. */
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: id(),
+    ref: text("ref").notNull().unique(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    invoiceId: text("invoice_id").references(() => invoices.id),
+    date: text("date").notNull(),
+    amountCents: integer("amount_cents").notNull(),
+    method: text("method", { enum: PAYMENT_METHODS }).notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
+    reason: text("reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("payments_customer").on(t.customerId),
+    index("payments_invoice").on(t.invoiceId),
+    oneOf("payments_method", t.method, PAYMENT_METHODS),
+    oneOf("payments_status", t.status, PAYMENT_STATUSES),
+  ],
+);
+
+/** A card or SEPA reject, a bounced cheque, a transfer that never came: what starts the first contact. */
+export const paymentIncidents = sqliteTable(
+  "payment_incidents",
+  {
+    id: id(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    paymentId: text("payment_id").references(() => payments.id),
+    invoiceId: text("invoice_id").references(() => invoices.id),
+    kind: text("kind", { enum: INCIDENT_KINDS }).notNull(),
+    occurredOn: text("occurred_on").notNull(),
+    reason: text("reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("payment_incidents_customer").on(t.customerId), oneOf("payment_incidents_kind", t.kind, INCIDENT_KINDS)],
+);

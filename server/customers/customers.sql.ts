@@ -1,0 +1,54 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { CUSTOMER_KINDS, PAYMENT_METHODS, SEGMENTS } from "../../shared/enums";
+import { createdAt, id, oneOf, updatedAt } from "../db/columns";
+import { units } from "../sites/sites.sql";
+
+/** A tenant. `ref` is the billing software's customer reference, the key of every import. */
+export const customers = sqliteTable(
+  "customers",
+  {
+    id: id(),
+    ref: text("ref").notNull().unique(),
+    kind: text("kind", { enum: CUSTOMER_KINDS }).notNull(),
+    name: text("name").notNull(),
+    email: text("email"),
+    phone: text("phone"),
+    address: text("address"),
+    postalCode: text("postal_code"),
+    city: text("city"),
+    paymentMethod: text("payment_method", { enum: PAYMENT_METHODS }).notNull(),
+    /** Scenario code; picks the reminder scenario. */
+    segment: text("segment", { enum: SEGMENTS }).notNull().default("box"),
+    /** Excluded from every automatic step while set. */
+    stop: integer("stop", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("customers_name").on(t.name),
+    oneOf("customers_kind", t.kind, CUSTOMER_KINDS),
+    oneOf("customers_payment_method", t.paymentMethod, PAYMENT_METHODS),
+    oneOf("customers_segment", t.segment, SEGMENTS),
+  ],
+);
+
+/** One unit rented by one customer. An ended contract keeps its row; `endDate` says when it ended. */
+export const contracts = sqliteTable(
+  "contracts",
+  {
+    id: id(),
+    ref: text("ref").notNull().unique(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    unitId: text("unit_id")
+      .notNull()
+      .references(() => units.id),
+    monthlyRentCents: integer("monthly_rent_cents").notNull(),
+    startDate: text("start_date").notNull(),
+    endDate: text("end_date"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("contracts_customer").on(t.customerId), index("contracts_unit").on(t.unitId)],
+);

@@ -1,0 +1,40 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, type Client } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import * as schema from "./schema";
+
+export type Database = LibSQLDatabase<typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface DatabaseHandle {
+  db: Database;
+  client: Client;
+  close(): void;
+}
+
+const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/**
+ * Opens the database named by `url`: `file:path.db` for the embedded libSQL file, `http(s)://` or `libsql://`
+ * for a libSQL server. The same code runs on both.
+ */
+export async function openDatabase(url: string, authToken?: string): Promise<DatabaseHandle> {
+  const isFile = url.startsWith("file:");
+  if (isFile) {
+    const path = url.slice("file:".length).split("?")[0] ?? "";
+    if (path && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  }
+  // A busy timeout lets the pool's connections wait for each other's writes instead of failing at once.
+  const client = createClient({ url, authToken, timeout: 5_000 });
+  if (isFile) await client.execute("PRAGMA journal_mode = WAL");
+  const db = drizzle(client, { schema });
+  return { db, client, close: () => client.close() };
+}
+
+/** Applies the committed migrations that the database has not seen yet. Safe to call at every start. */
+export async function migrateDatabase(db: Database): Promise<void> {
+  await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+}

@@ -1,0 +1,9 @@
+// Every table, for drizzle-kit and for the typed database handle. Each table lives beside the code that owns it.
+export * from "../sites/sites.sql";
+export * from "../auth/auth.sql";
+export * from "../customers/customers.sql";
+export * from "../billing/billing.sql";
+export * from "../cases/cases.sql";
+export * from "../messaging/messaging.sql";
+export * from "../evidence/evidence.sql";
+export * from "../audit/audit.sql";

@@ -1,0 +1,629 @@
+import { Faker, base, en, fr } from "@faker-js/faker";
+import { addDays, addMonths, daysBetween, formatDateFr, lastDayOfMonth, zonedInstant } from "../../shared/dates";
+import type { CallOutcome, CustomerKind, Level, PaymentMethod, Role, Segment } from "../../shared/enums";
+import { formatEuros } from "../../shared/money";
+import type { users, userSites } from "../auth/auth.sql";
+import type { invoices, paymentIncidents, payments } from "../billing/billing.sql";
+import type { actions, cases, tasks } from "../cases/cases.sql";
+import type { contracts, customers } from "../customers/customers.sql";
+import type { sites, units } from "../sites/sites.sql";
+
+/**
+ * Demo data for a self-storage operator with two sites, as it would look on `today`: four months of rent,
+ * most of it paid, and open cases at every stage of the default procedure (seed 000), each with the history
+ * a site would have written. Deterministic: the same seed and day give the same rows.
+ */
+export interface DemoOptions {
+  today: string;
+  seed?: number;
+  timeZone?: string;
+}
+
+export interface DemoUser extends Omit<typeof users.$inferInsert, "passwordHash"> {
+  password: string;
+}
+
+export interface DemoData {
+  sites: (typeof sites.$inferInsert)[];
+  units: (typeof units.$inferInsert)[];
+  users: DemoUser[];
+  userSites: (typeof userSites.$inferInsert)[];
+  customers: (typeof customers.$inferInsert)[];
+  contracts: (typeof contracts.$inferInsert)[];
+  invoices: (typeof invoices.$inferInsert)[];
+  payments: (typeof payments.$inferInsert)[];
+  paymentIncidents: (typeof paymentIncidents.$inferInsert)[];
+  cases: (typeof cases.$inferInsert)[];
+  actions: (typeof actions.$inferInsert)[];
+  tasks: (typeof tasks.$inferInsert)[];
+}
+
+/** The stages a demo case can be at on `today`, with how many days late (from J0) each spans. */
+export const DEMO_STAGES = {
+  "first-contact": { daysLate: [2, 8], perSite: 3 },
+  reminder: { daysLate: [9, 13], perSite: 3 },
+  R1: { daysLate: [14, 15], perSite: 2 },
+  lockout: { daysLate: [16, 23], perSite: 3 },
+  "R2-notice": { daysLate: [24, 29], perSite: 2 },
+  R2: { daysLate: [32, 44], perSite: 3 },
+  R3: { daysLate: [47, 58], perSite: 2 },
+  exit: { daysLate: [63, 85], perSite: 2 },
+  paid: { daysLate: [18, 40], perSite: 3 },
+} as const;
+export type DemoStage = keyof typeof DEMO_STAGES;
+
+const CUSTOMERS_PER_SITE = 100;
+const SYSTEM = "SYS";
+const SIZES_M2 = [1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20];
+
+export function generateDemoData(options: DemoOptions): DemoData {
+  return new DemoBuilder(options).build();
+}
+
+interface SiteStaff {
+  siteId: string;
+  floor: { id: string; initials: string };
+}
+
+class DemoBuilder {
+  private readonly f: Faker;
+  private readonly today: string;
+  private readonly tz: string;
+  private readonly data: DemoData = {
+    sites: [],
+    units: [],
+    users: [],
+    userSites: [],
+    customers: [],
+    contracts: [],
+    invoices: [],
+    payments: [],
+    paymentIncidents: [],
+    cases: [],
+    actions: [],
+    tasks: [],
+  };
+  private counters = { customer: 1000, contract: 5000, invoice: 0, payment: 0, padlock: 3100, tracking: 0 };
+  private manager = { id: "", initials: "MG" };
+  private office = { id: "", initials: "SB" };
+
+  constructor(options: DemoOptions) {
+    this.f = new Faker({ locale: [fr, en, base] });
+    this.f.seed(options.seed ?? 20_260_301);
+    this.today = options.today;
+    this.tz = options.timeZone ?? "Europe/Paris";
+  }
+
+  build(): DemoData {
+    const lyon = this.addSite("LYO", "Cadenas Self-Stockage Lyon Gerland", "12 rue de Gerland", "69007", "Lyon", "04 78 00 12 34");
+    const villeurbanne = this.addSite("VIL", "Cadenas Self-Stockage Villeurbanne", "85 cours Émile Zola", "69100", "Villeurbanne", "04 72 00 56 78");
+    const staff = [
+      { siteId: lyon, floor: this.addUser("gestionnaire@demo.test", "Valérie Thomas", "VT", "site_manager", [lyon]) },
+      { siteId: villeurbanne, floor: this.addUser("gestionnaire2@demo.test", "Bruno Olivier", "BO", "site_manager", [villeurbanne]) },
+    ];
+    this.manager = this.addUser("manager@demo.test", "Marc Girard", "MG", "manager", [lyon, villeurbanne]);
+    this.office = this.addUser("bureau@demo.test", "Sophie Bernard", "SB", "office", []);
+
+    for (const site of staff) {
+      const free = this.addUnits(site.siteId);
+      const stages = this.f.helpers.shuffle(
+        Object.entries(DEMO_STAGES).flatMap(([stage, spec]) => Array.from({ length: spec.perSite }, () => stage as DemoStage)),
+      );
+      for (let i = 0; i < CUSTOMERS_PER_SITE; i++) this.addCustomer(site, free, stages[i]);
+    }
+    return this.data;
+  }
+
+  // ---- sites, units, users -------------------------------------------------------------------------------
+
+  private addSite(code: string, name: string, address: string, postalCode: string, city: string, phone: string): string {
+    const id = this.f.string.uuid();
+    this.data.sites.push({ id, code, name, address, postalCode, city, phone, email: `${code.toLowerCase()}@demo.test` });
+    return id;
+  }
+
+  /** 200 units a site: buildings A and B, aisles 1–5, 20 boxes an aisle, numbered like "A312". */
+  private addUnits(siteId: string): string[] {
+    const ids: string[] = [];
+    for (const building of ["A", "B"]) {
+      for (let aisle = 1; aisle <= 5; aisle++) {
+        for (let pos = 1; pos <= 20; pos++) {
+          const id = this.f.string.uuid();
+          ids.push(id);
+          this.data.units.push({
+            id,
+            siteId,
+            number: `${building}${aisle}${String(pos).padStart(2, "0")}`,
+            building,
+            aisle: String(aisle),
+            sizeM2: this.f.helpers.arrayElement(SIZES_M2),
+          });
+        }
+      }
+    }
+    return this.f.helpers.shuffle(ids);
+  }
+
+  private addUser(email: string, name: string, initials: string, role: Role, siteIds: string[]) {
+    const id = this.f.string.uuid();
+    this.data.users.push({ id, email, name, initials, role, password: "demo" });
+    for (const siteId of siteIds) this.data.userSites.push({ userId: id, siteId });
+    return { id, initials };
+  }
+
+  // ---- customers and their money -------------------------------------------------------------------------
+
+  private addCustomer(site: SiteStaff, freeUnits: string[], stage: DemoStage | undefined): void {
+    const f = this.f;
+    const kind: CustomerKind = f.datatype.boolean(0.22) ? "company" : "person";
+    const segment = this.pickSegment(kind, stage);
+    const paymentMethod: PaymentMethod = f.helpers.weightedArrayElement([
+      { value: "card", weight: 35 },
+      { value: "sepa", weight: 38 },
+      { value: "transfer", weight: 15 },
+      { value: "cheque", weight: 8 },
+      { value: "cash", weight: 4 },
+    ]);
+    const firstName = f.person.firstName();
+    const lastName = f.person.lastName();
+    const name = kind === "company" ? f.company.name() : `${firstName} ${lastName}`;
+    const mailbox = kind === "company" ? `comptabilite@${slug(name)}.test` : `${slug(firstName)}.${slug(lastName)}@exemple.test`;
+    const customerId = f.string.uuid();
+    this.data.customers.push({
+      id: customerId,
+      ref: `CL${++this.counters.customer}`,
+      kind,
+      name,
+      email: segment === "standard-sans-email" || f.datatype.boolean(0.04) ? null : mailbox,
+      phone: f.datatype.boolean(0.03) ? null : `0${f.helpers.arrayElement(["6", "7"])} ${pairs(f, 4)}`,
+      address: `${f.number.int({ min: 1, max: 140 })} ${f.location.street()}`,
+      postalCode: f.helpers.arrayElement(["69001", "69003", "69006", "69007", "69008", "69100", "69200", "69300"]),
+      city: f.helpers.arrayElement(["Lyon", "Lyon", "Lyon", "Villeurbanne", "Vénissieux", "Caluire-et-Cuire"]),
+      paymentMethod,
+      segment,
+      stop: stage !== undefined && stage !== "paid" && f.datatype.boolean(0.06),
+    });
+
+    const unitCount = kind === "company" ? f.helpers.arrayElement([1, 1, 2, 3]) : f.datatype.boolean(0.08) ? 2 : 1;
+    const unitIds = freeUnits.splice(0, unitCount);
+
+    // J0 of a case is the due date of the oldest unpaid invoice. Most contracts bill on the 1st; a debtor's
+    // contract bills on the day that puts its case at the wanted stage today (anniversary billing).
+    let anchor: string | undefined;
+    if (stage) {
+      const [min, max] = DEMO_STAGES[stage].daysLate;
+      // Billing days stop at the 28th (every month has one); pick a day late in range that respects it,
+      // or step back to the 28th when the whole range falls on the 29th–31st.
+      for (let attempt = 0; attempt < 20 && (!anchor || Number(anchor.slice(8)) > 28); attempt++) {
+        anchor = addDays(this.today, -f.number.int({ min, max }));
+      }
+      while (Number(anchor!.slice(8)) > 28) anchor = addDays(anchor!, -1);
+    }
+    const billingDay = anchor ? Number(anchor.slice(8)) : 1;
+    const startDate = addMonths(this.today, -f.number.int({ min: 5, max: 40 }));
+    const endDate = stage === "exit" && anchor ? lastDayOfMonth(addMonths(anchor, 1)) : null;
+
+    const rents: { contractId: string; unitId: string; rentCents: number }[] = [];
+    for (const unitId of unitIds) {
+      const unit = this.data.units.find((u) => u.id === unitId)!;
+      const rentCents = Math.round(19 + (unit.sizeM2 ?? 1) * 17.5) * 100;
+      const contractId = f.string.uuid();
+      this.data.contracts.push({
+        id: contractId,
+        ref: `CT${++this.counters.contract}`,
+        customerId,
+        unitId,
+        monthlyRentCents: rentCents,
+        startDate: withDay(startDate, billingDay),
+        endDate,
+      });
+      rents.push({ contractId, unitId, rentCents });
+    }
+
+    // Four months of invoices, one a contract a month, due on the billing day.
+    const customerInvoices: { id: string; dueDate: string; amountCents: number }[] = [];
+    for (let back = 4; back >= 0; back--) {
+      const dueDate = withDay(addMonths(this.today, -back), billingDay);
+      if (dueDate < addMonths(this.today, -4) || dueDate > this.today || (endDate && dueDate > endDate)) continue;
+      for (const rent of rents) {
+        const id = f.string.uuid();
+        this.data.invoices.push({
+          id,
+          ref: `F${dueDate.slice(0, 4)}-${String(++this.counters.invoice).padStart(5, "0")}`,
+          customerId,
+          contractId: rent.contractId,
+          kind: "rent",
+          issueDate: dueDate,
+          dueDate,
+          amountCents: rent.rentCents,
+        });
+        customerInvoices.push({ id, dueDate, amountCents: rent.rentCents });
+      }
+    }
+
+    for (const invoice of customerInvoices) {
+      if (!anchor || invoice.dueDate < anchor) this.addPayment(customerId, invoice.id, onTimePaymentDate(f, invoice.dueDate, paymentMethod), invoice.amountCents, paymentMethod);
+    }
+    if (!stage || !anchor) return;
+
+    const floorSiteUnits = unitIds.map((id) => ({ id, number: this.data.units.find((u) => u.id === id)!.number }));
+    new CaseStory(this, f, { site, customerId, stage, anchor, paymentMethod, units: floorSiteUnits, invoices: customerInvoices.filter((i) => i.dueDate >= anchor!), endDate }).write();
+  }
+
+  private pickSegment(kind: CustomerKind, stage: DemoStage | undefined): Segment {
+    // The demo cases follow the default procedure, so debtors are on the "box" scenario.
+    if (stage) return "box";
+    return this.f.helpers.weightedArrayElement<Segment>(
+      kind === "company"
+        ? [
+            { value: "box", weight: 3 },
+            { value: "standard", weight: 3 },
+            { value: "standard-sans-email", weight: 1 },
+            { value: "export", weight: 2 },
+            { value: "grand-compte", weight: 3 },
+          ]
+        : [
+            { value: "box", weight: 12 },
+            { value: "standard", weight: 3 },
+            { value: "standard-sans-email", weight: 1 },
+            { value: "mauvais-payeur", weight: 2 },
+          ],
+    );
+  }
+
+  addPayment(customerId: string, invoiceId: string | null, date: string, amountCents: number, method: PaymentMethod, rejectedReason?: string): string {
+    const id = this.f.string.uuid();
+    this.data.payments.push({
+      id,
+      ref: `P${date.slice(0, 4)}-${String(++this.counters.payment).padStart(6, "0")}`,
+      customerId,
+      invoiceId,
+      date,
+      amountCents,
+      method,
+      status: rejectedReason ? "rejected" : "ok",
+      reason: rejectedReason ?? null,
+    });
+    return id;
+  }
+
+  // ---- accessors for the case stories --------------------------------------------------------------------
+
+  get rows(): DemoData {
+    return this.data;
+  }
+  get todayDate(): string {
+    return this.today;
+  }
+  get managerUser() {
+    return this.manager;
+  }
+  get officeUser() {
+    return this.office;
+  }
+  nextPadlockNumber(): string {
+    return String(++this.counters.padlock);
+  }
+  nextTrackingNumber(): string {
+    return `1A ${String(this.f.number.int({ min: 100, max: 999 }))} ${String(this.f.number.int({ min: 100, max: 999 }))} ${String(++this.counters.tracking).padStart(4, "0")} ${this.f.number.int({ min: 1, max: 9 })}`;
+  }
+  instant(date: string, earliestHour = 9, latestHour = 18): string {
+    const hour = this.f.number.int({ min: earliestHour, max: latestHour });
+    const minute = this.f.number.int({ min: 0, max: 59 });
+    return zonedInstant(date, `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`, this.tz);
+  }
+}
+
+interface StoryFacts {
+  site: SiteStaff;
+  customerId: string;
+  stage: DemoStage;
+  anchor: string;
+  paymentMethod: PaymentMethod;
+  units: { id: string; number: string }[];
+  invoices: { id: string; dueDate: string; amountCents: number }[];
+  endDate: string | null;
+}
+
+/** Writes what a site would have logged for one case, step by step, up to the stage it has reached today. */
+class CaseStory {
+  private readonly caseId: string;
+  private level: Level = "none";
+
+  constructor(
+    private readonly b: DemoBuilder,
+    private readonly f: Faker,
+    private readonly facts: StoryFacts,
+  ) {
+    this.caseId = f.string.uuid();
+  }
+
+  write(): void {
+    const { stage, anchor } = this.facts;
+    const today = this.b.todayDate;
+    const paidOn = stage === "paid" ? addDays(today, -this.f.number.int({ min: 1, max: 6 })) : undefined;
+    const reached = (offsetDays: number) => {
+      const day = addDays(anchor, offsetDays);
+      return day <= today && (!paidOn || day < paidOn);
+    };
+    const firstContactOn = this.paymentIncident() ?? addDays(anchor, 1);
+
+    const lateFirstCall = stage === "first-contact" && this.f.datatype.boolean(0.5);
+    if (lateFirstCall) this.task("call", "first-contact", firstContactOn);
+    else this.firstContact(firstContactOn);
+
+    if (reached(9)) {
+      if (stage === "reminder" && this.f.datatype.boolean(0.5)) this.task("call", "reminder", addDays(anchor, 9));
+      else this.reminder(addDays(anchor, 9));
+    }
+    if (reached(14)) {
+      this.log("email", SYSTEM, addDays(anchor, 14), "Relance 1 envoyée par courriel", null, { template: "R1" });
+      this.setLevel("R1", addDays(anchor, 14));
+      if (stage === "R1") {
+        for (const unit of this.facts.units) this.task("padlock_place", "lockout", addDays(anchor, 14), unit.id);
+        this.task("gate_suspend", "lockout", addDays(anchor, 14), this.facts.units[0]?.id);
+      } else {
+        this.lockout(addDays(anchor, 14));
+      }
+    }
+    if (reached(24)) {
+      this.log("email", this.b.officeUser.initials, addDays(anchor, 24), "Courriel « avant envoi lettre R2 pour impayé » envoyé", null, { template: "R2-notice" }, this.b.officeUser.id);
+    }
+    const r2On = addMonths(anchor, 1);
+    if (r2On <= today && (!paidOn || r2On < paidOn)) {
+      this.letter(r2On, "Relance 2");
+      this.setLevel("R2", r2On);
+    }
+    const r3On = addDays(addMonths(anchor, 1), 14);
+    if (r3On <= today && (!paidOn || r3On < paidOn)) {
+      this.letter(r3On, "Mise en demeure (R3)");
+      this.setLevel("R3", r3On);
+    }
+    if (stage === "exit" && this.facts.endDate) {
+      const exitOn = this.facts.endDate;
+      this.log("contract_ended", this.b.managerUser.initials, exitOn, `Sortie du contrat au ${formatDateFr(exitOn)} (accord Manager), avoirs sur factures impayées à valider`, null, {}, this.b.managerUser.id);
+      this.task("open_box", "exit", addDays(exitOn, 1), this.facts.units[0]?.id);
+    }
+    if (paidOn) this.payInFull(paidOn);
+
+    this.b.rows.cases.push({
+      id: this.caseId,
+      customerId: this.facts.customerId,
+      status: paidOn ? "paid" : "open",
+      openedOn: anchor,
+      anchorOn: anchor,
+      level: this.level,
+      stage: paidOn ? "unlock" : stage,
+      closedOn: paidOn ?? null,
+    });
+  }
+
+  /** A reject starts the case: card refused by the terminal, SEPA debit returned, cheque bounced. */
+  private paymentIncident(): string | undefined {
+    const { paymentMethod, customerId, anchor } = this.facts;
+    const first = this.facts.invoices[0];
+    if (!first) return undefined;
+    const incidents = {
+      card: { kind: "card_rejected", after: 0, reason: "Carte expirée" },
+      sepa: { kind: "sepa_rejected", after: 4, reason: "Provision insuffisante (AM04)" },
+      cheque: { kind: "cheque_bounced", after: 8, reason: "Chèque impayé, sans provision" },
+      transfer: { kind: "transfer_missing", after: 5, reason: "Virement non reçu" },
+      cash: undefined,
+    } as const;
+    const incident = incidents[paymentMethod];
+    if (!incident) return undefined;
+    const on = addDays(anchor, incident.after);
+    if (on > this.b.todayDate) return undefined;
+    const paymentId = paymentMethod === "transfer" ? null : this.b.addPayment(customerId, first.id, on, first.amountCents, paymentMethod, incident.reason);
+    this.b.rows.paymentIncidents.push({
+      id: this.f.string.uuid(),
+      customerId,
+      paymentId,
+      invoiceId: first.id,
+      kind: incident.kind,
+      occurredOn: on,
+      reason: incident.reason,
+    });
+    if (paymentMethod === "sepa") {
+      const feeId = this.f.string.uuid();
+      this.b.rows.invoices.push({
+        id: feeId,
+        ref: `FB${on.slice(0, 4)}-${feeId.slice(0, 6).toUpperCase()}`,
+        customerId,
+        contractId: null,
+        kind: "fee",
+        issueDate: on,
+        dueDate: on,
+        amountCents: 2000,
+      });
+      this.facts.invoices.push({ id: feeId, dueDate: on, amountCents: 2000 });
+      this.log("fee", this.floor.initials, on, "Frais d'impayé facturés (rejet de prélèvement SEPA) : 20,00 €");
+    }
+    return paymentMethod === "card" ? addDays(on, 1) : on;
+  }
+
+  private firstContact(on: string): void {
+    const outcome = this.callOutcome();
+    const reasons: Record<PaymentMethod, string> = {
+      card: "CB expirée",
+      sepa: "prélèvement rejeté",
+      cheque: "chèque impayé",
+      transfer: "virement non reçu",
+      cash: "loyer non réglé",
+    };
+    this.call(on, outcome, reasons[this.facts.paymentMethod]);
+    if (this.facts.paymentMethod === "card") {
+      const rerun = addDays(on, 1);
+      if (rerun <= this.b.todayDate) this.log("note", this.floor.initials, rerun, `Paiement rejeté, carte repassée le ${formatDateFr(rerun)} : refusée`);
+    }
+  }
+
+  private reminder(on: string): void {
+    const outcome = this.callOutcome();
+    this.call(on, outcome, "relance avant le 15");
+  }
+
+  private call(on: string, outcome: CallOutcome, context: string): void {
+    const at = this.b.instant(on);
+    const who = this.floor.initials;
+    if (outcome === "no_answer") {
+      this.logAt("call", who, at, `${capitalize(context)}, client appelé : pas de réponse, message laissé (rappeler au sujet du box)`, "no_answer");
+      this.logAt("sms", who, at, "SMS envoyé (modèle « merci de nous rappeler »)", null, { template: "rappel-sms" });
+      this.logAt("email", who, at, "Courriel envoyé (modèle « premier rappel »)", null, { template: "rappel-email" });
+    } else if (outcome === "wrong_number") {
+      this.logAt("call", who, at, `${capitalize(context)}, numéro erroné, courriel envoyé pour mise à jour des coordonnées`, "wrong_number");
+    } else if (outcome === "promise") {
+      const promisedOn = addDays(on, this.f.number.int({ min: 2, max: 7 }));
+      const amountCents = this.facts.invoices[0]?.amountCents ?? 0;
+      this.logAt("call", who, at, `${capitalize(context)}, client joint`, "promise");
+      this.logAt("promise", who, at, `« Je passerai payer le ${formatDateFr(promisedOn)} » : ${formatEuros(amountCents)}`, null, { promisedOn, amountCents });
+    } else {
+      this.logAt("call", who, at, `${capitalize(context)}, client joint : ${this.f.helpers.arrayElement(["dès que j'ai ma carte je vous contacte", "attend son salaire, paiera en fin de semaine", "conteste une facture, à vérifier", "pensait avoir payé, va vérifier"])}`, "answered");
+    }
+  }
+
+  private callOutcome(): CallOutcome {
+    return this.f.helpers.weightedArrayElement<CallOutcome>([
+      { value: "no_answer", weight: 55 },
+      { value: "answered", weight: 20 },
+      { value: "promise", weight: 20 },
+      { value: "wrong_number", weight: 5 },
+    ]);
+  }
+
+  /** From the 15th: a second padlock on every unit and the gate code suspended. Units keep that state. */
+  private lockout(on: string): void {
+    for (const unit of this.facts.units) {
+      const padlock = this.b.nextPadlockNumber();
+      this.log("padlock_placed", this.floor.initials, on, `Double cadenas posé sur le box ${unit.number} (cadenas n° ${padlock})`, null, { padlockNumber: padlock }, this.floor.id, unit.id);
+      this.unitRow(unit.id).padlockState = "second_padlock";
+    }
+    this.log("gate_suspended", this.floor.initials, on, "Code d'accès au site suspendu", null, {}, this.floor.id, this.facts.units[0]?.id);
+    for (const unit of this.facts.units) this.unitRow(unit.id).gateState = "suspended";
+  }
+
+  private letter(on: string, title: string): void {
+    const tracking = this.b.nextTrackingNumber();
+    const office = this.b.officeUser;
+    this.log("registered_letter", office.initials, on, `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, null, { trackingNumber: tracking }, office.id);
+  }
+
+  private setLevel(level: Level, on: string): void {
+    this.level = level;
+    this.log("level_changed", SYSTEM, on, `${level} ${on.slice(5, 7)}/${on.slice(2, 4)}`, null, { level });
+  }
+
+  /** Paid: the debt is settled, and the padlock and gate code are lifted — or still to be lifted on the floor. */
+  private payInFull(on: string): void {
+    const { customerId, paymentMethod } = this.facts;
+    const method = paymentMethod === "sepa" || paymentMethod === "card" ? "card" : paymentMethod;
+    let total = 0;
+    for (const invoice of this.facts.invoices) {
+      this.b.addPayment(customerId, invoice.id, on, invoice.amountCents, method);
+      total += invoice.amountCents;
+    }
+    this.log("payment", this.floor.initials, on, `Paiement reçu (${method === "card" ? "CB par téléphone" : method === "transfer" ? "virement" : method === "cheque" ? "chèque" : "espèces"}) : ${formatEuros(total)}, dossier soldé`);
+    const wasLocked = this.facts.units.some((u) => this.unitRow(u.id).padlockState === "second_padlock");
+    if (!wasLocked) return;
+    const liftedOnTheFloor = daysBetween(on, this.b.todayDate) >= 2 || this.f.datatype.boolean(0.5);
+    if (liftedOnTheFloor) {
+      for (const unit of this.facts.units) {
+        this.log("padlock_removed", this.floor.initials, on, `Double cadenas retiré du box ${unit.number}`, null, {}, this.floor.id, unit.id);
+        this.unitRow(unit.id).padlockState = "none";
+        this.unitRow(unit.id).gateState = "active";
+      }
+      this.log("gate_restored", this.floor.initials, on, "Code d'accès au site rétabli", null, {}, this.floor.id, this.facts.units[0]?.id);
+    } else {
+      for (const unit of this.facts.units) this.task("padlock_remove", "unlock", on, unit.id);
+      this.task("gate_restore", "unlock", on, this.facts.units[0]?.id);
+    }
+  }
+
+  private get floor() {
+    return this.facts.site.floor;
+  }
+
+  private unitRow(unitId: string) {
+    return this.b.rows.units.find((u) => u.id === unitId)!;
+  }
+
+  private task(kind: (typeof tasks.$inferInsert)["kind"], stepCode: string, dueOn: string, unitId?: string): void {
+    this.b.rows.tasks.push({
+      id: this.f.string.uuid(),
+      siteId: this.facts.site.siteId,
+      caseId: this.caseId,
+      customerId: this.facts.customerId,
+      unitId: unitId ?? null,
+      kind,
+      stepCode,
+      dueOn,
+      status: "open",
+    });
+  }
+
+  private log(
+    kind: (typeof actions.$inferInsert)["kind"],
+    initials: string,
+    on: string,
+    text: string,
+    outcome: CallOutcome | null = null,
+    data: Record<string, unknown> = {},
+    userId?: string,
+    unitId?: string,
+  ): void {
+    this.logAt(kind, initials, this.b.instant(on), text, outcome, data, userId, unitId);
+  }
+
+  private logAt(
+    kind: (typeof actions.$inferInsert)["kind"],
+    initials: string,
+    at: string,
+    text: string,
+    outcome: CallOutcome | null = null,
+    data: Record<string, unknown> = {},
+    userId?: string,
+    unitId?: string,
+  ): void {
+    this.b.rows.actions.push({
+      id: this.f.string.uuid(),
+      caseId: this.caseId,
+      customerId: this.facts.customerId,
+      siteId: this.facts.site.siteId,
+      unitId: unitId ?? null,
+      userId: initials === SYSTEM ? null : (userId ?? this.floor.id),
+      initials,
+      kind,
+      outcome,
+      text,
+      happenedAt: at,
+      recordedAt: at,
+      data: Object.keys(data).length ? data : null,
+    });
+  }
+}
+
+function onTimePaymentDate(f: Faker, due: string, method: PaymentMethod): string {
+  const delay = { card: 0, sepa: 2, transfer: f.number.int({ min: 0, max: 5 }), cheque: f.number.int({ min: 1, max: 8 }), cash: f.number.int({ min: 0, max: 6 }) }[method];
+  return addDays(due, delay);
+}
+
+function withDay(date: string, day: number): string {
+  return `${date.slice(0, 8)}${String(day).padStart(2, "0")}`;
+}
+
+function pairs(f: Faker, n: number): string {
+  return Array.from({ length: n }, () => String(f.number.int({ min: 0, max: 99 })).padStart(2, "0")).join(" ");
+}
+
+function slug(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

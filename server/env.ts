@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { isCalendarDate } from "../shared/dates";
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+/** The environment, parsed once at start-up; everything else receives a `Config`. */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .default("file:data/cadenas.db")
+    .refine((u) => /^(file:|https?:\/\/|libsql:\/\/|wss?:\/\/)/.test(u), "must start with file:, http(s)://, libsql:// or ws(s)://"),
+  DATABASE_AUTH_TOKEN: optionalText,
+  DATA_DIR: z.string().default("data"),
+  SMTP_URL: optionalText,
+  SMS_PROVIDER: optionalText,
+  SMS_URL: optionalText,
+  SMS_TOKEN: optionalText,
+  TZ_SITE: z
+    .string()
+    .default("Europe/Paris")
+    .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris"),
+  DEMO_DATA: z.enum(["auto", "off"]).default("auto"),
+  TODAY: optionalText.refine((v) => v === undefined || isCalendarDate(v), "must be a date YYYY-MM-DD"),
+  SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  CLIENT_DIR: z.string().default("dist/client"),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databaseAuthToken: string | undefined;
+  dataDir: string;
+  smtpUrl: string | undefined;
+  sms: { provider: string | undefined; url: string | undefined; token: string | undefined };
+  siteTimeZone: string;
+  /** `auto`: an empty database is filled with demo data at start. */
+  demoData: "auto" | "off";
+  /** Pins "today" (YYYY-MM-DD) for demos and tests; unset, today is the site's calendar date. */
+  today: string | undefined;
+  sessionDays: number;
+  clientDir: string;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    dataDir: e.DATA_DIR,
+    smtpUrl: e.SMTP_URL,
+    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN },
+    siteTimeZone: e.TZ_SITE,
+    demoData: e.DEMO_DATA,
+    today: e.TODAY,
+    sessionDays: e.SESSION_DAYS,
+    clientDir: e.CLIENT_DIR,
+  };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

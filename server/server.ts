@@ -1,0 +1,81 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { count } from "drizzle-orm";
+import { todayIn } from "../shared/dates";
+import { createApp } from "./app";
+import { LoginThrottle } from "./auth/login-throttle";
+import type { Clock, Services } from "./context";
+import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
+import { seedDemoData } from "./demo/seed";
+import type { Config } from "./env";
+import { sites } from "./sites/sites.sql";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+/** Opens and migrates the database, fills it with demo data when empty (unless off), and serves the app. */
+export async function startServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
+  const handle = await prepareDatabase(config, log);
+  const services: Services = {
+    db: handle.db,
+    config,
+    clock: systemClock(config),
+    loginThrottle: {
+      byEmail: new LoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
+      byAddress: new LoginThrottle({ maxFailures: 50, windowMs: 15 * 60_000 }),
+    },
+  };
+  const app = createApp(services);
+  const server = await listen(app.fetch, config);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  return {
+    url,
+    port,
+    services,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          handle.close();
+          resolve();
+        });
+        // Keep-alive connections from browsers would hold close() open.
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }),
+  };
+}
+
+export async function prepareDatabase(config: Config, log: (line: string) => void): Promise<DatabaseHandle> {
+  const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+  await migrateDatabase(handle.db);
+  if (config.demoData === "auto" && (await isEmpty(handle.db))) {
+    const today = config.today ?? todayIn(config.siteTimeZone);
+    const started = Date.now();
+    const summary = await seedDemoData(handle.db, { today });
+    log(`Empty database: demo data for ${today} written in ${Date.now() - started} ms (${summary}).`);
+  }
+  return handle;
+}
+
+export function systemClock(config: Config): Clock {
+  return {
+    now: () => new Date(),
+    today: () => config.today ?? todayIn(config.siteTimeZone),
+  };
+}
+
+async function isEmpty(db: Database): Promise<boolean> {
+  const [row] = await db.select({ n: count() }).from(sites);
+  return (row?.n ?? 0) === 0;
+}
+
+function listen(fetch: Parameters<typeof serve>[0]["fetch"], config: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(server));
+    server.once("error", reject);
+  });
+}

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { ROLES } from "../enums";
+import { Id } from "./common";
+
+export const LoginBody = z
+  .object({
+    // Phones' keyboards add capitals and trailing spaces to e-mail fields.
+    email: z.string().trim().toLowerCase().pipe(z.email({ message: "must be an e-mail address" }).max(254)),
+    password: z.string().min(1, "is required").max(256),
+  })
+  .meta({ id: "LoginBody" });
+export type LoginBody = z.infer<typeof LoginBody>;
+
+export const SiteRef = z.object({ id: Id, code: z.string(), name: z.string() }).meta({ id: "SiteRef" });
+export type SiteRef = z.infer<typeof SiteRef>;
+
+export const SessionUser = z
+  .object({
+    id: Id,
+    email: z.string(),
+    name: z.string(),
+    initials: z.string(),
+    role: z.enum(ROLES),
+    sites: z.array(SiteRef),
+  })
+  .meta({ id: "SessionUser" });
+export type SessionUser = z.infer<typeof SessionUser>;
+
+export const SessionResponse = z.object({ user: SessionUser }).meta({ id: "SessionResponse" });
+export type SessionResponse = z.infer<typeof SessionResponse>;

@@ -1,0 +1,149 @@
+import { z } from "zod";
+import {
+  ACTION_KINDS,
+  CALL_OUTCOMES,
+  CASE_STATUSES,
+  CUSTOMER_KINDS,
+  GATE_STATES,
+  LEVELS,
+  PADLOCK_STATES,
+  PAYMENT_METHODS,
+  PAYMENT_STATUSES,
+  SEGMENTS,
+  TASK_KINDS,
+  TASK_STATUSES,
+} from "../enums";
+import { CalendarDate, Cents, Id, Instant } from "./common";
+
+export const UnitSummary = z
+  .object({
+    id: Id,
+    number: z.string(),
+    siteId: Id,
+    siteCode: z.string(),
+    building: z.string().nullable(),
+    aisle: z.string().nullable(),
+    padlock: z.enum(PADLOCK_STATES),
+    gate: z.enum(GATE_STATES),
+  })
+  .meta({ id: "UnitSummary" });
+export type UnitSummary = z.infer<typeof UnitSummary>;
+
+export const HistoryEntry = z
+  .object({
+    id: Id,
+    happenedAt: Instant,
+    kind: z.enum(ACTION_KINDS),
+    outcome: z.enum(CALL_OUTCOMES).nullable(),
+    text: z.string(),
+    initials: z.string(),
+    unitNumber: z.string().nullable(),
+  })
+  .meta({ id: "HistoryEntry" });
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/** One line of "Aujourd'hui": a customer with an open case at one of the user's sites. */
+export const DebtorSummary = z
+  .object({
+    customerId: Id,
+    ref: z.string(),
+    name: z.string(),
+    kind: z.enum(CUSTOMER_KINDS),
+    phone: z.string().nullable(),
+    paymentMethod: z.enum(PAYMENT_METHODS),
+    stop: z.boolean(),
+    caseId: Id,
+    anchorOn: CalendarDate,
+    daysLate: z.number().int(),
+    level: z.enum(LEVELS),
+    stage: z.string().nullable(),
+    balanceCents: Cents,
+    units: z.array(UnitSummary),
+    openTasks: z.number().int(),
+    lastAction: HistoryEntry.pick({ happenedAt: true, kind: true, text: true, initials: true }).nullable(),
+  })
+  .meta({ id: "DebtorSummary" });
+export type DebtorSummary = z.infer<typeof DebtorSummary>;
+
+export const TodayResponse = z
+  .object({
+    asOf: CalendarDate,
+    totals: z.object({ debtors: z.number().int(), balanceCents: Cents }),
+    debtors: z.array(DebtorSummary),
+  })
+  .meta({ id: "TodayResponse" });
+export type TodayResponse = z.infer<typeof TodayResponse>;
+
+export const DebtorDetail = z
+  .object({
+    asOf: CalendarDate,
+    customer: z.object({
+      id: Id,
+      ref: z.string(),
+      kind: z.enum(CUSTOMER_KINDS),
+      name: z.string(),
+      email: z.string().nullable(),
+      phone: z.string().nullable(),
+      address: z.string().nullable(),
+      postalCode: z.string().nullable(),
+      city: z.string().nullable(),
+      paymentMethod: z.enum(PAYMENT_METHODS),
+      segment: z.enum(SEGMENTS),
+      stop: z.boolean(),
+    }),
+    case: z
+      .object({
+        id: Id,
+        status: z.enum(CASE_STATUSES),
+        openedOn: CalendarDate,
+        anchorOn: CalendarDate,
+        daysLate: z.number().int(),
+        level: z.enum(LEVELS),
+        stage: z.string().nullable(),
+      })
+      .nullable(),
+    balanceCents: Cents,
+    units: z.array(
+      UnitSummary.extend({
+        contractRef: z.string(),
+        monthlyRentCents: Cents,
+        startDate: CalendarDate,
+        endDate: CalendarDate.nullable(),
+      }),
+    ),
+    invoices: z.array(
+      z.object({
+        id: Id,
+        ref: z.string(),
+        issueDate: CalendarDate,
+        dueDate: CalendarDate,
+        amountCents: Cents,
+        paidCents: Cents,
+      }),
+    ),
+    payments: z.array(
+      z.object({
+        id: Id,
+        ref: z.string(),
+        date: CalendarDate,
+        amountCents: Cents,
+        method: z.enum(PAYMENT_METHODS),
+        status: z.enum(PAYMENT_STATUSES),
+        reason: z.string().nullable(),
+      }),
+    ),
+    tasks: z.array(
+      z.object({
+        id: Id,
+        kind: z.enum(TASK_KINDS),
+        dueOn: CalendarDate,
+        status: z.enum(TASK_STATUSES),
+        unitNumber: z.string().nullable(),
+      }),
+    ),
+    history: z.array(HistoryEntry),
+  })
+  .meta({ id: "DebtorDetail" });
+export type DebtorDetail = z.infer<typeof DebtorDetail>;
+
+export const CustomerIdParam = z.object({ customerId: Id });

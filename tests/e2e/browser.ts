@@ -1,0 +1,79 @@
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+/** Debian's Chromium (apt-get install -y chromium); CHROMIUM_PATH overrides it. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A mid-range phone: 390×844, touch, French, in Paris. */
+export function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({
+    baseURL,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: "fr-FR",
+    timezoneId: "Europe/Paris",
+    serviceWorkers: "allow",
+  });
+}
+
+/** Uncaught errors and console errors (CSP violations among them), except failed loads, which offline tests cause. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+/** A private copy of the built client, so a test can change what is deployed without touching dist/. */
+export function copyOfBuiltClient(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "cadenas-client-")), "client");
+  cpSync(resolve("dist/client"), dir, { recursive: true });
+  return dir;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(".test-results", "screens", `${name}.png`), fullPage: false });
+}
+
+/** Signs in from the sign-in screen; waits for "Aujourd'hui" unless the password is expected to fail. */
+export async function signInThroughTheForm(page: Page, email: string, password = "demo", expect: "success" | "failure" = "success"): Promise<void> {
+  await page.goto("/");
+  await page.waitForURL(/\/connexion/);
+  await page.getByLabel("Adresse e-mail").fill(email);
+  await page.getByLabel("Mot de passe").fill(password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  if (expect === "success") await page.getByRole("heading", { name: "Aujourd'hui" }).waitFor();
+}
+
+/** Waits until the service worker has installed, precached the shell and controls the page. */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.waitForFunction(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    return Boolean(registration?.active && navigator.serviceWorker.controller);
+  }, undefined, { timeout: 30_000 });
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../server/env";
+import { startServer, type RunningServer } from "../../server/server";
+
+/** The demo data's "today" in tests, so that dates and stages are the same on every run. */
+export const TEST_TODAY = "2026-11-22";
+
+export interface TestServer extends RunningServer {
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** The real server on a random port, over a fresh libSQL file in a temp folder, with demo data by default. */
+export async function startTestServer(options: { demo?: boolean; clientDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), "cadenas-test-"));
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: `file:${join(dir, "cadenas.db")}`,
+    DATA_DIR: dir,
+    TODAY: TEST_TODAY,
+    DEMO_DATA: options.demo === false ? "off" : "auto",
+    CLIENT_DIR: options.clientDir ?? join(dir, "no-client"),
+    ...options.env,
+  });
+  const server = await startServer(config, () => {});
+  return {
+    ...server,
+    dir,
+    async close() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A JSON request as a browser would send it; `cookie` is the session cookie from `signIn`. */
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; contentType?: string; cookie?: string } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text so a test can say what came back
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** Signs in and returns the `name=value` of the session cookie. */
+export async function signIn(baseUrl: string, email: string, password = "demo"): Promise<string> {
+  const res = await call(baseUrl, "POST", "/api/auth/login", { body: { email, password } });
+  if (res.status !== 200) throw new Error(`sign-in as ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return setCookie.split(";")[0]!;
+}

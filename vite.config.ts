@@ -1,0 +1,101 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import solid from "vite-plugin-solid";
+import { VitePWA } from "vite-plugin-pwa";
+
+// The client lives in client/ and builds to dist/client, which the server serves. The service worker precaches
+// the app shell so that a reload with no signal still opens the app.
+export default defineConfig({
+  root: "client",
+  publicDir: "../public",
+  build: { outDir: "../dist/client", emptyOutDir: true, target: "es2022", sourcemap: true },
+  server: { proxy: { "/api": "http://127.0.0.1:8080" } },
+  plugins: [
+    solid(),
+    VitePWA({
+      registerType: "prompt",
+      injectRegister: false,
+      strategies: "generateSW",
+      includeAssets: ["favicon.svg", "apple-touch-icon.png"],
+      manifest: {
+        name: "Cadenas — impayés self-stockage",
+        short_name: "Cadenas",
+        description: "Suivi des impayés sur site : appels, relances, double cadenas, codes d'accès.",
+        lang: "fr",
+        dir: "ltr",
+        start_url: "/",
+        scope: "/",
+        display: "standalone",
+        orientation: "portrait",
+        theme_color: "#16324f",
+        background_color: "#f4f6f9",
+        icons: [
+          { src: "/icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+          { src: "/icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+          { src: "/icons/icon-maskable-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
+        ],
+      },
+      workbox: {
+        globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        navigateFallback: "/index.html",
+        navigateFallbackDenylist: [/^\/api\//],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        runtimeCaching: [
+          {
+            // Until the offline store arrives, the last answers of the read routes are kept so that the lists
+            // still show in a corridor with no signal. The cache is emptied at sign-in and sign-out.
+            urlPattern: ({ url, request }) =>
+              request.method === "GET" && /^\/api\/(today|debtors\/|auth\/me)/.test(url.pathname),
+            handler: "NetworkFirst",
+            options: {
+              cacheName: "api-reads",
+              networkTimeoutSeconds: 6,
+              expiration: { maxEntries: 300, maxAgeSeconds: 7 * 24 * 3600 },
+              cacheableResponse: { statuses: [200] },
+            },
+          },
+        ],
+      },
+    }),
+  ],
+  test: {
+    projects: [
+      {
+        // Client code: Solid components and browser-side modules, in jsdom.
+        extends: true,
+        test: {
+          name: "client",
+          environment: "jsdom",
+          root: ".",
+          include: ["tests/unit/client/**/*.test.{ts,tsx}"],
+        },
+      },
+      {
+        // Server and shared code in plain Node. It must not extend the root config: the Solid plugin adds the
+        // `browser` resolve condition, which would load @libsql/client's web build.
+        test: {
+          name: "server",
+          root: ".",
+          environment: "node",
+          include: ["tests/unit/{server,shared}/**/*.test.ts", "tests/integration/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Real Chromium against the real server and the built client.
+        test: {
+          name: "e2e",
+          root: ".",
+          environment: "node",
+          include: ["tests/e2e/**/*.test.ts"],
+          globalSetup: ["tests/e2e/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
