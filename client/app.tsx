@@ -5,6 +5,7 @@ import { ApiError } from "./api";
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { UpdatePrompt } from "./pwa/UpdatePrompt";
 import { refreshSession, user } from "./session";
+import { Spinner } from "./components/Spinner";
 
 // Pages load on demand so that the first screen comes up before the rest of the app has downloaded; the
 // service worker precaches them all in the background.
@@ -56,9 +57,7 @@ function RequireUser(props: { children: () => JSX.Element }) {
   return (
     <Switch>
       <Match when={user() === undefined}>
-        <div class="center-screen" aria-busy="true">
-          <div class="spinner" />
-        </div>
+        <Spinner fullScreen />
       </Match>
       <Match when={user() === null}>
         <Navigate href={`/connexion?retour=${encodeURIComponent(location.pathname)}`} />

@@ -1,6 +1,7 @@
 import { compress } from "hono/compress";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono";
+import { requireSession } from "./auth/middleware";
 import { authRoutes } from "./auth/routes";
 import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
@@ -47,6 +48,8 @@ export function createApp(services: Services): Hono<AppEnv> {
     name: "cadenas_session",
     description: "Set by POST /api/auth/login",
   });
+  // The rule: only health and sign-in answer without a session, the API's description included.
+  api.use("/openapi.json", requireSession);
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     servers: [{ url: "/api" }],

@@ -53,16 +53,22 @@ export const DEMO_STAGES = {
 export type DemoStage = keyof typeof DEMO_STAGES;
 
 const CUSTOMERS_PER_SITE = 100;
-const SYSTEM = "SYS";
+/** What Cadenas did by itself is written under these initials. */
+const SYSTEM: Author = { id: null, initials: "SYS" };
 const SIZES_M2 = [1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20];
 
 export function generateDemoData(options: DemoOptions): DemoData {
   return new DemoBuilder(options).build();
 }
 
+interface Author {
+  id: string | null;
+  initials: string;
+}
+
 interface SiteStaff {
   siteId: string;
-  floor: { id: string; initials: string };
+  floor: Author;
 }
 
 class DemoBuilder {
@@ -357,7 +363,7 @@ class CaseStory {
       else this.reminder(addDays(anchor, 9));
     }
     if (reached(14)) {
-      this.log("email", SYSTEM, addDays(anchor, 14), "Relance 1 envoyée par courriel", null, { template: "R1" });
+      this.log("email", SYSTEM, this.during(addDays(anchor, 14)), "Relance 1 envoyée par courriel", { data: { template: "R1" } });
       this.setLevel("R1", addDays(anchor, 14));
       if (stage === "R1") {
         for (const unit of this.facts.units) this.task("padlock_place", "lockout", addDays(anchor, 14), unit.id);
@@ -367,7 +373,7 @@ class CaseStory {
       }
     }
     if (reached(24)) {
-      this.log("email", this.b.officeUser.initials, addDays(anchor, 24), "Courriel « avant envoi lettre R2 pour impayé » envoyé", null, { template: "R2-notice" }, this.b.officeUser.id);
+      this.log("email", this.b.officeUser, this.during(addDays(anchor, 24)), "Courriel « avant envoi lettre R2 pour impayé » envoyé", { data: { template: "R2-notice" } });
     }
     const r2On = addMonths(anchor, 1);
     if (r2On <= today && (!paidOn || r2On < paidOn)) {
@@ -381,7 +387,7 @@ class CaseStory {
     }
     if (stage === "exit" && this.facts.endDate) {
       const exitOn = this.facts.endDate;
-      this.log("contract_ended", this.b.managerUser.initials, exitOn, `Sortie du contrat au ${formatDateFr(exitOn)} (accord Manager), avoirs sur factures impayées à valider`, null, {}, this.b.managerUser.id);
+      this.log("contract_ended", this.b.managerUser, this.during(exitOn), `Sortie du contrat au ${formatDateFr(exitOn)} (accord Manager), avoirs sur factures impayées à valider`);
       this.task("open_box", "exit", addDays(exitOn, 1), this.facts.units[0]?.id);
     }
     if (paidOn) this.payInFull(paidOn);
@@ -437,7 +443,7 @@ class CaseStory {
         amountCents: 2000,
       });
       this.facts.invoices.push({ id: feeId, dueDate: on, amountCents: 2000 });
-      this.log("fee", this.floor.initials, on, "Frais d'impayé facturés (rejet de prélèvement SEPA) : 20,00 €");
+      this.log("fee", this.floor, this.during(on), "Frais d'impayé facturés (rejet de prélèvement SEPA) : 20,00 €");
     }
     return paymentMethod === "card" ? addDays(on, 1) : on;
   }
@@ -454,7 +460,7 @@ class CaseStory {
     this.call(on, outcome, reasons[this.facts.paymentMethod]);
     if (this.facts.paymentMethod === "card") {
       const rerun = addDays(on, 1);
-      if (rerun <= this.b.todayDate) this.log("note", this.floor.initials, rerun, `Paiement rejeté, carte repassée le ${formatDateFr(rerun)} : refusée`);
+      if (rerun <= this.b.todayDate) this.log("note", this.floor, this.during(rerun), `Paiement rejeté, carte repassée le ${formatDateFr(rerun)} : refusée`);
     }
   }
 
@@ -464,21 +470,23 @@ class CaseStory {
   }
 
   private call(on: string, outcome: CallOutcome, context: string): void {
-    const at = this.b.instant(on);
-    const who = this.floor.initials;
+    const at = this.during(on);
+    const who = this.floor;
     if (outcome === "no_answer") {
-      this.logAt("call", who, at, `${capitalize(context)}, client appelé : pas de réponse, message laissé (rappeler au sujet du box)`, "no_answer");
-      this.logAt("sms", who, at, "SMS envoyé (modèle « merci de nous rappeler »)", null, { template: "rappel-sms" });
-      this.logAt("email", who, at, "Courriel envoyé (modèle « premier rappel »)", null, { template: "rappel-email" });
+      this.log("call", who, at, `${capitalize(context)}, client appelé : pas de réponse, message laissé (rappeler au sujet du box)`, { outcome: "no_answer" });
+      this.log("sms", who, at, "SMS envoyé (modèle « merci de nous rappeler »)", { data: { template: "rappel-sms" } });
+      this.log("email", who, at, "Courriel envoyé (modèle « premier rappel »)", { data: { template: "rappel-email" } });
     } else if (outcome === "wrong_number") {
-      this.logAt("call", who, at, `${capitalize(context)}, numéro erroné, courriel envoyé pour mise à jour des coordonnées`, "wrong_number");
+      this.log("call", who, at, `${capitalize(context)}, numéro erroné, courriel envoyé pour mise à jour des coordonnées`, { outcome: "wrong_number" });
     } else if (outcome === "promise") {
       const promisedOn = addDays(on, this.f.number.int({ min: 2, max: 7 }));
       const amountCents = this.facts.invoices[0]?.amountCents ?? 0;
-      this.logAt("call", who, at, `${capitalize(context)}, client joint`, "promise");
-      this.logAt("promise", who, at, `« Je passerai payer le ${formatDateFr(promisedOn)} » : ${formatEuros(amountCents)}`, null, { promisedOn, amountCents });
+      this.log("call", who, at, `${capitalize(context)}, client joint`, { outcome: "promise" });
+      this.log("promise", who, at, `« Je passerai payer le ${formatDateFr(promisedOn)} » : ${formatEuros(amountCents)}`, { data: { promisedOn, amountCents } });
     } else {
-      this.logAt("call", who, at, `${capitalize(context)}, client joint : ${this.f.helpers.arrayElement(["dès que j'ai ma carte je vous contacte", "attend son salaire, paiera en fin de semaine", "conteste une facture, à vérifier", "pensait avoir payé, va vérifier"])}`, "answered");
+      const answers = ["attend son salaire, paiera en fin de semaine", "conteste une facture, à vérifier", "pensait avoir payé, va vérifier", "va faire un virement"];
+      if (this.facts.paymentMethod === "card") answers.push("dès que j'ai ma nouvelle carte je vous contacte");
+      this.log("call", who, at, `${capitalize(context)}, client joint : ${this.f.helpers.arrayElement(answers)}`, { outcome: "answered" });
     }
   }
 
@@ -495,22 +503,22 @@ class CaseStory {
   private lockout(on: string): void {
     for (const unit of this.facts.units) {
       const padlock = this.b.nextPadlockNumber();
-      this.log("padlock_placed", this.floor.initials, on, `Double cadenas posé sur le box ${unit.number} (cadenas n° ${padlock})`, null, { padlockNumber: padlock }, this.floor.id, unit.id);
+      this.log("padlock_placed", this.floor, this.during(on), `Double cadenas posé sur le box ${unit.number} (cadenas n° ${padlock})`, { data: { padlockNumber: padlock }, unitId: unit.id });
       this.unitRow(unit.id).padlockState = "second_padlock";
     }
-    this.log("gate_suspended", this.floor.initials, on, "Code d'accès au site suspendu", null, {}, this.floor.id, this.facts.units[0]?.id);
+    this.log("gate_suspended", this.floor, this.during(on), "Code d'accès au site suspendu", { unitId: this.facts.units[0]?.id });
     for (const unit of this.facts.units) this.unitRow(unit.id).gateState = "suspended";
   }
 
   private letter(on: string, title: string): void {
     const tracking = this.b.nextTrackingNumber();
     const office = this.b.officeUser;
-    this.log("registered_letter", office.initials, on, `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, null, { trackingNumber: tracking }, office.id);
+    this.log("registered_letter", office, this.during(on), `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking } });
   }
 
   private setLevel(level: Level, on: string): void {
     this.level = level;
-    this.log("level_changed", SYSTEM, on, `${level} ${on.slice(5, 7)}/${on.slice(2, 4)}`, null, { level });
+    this.log("level_changed", SYSTEM, this.during(on), `${level} ${on.slice(5, 7)}/${on.slice(2, 4)}`, { data: { level } });
   }
 
   /** Paid: the debt is settled, and the padlock and gate code are lifted — or still to be lifted on the floor. */
@@ -522,17 +530,17 @@ class CaseStory {
       this.b.addPayment(customerId, invoice.id, on, invoice.amountCents, method);
       total += invoice.amountCents;
     }
-    this.log("payment", this.floor.initials, on, `Paiement reçu (${method === "card" ? "CB par téléphone" : method === "transfer" ? "virement" : method === "cheque" ? "chèque" : "espèces"}) : ${formatEuros(total)}, dossier soldé`);
+    this.log("payment", this.floor, this.during(on), `Paiement reçu (${method === "card" ? "CB par téléphone" : method === "transfer" ? "virement" : method === "cheque" ? "chèque" : "espèces"}) : ${formatEuros(total)}, dossier soldé`);
     const wasLocked = this.facts.units.some((u) => this.unitRow(u.id).padlockState === "second_padlock");
     if (!wasLocked) return;
     const liftedOnTheFloor = daysBetween(on, this.b.todayDate) >= 2 || this.f.datatype.boolean(0.5);
     if (liftedOnTheFloor) {
       for (const unit of this.facts.units) {
-        this.log("padlock_removed", this.floor.initials, on, `Double cadenas retiré du box ${unit.number}`, null, {}, this.floor.id, unit.id);
+        this.log("padlock_removed", this.floor, this.during(on), `Double cadenas retiré du box ${unit.number}`, { unitId: unit.id });
         this.unitRow(unit.id).padlockState = "none";
         this.unitRow(unit.id).gateState = "active";
       }
-      this.log("gate_restored", this.floor.initials, on, "Code d'accès au site rétabli", null, {}, this.floor.id, this.facts.units[0]?.id);
+      this.log("gate_restored", this.floor, this.during(on), "Code d'accès au site rétabli", { unitId: this.facts.units[0]?.id });
     } else {
       for (const unit of this.facts.units) this.task("padlock_remove", "unlock", on, unit.id);
       this.task("gate_restore", "unlock", on, this.facts.units[0]?.id);
@@ -561,44 +569,34 @@ class CaseStory {
     });
   }
 
+  /** Appends one line to the case's history, written by `by` at the instant `at`. */
   private log(
     kind: (typeof actions.$inferInsert)["kind"],
-    initials: string,
-    on: string,
-    text: string,
-    outcome: CallOutcome | null = null,
-    data: Record<string, unknown> = {},
-    userId?: string,
-    unitId?: string,
-  ): void {
-    this.logAt(kind, initials, this.b.instant(on), text, outcome, data, userId, unitId);
-  }
-
-  private logAt(
-    kind: (typeof actions.$inferInsert)["kind"],
-    initials: string,
+    by: Author,
     at: string,
     text: string,
-    outcome: CallOutcome | null = null,
-    data: Record<string, unknown> = {},
-    userId?: string,
-    unitId?: string,
+    extra: { outcome?: CallOutcome; data?: Record<string, unknown>; unitId?: string } = {},
   ): void {
     this.b.rows.actions.push({
       id: this.f.string.uuid(),
       caseId: this.caseId,
       customerId: this.facts.customerId,
       siteId: this.facts.site.siteId,
-      unitId: unitId ?? null,
-      userId: initials === SYSTEM ? null : (userId ?? this.floor.id),
-      initials,
+      unitId: extra.unitId ?? null,
+      userId: by.id,
+      initials: by.initials,
       kind,
-      outcome,
+      outcome: extra.outcome ?? null,
       text,
       happenedAt: at,
       recordedAt: at,
-      data: Object.keys(data).length ? data : null,
+      data: extra.data ?? null,
     });
+  }
+
+  /** A working-hours instant on `date`. */
+  private during(date: string): string {
+    return this.b.instant(date);
   }
 }
 

@@ -103,6 +103,7 @@ describe("the floor app in Chromium at 390×844", () => {
     await signInThroughTheForm(page, "gestionnaire@demo.test", "mauvais", "failure");
     await page.getByRole("alert").waitFor();
     expect(await page.getByRole("alert").innerText()).toBe("E-mail ou mot de passe incorrect.");
+    await page.waitForFunction(() => [...document.images].every((img) => img.complete && img.naturalWidth > 0));
     await screenshot(page, "login-error");
   });
 

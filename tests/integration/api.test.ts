@@ -24,6 +24,7 @@ describe("health and errors", () => {
 
   it("answers an unknown API route with a JSON 404", async () => {
     for (const [method, path] of [
+      ["GET", "/api"],
       ["GET", "/api/nope"],
       ["POST", "/api/debtors"],
       ["DELETE", "/api/today"],
@@ -114,8 +115,11 @@ describe("sign-in", () => {
 });
 
 describe("sessions", () => {
-  it("asks for a session on every route but health, login and the OpenAPI document", async () => {
-    const doc = (await call(url, "GET", "/api/openapi.json")).body;
+  it("asks for a session on every route but health and sign-in, the API description included", async () => {
+    const refused = await call(url, "GET", "/api/openapi.json");
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe("UNAUTHENTICATED");
+    const doc = (await call(url, "GET", "/api/openapi.json", { cookie: await signIn(url, "bureau@demo.test") })).body;
     const operations = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path: `/api${path.replace(/\{[^}]+\}/g, "0190f1c2-0000-7000-8000-000000000000")}`, secured: (op.security ?? []).length > 0 })),
     );
@@ -226,7 +230,7 @@ describe("site scope", () => {
 
 describe("OpenAPI", () => {
   it("documents every route with its schemas", async () => {
-    const res = await call(url, "GET", "/api/openapi.json");
+    const res = await call(url, "GET", "/api/openapi.json", { cookie: await signIn(url, "bureau@demo.test") });
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
     expect(res.body.servers).toEqual([{ url: "/api" }]);

@@ -7,6 +7,7 @@ import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
 import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
 import { ACTION_LABEL, GATE_LABEL, OUTCOME_LABEL, PADLOCK_LABEL, PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
+import { Spinner } from "../../components/Spinner";
 
 export function DebtorPage() {
   const params = useParams<{ customerId: string }>();
@@ -21,9 +22,7 @@ export function DebtorPage() {
       <main class="page">
         <Switch>
           <Match when={debtor.isPending}>
-            <div class="center-block" aria-busy="true">
-              <div class="spinner" />
-            </div>
+            <Spinner />
           </Match>
           <Match when={debtor.isError && !debtor.data}>
             <div class="empty">

@@ -8,6 +8,7 @@ import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../compon
 import { UserMenu } from "../../components/UserMenu";
 import { formatEuros, formatInstantShort, formatLongDay } from "../../format";
 import { user } from "../../session";
+import { Spinner } from "../../components/Spinner";
 
 export function TodayPage() {
   const today = useQuery(() => ({ queryKey: ["today"], queryFn: () => apiGet<TodayResponse>("/today") }));
@@ -48,9 +49,7 @@ export function TodayPage() {
         </label>
         <Switch>
           <Match when={today.isPending}>
-            <div class="center-block" aria-busy="true">
-              <div class="spinner" />
-            </div>
+            <Spinner />
           </Match>
           <Match when={today.isError && !today.data}>
             <div class="empty">
