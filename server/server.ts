@@ -3,6 +3,7 @@ import { count } from "drizzle-orm";
 import { todayIn } from "../shared/dates";
 import { createApp } from "./app";
 import { LoginThrottle } from "./auth/login-throttle";
+import { deleteExpiredSessions } from "./auth/sessions";
 import type { Clock, Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
@@ -52,6 +53,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
 export async function prepareDatabase(config: Config, log: (line: string) => void): Promise<DatabaseHandle> {
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
+  await deleteExpiredSessions(handle.db);
   if (config.demoData === "auto" && (await isEmpty(handle.db))) {
     const today = config.today ?? todayIn(config.siteTimeZone);
     const started = Date.now();
