@@ -41,21 +41,6 @@ export default defineConfig({
         navigateFallbackDenylist: [/^\/api\//],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
-        runtimeCaching: [
-          {
-            // Until the offline store arrives, the last answers of the read routes are kept so that the lists
-            // still show in a corridor with no signal. The cache is emptied at sign-in and sign-out.
-            urlPattern: ({ url, request }) =>
-              request.method === "GET" && /^\/api\/(today|debtors\/|auth\/me)/.test(url.pathname),
-            handler: "NetworkFirst",
-            options: {
-              cacheName: "api-reads",
-              networkTimeoutSeconds: 6,
-              expiration: { maxEntries: 300, maxAgeSeconds: 7 * 24 * 3600 },
-              cacheableResponse: { statuses: [200] },
-            },
-          },
-        ],
       },
     }),
   ],

@@ -1,4 +1,3 @@
-import { createSignal } from "solid-js";
 import type { ApiErrorBody, ErrorCode } from "../shared/errors";
 
 /** An API call that failed: `code` is the server's error code, or NETWORK when the server could not be reached. */
@@ -13,10 +12,6 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 }
-
-/** False after a request failed for want of network, true again after the next answer. */
-const [reachable, setReachable] = createSignal(true);
-export { reachable };
 
 let onUnauthorized: () => void = () => {};
 /** Called when the server says the session is gone (401), so the app can ask to sign in again. */
@@ -42,10 +37,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    setReachable(false);
     throw new ApiError(0, "NETWORK", "Pas de connexion au serveur.");
   }
-  setReachable(true);
   if (response.ok) return (await response.json()) as T;
 
   const payload = (await response.json().catch(() => null)) as ApiErrorBody | null;

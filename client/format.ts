@@ -21,6 +21,13 @@ export function formatInstantDate(instant: string): string {
   return shortDate.format(new Date(instant));
 }
 
+const time = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit" });
+
+/** "14:02" in the phone's time zone */
+export function formatTime(instant: string): string {
+  return time.format(new Date(instant));
+}
+
 /** "J+23" */
 export function daysLateLabel(days: number): string {
   return days >= 0 ? `J+${days}` : `J${days}`;

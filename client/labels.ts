@@ -1,4 +1,4 @@
-import type { ActionKind, CallOutcome, GateState, Level, PadlockState, PaymentMethod, Role, Segment, TaskKind } from "../shared/enums";
+import type { ActionKind, CallOutcome, GateState, Level, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
 
 // French words the users see, one place for each code.
 
@@ -76,6 +76,7 @@ export const ACTION_LABEL: Record<ActionKind, string> = {
   contract_ended: "Sortie",
   box_opened: "Ouverture du box",
   box_cleared: "Mise à la benne",
+  task_done: "Tâche faite",
 };
 
 export const OUTCOME_LABEL: Record<CallOutcome, string> = {
@@ -85,13 +86,5 @@ export const OUTCOME_LABEL: Record<CallOutcome, string> = {
   wrong_number: "faux numéro",
 };
 
-export const TASK_LABEL: Record<TaskKind, string> = {
-  call: "Appeler",
-  card_rerun: "Repasser la carte",
-  padlock_place: "Poser le double cadenas",
-  padlock_remove: "Retirer le double cadenas",
-  gate_suspend: "Suspendre le code d'accès",
-  gate_restore: "Rétablir le code d'accès",
-  open_box: "Ouvrir le box (Manager)",
-  fix_contact: "Corriger les coordonnées",
-};
+/** Task wording is shared with the history lines the server writes. */
+export { TASK_WORDING as TASK_LABEL } from "../shared/floor/describe";

@@ -1,70 +1,69 @@
 import { createSignal } from "solid-js";
-import type { LoginBody, SessionResponse, SessionUser } from "../shared/schemas/auth";
+import type { ClientSettings, LoginBody, SessionResponse, SessionUser } from "../shared/schemas/auth";
 import { ApiError, apiGet, apiPost, whenUnauthorized } from "./api";
 
 // The signed-in user, remembered on the phone so that the app opens with no signal. `undefined` means
-// "not known yet" (first start, still asking the server); `null` means "signed out".
+// "not known yet" (first start, still asking the server); `null` means "signed out". Signing out here never
+// touches the phone's unsent actions: they wait for the same user to sign in again.
 
-const STORAGE_KEY = "cadenas.user";
-const API_CACHE = "api-reads";
+const STORAGE_KEY = "cadenas.session";
+const DEFAULT_SETTINGS: ClientSettings = { timeZone: "Europe/Paris", serverMessaging: { email: false, sms: false } };
 
-const [user, setUser] = createSignal<SessionUser | null | undefined>(readRemembered());
-export { user };
+const remembered = readRemembered();
+const [user, setUser] = createSignal<SessionUser | null | undefined>(remembered?.user);
+const [settings, setSettings] = createSignal<ClientSettings>(remembered?.settings ?? DEFAULT_SETTINGS);
+export { settings, user };
 
-whenUnauthorized(() => forget());
+whenUnauthorized(() => signOutLocally());
 
 /** Asks the server who is signed in; keeps the remembered user when the server cannot be reached. */
 export async function refreshSession(): Promise<void> {
   try {
-    const { user } = await apiGet<SessionResponse>("/auth/me");
-    remember(user);
+    remember(await apiGet<SessionResponse>("/auth/me"));
   } catch (error) {
     if (error instanceof ApiError && error.code === "NETWORK") {
       if (user() === undefined) setUser(null);
       return;
     }
-    forget();
+    signOutLocally();
   }
 }
 
 export async function signIn(credentials: LoginBody): Promise<SessionUser> {
-  await clearCachedReads();
-  const { user } = await apiPost<SessionResponse>("/auth/login", credentials);
-  remember(user);
-  return user;
+  const session = await apiPost<SessionResponse>("/auth/login", credentials);
+  remember(session);
+  // Ask the browser not to evict the phone's store (Safari clears sites not used for 7 days otherwise).
+  void navigator.storage?.persist?.().catch(() => false);
+  return session.user;
 }
 
+/** Ends the session on the server if it can be reached, and on the phone in any case. */
 export async function signOut(): Promise<void> {
   try {
     await apiPost("/auth/logout");
   } catch {
     // Signed out on the phone even if the server is out of reach; the session expires on its own.
-  } finally {
-    forget();
-    await clearCachedReads();
   }
+  signOutLocally();
 }
 
-function remember(next: SessionUser): void {
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-  setUser(next);
-}
-
-function forget(): void {
+/** The session is gone (expired, or signed out): ask to sign in again, keeping every unsent action. */
+export function signOutLocally(): void {
   localStorage.removeItem(STORAGE_KEY);
   setUser(null);
 }
 
-function readRemembered(): SessionUser | undefined {
+function remember(session: SessionResponse): void {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  setSettings(session.settings);
+  setUser(session.user);
+}
+
+function readRemembered(): SessionResponse | undefined {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as SessionUser) : undefined;
+    return raw ? (JSON.parse(raw) as SessionResponse) : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** The service worker keeps the last answers of the read routes; another user must not see them. */
-async function clearCachedReads(): Promise<void> {
-  if ("caches" in window) await caches.delete(API_CACHE).catch(() => false);
 }

@@ -1,3 +1,4 @@
+import { bodyLimit } from "hono/body-limit";
 import { compress } from "hono/compress";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono";
@@ -8,6 +9,7 @@ import { debtorRoutes } from "./debtors/routes";
 import { errorBody, respondWithError } from "./errors";
 import { createRouter } from "./http";
 import { serveClient } from "./static";
+import { syncRoutes } from "./sync/routes";
 import { systemRoutes } from "./system/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
@@ -39,9 +41,18 @@ export function createApp(services: Services): Hono<AppEnv> {
   );
 
   const api = createRouter();
+  // JSON bodies are small; a larger one is a mistake or an attack. Photo uploads get their own limit.
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", "Request body over 1 MiB"), 413),
+    }),
+  );
   api.route("/", systemRoutes);
   api.route("/", authRoutes);
   api.route("/", debtorRoutes);
+  api.route("/", syncRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

@@ -69,6 +69,7 @@ export const ACTION_KINDS = [
   "contract_ended",
   "box_opened",
   "box_cleared",
+  "task_done",
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 

@@ -1,9 +1,10 @@
 import { useNavigate } from "@solidjs/router";
 import { Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { SessionUser } from "../../shared/schemas/auth";
-import { queryClient } from "../app";
+import { queryClient } from "../query";
 import { ROLE_LABEL } from "../labels";
 import { signOut } from "../session";
+import { db, forgetDebtors } from "../store";
 
 /** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */
 export function UserMenu(props: { user: SessionUser }) {
@@ -29,7 +30,10 @@ export function UserMenu(props: { user: SessionUser }) {
   };
 
   const leave = async () => {
+    const waiting = await db.outbox.where("userId").equals(props.user.id).count();
+    if (waiting > 0 && !confirm(`${waiting} action(s) pas encore envoyée(s). Elles partiront à votre prochaine connexion. Se déconnecter ?`)) return;
     await signOut();
+    await forgetDebtors();
     queryClient.clear();
     navigate("/connexion", { replace: true });
   };

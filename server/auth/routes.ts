@@ -3,9 +3,10 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
-import { LoginBody, SessionResponse } from "../../shared/schemas/auth";
+import { LoginBody, SessionResponse, type ClientSettings } from "../../shared/schemas/auth";
 import { recordAudit } from "../audit/audit";
 import type { AppEnv } from "../context";
+import type { Config } from "../env";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { users } from "./auth.sql";
@@ -66,7 +67,7 @@ export const authRoutes = createRouter()
       expires: session.expiresAt,
     });
     await recordAudit(db, { event: "auth.login", userId: user.id, details: { address } });
-    return c.json({ user: await loadSessionUser(db, user) }, 200);
+    return c.json({ user: await loadSessionUser(db, user), settings: clientSettings(config) }, 200);
   })
   .openapi(logout, async (c) => {
     const { db } = c.get("services");
@@ -75,7 +76,11 @@ export const authRoutes = createRouter()
     await recordAudit(db, { event: "auth.logout", userId: c.get("user").id });
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(me, (c) => c.json({ user: c.get("user") }, 200));
+  .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config) }, 200));
+
+function clientSettings(config: Config): ClientSettings {
+  return { timeZone: config.siteTimeZone, serverMessaging: { email: Boolean(config.smtpUrl), sms: Boolean(config.sms.provider) } };
+}
 
 function clientAddress(c: Context<AppEnv>): string {
   try {

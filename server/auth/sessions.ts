@@ -58,9 +58,9 @@ export async function deleteExpiredSessions(db: Database, now = new Date()): Pro
 export async function loadSessionUser(db: Database, user: typeof users.$inferSelect): Promise<SessionUser> {
   const siteRows =
     user.role === "office"
-      ? await db.select({ id: sites.id, code: sites.code, name: sites.name }).from(sites).orderBy(sites.code)
+      ? await db.select({ id: sites.id, code: sites.code, name: sites.name, phone: sites.phone }).from(sites).orderBy(sites.code)
       : await db
-          .select({ id: sites.id, code: sites.code, name: sites.name })
+          .select({ id: sites.id, code: sites.code, name: sites.name, phone: sites.phone })
           .from(userSites)
           .innerJoin(sites, eq(sites.id, userSites.siteId))
           .where(eq(userSites.userId, user.id))

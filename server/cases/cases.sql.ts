@@ -63,6 +63,11 @@ export const actions = sqliteTable(
     recordedAt: createdAt(),
     deviceId: text("device_id"),
     mutationId: text("mutation_id").unique(),
+    /**
+     * Set when the event is kept but could not take effect: a padlock placed on a unit another phone had
+     * already padlocked. Recomputed whenever an earlier event of the same unit arrives later.
+     */
+    rejectedReason: text("rejected_reason"),
     /** Kind-specific facts (promise date and amount, padlock number, photo hashes…), JSON. */
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
   },

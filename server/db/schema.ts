@@ -7,3 +7,4 @@ export * from "../cases/cases.sql";
 export * from "../messaging/messaging.sql";
 export * from "../evidence/evidence.sql";
 export * from "../audit/audit.sql";
+export * from "../sync/sync.sql";

@@ -1,7 +1,7 @@
 import { Faker, base, en, fr } from "@faker-js/faker";
 import { addDays, addMonths, daysBetween, formatDateFr, lastDayOfMonth, zonedInstant } from "../../shared/dates";
 import type { CallOutcome, CustomerKind, Level, PaymentMethod, Role, Segment } from "../../shared/enums";
-import { formatEuros } from "../../shared/money";
+import { formatEurosPlain } from "../../shared/money";
 import type { users, userSites } from "../auth/auth.sql";
 import type { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import type { actions, cases, tasks } from "../cases/cases.sql";
@@ -366,8 +366,10 @@ class CaseStory {
       this.log("email", SYSTEM, this.during(addDays(anchor, 14)), "Relance 1 envoyée par courriel", { data: { template: "R1" } });
       this.setLevel("R1", addDays(anchor, 14));
       if (stage === "R1") {
-        for (const unit of this.facts.units) this.task("padlock_place", "lockout", addDays(anchor, 14), unit.id);
-        this.task("gate_suspend", "lockout", addDays(anchor, 14), this.facts.units[0]?.id);
+        for (const unit of this.facts.units) {
+          this.task("padlock_place", "lockout", addDays(anchor, 14), unit.id);
+          this.task("gate_suspend", "lockout", addDays(anchor, 14), unit.id);
+        }
       } else {
         this.lockout(addDays(anchor, 14));
       }
@@ -482,7 +484,7 @@ class CaseStory {
       const promisedOn = addDays(on, this.f.number.int({ min: 2, max: 7 }));
       const amountCents = this.facts.invoices[0]?.amountCents ?? 0;
       this.log("call", who, at, `${capitalize(context)}, client joint`, { outcome: "promise" });
-      this.log("promise", who, at, `« Je passerai payer le ${formatDateFr(promisedOn)} » : ${formatEuros(amountCents)}`, { data: { promisedOn, amountCents } });
+      this.log("promise", who, at, `« Je passerai payer le ${formatDateFr(promisedOn)} » : ${formatEurosPlain(amountCents)}`, { data: { promisedOn, amountCents } });
     } else {
       const answers = ["attend son salaire, paiera en fin de semaine", "conteste une facture, à vérifier", "pensait avoir payé, va vérifier", "va faire un virement"];
       if (this.facts.paymentMethod === "card") answers.push("dès que j'ai ma nouvelle carte je vous contacte");
@@ -506,8 +508,10 @@ class CaseStory {
       this.log("padlock_placed", this.floor, this.during(on), `Double cadenas posé sur le box ${unit.number} (cadenas n° ${padlock})`, { data: { padlockNumber: padlock }, unitId: unit.id });
       this.unitRow(unit.id).padlockState = "second_padlock";
     }
-    this.log("gate_suspended", this.floor, this.during(on), "Code d'accès au site suspendu", { unitId: this.facts.units[0]?.id });
-    for (const unit of this.facts.units) this.unitRow(unit.id).gateState = "suspended";
+    for (const unit of this.facts.units) {
+      this.log("gate_suspended", this.floor, this.during(on), `Code d'accès suspendu (box ${unit.number})`, { unitId: unit.id });
+      this.unitRow(unit.id).gateState = "suspended";
+    }
   }
 
   private letter(on: string, title: string): void {
@@ -530,20 +534,22 @@ class CaseStory {
       this.b.addPayment(customerId, invoice.id, on, invoice.amountCents, method);
       total += invoice.amountCents;
     }
-    this.log("payment", this.floor, this.during(on), `Paiement reçu (${method === "card" ? "CB par téléphone" : method === "transfer" ? "virement" : method === "cheque" ? "chèque" : "espèces"}) : ${formatEuros(total)}, dossier soldé`);
+    this.log("payment", this.floor, this.during(on), `Paiement reçu (${method === "card" ? "CB par téléphone" : method === "transfer" ? "virement" : method === "cheque" ? "chèque" : "espèces"}) : ${formatEurosPlain(total)}, dossier soldé`);
     const wasLocked = this.facts.units.some((u) => this.unitRow(u.id).padlockState === "second_padlock");
     if (!wasLocked) return;
     const liftedOnTheFloor = daysBetween(on, this.b.todayDate) >= 2 || this.f.datatype.boolean(0.5);
     if (liftedOnTheFloor) {
       for (const unit of this.facts.units) {
         this.log("padlock_removed", this.floor, this.during(on), `Double cadenas retiré du box ${unit.number}`, { unitId: unit.id });
+        this.log("gate_restored", this.floor, this.during(on), `Code d'accès rétabli (box ${unit.number})`, { unitId: unit.id });
         this.unitRow(unit.id).padlockState = "none";
         this.unitRow(unit.id).gateState = "active";
       }
-      this.log("gate_restored", this.floor, this.during(on), "Code d'accès au site rétabli", { unitId: this.facts.units[0]?.id });
     } else {
-      for (const unit of this.facts.units) this.task("padlock_remove", "unlock", on, unit.id);
-      this.task("gate_restore", "unlock", on, this.facts.units[0]?.id);
+      for (const unit of this.facts.units) {
+        this.task("padlock_remove", "unlock", on, unit.id);
+        this.task("gate_restore", "unlock", on, unit.id);
+      }
     }
   }
 

@@ -11,7 +11,7 @@ export const LoginBody = z
   .meta({ id: "LoginBody" });
 export type LoginBody = z.infer<typeof LoginBody>;
 
-export const SiteRef = z.object({ id: Id, code: z.string(), name: z.string() }).meta({ id: "SiteRef" });
+export const SiteRef = z.object({ id: Id, code: z.string(), name: z.string(), phone: z.string().nullable() }).meta({ id: "SiteRef" });
 export type SiteRef = z.infer<typeof SiteRef>;
 
 export const SessionUser = z
@@ -26,5 +26,14 @@ export const SessionUser = z
   .meta({ id: "SessionUser" });
 export type SessionUser = z.infer<typeof SessionUser>;
 
-export const SessionResponse = z.object({ user: SessionUser }).meta({ id: "SessionResponse" });
+/** What the phone needs to know about the server: the sites' time zone, and whether it sends messages itself. */
+export const ClientSettings = z
+  .object({
+    timeZone: z.string(),
+    serverMessaging: z.object({ email: z.boolean(), sms: z.boolean() }),
+  })
+  .meta({ id: "ClientSettings" });
+export type ClientSettings = z.infer<typeof ClientSettings>;
+
+export const SessionResponse = z.object({ user: SessionUser, settings: ClientSettings }).meta({ id: "SessionResponse" });
 export type SessionResponse = z.infer<typeof SessionResponse>;

@@ -14,6 +14,7 @@ import {
   TASK_STATUSES,
 } from "../enums";
 import { CalendarDate, Cents, Id, Instant } from "./common";
+import { DebtorDoc } from "./debtor-doc";
 
 export const UnitSummary = z
   .object({
@@ -42,34 +43,12 @@ export const HistoryEntry = z
   .meta({ id: "HistoryEntry" });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
-/** One line of "Aujourd'hui": a customer with an open case at one of the user's sites. */
-export const DebtorSummary = z
-  .object({
-    customerId: Id,
-    ref: z.string(),
-    name: z.string(),
-    kind: z.enum(CUSTOMER_KINDS),
-    phone: z.string().nullable(),
-    paymentMethod: z.enum(PAYMENT_METHODS),
-    stop: z.boolean(),
-    caseId: Id,
-    anchorOn: CalendarDate,
-    daysLate: z.number().int(),
-    level: z.enum(LEVELS),
-    stage: z.string().nullable(),
-    balanceCents: Cents,
-    units: z.array(UnitSummary),
-    openTasks: z.number().int(),
-    lastAction: HistoryEntry.pick({ happenedAt: true, kind: true, text: true, initials: true }).nullable(),
-  })
-  .meta({ id: "DebtorSummary" });
-export type DebtorSummary = z.infer<typeof DebtorSummary>;
-
+/** The debtors the floor follows at the user's sites, most urgent first. */
 export const TodayResponse = z
   .object({
     asOf: CalendarDate,
     totals: z.object({ debtors: z.number().int(), balanceCents: Cents }),
-    debtors: z.array(DebtorSummary),
+    debtors: z.array(DebtorDoc),
   })
   .meta({ id: "TodayResponse" });
 export type TodayResponse = z.infer<typeof TodayResponse>;

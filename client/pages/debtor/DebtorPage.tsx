@@ -1,49 +1,64 @@
 import { useParams } from "@solidjs/router";
-import { useQuery } from "@tanstack/solid-query";
-import { For, Match, Show, Switch } from "solid-js";
-import type { DebtorDetail } from "../../../shared/schemas/debtors";
-import { ApiError, apiGet } from "../../api";
+import { For, Match, Show, Switch, createSignal } from "solid-js";
+import { todayIn } from "../../../shared/dates";
+import { toBillingLog } from "../../../shared/floor/action-log";
+import { daysLate, promiseStatus } from "../../../shared/floor/due";
+import type { SessionUser } from "../../../shared/schemas/auth";
+import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
-import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
-import { ACTION_LABEL, GATE_LABEL, OUTCOME_LABEL, PADLOCK_LABEL, PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
+import { Sheet } from "../../components/Sheet";
 import { Spinner } from "../../components/Spinner";
+import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
+import { ACTION_LABEL, OUTCOME_LABEL, PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
+import { settings, user } from "../../session";
+import { act, db } from "../../store";
+import { useLive } from "../../store/live";
+import { shown } from "../../store/views";
+import { CallSheet, MessageChoices } from "./CallSheet";
+import { templateValues } from "./context";
+import { PromiseForm, TextForm } from "./forms";
+import { FullHistory } from "./FullHistory";
+
+type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | { padlockOn: DocUnit } | null;
 
 export function DebtorPage() {
   const params = useParams<{ customerId: string }>();
-  const debtor = useQuery(() => ({
-    queryKey: ["debtor", params.customerId],
-    queryFn: () => apiGet<DebtorDetail>(`/debtors/${encodeURIComponent(params.customerId)}`),
-  }));
-
+  const row = useLive(
+    () => params.customerId,
+    (id) => db.debtors.get(id).then((r) => r ?? null),
+  );
   return (
     <>
-      <AppBar title={debtor.data?.customer.name ?? "Débiteur"} subtitle={debtor.data?.customer.ref} back="/" />
-      <main class="page">
+      <AppBar title={row() ? shown(row()!).name : "Débiteur"} subtitle={row() ? shown(row()!).ref : undefined} back="/" />
+      <main class="page with-status-bar">
         <Switch>
-          <Match when={debtor.isPending}>
+          <Match when={row() === undefined}>
             <Spinner />
           </Match>
-          <Match when={debtor.isError && !debtor.data}>
+          <Match when={row() === null}>
             <div class="empty">
-              <p>
-                {debtor.error instanceof ApiError && debtor.error.status === 404
-                  ? "Ce client n'existe pas ou n'est pas sur vos sites."
-                  : "La fiche n'a pas pu être chargée."}
-              </p>
+              <p>Ce client n'est pas suivi sur vos sites, ou pas encore arrivé sur ce téléphone.</p>
             </div>
           </Match>
-          <Match when={debtor.data}>{(d) => <DebtorView debtor={d()} />}</Match>
+          <Match when={row() && user()}>
+            <DebtorView doc={shown(row()!)} user={user()!} />
+          </Match>
         </Switch>
       </main>
     </>
   );
 }
 
-function DebtorView(props: { debtor: DebtorDetail }) {
-  const d = () => props.debtor;
-  const c = () => d().customer;
+function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
+  const d = () => props.doc;
+  const [panel, setPanel] = createSignal<Panel>(null);
+  const close = () => setPanel(null);
+  const today = () => todayIn(settings().timeZone);
+  const late = () => daysLate(d(), today());
   const openTasks = () => d().tasks.filter((t) => t.status === "open");
+  const unitNumber = (id: string | null) => d().units.find((u) => u.id === id)?.number;
+
   return (
     <>
       <section class="card hero">
@@ -51,29 +66,54 @@ function DebtorView(props: { debtor: DebtorDetail }) {
           <span class="label">Solde dû</span>
           <strong class={d().balanceCents > 0 ? "owed" : "settled"}>{formatEuros(d().balanceCents)}</strong>
         </div>
-        <Show when={d().case}>
-          {(k) => (
-            <div class="hero-case">
-              <Show when={k().status === "open"} fallback={<span class="badge ok">Dossier soldé</span>}>
-                <DaysLateBadge days={k().daysLate} />
-              </Show>
-              <LevelBadge level={k().level} />
-              <StageLabel stage={k().stage} />
-              <span class="muted">depuis le {formatDateFr(k().anchorOn)}</span>
-            </div>
-          )}
-        </Show>
-        <Show when={c().stop}>
-          <p class="stop-note">Client en STOP : aucune relance automatique.</p>
-        </Show>
-        <div class="hero-actions">
-          <Show when={c().phone} fallback={<span class="button disabled">Pas de téléphone</span>}>
-            {(phone) => (
-              <a class="button primary big" href={telHref(phone())}>
-                Appeler le {phone()}
-              </a>
+        <div class="hero-case">
+          <Show when={late() !== null} fallback={<span class="badge ok">Dossier soldé</span>}>
+            <DaysLateBadge days={late()!} />
+          </Show>
+          <Show when={d().case}>
+            {(k) => (
+              <>
+                <LevelBadge level={k().level} />
+                <StageLabel stage={k().stage} />
+              </>
             )}
           </Show>
+        </div>
+        <Show when={d().promise}>
+          {(p) => (
+            <p class={`promise-note ${promiseStatus(d(), today())}`}>
+              {promiseStatus(d(), today()) === "broken"
+                ? `Promesse non tenue : ${formatEuros(p().amountCents)} pour le ${formatDateFr(p().promisedOn)}`
+                : `Promesse : ${formatEuros(p().amountCents)} le ${formatDateFr(p().promisedOn)}`}
+            </p>
+          )}
+        </Show>
+        <Show when={d().stop}>
+          <p class="stop-note">Client en STOP : aucune relance automatique.</p>
+        </Show>
+        <Show when={d().phone} fallback={<span class="button disabled big">Pas de téléphone</span>}>
+          {(phone) => (
+            <a class="button primary big" href={telHref(phone())} onClick={() => setPanel("call")}>
+              Appeler le {phone()}
+            </a>
+          )}
+        </Show>
+        <div class="quick-actions">
+          <button type="button" class="button secondary" onClick={() => setPanel("call")}>
+            Noter un appel
+          </button>
+          <button type="button" class="button secondary" onClick={() => setPanel("promise")}>
+            Promesse
+          </button>
+          <button type="button" class="button secondary" onClick={() => setPanel("message")}>
+            SMS / e-mail
+          </button>
+          <button type="button" class="button secondary" onClick={() => setPanel("answer")}>
+            Réponse client
+          </button>
+          <button type="button" class="button secondary" onClick={() => setPanel("note")}>
+            Note
+          </button>
         </div>
       </section>
 
@@ -84,11 +124,16 @@ function DebtorView(props: { debtor: DebtorDetail }) {
             <For each={openTasks()}>
               {(t) => (
                 <li class="task">
-                  <span>
-                    {TASK_LABEL[t.kind]}
-                    <Show when={t.unitNumber}> · {t.unitNumber}</Show>
-                  </span>
-                  <span class="task-date">{formatDateFr(t.dueOn)}</span>
+                  <div>
+                    <strong>
+                      {TASK_LABEL[t.kind]}
+                      <Show when={unitNumber(t.unitId)}> · {unitNumber(t.unitId)}</Show>
+                    </strong>
+                    <span class="task-date">depuis le {formatDateFr(t.dueOn)}</span>
+                  </div>
+                  <button type="button" class="button secondary small" onClick={() => void act("task.done", { taskId: t.id })}>
+                    Fait
+                  </button>
                 </li>
               )}
             </For>
@@ -113,15 +158,36 @@ function DebtorView(props: { debtor: DebtorDetail }) {
                     {u.siteCode} · bât. {u.building ?? "—"} · allée {u.aisle ?? "—"}
                   </span>
                 </div>
-                <div class="row-line">
-                  <span class={u.padlock === "second_padlock" ? "state on" : "state"}>{PADLOCK_LABEL[u.padlock]}</span>
-                  <span class={u.gate === "suspended" ? "state on" : "state"}>{GATE_LABEL[u.gate]}</span>
+                <Show when={u.contractEnded}>{(end) => <span class="muted">Contrat terminé le {formatDateFr(end())}</span>}</Show>
+                <div class="unit-actions">
+                  <Show
+                    when={u.padlock === "second_padlock"}
+                    fallback={
+                      <button type="button" class="button secondary" onClick={() => setPanel({ padlockOn: u })}>
+                        Poser le double cadenas
+                      </button>
+                    }
+                  >
+                    <button type="button" class="button secondary on" onClick={() => void act("padlock.removed", { unitId: u.id })}>
+                      Retirer le double cadenas
+                    </button>
+                  </Show>
+                  <Show
+                    when={u.gate === "suspended"}
+                    fallback={
+                      <button type="button" class="button secondary" onClick={() => void act("gate.suspended", { unitId: u.id })}>
+                        Suspendre le code
+                      </button>
+                    }
+                  >
+                    <button type="button" class="button secondary on" onClick={() => void act("gate.restored", { unitId: u.id })}>
+                      Rétablir le code
+                    </button>
+                  </Show>
                 </div>
-                <div class="row-line muted">
-                  <span>
-                    {formatEuros(u.monthlyRentCents)}/mois · contrat {u.contractRef}
-                  </span>
-                  <Show when={u.endDate}>{(end) => <span>sortie le {formatDateFr(end())}</span>}</Show>
+                <div class="row-line states">
+                  <span class={u.padlock === "second_padlock" ? "state on" : "state"}>{u.padlock === "second_padlock" ? "Double cadenas posé" : "Sans double cadenas"}</span>
+                  <span class={u.gate === "suspended" ? "state on" : "state"}>{u.gate === "suspended" ? "Code suspendu" : "Code actif"}</span>
                 </div>
               </li>
             )}
@@ -130,56 +196,12 @@ function DebtorView(props: { debtor: DebtorDetail }) {
       </section>
 
       <section class="card">
-        <h2>Coordonnées</h2>
-        <dl class="facts">
-          <dt>Téléphone</dt>
-          <dd>{c().phone ?? "—"}</dd>
-          <dt>E-mail</dt>
-          <dd class="break">{c().email ?? "—"}</dd>
-          <dt>Adresse</dt>
-          <dd>{[c().address, [c().postalCode, c().city].filter(Boolean).join(" ")].filter(Boolean).join(", ") || "—"}</dd>
-          <dt>Paiement</dt>
-          <dd>{PAYMENT_METHOD_LABEL[c().paymentMethod]}</dd>
-          <dt>Scénario</dt>
-          <dd>{SEGMENT_LABEL[c().segment]}</dd>
-          <dt>Type</dt>
-          <dd>{c().kind === "company" ? "Société" : "Particulier"}</dd>
-        </dl>
-      </section>
-
-      <section class="card">
-        <h2>Factures</h2>
-        <table class="invoices">
-          <thead>
-            <tr>
-              <th scope="col">Échéance</th>
-              <th scope="col">Facture</th>
-              <th scope="col" class="num">Montant</th>
-              <th scope="col" class="num">Reste</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={d().invoices}>
-              {(i) => (
-                <tr classList={{ unpaid: i.amountCents - i.paidCents > 0 }}>
-                  <td>{formatDateFr(i.dueDate)}</td>
-                  <td>{i.ref}</td>
-                  <td class="num">{formatEuros(i.amountCents)}</td>
-                  <td class="num">{formatEuros(i.amountCents - i.paidCents)}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </section>
-
-      <section class="card">
         <h2>Historique</h2>
         <Show when={d().history.length > 0} fallback={<p class="muted">Aucune action enregistrée.</p>}>
           <ol class="timeline">
             <For each={d().history}>
               {(h) => (
-                <li>
+                <li classList={{ pending: Boolean(h.pending), refused: Boolean(h.rejectedReason) }}>
                   <div class="timeline-head">
                     <span class="kind">
                       {ACTION_LABEL[h.kind]}
@@ -190,12 +212,141 @@ function DebtorView(props: { debtor: DebtorDetail }) {
                     </span>
                   </div>
                   <p>{h.text}</p>
+                  <Show when={h.pending}>
+                    <span class="flag pending">En attente d'envoi</span>
+                  </Show>
+                  <Show when={h.rejectedReason}>
+                    <span class="flag refused">Non pris en compte : {h.rejectedReason}</span>
+                  </Show>
                 </li>
               )}
             </For>
           </ol>
         </Show>
+        <div class="history-actions">
+          <button type="button" class="button ghost" onClick={() => setPanel("full")}>
+            Tout l'historique
+          </button>
+          <button type="button" class="button ghost" onClick={() => setPanel("log")}>
+            Journal au format WBM
+          </button>
+        </div>
       </section>
+
+      <section class="card">
+        <h2>Factures impayées</h2>
+        <Show when={d().invoices.length > 0} fallback={<p class="muted">Aucune facture impayée.</p>}>
+          <table class="invoices">
+            <thead>
+              <tr>
+                <th scope="col">Échéance</th>
+                <th scope="col">Facture</th>
+                <th scope="col" class="num">Montant</th>
+                <th scope="col" class="num">Reste</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={d().invoices}>
+                {(i) => (
+                  <tr class="unpaid">
+                    <td>{formatDateFr(i.dueDate)}</td>
+                    <td>{i.ref}</td>
+                    <td class="num">{formatEuros(i.amountCents)}</td>
+                    <td class="num">{formatEuros(i.amountCents - i.paidCents)}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </Show>
+      </section>
+
+      <section class="card">
+        <h2>Coordonnées</h2>
+        <dl class="facts">
+          <dt>Téléphone</dt>
+          <dd>{d().phone ?? "—"}</dd>
+          <dt>E-mail</dt>
+          <dd class="break">{d().email ?? "—"}</dd>
+          <dt>Adresse</dt>
+          <dd>{[d().address, [d().postalCode, d().city].filter(Boolean).join(" ")].filter(Boolean).join(", ") || "—"}</dd>
+          <dt>Paiement</dt>
+          <dd>{PAYMENT_METHOD_LABEL[d().paymentMethod]}</dd>
+          <dt>Scénario</dt>
+          <dd>{SEGMENT_LABEL[d().segment]}</dd>
+          <dt>Type</dt>
+          <dd>{d().kind === "company" ? "Société" : "Particulier"}</dd>
+        </dl>
+      </section>
+
+      <CallSheet doc={d()} user={props.user} open={panel() === "call"} onClose={close} />
+      <Sheet title="Promesse de paiement" open={panel() === "promise"} onClose={close}>
+        <PromiseForm doc={d()} onDone={close} />
+      </Sheet>
+      <Sheet title="SMS / e-mail" open={panel() === "message"} onClose={close}>
+        <MessageChoices doc={d()} values={templateValues(d(), props.user)} onSent={close} />
+      </Sheet>
+      <Sheet title="Réponse du client" open={panel() === "answer"} onClose={close}>
+        <TextForm label="Ce que le client a dit" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: d().customerId, text })} onDone={close} />
+      </Sheet>
+      <Sheet title="Note" open={panel() === "note"} onClose={close}>
+        <TextForm label="Note" onSubmit={(text) => act("note.added", { customerId: d().customerId, text })} onDone={close} />
+      </Sheet>
+      <PadlockSheet unit={(() => {
+        const p = panel();
+        return p && typeof p === "object" ? p.padlockOn : null;
+      })()} onClose={close} />
+      <Sheet title="Tout l'historique" open={panel() === "full"} onClose={close}>
+        <FullHistory customerId={d().customerId} />
+      </Sheet>
+      <Sheet title="Journal au format WBM" open={panel() === "log"} onClose={close}>
+        <BillingLog doc={d()} />
+      </Sheet>
     </>
+  );
+}
+
+/** Placing the second padlock: the padlock's number is worth writing down (it is cut at the box opening). */
+function PadlockSheet(props: { unit: DocUnit | null; onClose: () => void }) {
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const number = String(new FormData(e.currentTarget as HTMLFormElement).get("number") ?? "").trim();
+    await act("padlock.placed", { unitId: props.unit!.id, ...(number ? { padlockNumber: number.slice(0, 30) } : {}) });
+    props.onClose();
+  };
+  return (
+    <Sheet title={`Double cadenas · box ${props.unit?.number ?? ""}`} open={props.unit !== null} onClose={props.onClose}>
+      <form class="sheet-form" onSubmit={submit}>
+        <label class="field">
+          <span>N° du cadenas (facultatif)</span>
+          <input name="number" inputmode="numeric" autocomplete="off" maxLength={30} />
+        </label>
+        <button type="submit" class="button primary block big">
+          Double cadenas posé
+        </button>
+      </form>
+    </Sheet>
+  );
+}
+
+/** The history in the billing software's format, to paste into its "Actions" column. */
+function BillingLog(props: { doc: DebtorDoc }) {
+  const [copied, setCopied] = createSignal(false);
+  const text = () => toBillingLog(props.doc.history.filter((h) => !h.rejectedReason), settings().timeZone);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text());
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <div class="sheet-form">
+      <textarea class="log-text" readOnly rows="8" value={text()} onFocus={(e) => e.currentTarget.select()} />
+      <button type="button" class="button primary block big" onClick={() => void copy()}>
+        {copied() ? "Copié ✓" : "Copier"}
+      </button>
+    </div>
   );
 }

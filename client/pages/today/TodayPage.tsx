@@ -1,33 +1,77 @@
 import { A } from "@solidjs/router";
-import { useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
-import type { DebtorSummary, TodayResponse } from "../../../shared/schemas/debtors";
-import { apiGet } from "../../api";
+import { todayIn } from "../../../shared/dates";
+import { daysLate, dueItems, priorityScore, walkingKey, type DueItem } from "../../../shared/floor/due";
+import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
-import { UserMenu } from "../../components/UserMenu";
-import { formatEuros, formatInstantShort, formatLongDay } from "../../format";
-import { user } from "../../session";
 import { Spinner } from "../../components/Spinner";
+import { UserMenu } from "../../components/UserMenu";
+import { formatDateFr, formatEuros, formatInstantShort, formatLongDay } from "../../format";
+import { TASK_LABEL } from "../../labels";
+import { settings, user } from "../../session";
+import { db } from "../../store";
+import { getMeta } from "../../store/db";
+import { useLive } from "../../store/live";
+import { shown } from "../../store/views";
+
+type Filter = "todo" | "all";
+type Order = "priority" | "walk";
+
+interface Line {
+  doc: DebtorDoc;
+  due: DueItem[];
+  late: number | null;
+  score: number;
+  walk: string;
+  haystack: string;
+}
+
+/** Rows drawn at first; more on demand, so a list of thousands stays quick on a mid-range phone. */
+const PAGE = 60;
 
 export function TodayPage() {
-  const today = useQuery(() => ({ queryKey: ["today"], queryFn: () => apiGet<TodayResponse>("/today") }));
+  const rows = useLive(
+    () => null,
+    () => db.debtors.toArray(),
+  );
+  const everSynced = useLive(
+    () => null,
+    () => getMeta(db, "lastSyncAt"),
+  );
+  const [filter, setFilter] = createSignal<Filter>("todo");
+  const [order, setOrder] = createSignal<Order>("priority");
   const [search, setSearch] = createSignal("");
+  const [limit, setLimit] = createSignal(PAGE);
+  const today = () => todayIn(settings().timeZone);
 
-  const shown = createMemo(() => {
-    const debtors = today.data?.debtors ?? [];
+  const lines = createMemo<Line[]>(() =>
+    (rows() ?? []).map((row) => {
+      const doc = shown(row);
+      return {
+        doc,
+        due: dueItems(doc, today()),
+        late: daysLate(doc, today()),
+        score: priorityScore(doc, today()),
+        walk: walkingKey(doc),
+        haystack: normalize([doc.name, doc.ref, ...doc.units.map((u) => u.number)].join(" ")),
+      };
+    }),
+  );
+  const todo = createMemo(() => lines().filter((l) => l.due.length > 0));
+  const visible = createMemo(() => {
     const words = normalize(search()).split(/\s+/).filter(Boolean);
-    if (words.length === 0) return debtors;
-    return debtors.filter((d) => {
-      const haystack = normalize([d.name, d.ref, ...d.units.map((u) => u.number)].join(" "));
-      return words.every((w) => haystack.includes(w));
-    });
+    // A search looks at everyone followed, not only today's list.
+    const base = words.length > 0 || filter() === "all" ? lines() : todo();
+    const found = words.length ? base.filter((l) => words.every((w) => l.haystack.includes(w))) : base;
+    return [...found].sort(order() === "walk" ? (a, b) => (a.walk < b.walk ? -1 : a.walk > b.walk ? 1 : 0) : (a, b) => b.score - a.score);
   });
+  const owed = createMemo(() => lines().reduce((sum, l) => sum + Math.max(0, l.doc.balanceCents), 0));
 
   const subtitle = () => {
     const sites = user()?.sites ?? [];
     const where = sites.length === 1 ? sites[0]!.name.replace(/^Cadenas Self-Stockage /, "") : `${sites.length} sites`;
-    return today.data ? `${formatLongDay(today.data.asOf)} · ${where}` : where;
+    return `${formatLongDay(today())} · ${where}`;
   };
 
   return (
@@ -35,37 +79,53 @@ export function TodayPage() {
       <AppBar title="Aujourd'hui" subtitle={subtitle()}>
         <Show when={user()}>{(u) => <UserMenu user={u()} />}</Show>
       </AppBar>
-      <main class="page">
-        <Show when={today.data}>
-          {(data) => (
-            <p class="summary">
-              <strong>{data().totals.debtors}</strong> débiteurs · <strong>{formatEuros(data().totals.balanceCents)}</strong> dus
-            </p>
-          )}
-        </Show>
+      <main class="page with-status-bar">
+        <p class="summary">
+          <strong>{todo().length}</strong> à traiter · <strong>{lines().length}</strong> suivis · <strong>{formatEuros(owed())}</strong> dus
+        </p>
+        <div class="toolbar" role="group" aria-label="Affichage">
+          <div class="segmented">
+            <button type="button" aria-pressed={filter() === "todo"} onClick={() => setFilter("todo")}>
+              À faire ({todo().length})
+            </button>
+            <button type="button" aria-pressed={filter() === "all"} onClick={() => setFilter("all")}>
+              Tous ({lines().length})
+            </button>
+          </div>
+          <div class="segmented">
+            <button type="button" aria-pressed={order() === "priority"} onClick={() => setOrder("priority")}>
+              Priorité
+            </button>
+            <button type="button" aria-pressed={order() === "walk"} onClick={() => setOrder("walk")}>
+              Tournée
+            </button>
+          </div>
+        </div>
         <label class="search">
           <span class="visually-hidden">Rechercher</span>
           <input type="search" placeholder="Nom, référence ou n° de box" value={search()} onInput={(e) => setSearch(e.currentTarget.value)} />
         </label>
         <Switch>
-          <Match when={today.isPending}>
-            <Spinner />
-          </Match>
-          <Match when={today.isError && !today.data}>
+          <Match when={rows() === undefined || (rows()!.length === 0 && everSynced() === undefined)}>
             <div class="empty">
-              <p>La liste n'a pas pu être chargée{today.error?.message ? ` : ${today.error.message}` : "."}</p>
-              <button type="button" class="button primary" onClick={() => void today.refetch()}>
-                Réessayer
-              </button>
+              <Spinner />
+              <p>Première synchronisation… Les débiteurs de vos sites restent ensuite disponibles sans réseau.</p>
             </div>
           </Match>
-          <Match when={shown().length === 0}>
-            <p class="empty">{search() ? "Aucun débiteur ne correspond à cette recherche." : "Aucun impayé sur vos sites. Bonne journée !"}</p>
+          <Match when={visible().length === 0}>
+            <p class="empty">
+              {search() ? "Aucun débiteur ne correspond à cette recherche." : filter() === "todo" ? "Rien à faire aujourd'hui sur vos sites." : "Aucun impayé sur vos sites."}
+            </p>
           </Match>
           <Match when={true}>
             <ul class="debtor-list" aria-label="Débiteurs">
-              <For each={shown()}>{(debtor) => <DebtorRow debtor={debtor} />}</For>
+              <For each={visible().slice(0, limit())}>{(line) => <DebtorRow line={line} walking={order() === "walk"} />}</For>
             </ul>
+            <Show when={visible().length > limit()}>
+              <button type="button" class="button ghost block more" onClick={() => setLimit(limit() + PAGE)}>
+                Afficher plus ({visible().length - limit()} de plus)
+              </button>
+            </Show>
           </Match>
         </Switch>
       </main>
@@ -73,9 +133,14 @@ export function TodayPage() {
   );
 }
 
-function DebtorRow(props: { debtor: DebtorSummary }) {
-  const d = () => props.debtor;
-  const severity = () => (d().daysLate >= 60 ? "critical" : d().daysLate >= 45 ? "danger" : d().daysLate >= 14 ? "warning" : "info");
+function DebtorRow(props: { line: Line; walking: boolean }) {
+  const d = () => props.line.doc;
+  const late = () => props.line.late;
+  const severity = () => {
+    const l = late() ?? 0;
+    return l >= 60 ? "critical" : l >= 45 ? "danger" : l >= 14 ? "warning" : "info";
+  };
+  const last = () => d().history[0];
   return (
     <li>
       <A href={`/debiteurs/${d().customerId}`} class={`debtor-row ${severity()}`}>
@@ -88,6 +153,12 @@ function DebtorRow(props: { debtor: DebtorSummary }) {
             <For each={d().units}>
               {(u) => (
                 <span class="unit-chip">
+                  <Show when={props.walking}>
+                    <span class="aisle">
+                      {u.building}
+                      {u.aisle}·
+                    </span>
+                  </Show>
                   {u.number}
                   <Show when={u.padlock === "second_padlock"}>
                     <PadlockIcon />
@@ -100,21 +171,23 @@ function DebtorRow(props: { debtor: DebtorSummary }) {
             <Show when={d().stop}>
               <span class="badge stop">STOP</span>
             </Show>
-            <LevelBadge level={d().level} />
-            <DaysLateBadge days={d().daysLate} />
+            <Show when={d().case}>{(k) => <LevelBadge level={k().level} />}</Show>
+            <Show when={late() !== null} fallback={<span class="badge ok">Payé</span>}>
+              <DaysLateBadge days={late()!} />
+            </Show>
           </span>
         </div>
-        <div class="row-line detail">
-          <StageLabel stage={d().stage} />
-          <Show when={d().openTasks > 0}>
-            <span class="tasks-count">
-              {d().openTasks} tâche{d().openTasks > 1 ? "s" : ""}
-            </span>
-          </Show>
-        </div>
-        <Show when={d().lastAction}>
+        <Show when={props.line.due.length > 0} fallback={<StageLabel stage={d().case?.stage ?? null} />}>
+          <ul class="due-list" aria-label="À faire">
+            <For each={props.line.due}>{(item) => <li class="due-chip">{dueLabel(item)}</li>}</For>
+          </ul>
+        </Show>
+        <Show when={last()}>
           {(a) => (
             <p class="last-action">
+              <Show when={a().pending}>
+                <span class="pending-dot" title="En attente d'envoi" />
+              </Show>
               {a().initials} · {formatInstantShort(a().happenedAt)} · {a().text}
             </p>
           )}
@@ -122,6 +195,11 @@ function DebtorRow(props: { debtor: DebtorSummary }) {
       </A>
     </li>
   );
+}
+
+function dueLabel(item: DueItem): string {
+  if (item.type === "promise") return `Promesse du ${formatDateFr(item.promisedOn).slice(0, 5)} à vérifier (${formatEuros(item.amountCents)})`;
+  return item.task.unitId && item.unit ? `${TASK_LABEL[item.task.kind]} · ${item.unit.number}` : TASK_LABEL[item.task.kind];
 }
 
 function normalize(text: string): string {

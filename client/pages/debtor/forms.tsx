@@ -1,0 +1,79 @@
+import { Show, createSignal } from "solid-js";
+import { addDays, isCalendarDate, todayIn } from "../../../shared/dates";
+import { formatEurosPlain, parseEuros } from "../../../shared/money";
+import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
+import { settings } from "../../session";
+import { act } from "../../store";
+
+/** A promise to pay: when, and how much (the balance by default). */
+export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
+  const today = todayIn(settings().timeZone);
+  const [error, setError] = createSignal<string | null>(null);
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const promisedOn = String(form.get("date") ?? "");
+    const amountCents = parseEuros(String(form.get("amount") ?? ""));
+    if (!isCalendarDate(promisedOn) || promisedOn < today) return setError("Choisissez une date à partir d'aujourd'hui.");
+    if (amountCents === null || amountCents <= 0) return setError("Saisissez un montant, par exemple 150 ou 150,50.");
+    await act("promise.made", { customerId: props.doc.customerId, promisedOn, amountCents });
+    props.onDone();
+  };
+  return (
+    <form class="sheet-form" onSubmit={submit} novalidate>
+      <label class="field">
+        <span>Date promise</span>
+        <input name="date" type="date" min={today} value={addDays(today, 3)} required />
+      </label>
+      <label class="field">
+        <span>Montant (€)</span>
+        <input name="amount" inputmode="decimal" value={formatEurosPlain(Math.max(props.doc.balanceCents, 0)).replace(/\s?€/, "")} required />
+      </label>
+      <Show when={error()}>
+        <p class="form-error" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <button type="submit" class="button primary block big">
+        Enregistrer la promesse
+      </button>
+    </form>
+  );
+}
+
+/** One text to record (a note, what the customer said). `optional`: the user may leave without writing. */
+export function TextForm(props: { label: string; placeholder?: string; optional?: boolean; onSubmit: (text: string) => Promise<unknown>; onDone: () => void }) {
+  const [error, setError] = createSignal<string | null>(null);
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const text = String(new FormData(e.currentTarget as HTMLFormElement).get("text") ?? "").trim();
+    if (!text) {
+      if (props.optional) return props.onDone();
+      return setError("Écrivez quelque chose avant d'enregistrer.");
+    }
+    if (text.length > 2000) return setError("2 000 caractères au plus.");
+    await props.onSubmit(text);
+    props.onDone();
+  };
+  return (
+    <form class="sheet-form" onSubmit={submit} novalidate>
+      <label class="field">
+        <span>{props.label}</span>
+        <textarea name="text" rows="4" maxLength={2000} placeholder={props.placeholder} />
+      </label>
+      <Show when={error()}>
+        <p class="form-error" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <button type="submit" class="button primary block big">
+        Enregistrer
+      </button>
+      <Show when={props.optional}>
+        <button type="button" class="button ghost block" onClick={() => props.onDone()}>
+          Passer
+        </button>
+      </Show>
+    </form>
+  );
+}

@@ -1,0 +1,16 @@
+import { QueryClient } from "@tanstack/solid-query";
+import { ApiError } from "./api";
+
+/**
+ * Server reads that are not kept on the phone (a debtor's whole history, office screens) go through TanStack
+ * Query; what the floor works with offline is in the phone's store instead.
+ */
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 30_000,
+      // Weak signal: retry network failures a little, never a 4xx.
+      retry: (count, error) => count < 2 && error instanceof ApiError && (error.code === "NETWORK" || error.status >= 500),
+    },
+  },
+});

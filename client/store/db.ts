@@ -1,0 +1,93 @@
+import Dexie, { type DexieOptions, type Table } from "dexie";
+import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
+import type { ActorContext } from "../../shared/floor/apply";
+import type { Mutation, Rejection } from "../../shared/schemas/mutations";
+
+// The phone's store, and the only code that touches IndexedDB. Opened with strict durability: a tap the user
+// saw saved must survive the battery dying the next second.
+
+/** A debtor as the server last sent it (`base`) and as the phone shows it with its unsent actions (`view`). */
+export interface DebtorRow {
+  customerId: string;
+  base: DebtorDoc;
+  /** `base` with the pending mutations laid over it; null when nothing is pending for this debtor. */
+  view: DebtorDoc | null;
+  unitIds: string[];
+  taskIds: string[];
+}
+
+/** A mutation waiting for the server. `acked`: the server has it; kept until a pull brings its effect. */
+export type OutboxEntry = Mutation & {
+  userId: string;
+  /** Who made it and the site's time zone, to lay it over the debtor the same way every time. */
+  actor: ActorContext;
+  customerId: string | null;
+  status: "pending" | "acked";
+  attempts: number;
+  lastError: string | null;
+};
+
+/** A mutation the server refused: kept, with why, until the user has read it. */
+export type RejectedEntry = Mutation & {
+  userId: string;
+  customerId: string | null;
+  /** The history line the phone showed for it, so the user knows which action this was. */
+  summary: string;
+  reason: Rejection;
+  rejectedAt: string;
+};
+
+/** Photo bytes as ArrayBuffer (WebKit loses Blobs in IndexedDB), until the server holds the same SHA-256. */
+export interface BlobRow {
+  sha256: string;
+  bytes: ArrayBuffer;
+  mime: string;
+  createdAt: string;
+}
+
+export interface MetaRow {
+  key: string;
+  value: unknown;
+}
+
+export class CadenasDB extends Dexie {
+  debtors!: Table<DebtorRow, string>;
+  outbox!: Table<OutboxEntry, number>;
+  rejected!: Table<RejectedEntry, string>;
+  blobs!: Table<BlobRow, string>;
+  meta!: Table<MetaRow, string>;
+
+  constructor(name = "cadenas", options: DexieOptions = {}) {
+    super(name, { chromeTransactionDurability: "strict", ...options });
+    this.version(1).stores({
+      debtors: "customerId, *unitIds, *taskIds",
+      outbox: "seq, &id, status, customerId, userId",
+      rejected: "id, seq, userId",
+      blobs: "sha256",
+      meta: "key",
+    });
+  }
+}
+
+/** The meta keys, and what they hold. */
+export interface Meta {
+  /** This phone's sync id for `userId`; a new user on the phone gets a new one. */
+  clientId: string;
+  userId: string;
+  /** The last `seq` given to a mutation. */
+  seq: number;
+  cursor: string | null;
+  lastSyncAt: string | null;
+  /** Why the last sync did not finish, for the status bar; null when it did. */
+  syncProblem: string | null;
+  /** How the last sync pass ended: "offline" while the server cannot be reached. */
+  lastOutcome: "synced" | "offline" | "signed-out" | "failed";
+}
+
+export async function getMeta<K extends keyof Meta>(db: CadenasDB, key: K): Promise<Meta[K] | undefined> {
+  return (await db.meta.get(key))?.value as Meta[K] | undefined;
+}
+
+export async function setMeta<K extends keyof Meta>(db: CadenasDB, key: K, value: Meta[K]): Promise<void> {
+  await db.meta.put({ key, value });
+}

@@ -1,0 +1,67 @@
+import { createSignal } from "solid-js";
+import type { MutationKind, MutationPayload } from "../../shared/schemas/mutations";
+import { settings, signOutLocally, user } from "../session";
+import { CadenasDB, setMeta } from "./db";
+import { startSyncScheduler, type SyncScheduler } from "./scheduler";
+import { SyncEngine, type TransportAnswer } from "./sync";
+
+/** The phone's database and its sync loop, one for the app. */
+export const db = new CadenasDB();
+const engine = new SyncEngine(db, {
+  async post(path, body): Promise<TransportAnswer> {
+    try {
+      const res = await fetch(path, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { ok: true, status: res.status, body: await res.json().catch(() => null) };
+    } catch (e) {
+      return { ok: false, error: String(e) };
+    }
+  },
+});
+
+let scheduler: SyncScheduler | undefined;
+const [started, setStarted] = createSignal(false);
+export { started as syncStarted };
+
+/** Starts syncing for the signed-in user (idempotent). */
+export function startSync(): void {
+  if (scheduler) return scheduler.soon();
+  scheduler = startSyncScheduler(
+    engine,
+    () => {
+      const u = user();
+      return u ? { userId: u.id } : null;
+    },
+    () => signOutLocally(),
+  );
+  setStarted(true);
+}
+
+export function syncNow(): void {
+  scheduler?.soon();
+}
+
+/**
+ * Records a floor action for the signed-in user and asks for a sync. The recorder (and the schema check it
+ * does) loads with the first action, keeping it out of the first screen's download.
+ */
+export async function act<K extends MutationKind>(kind: K, payload: MutationPayload<K>) {
+  const u = user();
+  if (!u) throw new Error("not signed in");
+  const { recordAction } = await import("./record");
+  const mutation = await recordAction(db, { userId: u.id, initials: u.initials, timeZone: settings().timeZone }, kind, payload);
+  syncNow();
+  return mutation;
+}
+
+/** On sign-out: forget the debtors (a shared phone must not show them to the next user); keep unsent actions. */
+export async function forgetDebtors(): Promise<void> {
+  await db.transaction("rw", db.debtors, db.meta, async () => {
+    await db.debtors.clear();
+    await setMeta(db, "cursor", null);
+  });
+}

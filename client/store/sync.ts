@@ -1,0 +1,211 @@
+import { v7 as uuidv7 } from "uuid";
+import type { PullResponse } from "../../shared/schemas/debtor-doc";
+import type { Mutation, PushResponse, PushResult, Rejection } from "../../shared/schemas/mutations";
+import { getMeta, setMeta, type CadenasDB, type OutboxEntry } from "./db";
+import { refreshViews, rowFor, summaryOf } from "./views";
+
+/**
+ * The sync loop's one pass: push the outbox in order, then pull until up to date. Written against a transport
+ * and a Dexie database only, so the same code runs in the browser and in the chaos test's simulated phones.
+ * It never drops a mutation: a mutation leaves the outbox only when the server has answered for it, and a
+ * refused one moves to the `rejected` table for the user to read.
+ */
+
+/** How a request went: an answer with a status, or no answer at all (no signal, server down). */
+export type TransportAnswer = { ok: true; status: number; body: unknown } | { ok: false; error: string };
+
+export interface Transport {
+  post(path: string, body: unknown): Promise<TransportAnswer>;
+}
+
+export interface SyncUser {
+  userId: string;
+}
+
+export type SyncOutcome = "synced" | "offline" | "signed-out" | "failed";
+
+const PUSH_BATCH = 100;
+
+export class SyncEngine {
+  constructor(
+    private readonly db: CadenasDB,
+    private readonly transport: Transport,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** One full pass for this user. Returns how it ended; the status bar reads the details from `meta`. */
+  async syncOnce(user: SyncUser): Promise<SyncOutcome> {
+    const clientId = await this.clientIdFor(user.userId);
+    const pushed = await this.pushAll(user.userId, clientId);
+    if (pushed !== "synced") return this.finish(pushed);
+    return this.finish(await this.pullAll(clientId));
+  }
+
+  /** This phone's sync id for the user; a different user on the same phone starts with an empty store. */
+  async clientIdFor(userId: string): Promise<string> {
+    return this.db.transaction("rw", this.db.meta, this.db.debtors, this.db.outbox, async () => {
+      const known = await getMeta(this.db, "userId");
+      let clientId = await getMeta(this.db, "clientId");
+      if (known !== userId || !clientId) {
+        clientId = uuidv7();
+        await this.db.debtors.clear();
+        // What this user's earlier client had sent goes again under the new id: the server knows the mutation
+        // ids and answers `duplicate`, and the entries then leave the outbox the normal way.
+        await this.db.outbox.where("userId").equals(userId).modify({ status: "pending" });
+        await setMeta(this.db, "userId", userId);
+        await setMeta(this.db, "clientId", clientId);
+        await setMeta(this.db, "cursor", null);
+      }
+      return clientId;
+    });
+  }
+
+  private async pushAll(userId: string, clientId: string): Promise<SyncOutcome> {
+    for (;;) {
+      const batch = await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "pending").limit(PUSH_BATCH).sortBy("seq");
+      if (batch.length === 0) return "synced";
+      const mutations = batch.map(toMutation);
+      const answer = await this.transport.post("/api/sync/push", { clientId, mutations });
+      if (!answer.ok) {
+        await this.noteAttempt(batch, answer.error);
+        return "offline";
+      }
+      if (answer.status === 401) return "signed-out";
+      if (answer.status === 400) {
+        const malformed = malformedIndexes(answer.body);
+        if (malformed.size === 0) return this.problem(`Envoi refusé (${answer.status})`);
+        await this.rejectLocally(
+          batch.flatMap((entry, i) => {
+            const what = malformed.get(i);
+            return what ? [{ entry, reason: { code: "MALFORMED", message: `Action invalide, refusée par le serveur : ${what}` } }] : [];
+          }),
+        );
+        continue;
+      }
+      if (answer.status !== 200) {
+        await this.noteAttempt(batch, `HTTP ${answer.status}`);
+        return this.problem(`Le serveur n'a pas pu enregistrer les actions (${answer.status}).`);
+      }
+      await this.settle(batch, (answer.body as PushResponse).results);
+    }
+  }
+
+  /** Applies the server's answers: confirmed ones wait for their pull, refused ones go to the rejected list. */
+  private async settle(batch: OutboxEntry[], results: PushResult[]): Promise<void> {
+    const bySeq = new Map(batch.map((e) => [e.id, e]));
+    await this.db.transaction("rw", this.db.outbox, this.db.rejected, this.db.debtors, async () => {
+      const touched: string[] = [];
+      for (const result of results) {
+        const entry = bySeq.get(result.id);
+        if (!entry) continue;
+        const refused = result.status === "rejected" || (result.status === "duplicate" && result.original === "rejected");
+        if (refused) {
+          await this.moveToRejected(entry, result.reason ?? { code: "REJECTED", message: "Refusée par le serveur." });
+          if (entry.customerId) touched.push(entry.customerId);
+        } else {
+          await this.db.outbox.update(entry.seq, { status: "acked" });
+        }
+      }
+      await refreshViews(this.db, touched);
+    });
+  }
+
+  private async rejectLocally(refusals: { entry: OutboxEntry; reason: Rejection }[]): Promise<void> {
+    await this.db.transaction("rw", this.db.outbox, this.db.rejected, this.db.debtors, async () => {
+      for (const { entry, reason } of refusals) await this.moveToRejected(entry, reason);
+      await refreshViews(
+        this.db,
+        refusals.flatMap(({ entry }) => (entry.customerId ? [entry.customerId] : [])),
+      );
+    });
+  }
+
+  private async moveToRejected(entry: OutboxEntry, reason: Rejection): Promise<void> {
+    const mutation = toMutation(entry);
+    await this.db.rejected.put({
+      ...mutation,
+      userId: entry.userId,
+      customerId: entry.customerId,
+      summary: await summaryOf(this.db, mutation),
+      reason,
+      rejectedAt: this.now().toISOString(),
+    });
+    await this.db.outbox.delete(entry.seq);
+  }
+
+  private async pullAll(clientId: string): Promise<SyncOutcome> {
+    let cursor = (await getMeta(this.db, "cursor")) ?? null;
+    let page: string | null = null;
+    for (;;) {
+      const answer = await this.transport.post("/api/sync/pull", { clientId, cursor, page });
+      if (!answer.ok) return "offline";
+      if (answer.status === 401) return "signed-out";
+      if (answer.status !== 200) return this.problem(`Mise à jour impossible (${answer.status}).`);
+      const body = answer.body as PullResponse;
+      await this.applyPull(body, page === null);
+      if (!body.hasMore) return "synced";
+      page = body.nextPage;
+      cursor = body.cursor;
+    }
+  }
+
+  /**
+   * Stores one page of a pull: the server's copies become the bases, unsent mutations are laid over them again,
+   * and on the last page the outbox lets go of what the server has processed (`seq` ≤ `lastSeq`) — in the same
+   * transaction, so a confirmed action never blinks out between its push and its pull.
+   */
+  private async applyPull(body: PullResponse, firstPage: boolean): Promise<void> {
+    await this.db.transaction("rw", this.db.debtors, this.db.outbox, this.db.meta, async () => {
+      if (body.reset && firstPage) await this.db.debtors.clear();
+      const last = !body.hasMore;
+      const done = last ? await this.db.outbox.filter((e) => e.status === "acked" && e.seq <= body.lastSeq).toArray() : [];
+      await this.db.outbox.bulkDelete(done.map((e) => e.seq));
+      for (const doc of body.docs) {
+        const pending = await this.db.outbox.where("customerId").equals(doc.customerId).toArray();
+        await this.db.debtors.put(rowFor(doc, pending));
+      }
+      await this.db.debtors.bulkDelete(body.removed);
+      await refreshViews(
+        this.db,
+        done.flatMap((e) => (e.customerId ? [e.customerId] : [])),
+      );
+      if (last) await setMeta(this.db, "cursor", body.cursor);
+    });
+  }
+
+  private async noteAttempt(batch: OutboxEntry[], error: string): Promise<void> {
+    await this.db.outbox.bulkUpdate(batch.map((e) => ({ key: e.seq, changes: { attempts: e.attempts + 1, lastError: error } })));
+  }
+
+  private async problem(message: string): Promise<SyncOutcome> {
+    await setMeta(this.db, "syncProblem", message);
+    return "failed";
+  }
+
+  private async finish(outcome: SyncOutcome): Promise<SyncOutcome> {
+    await setMeta(this.db, "lastOutcome", outcome);
+    if (outcome === "synced") {
+      await setMeta(this.db, "lastSyncAt", this.now().toISOString());
+      await setMeta(this.db, "syncProblem", null);
+    } else if (outcome === "offline") {
+      await setMeta(this.db, "syncProblem", null);
+    }
+    return outcome;
+  }
+}
+
+/** The mutation as the server knows it, without the phone's bookkeeping. */
+function toMutation(e: OutboxEntry): Mutation {
+  return { id: e.id, seq: e.seq, v: e.v, kind: e.kind, payload: e.payload, happenedAt: e.happenedAt } as Mutation;
+}
+
+/** From a 400 answer: the index of each malformed mutation and what is wrong with it (`mutations.3.payload.x`). */
+function malformedIndexes(body: unknown): Map<number, string> {
+  const issues = (body as { error?: { details?: { issues?: { path: string; message: string }[] } } })?.error?.details?.issues ?? [];
+  const found = new Map<number, string>();
+  for (const issue of issues) {
+    const m = /^mutations\.(\d+)\.?(.*)$/.exec(issue.path);
+    if (m) found.set(Number(m[1]), `${m[2] || "mutation"} : ${issue.message}`);
+  }
+  return found;
+}

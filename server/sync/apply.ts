@@ -1,0 +1,241 @@
+import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { dateOfInstant } from "../../shared/dates";
+import type { TaskKind } from "../../shared/enums";
+import { describeMutation, type ActionLine } from "../../shared/floor/describe";
+import { FLOOR_TEMPLATES, renderTemplate } from "../../shared/floor/templates";
+import { foldUnitEvents, type UnitEvent } from "../../shared/floor/unit-state";
+import { formatEuros } from "../../shared/money";
+import type { SessionUser } from "../../shared/schemas/auth";
+import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutations";
+import { canSeeSite, inScope, type Scope } from "../auth/scope";
+import { balanceSql } from "../billing/balance";
+import { actions, cases, tasks } from "../cases/cases.sql";
+import { contracts, customers } from "../customers/customers.sql";
+import type { Transaction } from "../db/client";
+import { messages } from "../messaging/messaging.sql";
+import { sites, units } from "../sites/sites.sql";
+import { markCustomersChanged } from "./changes";
+
+export interface ApplyContext {
+  tx: Transaction;
+  user: SessionUser;
+  scope: Scope;
+  clientId: string;
+  now: Date;
+  timeZone: string;
+}
+
+export type Outcome = { outcome: "applied" } | { outcome: "rejected"; reason: Rejection };
+
+/** A refusal the user can act on; thrown inside `applyMutation`, answered as `rejected`. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UNIT_EVENT_KINDS = ["padlock_placed", "padlock_removed", "gate_suspended", "gate_restored"] as const;
+const TASK_COMPLETED_BY: Partial<Record<Mutation["kind"], TaskKind>> = {
+  "padlock.placed": "padlock_place",
+  "padlock.removed": "padlock_remove",
+  "gate.suspended": "gate_suspend",
+  "gate.restored": "gate_restore",
+};
+
+/**
+ * Applies one floor mutation inside the caller's transaction: checks it concerns the user's sites, writes the
+ * history line (its id is the mutation's, so the phone's copy is replaced, not doubled), and what follows from it.
+ * Facts are always kept; a padlock or gate event that cannot follow the unit's state is kept and answered
+ * `rejected` with the reason both phones will see.
+ */
+export async function applyMutation(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
+  try {
+    return await apply(ctx, m);
+  } catch (e) {
+    if (e instanceof Refusal) return { outcome: "rejected", reason: { code: e.code, message: e.message } };
+    throw e;
+  }
+}
+
+async function apply(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
+  switch (m.kind) {
+    case "padlock.placed":
+    case "padlock.removed":
+    case "gate.suspended":
+    case "gate.restored":
+      return applyUnitEvent(ctx, m);
+    case "task.done":
+      return applyTaskDone(ctx, m);
+    default:
+      return applyCustomerAction(ctx, m);
+  }
+}
+
+type CustomerMutation = Exclude<Mutation, { kind: "padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored" | "task.done" }>;
+
+async function applyCustomerAction(ctx: ApplyContext, m: CustomerMutation): Promise<Outcome> {
+  const { customerId } = m.payload;
+  const siteId = await scopedSiteOf(ctx, customerId);
+  const line = describeMutation(m, { unitNumber: () => undefined, taskKind: () => undefined });
+  if (m.kind === "message.requested") await queueMessage(ctx, m, siteId);
+  await insertAction(ctx, m, line, customerId, siteId);
+  if (m.kind === "call.logged") {
+    const day = dateOfInstant(m.happenedAt, ctx.timeZone);
+    await ctx.tx
+      .update(tasks)
+      .set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id })
+      .where(and(eq(tasks.customerId, customerId), eq(tasks.kind, "call"), eq(tasks.status, "open"), lte(tasks.dueOn, day), inScope(ctx.scope, tasks.siteId)));
+  }
+  await markCustomersChanged(ctx.tx, [customerId]);
+  return { outcome: "applied" };
+}
+
+async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored">): Promise<Outcome> {
+  const [unit] = await ctx.tx.select().from(units).where(eq(units.id, m.payload.unitId)).limit(1);
+  if (!unit || !canSeeSite(ctx.scope, unit.siteId)) throw new Refusal("OUT_OF_SCOPE", "Ce box n'est pas sur vos sites.");
+  // The tenant is the one of the unit's latest contract: an ended contract still has its padlock to remove.
+  const [tenant] = await ctx.tx
+    .select({ customerId: contracts.customerId })
+    .from(contracts)
+    .where(eq(contracts.unitId, unit.id))
+    .orderBy(desc(contracts.startDate))
+    .limit(1);
+  if (!tenant) throw new Refusal("NO_TENANT", `Le box ${unit.number} n'est loué à personne.`);
+
+  const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
+  await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);
+  const verdict = await rederiveUnit(ctx, unit.id);
+  const reason = verdict.get(m.id) ?? null;
+  if (reason === null) {
+    await ctx.tx
+      .update(tasks)
+      .set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id })
+      .where(and(eq(tasks.unitId, unit.id), eq(tasks.kind, TASK_COMPLETED_BY[m.kind]!), eq(tasks.status, "open")));
+  }
+  const holders = await ctx.tx.selectDistinct({ id: contracts.customerId }).from(contracts).where(eq(contracts.unitId, unit.id));
+  await markCustomersChanged(
+    ctx.tx,
+    holders.map((h) => h.id),
+  );
+  return reason === null ? { outcome: "applied" } : { outcome: "rejected", reason: { code: "CONFLICT", message: reason } };
+}
+
+/**
+ * Reads all of a unit's padlock and gate events in the order they happened and stores what they add up to: the
+ * unit's state, and for each event whether it took effect. An event arriving late can change both.
+ */
+async function rederiveUnit(ctx: ApplyContext, unitId: string): Promise<Map<string, string | null>> {
+  const rows = await ctx.tx
+    .select({ id: actions.id, kind: actions.kind, happenedAt: actions.happenedAt, recordedAt: actions.recordedAt, initials: actions.initials, rejectedReason: actions.rejectedReason })
+    .from(actions)
+    .where(and(eq(actions.unitId, unitId), inArray(actions.kind, [...UNIT_EVENT_KINDS])));
+  const state = foldUnitEvents(rows as (UnitEvent & { rejectedReason: string | null })[]);
+  for (const row of rows) {
+    const verdict = state.verdicts.get(row.id) ?? null;
+    if (verdict !== row.rejectedReason) await ctx.tx.update(actions).set({ rejectedReason: verdict }).where(eq(actions.id, row.id));
+  }
+  await ctx.tx.update(units).set({ padlockState: state.padlock, gateState: state.gate }).where(eq(units.id, unitId));
+  return state.verdicts;
+}
+
+async function applyTaskDone(ctx: ApplyContext, m: MutationOf<"task.done">): Promise<Outcome> {
+  const [task] = await ctx.tx.select().from(tasks).where(eq(tasks.id, m.payload.taskId)).limit(1);
+  if (!task || !canSeeSite(ctx.scope, task.siteId)) throw new Refusal("OUT_OF_SCOPE", "Cette tâche n'est pas sur vos sites.");
+  if (task.status === "cancelled") throw new Refusal("TASK_CANCELLED", "Cette tâche a été annulée entre-temps.");
+  if (task.status === "done") throw new Refusal("ALREADY_DONE", "Cette tâche était déjà faite.");
+  const line = describeMutation(m, { unitNumber: () => undefined, taskKind: () => task.kind });
+  await insertAction(ctx, m, line, task.customerId, task.siteId, task.unitId ?? undefined);
+  await ctx.tx.update(tasks).set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id }).where(eq(tasks.id, task.id));
+  await markCustomersChanged(ctx.tx, [task.customerId]);
+  return { outcome: "applied" };
+}
+
+/** The first of the user's sites where the customer rents a unit; refuses a customer of other sites. */
+async function scopedSiteOf(ctx: ApplyContext, customerId: string): Promise<string> {
+  const [row] = await ctx.tx
+    .select({ siteId: units.siteId })
+    .from(contracts)
+    .innerJoin(units, eq(units.id, contracts.unitId))
+    .where(and(eq(contracts.customerId, customerId), inScope(ctx.scope, units.siteId)))
+    .orderBy(desc(contracts.startDate))
+    .limit(1);
+  if (!row) throw new Refusal("OUT_OF_SCOPE", "Ce client n'est pas sur vos sites.");
+  return row.siteId;
+}
+
+async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, customerId: string, siteId: string, unitId?: string): Promise<void> {
+  // A phone whose clock runs ahead must not put its events after everything that follows.
+  const deviceTime = new Date(m.happenedAt);
+  const clockAhead = deviceTime.getTime() > ctx.now.getTime() + 5 * 60_000;
+  const happenedAt = (clockAhead ? ctx.now : deviceTime).toISOString();
+  await ctx.tx.insert(actions).values({
+    id: m.id,
+    mutationId: m.id,
+    caseId: await caseOf(ctx, customerId),
+    customerId,
+    siteId,
+    unitId: unitId ?? line.unitId,
+    userId: ctx.user.id,
+    initials: ctx.user.initials,
+    kind: line.kind,
+    outcome: line.outcome,
+    text: line.text,
+    happenedAt,
+    deviceId: ctx.clientId,
+    data: clockAhead ? { ...line.data, deviceTime: m.happenedAt } : line.data,
+  });
+}
+
+/** The customer's open case, else their latest one: history always hangs on a case when there is one. */
+async function caseOf(ctx: ApplyContext, customerId: string): Promise<string | null> {
+  const [kase] = await ctx.tx
+    .select({ id: cases.id })
+    .from(cases)
+    .where(eq(cases.customerId, customerId))
+    .orderBy(sql`${cases.status} = 'open' desc`, desc(cases.openedOn))
+    .limit(1);
+  return kase?.id ?? null;
+}
+
+/** Puts the message in the outbox for the sending worker, rendered now from the template and the customer's data. */
+async function queueMessage(ctx: ApplyContext, m: MutationOf<"message.requested">, siteId: string): Promise<void> {
+  const template = FLOOR_TEMPLATES[m.payload.templateCode];
+  if (!template || template.channel !== m.payload.channel) throw new Refusal("UNKNOWN_TEMPLATE", `Modèle de message inconnu : ${m.payload.templateCode}.`);
+  const asOf = dateOfInstant(ctx.now, ctx.timeZone);
+  const [row] = await ctx.tx
+    .select({ customer: customers, balanceCents: balanceSql(asOf) })
+    .from(customers)
+    .where(eq(customers.id, m.payload.customerId))
+    .limit(1);
+  const [site] = await ctx.tx.select().from(sites).where(eq(sites.id, siteId)).limit(1);
+  const customer = row!.customer;
+  const recipient = m.payload.channel === "sms" ? customer.phone : customer.email;
+  if (!recipient) throw new Refusal("NO_CONTACT", m.payload.channel === "sms" ? "Pas de numéro de téléphone pour ce client." : "Pas d'adresse e-mail pour ce client.");
+  const boxes = await ctx.tx
+    .select({ number: units.number })
+    .from(contracts)
+    .innerJoin(units, eq(units.id, contracts.unitId))
+    .where(and(eq(contracts.customerId, customer.id), eq(units.siteId, siteId)));
+  const values = {
+    nom: customer.name,
+    box: boxes.map((b) => b.number).join(", "),
+    site: site?.name ?? "",
+    telephone_site: site?.phone ?? "",
+    solde: formatEuros(Number(row!.balanceCents)),
+    signature: ctx.user.name,
+  };
+  await ctx.tx.insert(messages).values({
+    id: m.id,
+    caseId: await caseOf(ctx, customer.id),
+    customerId: customer.id,
+    channel: m.payload.channel,
+    templateCode: m.payload.templateCode,
+    recipient,
+    subject: template.subject ? renderTemplate(template.subject, values) : null,
+    body: renderTemplate(template.body, values),
+    idempotencyKey: `floor:${m.id}`,
+  });
+}

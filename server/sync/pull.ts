@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import { and, gt, lte } from "drizzle-orm";
+import type { SessionUser } from "../../shared/schemas/auth";
+import type { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
+import { inScope, type Scope } from "../auth/scope";
+import type { Database } from "../db/client";
+import { buildDebtorDocs, floorCustomerIds } from "../debtors/docs";
+import { currentVersion } from "./changes";
+import { claimClient } from "./push";
+import { syncChanges } from "./sync.sql";
+
+/** Documents a pull answers at most; the phone asks for the next page while `hasMore`. */
+export const PULL_PAGE_SIZE = 500;
+
+export interface PullRequest extends PullBody {
+  user: SessionUser;
+  scope: Scope;
+  asOf: string;
+  now: Date;
+}
+
+/**
+ * What changed in the user's scope since the phone's cursor: the documents of the customers changed since then
+ * (all of them on a reset), and the customers no longer followed. A cursor carries the version it was cut at and
+ * a fingerprint of the user's sites, so a phone whose user changed sites, a phone never seen, or a cursor the
+ * server cannot read, starts again from everything.
+ */
+export async function pullChanges(db: Database, req: PullRequest): Promise<PullResponse> {
+  const scopeKey = scopeFingerprint(req.scope);
+  return db.transaction(
+    async (tx) => {
+      const client = await claimClient(tx, { clientId: req.clientId, user: req.user, now: req.now });
+      const page = req.page ? decodePage(req.page) : null;
+      const cursor = parseCursor(req.cursor);
+      const reset = page ? page.reset : client.isNew || !cursor || cursor.scope !== scopeKey;
+      const snapshot = page ? page.snapshot : await currentVersion(tx);
+      const since = page ? page.since : reset ? 0 : cursor!.version;
+
+      const candidates = reset
+        ? await floorCustomerIds(tx, req.scope)
+        : (
+            await tx
+              .selectDistinct({ id: syncChanges.customerId })
+              .from(syncChanges)
+              .where(and(gt(syncChanges.version, since), lte(syncChanges.version, snapshot), inScope(req.scope, syncChanges.siteId)))
+          ).map((r) => r.id);
+      const remaining = candidates.filter((id) => !page || id > page.after).sort();
+      const ids = remaining.slice(0, PULL_PAGE_SIZE);
+      const docs = await buildDebtorDocs(tx, req.scope, ids, req.asOf);
+      const sent = new Set(docs.map((d) => d.customerId));
+      const hasMore = remaining.length > ids.length;
+      return {
+        reset,
+        docs,
+        removed: reset ? [] : ids.filter((id) => !sent.has(id)),
+        cursor: `${snapshot}.${scopeKey}`,
+        hasMore,
+        nextPage: hasMore ? encodePage({ reset, snapshot, since, after: ids.at(-1)! }) : null,
+        lastSeq: client.lastSeq,
+        asOf: req.asOf,
+      };
+    },
+    { behavior: "deferred" },
+  );
+}
+
+function scopeFingerprint(scope: Scope): string {
+  const key = scope.all ? "all" : [...scope.siteIds].sort().join(",");
+  return createHash("sha256").update(key).digest("base64url").slice(0, 12);
+}
+
+function parseCursor(cursor: string | null | undefined): { version: number; scope: string } | null {
+  const m = cursor ? /^(\d+)\.([\w-]{12})$/.exec(cursor) : null;
+  return m ? { version: Number(m[1]), scope: m[2]! } : null;
+}
+
+interface Page {
+  reset: boolean;
+  snapshot: number;
+  since: number;
+  after: string;
+}
+
+function encodePage(page: Page): string {
+  return Buffer.from(JSON.stringify(page)).toString("base64url");
+}
+
+function decodePage(token: string): Page | null {
+  try {
+    const p = JSON.parse(Buffer.from(token, "base64url").toString()) as Page;
+    return typeof p.snapshot === "number" && typeof p.since === "number" && typeof p.after === "string" && typeof p.reset === "boolean" ? p : null;
+  } catch {
+    return null;
+  }
+}
+

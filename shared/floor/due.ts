@@ -1,0 +1,60 @@
+import { daysBetween } from "../dates";
+import type { DebtorDoc, DocTask, DocUnit } from "../schemas/debtor-doc";
+
+/** Something to do today for a debtor: an open task fallen due, or a promise to pay whose day has come. */
+export type DueItem =
+  | { type: "task"; task: DocTask; unit: DocUnit | undefined }
+  | { type: "promise"; promisedOn: string; amountCents: number };
+
+export function dueItems(doc: DebtorDoc, today: string): DueItem[] {
+  const items: DueItem[] = doc.tasks
+    .filter((t) => t.status === "open" && t.dueOn <= today)
+    .sort((a, b) => (a.dueOn < b.dueOn ? -1 : 1))
+    .map((task) => ({ type: "task", task, unit: doc.units.find((u) => u.id === task.unitId) }));
+  if (doc.promise && promiseStatus(doc, today) === "due") {
+    items.push({ type: "promise", promisedOn: doc.promise.promisedOn, amountCents: doc.promise.amountCents });
+  }
+  return items;
+}
+
+/** How many days after its date a promise still calls for a check; after that it is simply broken. */
+export const PROMISE_CHECK_DAYS = 7;
+
+/** `pending` before its day, `due` from its day for a week while unpaid, then `broken`; `kept` once paid. */
+export function promiseStatus(doc: DebtorDoc, today: string): "pending" | "due" | "broken" | "kept" | null {
+  if (!doc.promise) return null;
+  if (doc.balanceCents <= 0) return "kept";
+  if (doc.promise.promisedOn > today) return "pending";
+  return daysBetween(doc.promise.promisedOn, today) <= PROMISE_CHECK_DAYS ? "due" : "broken";
+}
+
+export function daysLate(doc: DebtorDoc, today: string): number | null {
+  return doc.case?.status === "open" ? daysBetween(doc.case.anchorOn, today) : null;
+}
+
+/**
+ * Who to act on first. Provisional until the engine's score (issue 4) replaces it: things due today first,
+ * then the longest late, then the largest balance. Higher is more urgent.
+ */
+export function priorityScore(doc: DebtorDoc, today: string): number {
+  const due = dueItems(doc, today).length > 0 ? 1 : 0;
+  const late = Math.max(0, daysLate(doc, today) ?? 0);
+  return due * 1e9 + late * 1e5 + Math.min(Math.max(doc.balanceCents, 0), 99_999_99) / 100;
+}
+
+/** The order of a round on the floor: site, building, aisle (numerically), then box number. */
+export function walkingKey(doc: DebtorDoc): string {
+  const first = [...doc.units].sort(compareUnitsOnTheFloor)[0];
+  return first ? unitFloorKey(first) : "\uffff";
+}
+
+export function compareUnitsOnTheFloor(a: DocUnit, b: DocUnit): number {
+  const ka = unitFloorKey(a);
+  const kb = unitFloorKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function unitFloorKey(u: DocUnit): string {
+  const aisle = (u.aisle ?? "").padStart(4, "0");
+  return `${u.siteCode}|${u.building ?? ""}|${aisle}|${u.number.padStart(8, "0")}`;
+}

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import {
+  ACTION_KINDS,
+  CALL_OUTCOMES,
+  CASE_STATUSES,
+  CUSTOMER_KINDS,
+  GATE_STATES,
+  LEVELS,
+  PADLOCK_STATES,
+  PAYMENT_METHODS,
+  SEGMENTS,
+  TASK_KINDS,
+  TASK_STATUSES,
+} from "../enums";
+import { CalendarDate, Cents, Id, Instant } from "./common";
+
+/**
+ * What the phone keeps about one debtor, whole: the floor's screens need nothing else. The server sends it
+ * again whenever anything in it changes; the phone lays its unsent actions over it.
+ */
+export const DocUnit = z.object({
+  id: Id,
+  number: z.string(),
+  siteId: Id,
+  siteCode: z.string(),
+  building: z.string().nullable(),
+  aisle: z.string().nullable(),
+  padlock: z.enum(PADLOCK_STATES),
+  gate: z.enum(GATE_STATES),
+  contractEnded: CalendarDate.nullable(),
+});
+export type DocUnit = z.infer<typeof DocUnit>;
+
+export const DocTask = z.object({
+  id: Id,
+  kind: z.enum(TASK_KINDS),
+  dueOn: CalendarDate,
+  unitId: Id.nullable(),
+  status: z.enum(TASK_STATUSES),
+});
+export type DocTask = z.infer<typeof DocTask>;
+
+export const DocHistory = z.object({
+  id: Id,
+  happenedAt: Instant,
+  kind: z.enum(ACTION_KINDS),
+  outcome: z.enum(CALL_OUTCOMES).nullable(),
+  text: z.string(),
+  initials: z.string(),
+  unitId: Id.nullable(),
+  /** Set when the event is kept but could not take effect (a padlock already placed by someone else). */
+  rejectedReason: z.string().nullable(),
+  /** Only on the phone: made there and not yet confirmed by the server. */
+  pending: z.boolean().optional(),
+});
+export type DocHistory = z.infer<typeof DocHistory>;
+
+export const DebtorDoc = z
+  .object({
+    customerId: Id,
+    ref: z.string(),
+    name: z.string(),
+    kind: z.enum(CUSTOMER_KINDS),
+    phone: z.string().nullable(),
+    email: z.string().nullable(),
+    address: z.string().nullable(),
+    postalCode: z.string().nullable(),
+    city: z.string().nullable(),
+    paymentMethod: z.enum(PAYMENT_METHODS),
+    segment: z.enum(SEGMENTS),
+    stop: z.boolean(),
+    case: z
+      .object({
+        id: Id,
+        status: z.enum(CASE_STATUSES),
+        openedOn: CalendarDate,
+        anchorOn: CalendarDate,
+        level: z.enum(LEVELS),
+        stage: z.string().nullable(),
+      })
+      .nullable(),
+    balanceCents: Cents,
+    units: z.array(DocUnit),
+    tasks: z.array(DocTask),
+    /** The latest promise to pay of the open case, if any. */
+    promise: z.object({ promisedOn: CalendarDate, amountCents: Cents, madeAt: Instant }).nullable(),
+    invoices: z.array(z.object({ ref: z.string(), dueDate: CalendarDate, amountCents: Cents, paidCents: Cents })),
+    /** Newest first, at most `HISTORY_IN_DOC` entries. */
+    history: z.array(DocHistory),
+  })
+  .meta({ id: "DebtorDoc" });
+export type DebtorDoc = z.infer<typeof DebtorDoc>;
+
+export const HISTORY_IN_DOC = 25;
+
+export const PullBody = z
+  .object({
+    clientId: Id,
+    /** Null on a first pull: the answer is then everything in scope. */
+    cursor: z.string().max(200).nullable(),
+    /** The `nextPage` of the previous answer while `hasMore`. */
+    page: z.string().max(300).nullable().optional(),
+  })
+  .meta({ id: "PullBody" });
+export type PullBody = z.infer<typeof PullBody>;
+
+export const PullResponse = z
+  .object({
+    /** True: drop every debtor you hold and keep only what this pull (and its next pages) sends. */
+    reset: z.boolean(),
+    docs: z.array(DebtorDoc),
+    /** Customers to drop: no longer followed on the user's sites. */
+    removed: z.array(Id),
+    cursor: z.string(),
+    hasMore: z.boolean(),
+    nextPage: z.string().nullable(),
+    /** The highest `seq` of this client the server has processed. */
+    lastSeq: z.number().int(),
+    asOf: CalendarDate,
+  })
+  .meta({ id: "PullResponse" });
+export type PullResponse = z.infer<typeof PullResponse>;

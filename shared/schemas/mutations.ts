@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { CALL_OUTCOMES } from "../enums";
+import { CalendarDate, Id, Instant } from "./common";
+
+/**
+ * Everything a phone can do, as sync mutations. A mutation is made on the phone (id = UUID v7, `seq` = the
+ * phone's own counter, `happenedAt` = the phone's clock), saved in its outbox, and applied once by the server.
+ * `v` is the schema version of the payload: a later version adds a new literal and the server upcasts the old.
+ */
+export const MUTATION_VERSION = 1;
+
+const text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
+
+export const MUTATION_PAYLOADS = {
+  /** A call made from the phone, with its outcome. Completes the customer's open call tasks. */
+  "call.logged": z.object({ customerId: Id, outcome: z.enum(CALL_OUTCOMES), note: text(2000).optional() }),
+  "note.added": z.object({ customerId: Id, text: text(2000) }),
+  /** What the customer said, by any channel (at the desk, by phone, by e-mail). */
+  "answer.logged": z.object({ customerId: Id, text: text(2000) }),
+  "promise.made": z.object({
+    customerId: Id,
+    promisedOn: CalendarDate,
+    amountCents: z.number().int().positive().max(100_000_000),
+    note: text(2000).optional(),
+  }),
+  /** An SMS or e-mail sent by the phone's own app from a template (the server could not send it). */
+  "message.logged": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60), text: text(2000) }),
+  /** An SMS or e-mail for the server to send from a template. */
+  "message.requested": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60) }),
+  "padlock.placed": z.object({ unitId: Id, padlockNumber: text(30).optional() }),
+  "padlock.removed": z.object({ unitId: Id }),
+  "gate.suspended": z.object({ unitId: Id }),
+  "gate.restored": z.object({ unitId: Id }),
+  "task.done": z.object({ taskId: Id, note: text(2000).optional() }),
+} as const;
+
+export type MutationKind = keyof typeof MUTATION_PAYLOADS;
+export const MUTATION_KINDS = Object.keys(MUTATION_PAYLOADS) as MutationKind[];
+export type MutationPayload<K extends MutationKind> = z.infer<(typeof MUTATION_PAYLOADS)[K]>;
+
+const envelope = {
+  id: Id,
+  seq: z.number().int().positive(),
+  happenedAt: Instant,
+  v: z.literal(MUTATION_VERSION),
+};
+
+function mutation<K extends MutationKind>(kind: K) {
+  return z.object({ ...envelope, kind: z.literal(kind), payload: MUTATION_PAYLOADS[kind] });
+}
+
+export const Mutation = z
+  .discriminatedUnion("kind", [
+    mutation("call.logged"),
+    mutation("note.added"),
+    mutation("answer.logged"),
+    mutation("promise.made"),
+    mutation("message.logged"),
+    mutation("message.requested"),
+    mutation("padlock.placed"),
+    mutation("padlock.removed"),
+    mutation("gate.suspended"),
+    mutation("gate.restored"),
+    mutation("task.done"),
+  ])
+  .meta({ id: "Mutation" });
+export type Mutation = z.infer<typeof Mutation>;
+export type MutationOf<K extends MutationKind> = Extract<Mutation, { kind: K }>;
+
+export const PushBody = z
+  .object({ clientId: Id, mutations: z.array(Mutation).min(1).max(200) })
+  .meta({ id: "PushBody" });
+export type PushBody = z.infer<typeof PushBody>;
+
+/** Why a mutation was refused, for the person who made it: `message` is French and shown as it is. */
+export const Rejection = z.object({ code: z.string(), message: z.string() }).meta({ id: "Rejection" });
+export type Rejection = z.infer<typeof Rejection>;
+
+export const PushResult = z
+  .object({
+    id: Id,
+    status: z.enum(["applied", "rejected", "duplicate"]),
+    /** For a duplicate: what happened the first time. */
+    original: z.enum(["applied", "rejected"]).optional(),
+    reason: Rejection.optional(),
+  })
+  .meta({ id: "PushResult" });
+export type PushResult = z.infer<typeof PushResult>;
+
+export const PushResponse = z
+  .object({ results: z.array(PushResult), lastSeq: z.number().int() })
+  .meta({ id: "PushResponse" });
+export type PushResponse = z.infer<typeof PushResponse>;

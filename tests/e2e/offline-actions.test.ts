@@ -1,0 +1,92 @@
+import { and, eq, isNotNull } from "drizzle-orm";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { actions } from "../../server/cases/cases.sql";
+import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
+import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
+
+// The issue's "done when": with no signal, log a call, a promise and a padlock; reload still offline; all three
+// are still there and queued; back online they reach the server, each exactly once.
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  server = await startTestServer({ clientDir: copyOfBuiltClient() });
+  browser = await launchChromium();
+  context = await phoneContext(browser, server.url);
+  page = await context.newPage();
+  errors = watchErrors(page);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+it("keeps a call, a promise and a padlock made offline through a reload, then sends each once", async () => {
+  const office = await signIn(server.url, "bureau@demo.test");
+  const debtors: DebtorDoc[] = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
+  const target = debtors.find((d) => d.units.length === 1 && d.units[0]!.siteCode === "LYO" && d.units[0]!.padlock === "none" && d.phone)!;
+  const box = target.units[0]!.number;
+
+  await signInThroughTheForm(page, "gestionnaire@demo.test");
+  await waitForServiceWorker(page);
+  await page.getByText("Tout est envoyé").waitFor();
+  await page.goto(`/debiteurs/${target.customerId}`);
+  await page.getByRole("heading", { name: target.name }).waitFor();
+
+  await context.setOffline(true);
+  await page.getByText("Hors connexion").waitFor();
+
+  // A call with no answer, logged in one tap, without sending a message.
+  await page.getByRole("button", { name: "Noter un appel" }).click();
+  await page.getByText("Merci de nous rappeler de toute urgence").waitFor();
+  expect(await page.locator(".script").innerText()).not.toMatch(/impay|dette|retard|paiement|solde/i);
+  await page.getByRole("button", { name: "Pas de réponse / messagerie" }).click();
+  await page.getByRole("button", { name: "Pas de message" }).click();
+
+  // A promise to pay.
+  await page.getByRole("button", { name: "Promesse", exact: true }).click();
+  await page.getByLabel("Date promise").fill("2026-11-27");
+  await page.getByLabel("Montant (€)").fill("120,50");
+  await page.getByRole("button", { name: "Enregistrer la promesse" }).click();
+
+  // The second padlock.
+  await page.getByRole("button", { name: "Poser le double cadenas" }).click();
+  await page.getByLabel("N° du cadenas (facultatif)").fill("5521");
+  await page.getByRole("button", { name: "Double cadenas posé" }).click();
+
+  const pendingFlags = page.locator(".timeline li.pending");
+  await expect.poll(() => pendingFlags.count()).toBe(3);
+  await page.getByText("3 actions en attente").waitFor();
+  await page.getByRole("button", { name: "Retirer le double cadenas" }).waitFor();
+  await screenshot(page, "offline-three-actions");
+
+  await page.reload();
+  await page.getByRole("heading", { name: target.name }).waitFor();
+  await expect.poll(() => pendingFlags.count()).toBe(3);
+  await page.getByText("3 actions en attente").waitFor();
+  const texts = await pendingFlags.allInnerTexts();
+  expect(texts.some((t) => t.includes("Appel : pas de réponse"))).toBe(true);
+  expect(texts.some((t) => t.includes("Promesse de paiement : 120,50 € le 27/11/2026"))).toBe(true);
+  expect(texts.some((t) => t.includes(`Double cadenas posé sur le box ${box} (cadenas n° 5521)`))).toBe(true);
+  await page.getByText("Promesse : 120,50").waitFor();
+  await screenshot(page, "offline-after-reload");
+
+  await context.setOffline(false);
+  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await expect.poll(() => pendingFlags.count()).toBe(0);
+
+  const stored = await server.services.db
+    .select()
+    .from(actions)
+    .where(and(eq(actions.customerId, target.customerId), isNotNull(actions.mutationId)));
+  expect(stored.map((a) => a.kind).sort()).toEqual(["call", "padlock_placed", "promise"]);
+  expect(stored.every((a) => a.initials === "VT" && a.deviceId)).toBe(true);
+  await screenshot(page, "online-synced");
+  expect(errors).toEqual([]);
+});
