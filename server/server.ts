@@ -4,6 +4,7 @@ import { todayIn } from "../shared/dates";
 import { createApp } from "./app";
 import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
+import { compactChanges } from "./sync/changes";
 import type { Clock, Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
@@ -54,6 +55,7 @@ export async function prepareDatabase(config: Config, log: (line: string) => voi
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
   await deleteExpiredSessions(handle.db);
+  await compactChanges(handle.db);
   if (config.demoData === "auto" && (await isEmpty(handle.db))) {
     const today = config.today ?? todayIn(config.siteTimeZone);
     const started = Date.now();

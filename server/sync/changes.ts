@@ -1,4 +1,4 @@
-import { inArray, max, sql } from "drizzle-orm";
+import { inArray, lt, max, min, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client";
 import { syncChanges } from "./sync.sql";
 
@@ -21,4 +21,21 @@ export async function markCustomersChanged(tx: Database | Transaction, customerI
 export async function currentVersion(db: Database | Transaction): Promise<number> {
   const [row] = await db.select({ v: max(syncChanges.version) }).from(syncChanges);
   return row?.v ?? 0;
+}
+
+/** The oldest change still kept; a cursor from before it has missed changes and must start again. */
+export async function oldestVersion(db: Database | Transaction): Promise<number | null> {
+  const [row] = await db.select({ v: min(syncChanges.version) }).from(syncChanges);
+  return row?.v ?? null;
+}
+
+/**
+ * Forgets all but the newest `keep` changes, so the feed does not grow for ever. Phones whose cursor is older
+ * than what is kept get everything again on their next pull (see `pullChanges`).
+ */
+export async function compactChanges(db: Database, keep = 500_000): Promise<number> {
+  const newest = await currentVersion(db);
+  if (newest <= keep) return 0;
+  const result = await db.delete(syncChanges).where(lt(syncChanges.version, newest - keep + 1));
+  return result.rowsAffected;
 }

@@ -5,7 +5,7 @@ import type { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
 import type { Database } from "../db/client";
 import { buildDebtorDocs, floorCustomerIds } from "../debtors/docs";
-import { currentVersion } from "./changes";
+import { currentVersion, oldestVersion } from "./changes";
 import { claimClient } from "./push";
 import { syncChanges } from "./sync.sql";
 
@@ -32,7 +32,7 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
       const client = await claimClient(tx, { clientId: req.clientId, user: req.user, now: req.now });
       const page = req.page ? decodePage(req.page) : null;
       const cursor = parseCursor(req.cursor);
-      const reset = page ? page.reset : client.isNew || !cursor || cursor.scope !== scopeKey;
+      const reset = page ? page.reset : client.isNew || !cursor || cursor.scope !== scopeKey || (await missedCompactedChanges(tx, cursor.version));
       const snapshot = page ? page.snapshot : await currentVersion(tx);
       const since = page ? page.since : reset ? 0 : cursor!.version;
 
@@ -62,6 +62,12 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
     },
     { behavior: "deferred" },
   );
+}
+
+/** True when changes after `version` were already compacted away (see `compactChanges`). */
+async function missedCompactedChanges(tx: Parameters<typeof oldestVersion>[0], version: number): Promise<boolean> {
+  const oldest = await oldestVersion(tx);
+  return oldest !== null && version < oldest - 1;
 }
 
 function scopeFingerprint(scope: Scope): string {

@@ -63,16 +63,6 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
   return { ...next, history };
 }
 
-/** The customer a mutation concerns, found in the phone's debtors (unit and task mutations do not name one). */
-export function customerOf(m: Mutation, docs: Iterable<DebtorDoc>): string | undefined {
-  if ("customerId" in m.payload) return m.payload.customerId;
-  for (const doc of docs) {
-    if ("unitId" in m.payload && doc.units.some((u) => u.id === (m.payload as { unitId: string }).unitId)) return doc.customerId;
-    if ("taskId" in m.payload && doc.tasks.some((t) => t.id === (m.payload as { taskId: string }).taskId)) return doc.customerId;
-  }
-  return undefined;
-}
-
 export function lookupIn(doc: DebtorDoc): DescribeLookup {
   return {
     unitNumber: (id) => doc.units.find((u) => u.id === id)?.number,

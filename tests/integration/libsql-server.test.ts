@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TodayResponse } from "../../shared/schemas/debtors";
+import { freePort } from "../support/net";
 import { call, signIn, startTestServer, type TestServer } from "../support/server";
 
 // The scale-out path: the same code over a libSQL server (sqld) reached by an http:// DATABASE_URL.
@@ -37,17 +37,6 @@ it("migrates, fills and serves a database on a libSQL server", async () => {
   const today = TodayResponse.parse((await call(server.url, "GET", "/api/today", { cookie })).body);
   expect(today.debtors.length).toBeGreaterThan(10);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitFor(ready: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@ import { actions, cases, tasks } from "../../server/cases/cases.sql";
 import { customers } from "../../server/customers/customers.sql";
 import { messages } from "../../server/messaging/messaging.sql";
 import { sites, units } from "../../server/sites/sites.sql";
-import { markCustomersChanged } from "../../server/sync/changes";
+import { compactChanges, markCustomersChanged } from "../../server/sync/changes";
 import { processedMutations } from "../../server/sync/sync.sql";
 import type { DebtorDoc, PullResponse } from "../../shared/schemas/debtor-doc";
 import { MUTATION_VERSION, type Mutation, type MutationKind, type MutationPayload, type PushResponse } from "../../shared/schemas/mutations";
@@ -131,6 +131,20 @@ describe("pull", () => {
     }
     const stranger = phone(vt);
     expect((await stranger.pull(first.cursor)).body.reset).toBe(true);
+  });
+
+  it("starts again from everything when the changes after the phone's cursor were compacted away", async () => {
+    const p = phone(vt);
+    const first = await p.pullAll(null);
+    const docs = first.docs.slice(0, 3).map((d) => d.customerId);
+    await markCustomersChanged(server.services.db, docs);
+    await markCustomersChanged(server.services.db, docs);
+    expect(await compactChanges(server.services.db, 1)).toBeGreaterThan(0);
+    const next = await p.pullAll(first.cursor);
+    expect(next.reset).toBe(true);
+    expect(next.docs.length).toBe(first.docs.length);
+    // A phone that was up to date is not reset by compaction.
+    expect((await p.pullAll(next.cursor)).reset).toBe(false);
   });
 
   it("refuses a phone id that belongs to another user", async () => {

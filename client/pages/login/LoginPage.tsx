@@ -3,12 +3,19 @@ import { Show, createSignal } from "solid-js";
 import { LoginBody } from "../../../shared/schemas/auth";
 import { ApiError } from "../../api";
 import { signIn, user } from "../../session";
+import { db } from "../../store";
+import { useLive } from "../../store/live";
 
 export function LoginPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams<{ retour?: string }>();
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
+  // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
+  const unsent = useLive(
+    () => null,
+    () => db.outbox.count(),
+  );
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -48,6 +55,11 @@ export function LoginPage() {
           <span>Mot de passe</span>
           <input name="password" type="password" autocomplete="current-password" required />
         </label>
+        <Show when={(unsent() ?? 0) > 0}>
+          <p class="note" role="note">
+            {unsent()} action{unsent()! > 1 ? "s" : ""} enregistrée{unsent()! > 1 ? "s" : ""} sur ce téléphone partira{unsent()! > 1 ? "ont" : ""} après la connexion.
+          </p>
+        </Show>
         <Show when={error()}>
           <p class="form-error" role="alert">
             {error()}

@@ -1,0 +1,211 @@
+import { describe, expect, it } from "vitest";
+import { toBillingLog } from "../../../shared/floor/action-log";
+import { applyToDoc } from "../../../shared/floor/apply";
+import { describeMutation } from "../../../shared/floor/describe";
+import { dueItems, priorityScore, promiseStatus, walkingKey } from "../../../shared/floor/due";
+import { FLOOR_TEMPLATES, VOICEMAIL_SCRIPT, renderTemplate } from "../../../shared/floor/templates";
+import { foldUnitEvents, type UnitEvent } from "../../../shared/floor/unit-state";
+import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
+import { Mutation, MUTATION_VERSION, type MutationKind, type MutationPayload } from "../../../shared/schemas/mutations";
+
+const CUSTOMER = "0190f1c2-0000-7000-8000-000000000001";
+const UNIT = "0190f1c2-0000-7000-8000-0000000000a1";
+const TASK = "0190f1c2-0000-7000-8000-0000000000b1";
+const actor = { initials: "VT", timeZone: "Europe/Paris" };
+let n = 0;
+
+function m<K extends MutationKind>(kind: K, payload: MutationPayload<K>, happenedAt = "2026-11-22T09:00:00.000Z"): Mutation {
+  n++;
+  return Mutation.parse({ id: `0190f1c2-0000-7000-8000-${String(n).padStart(12, "0")}`, seq: n, v: MUTATION_VERSION, kind, payload, happenedAt });
+}
+
+function unit(over: Partial<DocUnit> = {}): DocUnit {
+  return { id: UNIT, number: "B312", siteId: "0190f1c2-0000-7000-8000-0000000000c1", siteCode: "LYO", building: "B", aisle: "3", padlock: "none", gate: "active", contractEnded: null, ...over };
+}
+
+function doc(over: Partial<DebtorDoc> = {}): DebtorDoc {
+  return {
+    customerId: CUSTOMER,
+    ref: "CL1001",
+    name: "Jeanne Martin",
+    kind: "person",
+    phone: "06 12 34 56 78",
+    email: "jeanne@exemple.test",
+    address: null,
+    postalCode: null,
+    city: null,
+    paymentMethod: "card",
+    segment: "box",
+    stop: false,
+    case: { id: "0190f1c2-0000-7000-8000-0000000000d1", status: "open", openedOn: "2026-11-01", anchorOn: "2026-11-01", level: "R1", stage: "R1" },
+    balanceCents: 15_900,
+    units: [unit()],
+    tasks: [
+      { id: TASK, kind: "padlock_place", dueOn: "2026-11-15", unitId: UNIT, status: "open" },
+      { id: "0190f1c2-0000-7000-8000-0000000000b2", kind: "call", dueOn: "2026-11-22", unitId: null, status: "open" },
+    ],
+    promise: null,
+    invoices: [],
+    history: [],
+    ...over,
+  };
+}
+
+describe("unit state from events", () => {
+  const ev = (id: string, kind: UnitEvent["kind"], happenedAt: string, initials = "VT"): UnitEvent => ({ id, kind, happenedAt, recordedAt: "2026-11-22T12:00:00.000Z", initials });
+
+  it("follows the events in the order they happened, whatever the order they arrived", () => {
+    const events = [ev("b", "padlock_removed", "2026-11-20T10:00:00Z"), ev("a", "padlock_placed", "2026-11-15T10:00:00Z"), ev("c", "gate_suspended", "2026-11-15T10:05:00Z")];
+    const state = foldUnitEvents(events);
+    expect(state.padlock).toBe("none");
+    expect(state.gate).toBe("suspended");
+    expect([...state.verdicts.values()]).toEqual([null, null, null]);
+  });
+
+  it("keeps an impossible event and says why it did not take effect, naming who came first", () => {
+    const state = foldUnitEvents([ev("a", "padlock_placed", "2026-11-15T09:00:00Z", "VT"), ev("b", "padlock_placed", "2026-11-15T09:05:00Z", "BO")]);
+    expect(state.padlock).toBe("second_padlock");
+    expect(state.verdicts.get("a")).toBeNull();
+    expect(state.verdicts.get("b")).toBe("Double cadenas déjà posé (VT, 15/11 à 10:00)");
+  });
+
+  it("refuses removing a padlock never placed, and restoring a code never suspended", () => {
+    const state = foldUnitEvents([ev("a", "padlock_removed", "2026-11-15T09:00:00Z"), ev("b", "gate_restored", "2026-11-15T09:00:00Z")]);
+    expect(state.verdicts.get("a")).toBe("Aucun double cadenas à retirer");
+    expect(state.verdicts.get("b")).toBe("Code d'accès déjà actif");
+    expect(state).toMatchObject({ padlock: "none", gate: "active" });
+  });
+});
+
+describe("history wording", () => {
+  const lookup = { unitNumber: () => "B312", taskKind: () => "card_rerun" as const };
+
+  it("says what was done, not only a status", () => {
+    expect(describeMutation(m("call.logged", { customerId: CUSTOMER, outcome: "no_answer" }), lookup).text).toBe(
+      "Appel : pas de réponse, message laissé (rappeler au sujet du box)",
+    );
+    expect(describeMutation(m("call.logged", { customerId: CUSTOMER, outcome: "answered", note: "CB expirée, paiera lundi" }), lookup).text).toBe(
+      "Appel : client joint — CB expirée, paiera lundi",
+    );
+    expect(describeMutation(m("promise.made", { customerId: CUSTOMER, promisedOn: "2026-11-27", amountCents: 12_050 }), lookup).text).toBe(
+      "Promesse de paiement : 120,50 € le 27/11/2026",
+    );
+    expect(describeMutation(m("padlock.placed", { unitId: UNIT, padlockNumber: "4411" }), lookup).text).toBe("Double cadenas posé sur le box B312 (cadenas n° 4411)");
+    expect(describeMutation(m("gate.restored", { unitId: UNIT }), lookup).text).toBe("Code d'accès rétabli (box B312)");
+    expect(describeMutation(m("task.done", { taskId: TASK }), lookup).text).toBe("Fait : Repasser la carte");
+    expect(describeMutation(m("message.logged", { customerId: CUSTOMER, channel: "sms", templateCode: "rappel-sms", text: "…" }), lookup).text).toBe(
+      "SMS envoyé depuis le téléphone (modèle « Merci de nous rappeler »)",
+    );
+  });
+});
+
+describe("the phone's prediction", () => {
+  it("shows a padlock placed at once and completes the padlock task of that box", () => {
+    const after = applyToDoc(doc(), m("padlock.placed", { unitId: UNIT }), actor);
+    expect(after.units[0]!.padlock).toBe("second_padlock");
+    expect(after.tasks.find((t) => t.id === TASK)!.status).toBe("done");
+    expect(after.history[0]).toMatchObject({ kind: "padlock_placed", pending: true, initials: "VT", rejectedReason: null });
+  });
+
+  it("marks, without changing the box, a padlock placed on a box already padlocked", () => {
+    const before = doc({ units: [unit({ padlock: "second_padlock" })] });
+    const after = applyToDoc(before, m("padlock.placed", { unitId: UNIT }), actor);
+    expect(after.units[0]!.padlock).toBe("second_padlock");
+    expect(after.tasks.find((t) => t.id === TASK)!.status).toBe("open");
+    expect(after.history[0]!.rejectedReason).toBe("Double cadenas déjà posé");
+  });
+
+  it("completes the call tasks due by the day of the call (site time), not later ones", () => {
+    const later = { id: "0190f1c2-0000-7000-8000-0000000000b3", kind: "call" as const, dueOn: "2026-11-25", unitId: null, status: "open" as const };
+    // 23:30 UTC on the 22nd is already the 23rd in Paris.
+    const after = applyToDoc(doc({ tasks: [...doc().tasks, later] }), m("call.logged", { customerId: CUSTOMER, outcome: "answered" }, "2026-11-22T23:30:00.000Z"), actor);
+    expect(after.tasks.filter((t) => t.kind === "call").map((t) => [t.dueOn, t.status])).toEqual([
+      ["2026-11-22", "done"],
+      ["2026-11-25", "open"],
+    ]);
+  });
+
+  it("changes nothing more when the same mutation is laid twice", () => {
+    const mutation = m("promise.made", { customerId: CUSTOMER, promisedOn: "2026-11-27", amountCents: 5_000 });
+    const once = applyToDoc(doc(), mutation, actor);
+    expect(applyToDoc(once, mutation, actor)).toEqual(once);
+  });
+
+  it("keeps the history newest first", () => {
+    let d = doc();
+    d = applyToDoc(d, m("note.added", { customerId: CUSTOMER, text: "b" }, "2026-11-22T10:00:00.000Z"), actor);
+    d = applyToDoc(d, m("note.added", { customerId: CUSTOMER, text: "a" }, "2026-11-22T09:00:00.000Z"), actor);
+    expect(d.history.map((h) => h.text)).toEqual(["b", "a"]);
+  });
+});
+
+describe("what is due today", () => {
+  it("lists open tasks fallen due, and a promise from its day for a week", () => {
+    const d = doc({ promise: { promisedOn: "2026-11-20", amountCents: 5_000, madeAt: "2026-11-10T10:00:00Z" } });
+    expect(dueItems(d, "2026-11-22").map((i) => (i.type === "task" ? i.task.kind : "promise"))).toEqual(["padlock_place", "call", "promise"]);
+    expect(promiseStatus(d, "2026-11-19")).toBe("pending");
+    expect(promiseStatus(d, "2026-11-27")).toBe("due");
+    expect(promiseStatus(d, "2026-11-28")).toBe("broken");
+    expect(promiseStatus({ ...d, balanceCents: 0 }, "2026-11-22")).toBe("kept");
+    expect(dueItems(d, "2026-11-14").map((i) => i.type)).toEqual([]);
+  });
+
+  it("puts what is due today first, then the longest late, then the largest balance", () => {
+    const today = "2026-11-22";
+    const withTask = doc();
+    const lateNoTask = doc({ tasks: [], case: { ...doc().case!, anchorOn: "2026-09-01" } });
+    const recentNoTask = doc({ tasks: [], case: { ...doc().case!, anchorOn: "2026-11-10" }, balanceCents: 99_000 });
+    const sorted = [recentNoTask, lateNoTask, withTask].sort((a, b) => priorityScore(b, today) - priorityScore(a, today));
+    expect(sorted).toEqual([withTask, lateNoTask, recentNoTask]);
+  });
+
+  it("walks the aisles in order, aisle 10 after aisle 9", () => {
+    const at = (aisle: string, number: string) => walkingKey(doc({ units: [unit({ aisle, number })] }));
+    const keys = [at("10", "A1001"), at("9", "A901"), at("9", "A910"), at("2", "A201")];
+    expect([...keys].sort()).toEqual([at("2", "A201"), at("9", "A901"), at("9", "A910"), at("10", "A1001")]);
+  });
+});
+
+describe("billing software export", () => {
+  it("writes *INITIALS*DD/MM/YYYY*Text entries, oldest first, dates in site time", () => {
+    const log = toBillingLog(
+      [
+        { initials: "BO", happenedAt: "2026-05-12T10:00:00Z", text: "Re bla bla" },
+        { initials: "VT", happenedAt: "2026-05-04T22:30:00Z", text: "Blablabla" },
+      ],
+      "Europe/Paris",
+    );
+    expect(log).toBe("*VT*05/05/2026*Blablabla *BO*12/05/2026*Re bla bla");
+  });
+
+  it("keeps the column whole: no star or line break from a text", () => {
+    expect(toBillingLog([{ initials: "VT", happenedAt: "2026-05-05T10:00:00Z", text: "a*b\nc" }], "Europe/Paris")).toBe("*VT*05/05/2026*a·b c");
+  });
+});
+
+describe("floor templates", () => {
+  it("never names the debt on a voicemail or in the call-back SMS", () => {
+    for (const text of [VOICEMAIL_SCRIPT, FLOOR_TEMPLATES["rappel-sms"]!.body]) expect(text).not.toMatch(/impay|dette|retard|paiement|solde|règlement/i);
+  });
+
+  it("fills every placeholder the templates use, and leaves an unknown one visible", () => {
+    const values = { nom: "Jeanne Martin", box: "B312", site: "Lyon Gerland", telephone_site: "04 78 00 12 34", solde: "159,00 €", signature: "Valérie" };
+    for (const template of Object.values(FLOOR_TEMPLATES)) {
+      expect(renderTemplate(template.body, values)).not.toMatch(/\{\{/);
+      expect(renderTemplate(template.subject ?? "", values)).not.toMatch(/\{\{/);
+    }
+    expect(renderTemplate("Bonjour {{inconnu}}", values)).toBe("Bonjour {{inconnu}}");
+  });
+});
+
+describe("mutation schema", () => {
+  it("names the field at fault", () => {
+    const result = Mutation.safeParse({ id: "0190f1c2-0000-7000-8000-000000000999", seq: 1, v: 1, kind: "promise.made", happenedAt: "2026-11-22T09:00:00Z", payload: { customerId: CUSTOMER, promisedOn: "27/11/2026", amountCents: 0 } });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => i.path.join(".")).sort()).toEqual(["payload.amountCents", "payload.promisedOn"]);
+  });
+
+  it("refuses an unknown version", () => {
+    expect(Mutation.safeParse({ ...m("note.added", { customerId: CUSTOMER, text: "x" }), v: 2 }).success).toBe(false);
+  });
+});
