@@ -9,6 +9,18 @@ import { sites, units } from "../sites/sites.sql";
 
 type Db = Database | Transaction;
 
+/** A unit as documents show it; the query must join `sites`. */
+export const unitColumns = {
+  id: units.id,
+  number: units.number,
+  siteId: units.siteId,
+  siteCode: sites.code,
+  building: units.building,
+  aisle: units.aisle,
+  padlock: units.padlockState,
+  gate: units.gateState,
+};
+
 /** Ids are sent to SQLite in chunks, well under its limit on bound parameters. */
 const CHUNK = 500;
 
@@ -60,18 +72,7 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
       .where(inArray(cases.customerId, list))
       .orderBy(sql`${cases.status} = 'open' desc`, sql`${cases.openedOn} desc`),
     db
-      .select({
-        customerId: contracts.customerId,
-        id: units.id,
-        number: units.number,
-        siteId: units.siteId,
-        siteCode: sites.code,
-        building: units.building,
-        aisle: units.aisle,
-        padlock: units.padlockState,
-        gate: units.gateState,
-        contractEnded: contracts.endDate,
-      })
+      .select({ customerId: contracts.customerId, ...unitColumns, contractEnded: contracts.endDate })
       .from(contracts)
       .innerJoin(units, eq(units.id, contracts.unitId))
       .innerJoin(sites, eq(sites.id, units.siteId))

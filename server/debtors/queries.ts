@@ -11,7 +11,7 @@ import type { Database } from "../db/client";
 import { notFound } from "../errors";
 import { balanceSql } from "../billing/balance";
 import { sites, units } from "../sites/sites.sql";
-import { buildDebtorDocs, floorCustomerIds } from "./docs";
+import { buildDebtorDocs, floorCustomerIds, unitColumns } from "./docs";
 
 /** The debtors the floor follows at the scope's sites, most urgent first. */
 export async function listDebtors(db: Database, scope: Scope, asOf: string): Promise<DebtorDoc[]> {
@@ -109,19 +109,6 @@ function customersAtScopedSites(db: Database, scope: Scope) {
     .innerJoin(units, eq(units.id, contracts.unitId))
     .where(inScope(scope, units.siteId));
 }
-
-
-const unitColumns = {
-  id: units.id,
-  number: units.number,
-  siteId: units.siteId,
-  siteCode: sites.code,
-  building: units.building,
-  aisle: units.aisle,
-  padlock: units.padlockState,
-  gate: units.gateState,
-};
-
 
 
 function historyOf(db: Database, customerId: string): Promise<HistoryEntry[]> {

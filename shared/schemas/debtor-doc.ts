@@ -55,40 +55,42 @@ export const DocHistory = z.object({
 });
 export type DocHistory = z.infer<typeof DocHistory>;
 
-export const DebtorDoc = z
-  .object({
-    customerId: Id,
-    ref: z.string(),
-    name: z.string(),
-    kind: z.enum(CUSTOMER_KINDS),
-    phone: z.string().nullable(),
-    email: z.string().nullable(),
-    address: z.string().nullable(),
-    postalCode: z.string().nullable(),
-    city: z.string().nullable(),
-    paymentMethod: z.enum(PAYMENT_METHODS),
-    segment: z.enum(SEGMENTS),
-    stop: z.boolean(),
-    case: z
-      .object({
-        id: Id,
-        status: z.enum(CASE_STATUSES),
-        openedOn: CalendarDate,
-        anchorOn: CalendarDate,
-        level: z.enum(LEVELS),
-        stage: z.string().nullable(),
-      })
-      .nullable(),
-    balanceCents: Cents,
-    units: z.array(DocUnit),
-    tasks: z.array(DocTask),
-    /** The latest promise to pay of the open case, if any. */
-    promise: z.object({ promisedOn: CalendarDate, amountCents: Cents, madeAt: Instant }).nullable(),
-    invoices: z.array(z.object({ ref: z.string(), dueDate: CalendarDate, amountCents: Cents, paidCents: Cents })),
-    /** Newest first, at most `HISTORY_IN_DOC` entries. */
-    history: z.array(DocHistory),
-  })
-  .meta({ id: "DebtorDoc" });
+/** Who the customer is and how to reach them; `stop` and `segment` are the office's. */
+export const CustomerFacts = z.object({
+  ref: z.string(),
+  name: z.string(),
+  kind: z.enum(CUSTOMER_KINDS),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  address: z.string().nullable(),
+  postalCode: z.string().nullable(),
+  city: z.string().nullable(),
+  paymentMethod: z.enum(PAYMENT_METHODS),
+  segment: z.enum(SEGMENTS),
+  stop: z.boolean(),
+});
+
+export const DebtorDoc = CustomerFacts.extend({
+  customerId: Id,
+  case: z
+    .object({
+      id: Id,
+      status: z.enum(CASE_STATUSES),
+      openedOn: CalendarDate,
+      anchorOn: CalendarDate,
+      level: z.enum(LEVELS),
+      stage: z.string().nullable(),
+    })
+    .nullable(),
+  balanceCents: Cents,
+  units: z.array(DocUnit),
+  tasks: z.array(DocTask),
+  /** The latest promise to pay of the open case, if any. */
+  promise: z.object({ promisedOn: CalendarDate, amountCents: Cents, madeAt: Instant }).nullable(),
+  invoices: z.array(z.object({ ref: z.string(), dueDate: CalendarDate, amountCents: Cents, paidCents: Cents })),
+  /** Newest first, at most `HISTORY_IN_DOC` entries. */
+  history: z.array(DocHistory),
+}).meta({ id: "DebtorDoc" });
 export type DebtorDoc = z.infer<typeof DebtorDoc>;
 
 export const HISTORY_IN_DOC = 25;

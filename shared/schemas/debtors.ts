@@ -14,7 +14,7 @@ import {
   TASK_STATUSES,
 } from "../enums";
 import { CalendarDate, Cents, Id, Instant } from "./common";
-import { DebtorDoc } from "./debtor-doc";
+import { CustomerFacts, DebtorDoc } from "./debtor-doc";
 
 export const UnitSummary = z
   .object({
@@ -56,20 +56,7 @@ export type TodayResponse = z.infer<typeof TodayResponse>;
 export const DebtorDetail = z
   .object({
     asOf: CalendarDate,
-    customer: z.object({
-      id: Id,
-      ref: z.string(),
-      kind: z.enum(CUSTOMER_KINDS),
-      name: z.string(),
-      email: z.string().nullable(),
-      phone: z.string().nullable(),
-      address: z.string().nullable(),
-      postalCode: z.string().nullable(),
-      city: z.string().nullable(),
-      paymentMethod: z.enum(PAYMENT_METHODS),
-      segment: z.enum(SEGMENTS),
-      stop: z.boolean(),
-    }),
+    customer: CustomerFacts.extend({ id: Id }),
     case: z
       .object({
         id: Id,
