@@ -1,8 +1,8 @@
 import { bodyLimit } from "hono/body-limit";
-import { compress } from "hono/compress";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono";
 import { requireSession } from "./auth/middleware";
+import { compressAnswers } from "./compress";
 import { authRoutes } from "./auth/routes";
 import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
@@ -20,7 +20,7 @@ export function createApp(services: Services): Hono<AppEnv> {
     await next();
   });
   // Phones on weak 4G: lists and scripts go compressed.
-  app.use("*", compress());
+  app.use("*", compressAnswers());
   app.use(
     "*",
     secureHeaders({

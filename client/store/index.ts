@@ -1,7 +1,7 @@
 import { createSignal } from "solid-js";
 import type { MutationKind, MutationPayload } from "../../shared/schemas/mutations";
 import { settings, signOutLocally, user } from "../session";
-import { CadenasDB, setMeta } from "./db";
+import { CadenasDB, setMeta, type DebtorRow } from "./db";
 import { startSyncScheduler, type SyncScheduler } from "./scheduler";
 import { SyncEngine, type TransportAnswer } from "./sync";
 
@@ -53,9 +53,29 @@ export async function act<K extends MutationKind>(kind: K, payload: MutationPayl
   const u = user();
   if (!u) throw new Error("not signed in");
   const { recordAction } = await import("./record");
-  const mutation = await recordAction(db, { userId: u.id, initials: u.initials, timeZone: settings().timeZone }, kind, payload);
+  const mutation = await recordAction(db, { userId: u.id, initials: u.initials, timeZone: settings().timeZone }, kind, payload, new Date(), (row) => {
+    for (const listener of savedListeners) listener(row);
+  });
   syncNow();
   return mutation;
+}
+
+const savedListeners = new Set<(row: DebtorRow) => void>();
+
+/**
+ * Calls `listener` with a debtor's new row as soon as an action on them is committed, without waiting for the
+ * live queries to read it back: the screen the tap came from shows it in the same frame. Returns the unsubscribe.
+ */
+export function onActionSaved(listener: (row: DebtorRow) => void): () => void {
+  savedListeners.add(listener);
+  return () => savedListeners.delete(listener);
+}
+
+/** Loads the recorder ahead of the first action, once a screen with actions is open (no wait on the first tap). */
+export function preloadRecorder(): void {
+  const load = () => void import("./record");
+  if ("requestIdleCallback" in window) requestIdleCallback(load, { timeout: 2_000 });
+  else setTimeout(load, 200);
 }
 
 /** On sign-out: forget the debtors (a shared phone must not show them to the next user); keep unsent actions. */

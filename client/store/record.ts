@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import { applyToDoc } from "../../shared/floor/apply";
 import { MUTATION_VERSION, Mutation, type MutationKind, type MutationPayload } from "../../shared/schemas/mutations";
-import { getMeta, setMeta, type CadenasDB, type OutboxEntry } from "./db";
+import { getMeta, setMeta, type CadenasDB, type DebtorRow, type OutboxEntry } from "./db";
 import { debtorConcerned } from "./views";
 
 export interface Who {
@@ -15,18 +15,33 @@ export interface Who {
  * transaction, so what the user sees saved is saved. The mutation is checked against the same schema the server
  * uses; an invalid one throws and nothing is written.
  */
-export async function recordAction<K extends MutationKind>(db: CadenasDB, who: Who, kind: K, payload: MutationPayload<K>, now = new Date()): Promise<Mutation> {
-  return db.transaction("rw", db.outbox, db.debtors, db.meta, async () => {
-    const seq = ((await getMeta(db, "seq")) ?? 0) + 1;
-    const mutation = Mutation.parse({ id: uuidv7(), seq, v: MUTATION_VERSION, kind, payload, happenedAt: now.toISOString() });
-    const row = await debtorConcerned(db, mutation);
-    const actor = { initials: who.initials, timeZone: who.timeZone };
+export async function recordAction<K extends MutationKind>(
+  db: CadenasDB,
+  who: Who,
+  kind: K,
+  payload: MutationPayload<K>,
+  now = new Date(),
+  /** Called once the transaction has committed, with the debtor as it now shows (if the phone holds them). */
+  onSaved?: (row: DebtorRow) => void,
+): Promise<Mutation> {
+  // The schema check needs a seq; the real one is set below, inside the transaction.
+  const checked = Mutation.parse({ id: uuidv7(), seq: 1, v: MUTATION_VERSION, kind, payload, happenedAt: now.toISOString() });
+  const actor = { initials: who.initials, timeZone: who.timeZone };
+  let updated: DebtorRow | undefined;
+  const saved = await db.transaction("rw", db.outbox, db.debtors, db.meta, async () => {
+    // Requests are sent together, not one after the other: each wait for IndexedDB is a round trip to the
+    // browser's storage process, and a tap must be saved and shown within a frame or two.
+    const [lastSeq, row] = await Promise.all([getMeta(db, "seq"), debtorConcerned(db, checked)]);
+    const mutation = { ...checked, seq: (lastSeq ?? 0) + 1 } as Mutation;
     const entry: OutboxEntry = { ...mutation, userId: who.userId, actor, customerId: row?.customerId ?? null, status: "pending", attempts: 0, lastError: null };
-    await db.outbox.add(entry);
-    await setMeta(db, "seq", seq);
-    if (row) await db.debtors.put({ ...row, view: applyToDoc(row.view ?? row.base, mutation, actor) });
+    updated = row ? { ...row, view: applyToDoc(row.view ?? row.base, mutation, actor) } : undefined;
+    await Promise.all([db.outbox.add(entry), setMeta(db, "seq", mutation.seq), updated ? db.debtors.put(updated) : undefined]);
     return mutation;
   });
+  // For the tap-latency benchmark: when the action was durably stored (the DOM change comes after).
+  performance.mark("cadenas:saved");
+  if (updated) onSaved?.(updated);
+  return saved;
 }
 
 

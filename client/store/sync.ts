@@ -160,10 +160,12 @@ export class SyncEngine {
       const last = !body.hasMore;
       const done = last ? await this.db.outbox.filter((e) => e.status === "acked" && e.seq <= body.lastSeq).toArray() : [];
       await this.db.outbox.bulkDelete(done.map((e) => e.seq));
-      for (const doc of body.docs) {
-        const pending = await this.db.outbox.where("customerId").equals(doc.customerId).toArray();
-        await this.db.debtors.put(rowFor(doc, pending));
+      // The outbox is small and a page is hundreds of debtors: one read and one write, not two for each.
+      const unsent = new Map<string, OutboxEntry[]>();
+      for (const e of await this.db.outbox.toArray()) {
+        if (e.customerId) unsent.set(e.customerId, [...(unsent.get(e.customerId) ?? []), e]);
       }
+      await this.db.debtors.bulkPut(body.docs.map((doc) => rowFor(doc, unsent.get(doc.customerId) ?? [])));
       await this.db.debtors.bulkDelete(body.removed);
       await refreshViews(
         this.db,

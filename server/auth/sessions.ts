@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { SessionUser } from "../../shared/schemas/auth";
 import type { Database } from "../db/client";
 import { sites } from "../sites/sites.sql";
@@ -30,12 +30,8 @@ export async function createSession(db: Database, userId: string, days: number, 
 export async function userForSession(db: Database, token: string, days: number): Promise<SessionUser | null> {
   const now = new Date();
   const id = hashToken(token);
-  const [row] = await db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, now.toISOString()), eq(users.active, true)))
-    .limit(1);
+  const q = queriesOf(db);
+  const [row] = await q.session.all({ id, now: now.toISOString() });
   if (!row) return null;
   if (now.getTime() - Date.parse(row.session.lastSeenAt) > 3_600_000) {
     await db
@@ -44,6 +40,39 @@ export async function userForSession(db: Database, token: string, days: number):
       .where(eq(sessions.id, id));
   }
   return loadSessionUser(db, row.user);
+}
+
+/**
+ * Every API request looks its session up: these run prepared, once built for the database, because building a
+ * query with drizzle costs more than SQLite answering it.
+ */
+const prepared = new WeakMap<Database, ReturnType<typeof prepareQueries>>();
+function queriesOf(db: Database) {
+  let q = prepared.get(db);
+  if (!q) prepared.set(db, (q = prepareQueries(db)));
+  return q;
+}
+
+const siteColumns = { id: sites.id, code: sites.code, name: sites.name, phone: sites.phone };
+
+function prepareQueries(db: Database) {
+  return {
+    session: db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, sql.placeholder("id")), gt(sessions.expiresAt, sql.placeholder("now")), eq(users.active, true)))
+      .limit(1)
+      .prepare(),
+    allSites: db.select(siteColumns).from(sites).orderBy(sites.code).prepare(),
+    userSites: db
+      .select(siteColumns)
+      .from(userSites)
+      .innerJoin(sites, eq(sites.id, userSites.siteId))
+      .where(eq(userSites.userId, sql.placeholder("userId")))
+      .orderBy(sites.code)
+      .prepare(),
+  };
 }
 
 export async function deleteSession(db: Database, token: string): Promise<void> {
@@ -56,15 +85,11 @@ export async function deleteExpiredSessions(db: Database, now = new Date()): Pro
 
 /** The user as the client sees it, with the sites they work on (every site for the office). */
 export async function loadSessionUser(db: Database, user: typeof users.$inferSelect): Promise<SessionUser> {
-  const siteRows =
-    user.role === "office"
-      ? await db.select({ id: sites.id, code: sites.code, name: sites.name, phone: sites.phone }).from(sites).orderBy(sites.code)
-      : await db
-          .select({ id: sites.id, code: sites.code, name: sites.name, phone: sites.phone })
-          .from(userSites)
-          .innerJoin(sites, eq(sites.id, userSites.siteId))
-          .where(eq(userSites.userId, user.id))
-          .orderBy(sites.code);
+  const q = queriesOf(db);
+  return toSessionUser(user, user.role === "office" ? await q.allSites.all() : await q.userSites.all({ userId: user.id }));
+}
+
+function toSessionUser(user: typeof users.$inferSelect, siteRows: SessionUser["sites"]): SessionUser {
   return { id: user.id, email: user.email, name: user.name, initials: user.initials, role: user.role, sites: siteRows };
 }
 

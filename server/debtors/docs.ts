@@ -1,9 +1,8 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { HISTORY_IN_DOC, type DebtorDoc, type DocHistory, type DocTask, type DocUnit } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
 import { balanceSql } from "../billing/balance";
-import { actions, cases, tasks } from "../cases/cases.sql";
-import { contracts, customers } from "../customers/customers.sql";
+import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
 
@@ -26,9 +25,10 @@ const CHUNK = 500;
 
 /**
  * The customers the floor follows at the scope's sites: those with an open case, and those whose case is
- * closed but who still have something to do on the floor (a padlock to remove after payment).
+ * closed but who still have something to do on the floor (a padlock to remove after payment). In id order;
+ * `page` reads one page of them, after the last id of the previous page.
  */
-export async function floorCustomerIds(db: Db, scope: Scope): Promise<string[]> {
+export async function floorCustomerIds(db: Db, scope: Scope, page?: { after: string | null; limit: number }): Promise<string[]> {
   const rows = await db
     .selectDistinct({ id: contracts.customerId })
     .from(contracts)
@@ -36,11 +36,14 @@ export async function floorCustomerIds(db: Db, scope: Scope): Promise<string[]> 
     .where(
       and(
         inScope(scope, units.siteId),
+        page?.after ? gt(contracts.customerId, page.after) : undefined,
         sql`(exists (select 1 from cases k where k.customer_id = ${contracts.customerId} and k.status = 'open')
           or exists (select 1 from tasks t where t.customer_id = ${contracts.customerId} and t.status = 'open'
                      and ${inScope(scope, sql.raw("t.site_id"))}))`,
       ),
-    );
+    )
+    .orderBy(contracts.customerId)
+    .limit(page?.limit ?? -1);
   return rows.map((r) => r.id);
 }
 
@@ -54,139 +57,104 @@ export async function buildDebtorDocs(db: Db, scope: Scope, customerIds: readonl
   return docs;
 }
 
+/**
+ * One query for the whole chunk: a row a customer, its lists (units, tasks, invoices, history) folded into JSON by
+ * SQLite. A row a list item would cost the client library and the garbage collector far more than the
+ * database: at a site of thousands of debtors that was most of a phone's first sync. The lists are sorted here:
+ * `json_group_array(… order by …)` is not understood by the libSQL server's parser.
+ */
 async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: string): Promise<DebtorDoc[]> {
   if (ids.length === 0) return [];
   const list = [...ids];
-  const [customerRows, caseRows, unitRows, taskRows, invoiceRows, historyRows, promiseRows] = await Promise.all([
-    db
-      .select({
-        customer: customers,
-        balanceCents: balanceSql(asOf),
-      })
-      .from(customers)
-      .where(inArray(customers.id, list)),
-    // The open case if there is one, else the latest closed one.
-    db
-      .select()
-      .from(cases)
-      .where(inArray(cases.customerId, list))
-      .orderBy(sql`${cases.status} = 'open' desc`, sql`${cases.openedOn} desc`),
-    db
-      .select({ customerId: contracts.customerId, ...unitColumns, contractEnded: contracts.endDate })
-      .from(contracts)
-      .innerJoin(units, eq(units.id, contracts.unitId))
-      .innerJoin(sites, eq(sites.id, units.siteId))
-      .where(
-        and(
-          inArray(contracts.customerId, list),
-          inScope(scope, units.siteId),
-          sql`(${contracts.endDate} is null or ${contracts.endDate} >= date(${asOf}, '-3 months'))`,
-        ),
-      ),
-    db
-      .select({ customerId: tasks.customerId, id: tasks.id, kind: tasks.kind, dueOn: tasks.dueOn, unitId: tasks.unitId, status: tasks.status })
-      .from(tasks)
-      .where(and(inArray(tasks.customerId, list), eq(tasks.status, "open"), inScope(scope, tasks.siteId))),
-    db.all<{ customer_id: string; ref: string; due_date: string; amount_cents: number; paid_cents: number }>(sql`
-      select i.customer_id, i.ref, i.due_date, i.amount_cents,
-             coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0) as paid_cents
-      from invoices i
-      where ${inArray(sql.raw("i.customer_id"), list)}
-        and i.amount_cents > coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
-      order by i.due_date`),
-    db.all<{
-      customer_id: string;
-      id: string;
-      happened_at: string;
-      kind: DocHistory["kind"];
-      outcome: DocHistory["outcome"];
-      text: string;
-      initials: string;
-      unit_id: string | null;
-      rejected_reason: string | null;
-    }>(sql`
-      select customer_id, id, happened_at, kind, outcome, text, initials, unit_id, rejected_reason from (
-        select a.*, row_number() over (partition by a.customer_id order by a.happened_at desc, a.id desc) as rank
-        from ${actions} a where ${inArray(sql.raw("a.customer_id"), list)}
-      ) where rank <= ${HISTORY_IN_DOC}
-      order by customer_id, happened_at desc, id desc`),
-    db.all<{ customer_id: string; happened_at: string; data: string }>(sql`
-      select customer_id, happened_at, data from (
-        select a.customer_id, a.happened_at, a.data,
-               row_number() over (partition by a.customer_id order by a.happened_at desc) as rank
-        from ${actions} a where a.kind = 'promise' and ${inArray(sql.raw("a.customer_id"), list)}
-      ) where rank = 1`),
-  ]);
+  const rows = await db.all<ChunkRow>(sql`
+    select c.id, c.ref, c.name, c.kind, c.phone, c.email, c.address, c.postal_code, c.city, c.payment_method, c.segment, c.stop,
+      ${balanceSql(asOf, sql.raw("c.id"))} as balance_cents,
+      -- The open case if there is one, else the latest closed one.
+      (select json_object('id', k.id, 'status', k.status, 'openedOn', k.opened_on, 'anchorOn', k.anchor_on, 'level', k.level, 'stage', k.stage)
+         from cases k where k.customer_id = c.id order by k.status = 'open' desc, k.opened_on desc limit 1) as kase,
+      (select json_group_array(json_object('id', u.id, 'number', u.number, 'siteId', u.site_id, 'siteCode', s.code, 'building', u.building,
+                'aisle', u.aisle, 'padlock', u.padlock_state, 'gate', u.gate_state, 'contractEnded', ct.end_date))
+         from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
+         where ct.customer_id = c.id and ${inScope(scope, sql.raw("u.site_id"))}
+           and (ct.end_date is null or ct.end_date >= date(${asOf}, '-3 months'))) as units,
+      (select json_group_array(json_object('id', t.id, 'kind', t.kind, 'dueOn', t.due_on, 'unitId', t.unit_id, 'status', t.status))
+         from tasks t where t.customer_id = c.id and t.status = 'open' and ${inScope(scope, sql.raw("t.site_id"))}) as tasks,
+      (select json_group_array(json_object('ref', i.ref, 'dueDate', i.due_date, 'amountCents', i.amount_cents, 'paidCents', i.paid_cents))
+         from (select i.ref, i.due_date, i.amount_cents,
+                      coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0) as paid_cents
+               from invoices i where i.customer_id = c.id) i
+         where i.amount_cents > i.paid_cents) as invoices,
+      (select json_group_array(json_object('id', a.id, 'happenedAt', a.happened_at, 'kind', a.kind, 'outcome', a.outcome, 'text', a.text,
+                'initials', a.initials, 'unitId', a.unit_id, 'rejectedReason', a.rejected_reason))
+         from (select * from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc limit ${HISTORY_IN_DOC}) a) as history,
+      (select json_object('madeAt', a.happened_at, 'data', json(a.data))
+         from actions a where a.customer_id = c.id and a.kind = 'promise' order by a.happened_at desc limit 1) as promise
+    from customers c where ${inArray(sql.raw("c.id"), list)}`);
 
-  const caseOf = new Map<string, (typeof caseRows)[number]>();
-  for (const k of caseRows) if (!caseOf.has(k.customerId)) caseOf.set(k.customerId, k);
-  const unitsOf = groupBy(unitRows, (u) => u.customerId);
-  const tasksOf = groupBy(taskRows, (t) => t.customerId);
-  const invoicesOf = groupBy(invoiceRows, (i) => i.customer_id);
-  const historyOf = groupBy(historyRows, (h) => h.customer_id);
-  const promiseOf = new Map(promiseRows.map((p) => [p.customer_id, p]));
-  const byId = new Map(customerRows.map((r) => [r.customer.id, r]));
-
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const docs: DebtorDoc[] = [];
   for (const id of list) {
     const row = byId.get(id);
-    const docUnits = unitsOf.get(id) ?? [];
-    const openTasks = tasksOf.get(id) ?? [];
-    const kase = caseOf.get(id);
-    if (!row || docUnits.length === 0) continue;
+    if (!row) continue;
+    const docUnits = (JSON.parse(row.units) as DocUnit[]).sort((a, b) => a.number.localeCompare(b.number));
+    const openTasks = (JSON.parse(row.tasks) as DocTask[]).sort((a, b) => compare(a.dueOn, b.dueOn) || compare(a.id, b.id));
+    const kase = row.kase ? (JSON.parse(row.kase) as NonNullable<DebtorDoc["case"]>) : null;
+    if (docUnits.length === 0) continue;
     if (kase?.status !== "open" && openTasks.length === 0) continue;
-    const { customer } = row;
-    const promise = promiseOf.get(id);
-    const promiseData = promise ? (JSON.parse(promise.data) as { promisedOn: string; amountCents: number }) : undefined;
+    const promise = row.promise ? (JSON.parse(row.promise) as { madeAt: string; data: { promisedOn: string; amountCents: number } | null }) : null;
     docs.push({
-      customerId: customer.id,
-      ref: customer.ref,
-      name: customer.name,
-      kind: customer.kind,
-      phone: customer.phone,
-      email: customer.email,
-      address: customer.address,
-      postalCode: customer.postalCode,
-      city: customer.city,
-      paymentMethod: customer.paymentMethod,
-      segment: customer.segment,
-      stop: customer.stop,
-      case: kase
-        ? { id: kase.id, status: kase.status, openedOn: kase.openedOn, anchorOn: kase.anchorOn, level: kase.level, stage: kase.stage }
-        : null,
-      balanceCents: Number(row.balanceCents),
-      units: docUnits
-        .map(({ customerId: _, ...u }): DocUnit => u)
-        .sort((a, b) => a.number.localeCompare(b.number)),
-      tasks: openTasks.map(({ customerId: _, ...t }): DocTask => t).sort((a, b) => (a.dueOn < b.dueOn ? -1 : 1)),
+      customerId: row.id,
+      ref: row.ref,
+      name: row.name,
+      kind: row.kind,
+      phone: row.phone,
+      email: row.email,
+      address: row.address,
+      postalCode: row.postal_code,
+      city: row.city,
+      paymentMethod: row.payment_method,
+      segment: row.segment,
+      stop: Boolean(row.stop),
+      case: kase,
+      balanceCents: Number(row.balance_cents),
+      units: docUnits,
+      tasks: openTasks,
       // A promise belongs to the open case it was made in.
       promise:
-        promise && promiseData && kase?.status === "open" && promise.happened_at.slice(0, 10) >= kase.openedOn
-          ? { promisedOn: promiseData.promisedOn, amountCents: promiseData.amountCents, madeAt: promise.happened_at }
+        promise?.data && kase?.status === "open" && promise.madeAt.slice(0, 10) >= kase.openedOn
+          ? { promisedOn: promise.data.promisedOn, amountCents: promise.data.amountCents, madeAt: promise.madeAt }
           : null,
-      invoices: (invoicesOf.get(id) ?? []).map((i) => ({ ref: i.ref, dueDate: i.due_date, amountCents: i.amount_cents, paidCents: Number(i.paid_cents) })),
-      history: (historyOf.get(id) ?? []).map((h) => ({
-        id: h.id,
-        happenedAt: h.happened_at,
-        kind: h.kind,
-        outcome: h.outcome,
-        text: h.text,
-        initials: h.initials,
-        unitId: h.unit_id,
-        rejectedReason: h.rejected_reason,
-      })),
+      invoices: (JSON.parse(row.invoices) as DebtorDoc["invoices"]).sort((a, b) => compare(a.dueDate, b.dueDate) || compare(a.ref, b.ref)),
+      history: (JSON.parse(row.history) as DocHistory[]).sort((a, b) => compare(b.happenedAt, a.happenedAt) || compare(b.id, a.id)),
     });
   }
   return docs;
 }
 
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const map = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
-  }
-  return map;
+/** Code-unit order, as SQLite's binary collation sorts ids, dates and instants. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface ChunkRow {
+  id: string;
+  ref: string;
+  name: string;
+  kind: DebtorDoc["kind"];
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  postal_code: string | null;
+  city: string | null;
+  payment_method: DebtorDoc["paymentMethod"];
+  segment: DebtorDoc["segment"];
+  stop: number;
+  balance_cents: number;
+  /** JSON, as the lists below. */
+  kase: string | null;
+  units: string;
+  tasks: string;
+  invoices: string;
+  history: string;
+  promise: string | null;
 }

@@ -14,7 +14,6 @@ import { contracts, customers } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
 import { messages } from "../messaging/messaging.sql";
 import { sites, units } from "../sites/sites.sql";
-import { markCustomersChanged } from "./changes";
 
 export interface ApplyContext {
   tx: Transaction;
@@ -23,11 +22,48 @@ export interface ApplyContext {
   clientId: string;
   now: Date;
   timeZone: string;
+  batch: BatchState;
+}
+
+/**
+ * What a batch looks up once and reuses, and what it writes once at its end. Floor mutations never change which
+ * site a customer rents at or which case is theirs, so both stay true for the whole batch.
+ */
+export interface BatchState {
+  /** Customer → the first of the user's sites they rent at (null: none). */
+  siteOf: Map<string, string | null>;
+  /** Customer → their open case, else their latest (null: none). */
+  caseOf: Map<string, string | null>;
+  /** Customers whose documents changed: marked for the phones' pull when the batch ends. */
+  changed: Set<string>;
+  /** History lines not written yet: written together by `flushActions` (one statement for many rows). */
+  actions: (typeof actions.$inferInsert)[];
+}
+
+export function newBatchState(): BatchState {
+  return { siteOf: new Map(), caseOf: new Map(), changed: new Set(), actions: [] };
+}
+
+/** Looks up, in one query, the site and case of every customer the batch's mutations name. */
+export async function prepareBatch(ctx: ApplyContext, mutations: readonly Mutation[]): Promise<void> {
+  const ids = [...new Set(mutations.flatMap((m) => ("customerId" in m.payload ? [m.payload.customerId] : [])))];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await ctx.tx.all<{ id: string; site_id: string | null; case_id: string | null }>(sql`
+      select c.id,
+        (select u.site_id from contracts ct join units u on u.id = ct.unit_id
+          where ct.customer_id = c.id and ${inScope(ctx.scope, sql.raw("+u.site_id"))} order by ct.start_date desc limit 1) as site_id,
+        (select k.id from cases k where k.customer_id = c.id order by k.status = 'open' desc, k.opened_on desc limit 1) as case_id
+      from customers c where ${inArray(sql.raw("c.id"), ids.slice(i, i + 500))}`);
+    for (const r of rows) {
+      ctx.batch.siteOf.set(r.id, r.site_id);
+      ctx.batch.caseOf.set(r.id, r.case_id);
+    }
+  }
 }
 
 export type Outcome = { outcome: "applied" } | { outcome: "rejected"; reason: Rejection };
 
-/** A refusal the user can act on; thrown inside `applyMutation`, answered as `rejected`. */
+/** A refusal the user can act on; thrown inside `applyOrThrow`, answered as `rejected`. */
 export class Refusal extends Error {
   constructor(
     readonly code: string,
@@ -49,18 +85,11 @@ const TASK_COMPLETED_BY: Partial<Record<Mutation["kind"], TaskKind>> = {
  * Applies one floor mutation inside the caller's transaction: checks it concerns the user's sites, writes the
  * history line (its id is the mutation's, so the phone's copy is replaced, not doubled), and what follows from it.
  * Facts are always kept; a padlock or gate event that cannot follow the unit's state is kept and answered
- * `rejected` with the reason both phones will see.
+ * `rejected` with the reason both phones will see. A refusal (out of the user's sites, a task already done) is
+ * thrown as `Refusal`: the caller rolls back what the mutation wrote. History lines wait in the batch until
+ * `flushActions`.
  */
-export async function applyMutation(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
-  try {
-    return await apply(ctx, m);
-  } catch (e) {
-    if (e instanceof Refusal) return { outcome: "rejected", reason: { code: e.code, message: e.message } };
-    throw e;
-  }
-}
-
-async function apply(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
+export async function applyOrThrow(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
   switch (m.kind) {
     case "padlock.placed":
     case "padlock.removed":
@@ -89,7 +118,7 @@ async function applyCustomerAction(ctx: ApplyContext, m: CustomerMutation): Prom
       .set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id })
       .where(and(eq(tasks.customerId, customerId), eq(tasks.kind, "call"), eq(tasks.status, "open"), lte(tasks.dueOn, day), inScope(ctx.scope, tasks.siteId)));
   }
-  await markCustomersChanged(ctx.tx, [customerId]);
+  ctx.batch.changed.add(customerId);
   return { outcome: "applied" };
 }
 
@@ -116,10 +145,7 @@ async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" 
       .where(and(eq(tasks.unitId, unit.id), eq(tasks.kind, TASK_COMPLETED_BY[m.kind]!), eq(tasks.status, "open")));
   }
   const holders = await ctx.tx.selectDistinct({ id: contracts.customerId }).from(contracts).where(eq(contracts.unitId, unit.id));
-  await markCustomersChanged(
-    ctx.tx,
-    holders.map((h) => h.id),
-  );
+  for (const h of holders) ctx.batch.changed.add(h.id);
   return reason === null ? { outcome: "applied" } : { outcome: "rejected", reason: { code: "CONFLICT", message: reason } };
 }
 
@@ -128,6 +154,7 @@ async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" 
  * unit's state, and for each event whether it took effect. An event arriving late can change both.
  */
 async function rederiveUnit(ctx: ApplyContext, unitId: string): Promise<Map<string, string | null>> {
+  await flushActions(ctx);
   const rows = await ctx.tx
     .select({ id: actions.id, kind: actions.kind, happenedAt: actions.happenedAt, recordedAt: actions.recordedAt, initials: actions.initials, rejectedReason: actions.rejectedReason })
     .from(actions)
@@ -149,21 +176,26 @@ async function applyTaskDone(ctx: ApplyContext, m: MutationOf<"task.done">): Pro
   const line = describeMutation(m, { unitNumber: () => undefined, taskKind: () => task.kind });
   await insertAction(ctx, m, line, task.customerId, task.siteId, task.unitId ?? undefined);
   await ctx.tx.update(tasks).set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id }).where(eq(tasks.id, task.id));
-  await markCustomersChanged(ctx.tx, [task.customerId]);
+  ctx.batch.changed.add(task.customerId);
   return { outcome: "applied" };
 }
 
 /** The first of the user's sites where the customer rents a unit; refuses a customer of other sites. */
 async function scopedSiteOf(ctx: ApplyContext, customerId: string): Promise<string> {
-  const [row] = await ctx.tx
-    .select({ siteId: units.siteId })
-    .from(contracts)
-    .innerJoin(units, eq(units.id, contracts.unitId))
-    .where(and(eq(contracts.customerId, customerId), inScope(ctx.scope, units.siteId)))
-    .orderBy(desc(contracts.startDate))
-    .limit(1);
-  if (!row) throw new Refusal("OUT_OF_SCOPE", "Ce client n'est pas sur vos sites.");
-  return row.siteId;
+  let siteId = ctx.batch.siteOf.get(customerId);
+  if (siteId === undefined) {
+    const [row] = await ctx.tx
+      .select({ siteId: units.siteId })
+      .from(contracts)
+      .innerJoin(units, eq(units.id, contracts.unitId))
+      .where(and(eq(contracts.customerId, customerId), inScope(ctx.scope, sql`+${units.siteId}`)))
+      .orderBy(desc(contracts.startDate))
+      .limit(1);
+    siteId = row?.siteId ?? null;
+    ctx.batch.siteOf.set(customerId, siteId);
+  }
+  if (!siteId) throw new Refusal("OUT_OF_SCOPE", "Ce client n'est pas sur vos sites.");
+  return siteId;
 }
 
 async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, customerId: string, siteId: string, unitId?: string): Promise<void> {
@@ -171,7 +203,7 @@ async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, cu
   const deviceTime = new Date(m.happenedAt);
   const clockAhead = deviceTime.getTime() > ctx.now.getTime() + 5 * 60_000;
   const happenedAt = (clockAhead ? ctx.now : deviceTime).toISOString();
-  await ctx.tx.insert(actions).values({
+  ctx.batch.actions.push({
     id: m.id,
     mutationId: m.id,
     caseId: await caseOf(ctx, customerId),
@@ -189,15 +221,26 @@ async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, cu
   });
 }
 
+/** Writes the batch's pending history lines, many rows a statement. */
+export async function flushActions(ctx: ApplyContext): Promise<void> {
+  const rows = ctx.batch.actions.splice(0);
+  for (let i = 0; i < rows.length; i += 50) await ctx.tx.insert(actions).values(rows.slice(i, i + 50));
+}
+
 /** The customer's open case, else their latest one: history always hangs on a case when there is one. */
 async function caseOf(ctx: ApplyContext, customerId: string): Promise<string | null> {
-  const [kase] = await ctx.tx
-    .select({ id: cases.id })
-    .from(cases)
-    .where(eq(cases.customerId, customerId))
-    .orderBy(sql`${cases.status} = 'open' desc`, desc(cases.openedOn))
-    .limit(1);
-  return kase?.id ?? null;
+  let caseId = ctx.batch.caseOf.get(customerId);
+  if (caseId === undefined) {
+    const [kase] = await ctx.tx
+      .select({ id: cases.id })
+      .from(cases)
+      .where(eq(cases.customerId, customerId))
+      .orderBy(sql`${cases.status} = 'open' desc`, desc(cases.openedOn))
+      .limit(1);
+    caseId = kase?.id ?? null;
+    ctx.batch.caseOf.set(customerId, caseId);
+  }
+  return caseId;
 }
 
 /** Puts the message in the outbox for the sending worker, rendered now from the template and the customer's data. */

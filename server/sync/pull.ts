@@ -3,7 +3,7 @@ import { and, gt, lte } from "drizzle-orm";
 import type { SessionUser } from "../../shared/schemas/auth";
 import type { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
-import type { Database } from "../db/client";
+import type { Database, Transaction } from "../db/client";
 import { buildDebtorDocs, floorCustomerIds } from "../debtors/docs";
 import { currentVersion, oldestVersion } from "./changes";
 import { claimClient } from "./push";
@@ -17,6 +17,8 @@ export interface PullRequest extends PullBody {
   scope: Scope;
   asOf: string;
   now: Date;
+  /** Documents a page; `PULL_PAGE_SIZE` unless a test wants many pages from little data. */
+  pageSize?: number;
 }
 
 /**
@@ -36,19 +38,14 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
       const snapshot = page ? page.snapshot : await currentVersion(tx);
       const since = page ? page.since : reset ? 0 : cursor!.version;
 
-      const candidates = reset
-        ? await floorCustomerIds(tx, req.scope)
-        : (
-            await tx
-              .selectDistinct({ id: syncChanges.customerId })
-              .from(syncChanges)
-              .where(and(gt(syncChanges.version, since), lte(syncChanges.version, snapshot), inScope(req.scope, syncChanges.siteId)))
-          ).map((r) => r.id);
-      const remaining = candidates.filter((id) => !page || id > page.after).sort();
-      const ids = remaining.slice(0, PULL_PAGE_SIZE);
+      // One more than a page, to know whether another follows.
+      const pageSize = req.pageSize ?? PULL_PAGE_SIZE;
+      const slice = { after: page?.after ?? null, limit: pageSize + 1 };
+      const candidates = reset ? await floorCustomerIds(tx, req.scope, slice) : await changedCustomerIds(tx, req.scope, since, snapshot, slice);
+      const ids = candidates.slice(0, pageSize);
       const docs = await buildDebtorDocs(tx, req.scope, ids, req.asOf);
       const sent = new Set(docs.map((d) => d.customerId));
-      const hasMore = remaining.length > ids.length;
+      const hasMore = candidates.length > ids.length;
       return {
         reset,
         docs,
@@ -64,8 +61,26 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
   );
 }
 
+/** The customers changed in the scope between two versions, in id order, one page of them. */
+async function changedCustomerIds(tx: Transaction, scope: Scope, since: number, upTo: number, page: { after: string | null; limit: number }): Promise<string[]> {
+  const rows = await tx
+    .selectDistinct({ id: syncChanges.customerId })
+    .from(syncChanges)
+    .where(
+      and(
+        gt(syncChanges.version, since),
+        lte(syncChanges.version, upTo),
+        inScope(scope, syncChanges.siteId),
+        page.after ? gt(syncChanges.customerId, page.after) : undefined,
+      ),
+    )
+    .orderBy(syncChanges.customerId)
+    .limit(page.limit);
+  return rows.map((r) => r.id);
+}
+
 /** True when changes after `version` were already compacted away (see `compactChanges`). */
-async function missedCompactedChanges(tx: Parameters<typeof oldestVersion>[0], version: number): Promise<boolean> {
+async function missedCompactedChanges(tx: Transaction, version: number): Promise<boolean> {
   const oldest = await oldestVersion(tx);
   return oldest !== null && version < oldest - 1;
 }

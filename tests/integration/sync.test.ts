@@ -7,6 +7,7 @@ import { customers } from "../../server/customers/customers.sql";
 import { messages } from "../../server/messaging/messaging.sql";
 import { sites, units } from "../../server/sites/sites.sql";
 import { compactChanges, markCustomersChanged } from "../../server/sync/changes";
+import { pullChanges } from "../../server/sync/pull";
 import { processedMutations } from "../../server/sync/sync.sql";
 import type { DebtorDoc, PullResponse } from "../../shared/schemas/debtor-doc";
 import { MUTATION_VERSION, type Mutation, type MutationKind, type MutationPayload, type PushResponse } from "../../shared/schemas/mutations";
@@ -87,19 +88,35 @@ describe("pull", () => {
     expect(after.lastSeq).toBe(1);
   });
 
-  it("pages a large answer and the pages add up to the whole", async () => {
-    const p = phone(office);
-    const pages: PullResponse[] = [];
-    let page: string | null = null;
-    do {
-      const res: { body: PullResponse } = await call<PullResponse>(url, "POST", "/api/sync/pull", { cookie: office, body: { clientId: p.clientId, cursor: null, page } });
-      pages.push(res.body);
-      page = res.body.nextPage;
-    } while (page);
-    const all = pages.flatMap((x) => x.docs.map((d) => d.customerId));
+  it("pages a large answer and the pages add up to the whole, first pull and changes alike", async () => {
+    const db = server.services.db;
+    const [user] = await db.select().from(users).where(eq(users.email, "bureau@demo.test"));
+    const base = { user: { ...user!, sites: [] }, scope: { all: true } as const, asOf: "2026-11-22", now: new Date(), pageSize: 7 };
+    const clientId = uuidv7();
+    async function pullAll(cursor: string | null) {
+      const pages: PullResponse[] = [];
+      let page: string | null = null;
+      do {
+        pages.push(await pullChanges(db, { ...base, clientId, cursor, page }));
+        page = pages.at(-1)!.nextPage;
+      } while (page);
+      return pages;
+    }
+    const first = await pullAll(null);
+    const all = first.flatMap((x) => x.docs.map((d) => d.customerId));
+    expect(first.length).toBeGreaterThan(3);
+    expect(first.slice(0, -1).every((p) => p.docs.length === 7 && p.hasMore && p.reset)).toBe(true);
     expect(new Set(all).size).toBe(all.length);
     const today = (await call(url, "GET", "/api/today", { cookie: office })).body;
     expect(all.sort()).toEqual(today.debtors.map((d: DebtorDoc) => d.customerId).sort());
+    // Sixteen customers change: three pages of changes, every one of them once, then nothing.
+    const changed = all.slice(0, 16);
+    await markCustomersChanged(db, [...changed, ...changed.slice(0, 5)]);
+    const next = await pullAll(first.at(-1)!.cursor);
+    expect(next.map((p) => p.docs.length)).toEqual([7, 7, 2]);
+    expect(next.every((p) => !p.reset)).toBe(true);
+    expect(next.flatMap((p) => p.docs.map((d) => d.customerId)).sort()).toEqual([...changed].sort());
+    expect((await pullAll(next.at(-1)!.cursor)).flatMap((p) => p.docs)).toEqual([]);
   });
 
   it("drops a customer who is no longer followed", async () => {
@@ -199,6 +216,27 @@ describe("push", () => {
     expect(untouched!.padlockState).toBe("none");
     // Asked again, the refusal is remembered, not re-judged.
     expect((await p.push([batch[0]])).body.results[0]).toMatchObject({ status: "duplicate", original: "rejected", reason: { code: "OUT_OF_SCOPE" } });
+  });
+
+  it("keeps the rest of a batch whole around a refused action: the others written once, the refused one not at all", async () => {
+    const p = phone(vt);
+    const [mine] = (await p.pullAll(null)).docs;
+    const [otherSite] = await server.services.db.all<{ id: string }>(
+      `select c.customer_id as id from contracts c join units u on u.id = c.unit_id join sites s on s.id = u.site_id where s.code = 'VIL' limit 1`,
+    );
+    const batch = [
+      p.make("note.added", { customerId: mine!.customerId, text: "avant" }),
+      p.make("note.added", { customerId: otherSite!.id, text: "pas mon site" }),
+      p.make("note.added", { customerId: mine!.customerId, text: "après" }),
+    ];
+    const res = await p.push(batch);
+    expect(res.body.results.map((r) => r.status)).toEqual(["applied", "rejected", "applied"]);
+    expect(res.body.results[1]).toMatchObject({ reason: { code: "OUT_OF_SCOPE" } });
+    const written = await server.services.db.select({ id: actions.id, text: actions.text }).from(actions).where(inArray(actions.id, batch.map((m) => m.id)));
+    expect(written.map((w) => w.id).sort()).toEqual([batch[0]!.id, batch[2]!.id].sort());
+    const processed = await server.services.db.select().from(processedMutations).where(inArray(processedMutations.id, batch.map((m) => m.id)));
+    expect(processed.map((r) => r.outcome).sort()).toEqual(["applied", "applied", "rejected"]);
+    expect(res.body.lastSeq).toBe(3);
   });
 
   it("answers a malformed mutation with 400 naming the field, and applies nothing of that batch", async () => {

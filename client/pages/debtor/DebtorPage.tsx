@@ -1,5 +1,6 @@
 import { useParams } from "@solidjs/router";
-import { For, Match, Show, Switch, createSignal } from "solid-js";
+import { For, Match, Show, Switch, createEffect, createSignal, onCleanup, onMount } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
 import { todayIn } from "../../../shared/dates";
 import { toBillingLog } from "../../../shared/floor/action-log";
 import { daysLate, promiseStatus } from "../../../shared/floor/due";
@@ -12,7 +13,7 @@ import { Spinner } from "../../components/Spinner";
 import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
 import { ACTION_LABEL, OUTCOME_LABEL, PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { act, db } from "../../store";
+import { act, db, onActionSaved, preloadRecorder } from "../../store";
 import { useLive } from "../../store/live";
 import { shown } from "../../store/views";
 import { CallSheet, MessageChoices } from "./CallSheet";
@@ -28,6 +29,20 @@ export function DebtorPage() {
     () => params.customerId,
     (id) => db.debtors.get(id).then((r) => r ?? null),
   );
+  // Each change brings a whole new copy of the debtor from the store; reconciled into a Solid store, only what
+  // differs is redrawn (a new history line is one <li> added, not the page rebuilt), which keeps a tap's answer
+  // within a frame.
+  const [shownDoc, setShownDoc] = createStore<{ doc: DebtorDoc | null }>({ doc: null });
+  createEffect(() => {
+    const r = row();
+    setShownDoc("doc", r ? reconcile(shown(r), { key: "id" }) : null);
+  });
+  // An action taken here shows as soon as it is stored; the live query brings the same row a moment later.
+  onCleanup(
+    onActionSaved((r) => {
+      if (r.customerId === params.customerId) setShownDoc("doc", reconcile(shown(r), { key: "id" }));
+    }),
+  );
   return (
     <>
       <AppBar title={row() ? shown(row()!).name : "Débiteur"} subtitle={row() ? shown(row()!).ref : undefined} back="/" />
@@ -41,8 +56,8 @@ export function DebtorPage() {
               <p>Ce client n'est pas suivi sur vos sites, ou pas encore arrivé sur ce téléphone.</p>
             </div>
           </Match>
-          <Match when={row() && user()}>
-            <DebtorView doc={shown(row()!)} user={user()!} />
+          <Match when={row() && shownDoc.doc && user()}>
+            <DebtorView doc={shownDoc.doc!} user={user()!} />
           </Match>
         </Switch>
       </main>
@@ -58,6 +73,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
   const late = () => daysLate(d(), today());
   const openTasks = () => d().tasks.filter((t) => t.status === "open");
   const unitNumber = (id: string | null) => d().units.find((u) => u.id === id)?.number;
+  onMount(preloadRecorder);
 
   return (
     <>

@@ -1,0 +1,51 @@
+import { request } from "node:http";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { signIn, startTestServer, type TestServer } from "../support/server";
+
+// Answers go gzip-compressed to clients that accept it (phones on 4G pull megabytes), with the right headers;
+// tiny ones and clients that do not accept gzip get the body as it is, with its length. Read with node:http, which,
+// unlike fetch, shows the bytes as they came.
+
+let server: TestServer;
+let cookie: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  cookie = await signIn(server.url, "bureau@demo.test");
+});
+afterAll(() => server.close());
+
+function get(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+it("gzips a large answer for a client that accepts it, and sends it plain to one that does not", async () => {
+  const zipped = await get("/api/today", { cookie, "accept-encoding": "gzip, deflate, br" });
+  expect(zipped.status).toBe(200);
+  expect(zipped.headers["content-encoding"]).toBe("gzip");
+  expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+  expect(Number(zipped.headers["content-length"])).toBe(zipped.body.byteLength);
+  const plain = await get("/api/today", { cookie, "accept-encoding": "identity" });
+  expect(plain.headers["content-encoding"]).toBeUndefined();
+  expect(Number(plain.headers["content-length"])).toBe(plain.body.byteLength);
+  expect(gunzipSync(zipped.body).toString()).toBe(plain.body.toString());
+  expect(zipped.body.byteLength).toBeLessThan(plain.body.byteLength / 3);
+  expect(JSON.parse(plain.body.toString()).debtors.length).toBeGreaterThan(10);
+});
+
+it("leaves a tiny answer as it is, and keeps an error's body and status", async () => {
+  const health = await get("/api/health", { "accept-encoding": "gzip" });
+  expect(health.headers["content-encoding"]).toBeUndefined();
+  expect(JSON.parse(health.body.toString())).toMatchObject({ ok: true });
+  const missing = await get("/api/nope", { "accept-encoding": "gzip" });
+  expect(missing.status).toBe(404);
+  expect(JSON.parse(missing.body.toString())).toMatchObject({ error: { code: "NOT_FOUND" } });
+});
