@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCENARIOS, type Scenario } from "../../../shared/engine/scenarios";
+import { schedule } from "../../../shared/engine/schedule";
+
+const scenario = (code: string): Scenario => DEFAULT_SCENARIOS.find((s) => s.code === code)!;
+const dates = (code: string, due: string, paidOn: string | null = null) =>
+  Object.fromEntries(schedule(scenario(code), due, paidOn).map((s) => [s.step.code, s.date]));
+
+describe("step dates of the default scenarios", () => {
+  it("gives CONTRACT.md's example for a rent due Monday 2 March 2026", () => {
+    expect(dates("box", "2026-03-02", "2026-05-04")).toEqual({
+      "first-contact": "2026-03-03",
+      reminder: "2026-03-11",
+      R1: "2026-03-16",
+      lockout: "2026-03-16",
+      "R2-notice": "2026-03-26",
+      R2: "2026-04-02",
+      R3: "2026-04-16",
+      exit: "2026-04-30",
+      unlock: "2026-05-04",
+      "thank-you": "2026-05-12",
+    });
+  });
+
+  it("waits for a payment before unlock and thank-you", () => {
+    const d = dates("box", "2026-03-02");
+    expect(d.unlock).toBeNull();
+    expect(d["thank-you"]).toBeNull();
+  });
+
+  // Due 1 April 2026 (Wednesday): Easter Monday is 6 April, 1 May a Friday, the contract end on 31 May a Sunday.
+  it("moves steps off Sundays and public holidays, and the contract end back", () => {
+    expect(dates("box", "2026-04-01", "2026-05-14")).toEqual({
+      "first-contact": "2026-04-02",
+      reminder: "2026-04-10",
+      R1: "2026-04-15",
+      lockout: "2026-04-15",
+      "R2-notice": "2026-04-25", // a Saturday: worked
+      R2: "2026-05-02", // 1 May (Friday) → Saturday 2
+      R3: "2026-05-15",
+      exit: "2026-05-30", // 31 May is a Sunday → Saturday 30
+      unlock: "2026-05-15", // paid on Ascension Thursday → Friday
+      "thank-you": "2026-05-22",
+    });
+    // Due 6 July: R1 on 20 July; due 30 June: R1 on 14 July → 15 July; due 11 May: reminder on 20 May, R1 25 May
+    // (Whit Monday) → 26 May.
+    expect(dates("box", "2026-06-30").R1).toBe("2026-07-15");
+    expect(dates("box", "2026-05-11").R1).toBe("2026-05-26");
+  });
+
+  it("ends a contract due on 31 January at the end of February", () => {
+    expect(dates("box", "2027-01-31").exit).toBe("2027-02-27"); // 28 Feb 2027 is a Sunday
+    expect(dates("box", "2028-01-31").R2).toBe("2028-02-29");
+  });
+
+  it.each([
+    ["standard", { "pre-due": "2026-02-23", R1: "2026-03-10", R2: "2026-03-18", R3: "2026-03-26", R4: "2026-04-03", R5: "2026-04-11", "thank-you": "2026-04-28" }],
+    ["standard-sans-email", { "pre-due": "2026-02-23", R1: "2026-03-10", R2: "2026-03-18", R3: "2026-03-26", R4: "2026-04-03", R5: "2026-04-11", "thank-you": "2026-04-28" }],
+    ["export", { R1: "2026-03-10", R2: "2026-03-18", R3: "2026-03-26", R4: "2026-04-03", R5: "2026-04-11" }],
+    ["grand-compte", { R1: "2026-03-10", R2: "2026-03-18", "thank-you": "2026-04-28" }],
+    ["mauvais-payeur", { "pre-due": "2026-02-23", R1: "2026-03-05", R2: "2026-03-10", R3: "2026-03-17" }],
+  ])("gives every step of %s for a debt due 2 March 2026, paid 20 April (pre-due: 22 Feb, a Sunday → 23)", (code, expected) => {
+    expect(dates(code, "2026-03-02", "2026-04-20")).toEqual(expected);
+  });
+
+  it("channels: the variant without e-mail writes where standard e-mails", () => {
+    const channels = (code: string, step: string) =>
+      scenario(code)
+        .steps.find((s) => s.code === step)!
+        .actions.flatMap((a) => (a.action === "message" ? [a.channel] : []));
+    expect(channels("standard", "pre-due")).toEqual(["email"]);
+    expect(channels("standard-sans-email", "pre-due")).toEqual(["letter"]);
+    expect(channels("standard-sans-email", "R1")).toEqual(["letter"]);
+    expect(channels("mauvais-payeur", "R2")).toEqual(["email", "sms"]);
+    expect(channels("mauvais-payeur", "R3")).toEqual(["registered_letter"]);
+    expect(channels("box", "R2")).toEqual(["registered_letter", "letter", "email"]);
+  });
+});
