@@ -8,3 +8,5 @@ export * from "../messaging/messaging.sql";
 export * from "../evidence/evidence.sql";
 export * from "../audit/audit.sql";
 export * from "../sync/sync.sql";
+export * from "../imports/imports.sql";
+export * from "../engine/engine.sql";

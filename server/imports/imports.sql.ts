@@ -1,0 +1,29 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { users } from "../auth/auth.sql";
+import { createdAt, id, oneOf } from "../db/columns";
+
+export const IMPORT_KINDS = ["customers", "contracts", "invoices", "payments"] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/**
+ * One import of a CSV file from the billing software, kept whether it went in or not. The newest successful one
+ * dates the data: the engine sends nothing automatically when it is more than 24 hours old.
+ */
+export const importRuns = sqliteTable(
+  "import_runs",
+  {
+    id: id(),
+    kind: text("kind", { enum: IMPORT_KINDS }).notNull(),
+    fileName: text("file_name").notNull(),
+    /** Who uploaded it; null from the command line. */
+    userId: text("user_id").references(() => users.id),
+    ok: integer("ok", { mode: "boolean" }).notNull(),
+    lines: integer("lines").notNull(),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    /** The per-line, per-column report of a refused file. */
+    errors: text("errors", { mode: "json" }).$type<{ line: number; column: string | null; message: string }[]>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("import_runs_kind_at").on(t.kind, t.createdAt), oneOf("import_runs_kind", t.kind, IMPORT_KINDS)],
+);
