@@ -152,9 +152,10 @@ export function runEngine(input: EngineInput, asOf: CalendarDate): EngineResult 
       noticeOn.set(day, [...(noticeOn.get(day) ?? []), { step, invoice }]);
     }
   }
-  let balance = 0;
-  let anchor: CalendarDate | null = null;
   const start = addDays(invoices[0]!.dueDate, Math.min(0, ...preDue.map(stepOffsetDays)));
+  // What was paid before the first day replayed (an advance) counts from the start.
+  let balance = -payments.filter((p) => p.status === "ok" && p.date < start).reduce((sum, p) => sum + p.amountCents, 0);
+  let anchor: CalendarDate | null = null;
   for (let t = start; t <= asOf; t = addDays(t, 1)) {
     const due = dueOn.get(t);
     const received = paidOn.get(t);
@@ -197,6 +198,8 @@ export function runEngine(input: EngineInput, asOf: CalendarDate): EngineResult 
       for (const step of afterPayment) {
         if (lastClosed.fired.has(step.code)) continue;
         if (step.code === "unlock" && !lastClosed.fired.has("lockout")) continue;
+        // Thanks are for a customer who was reminded: not for one who paid a day late before any message.
+        if (isMessageStep(step) && !remindedIn(lastClosed, input.scenario)) continue;
         const date = stepDate(step.when, lastClosed.episode.paidOn!);
         if (date > t) continue;
         lastClosed.fired.set(step.code, [date]);
@@ -291,6 +294,14 @@ function emit(
     if (incident) planned.incident = incident;
     out.push(planned);
   });
+}
+
+function isMessageStep(step: ScenarioStep): boolean {
+  return step.actions.some((a) => a.action === "message");
+}
+
+function remindedIn(episode: Open, scenario: Scenario): boolean {
+  return scenario.steps.some((s) => s.when.from !== "payment" && episode.fired.has(s.code) && isMessageStep(s));
 }
 
 function channelOf(a: StepAction): PlanChannel | null {

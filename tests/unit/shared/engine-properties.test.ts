@@ -45,6 +45,7 @@ function randomHistory(random: () => number): EngineInput {
     const amount = roll < 0.7 ? Math.floor(rent * (0.3 + random() * 0.5)) : rent; // partial or whole
     payments.push({ ref: `P${k}`, date: addDays(inv.dueDate, late), amountCents: amount, status: "ok", method });
   });
+  if (random() < 0.1) payments.push({ ref: "ADV", date: addDays(firstDue, -12), amountCents: rent, status: "ok", method }); // paid in advance
   if (random() < 0.2) payments.push({ ref: "ALL", date: day(firstDue, 150), amountCents: rent * months, status: "ok", method: "transfer" });
   const promises = random() < 0.3 ? [{ madeOn: day(firstDue, 40), promisedOn: "" }].map((p) => ({ ...p, promisedOn: addDays(p.madeOn, 1 + Math.floor(random() * 14)) })) : [];
   const plans =

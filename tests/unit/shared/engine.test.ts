@@ -91,8 +91,9 @@ describe("the box procedure, replayed day by day", () => {
       "thank-you": "2026-03-28",
     });
     expect(episodes[0]).toMatchObject({ paidOn: "2026-03-20", level: "R1" });
-    // Paid before the lockout: nothing to unlock.
+    // Paid before the lockout: nothing to unlock; thanks, since a reminder went out. Paid before any message: no thanks.
     expect(steps(runEngine(input({ payments: [paid("P1", "2026-03-12")] }), "2026-05-10").actions)).toEqual(["first-contact", "reminder", "thank-you"]);
+    expect(steps(runEngine(input({ payments: [paid("P1", "2026-03-05")] }), "2026-05-10").actions)).toEqual(["first-contact"]);
   });
 
   it("re-anchors on the oldest unpaid invoice after a partial payment, keeps what was done and the level", () => {
@@ -172,8 +173,8 @@ describe("promises and payment plans", () => {
     expect(steps(runEngine(input({ promises }), "2026-03-20").actions)).toEqual(["first-contact"]);
     const after = runEngine(input({ promises }), "2026-03-21").actions;
     expect(stepDates(after)).toMatchObject({ reminder: "2026-03-11", R1: "2026-03-16", lockout: "2026-03-16" });
-    // Kept: paid on the 19th, nothing more but the thanks.
-    expect(steps(runEngine(input({ promises, payments: [paid("P1", "2026-03-19")] }), "2026-04-30").actions)).toEqual(["first-contact", "thank-you"]);
+    // Kept: paid on the 19th, nothing more (no thanks either: no reminder had been sent).
+    expect(steps(runEngine(input({ promises, payments: [paid("P1", "2026-03-19")] }), "2026-04-30").actions)).toEqual(["first-contact"]);
   });
 
   it("holds steps while a payment plan is kept, resumes on a missed instalment", () => {
@@ -187,7 +188,7 @@ describe("promises and payment plans", () => {
       },
     ];
     const kept = runEngine(input({ plans, payments: [paid("P1", "2026-03-15", 5_000), paid("P2", "2026-04-15", 5_000)] }), "2026-05-10");
-    expect(steps(kept.actions)).toEqual(["first-contact", "thank-you"]);
+    expect(steps(kept.actions)).toEqual(["first-contact"]);
     const missed = runEngine(input({ plans, payments: [paid("P1", "2026-03-15", 5_000)] }), "2026-04-17").actions;
     expect(stepDates(missed)).toMatchObject({ reminder: "2026-03-11", R1: "2026-03-16", "R2-notice": "2026-03-26", R2: "2026-04-02" });
   });

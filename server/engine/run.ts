@@ -1,0 +1,246 @@
+import { and, eq, inArray, max, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import { runEngine, type Episode, type PlannedAction } from "../../shared/engine/engine";
+import { addDays, type CalendarDate } from "../../shared/dates";
+import type { Scenario } from "../../shared/engine/scenarios";
+import { LEVELS, type Level } from "../../shared/enums";
+import { actions, cases, tasks } from "../cases/cases.sql";
+import { contracts } from "../customers/customers.sql";
+import type { Database, Transaction } from "../db/client";
+import { importRuns } from "../imports/imports.sql";
+import { units } from "../sites/sites.sql";
+import { markCustomersChanged } from "../sync/changes";
+import { engineRuns, plannedActions, type PlannedStatus } from "./engine.sql";
+import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
+
+/** One line of the plan, as `npm run engine -- --json` prints it (CONTRACT.md). */
+export interface PlanLine {
+  customer_ref: string;
+  case_id: string | null;
+  scenario: string;
+  step: string;
+  action: PlannedAction["action"];
+  channel: PlannedAction["channel"];
+  date: CalendarDate;
+  needs_approval: boolean;
+}
+
+export interface EngineRunResult {
+  asOf: CalendarDate;
+  plan: PlanLine[];
+  /** Why nothing was recorded (dry run, data too old), or null when the plan was carried out. */
+  heldReason: string | null;
+  customersEvaluated: number;
+}
+
+export interface EngineRunOptions {
+  asOf: CalendarDate;
+  dryRun: boolean;
+  now: Date;
+  /** No automatic action when the newest successful import is older than this (hours). */
+  staleAfterHours?: number;
+}
+
+/**
+ * Runs the scenarios for a day: works out, for every customer who may need something, what is due and not yet
+ * recorded; records it (cases opened, moved and closed, tasks for the floor, levels, the approval queue) unless
+ * it is a dry run or the imported data is too old to act on. A second run of the same day records nothing new:
+ * every planned action is unique by (customer, key).
+ */
+export async function runEngineDay(db: Database, options: EngineRunOptions): Promise<EngineRunResult> {
+  const { asOf } = options;
+  const heldReason = options.dryRun ? "dry run" : await staleData(db, options.now, options.staleAfterHours ?? 24);
+  const all = await loadScenarios(db);
+  const ids = await customersToEvaluate(db, asOf);
+  const plan: PlanLine[] = [];
+  const runId = uuidv7();
+  if (!heldReason) await db.insert(engineRuns).values({ id: runId, asOf, startedAt: options.now.toISOString() });
+
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const work = async (tx: Database | Transaction) => {
+      const facts = await loadFacts(tx, chunk, all);
+      const recorded = await tx.select({ customerId: plannedActions.customerId, key: plannedActions.key }).from(plannedActions).where(inArray(plannedActions.customerId, chunk));
+      const known = new Set(recorded.map((r) => `${r.customerId} ${r.key}`));
+      const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
+      const openCaseOf = new Map(openCases.map((k) => [k.customerId, k]));
+      const changed: string[] = [];
+      for (const { customerId, input } of facts) {
+        const result = runEngine(input, asOf);
+        const unseen = result.actions.filter((a) => !known.has(`${customerId} ${a.key}`));
+        const moot = unseen.filter((a) => isMoot(a, result.episodes, input.scenario, asOf));
+        const fresh = unseen.filter((a) => !moot.includes(a));
+        const caseIds = heldReason ? new Map<string, string>() : await syncCases(tx, customerId, result.episodes, openCaseOf.get(customerId), fresh, asOf);
+        for (const a of fresh) {
+          plan.push({
+            customer_ref: input.customer.ref,
+            case_id: (a.episode && caseIds.get(a.episode)) ?? openCaseOf.get(customerId)?.id ?? null,
+            scenario: input.scenario.code,
+            step: a.step,
+            action: a.action,
+            channel: a.channel,
+            date: a.date,
+            needs_approval: a.needsApproval,
+          });
+        }
+        if (heldReason || unseen.length === 0) continue;
+        await recordActions(tx, customerId, input.scenario.code, fresh, caseIds, runId, options.now);
+        await recordMoot(tx, customerId, input.scenario.code, moot, runId);
+        changed.push(customerId);
+      }
+      if (changed.length > 0) await markCustomersChanged(tx, changed);
+    };
+    if (heldReason) await work(db);
+    else await db.transaction(work);
+  }
+  if (!heldReason) await db.update(engineRuns).set({ finishedAt: new Date().toISOString(), planned: plan.length }).where(eq(engineRuns.id, runId));
+  return { asOf, plan, heldReason, customersEvaluated: ids.length };
+}
+
+/** Why the day's actions must not be carried out automatically: imported data more than a day old. */
+async function staleData(db: Database, now: Date, hours: number): Promise<string | null> {
+  const [row] = await db.select({ at: max(importRuns.createdAt) }).from(importRuns).where(eq(importRuns.ok, true));
+  if (!row?.at) return "no import yet: nothing is sent before the billing data has been imported";
+  const ageHours = (now.getTime() - Date.parse(row.at)) / 3_600_000;
+  return ageHours > hours ? `the last import is ${Math.floor(ageHours)} h old (over ${hours} h): nothing is sent automatically` : null;
+}
+
+/**
+ * Brings the customer's case rows in line with the engine's episodes: the open one opened or moved (anchor,
+ * level, stage), a paid one closed and what waited for it cancelled. Returns episode day → case id.
+ */
+async function syncCases(
+  tx: Database | Transaction,
+  customerId: string,
+  episodes: readonly Episode[],
+  open: typeof cases.$inferSelect | undefined,
+  fresh: readonly PlannedAction[],
+  asOf: CalendarDate,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const last = episodes.at(-1);
+  const lastStep = [...fresh].reverse().find((a) => a.episode === last?.openedOn && a.step !== "pre-due")?.step;
+  if (open && last && last.paidOn === null) {
+    const level = higher(open.level, last.level);
+    await tx
+      .update(cases)
+      .set({ anchorOn: last.anchorOn, level, ...(lastStep ? { stage: lastStep } : {}) })
+      .where(eq(cases.id, open.id));
+    ids.set(last.openedOn, open.id);
+  } else if (!open && last && last.paidOn === null) {
+    const id = uuidv7();
+    await tx.insert(cases).values({ id, customerId, status: "open", openedOn: last.openedOn, anchorOn: last.anchorOn, level: last.level, stage: lastStep ?? null });
+    ids.set(last.openedOn, id);
+  } else if (open) {
+    // Paid in full (or nothing owed any more): the case closes, and what was waiting for it with it.
+    const paid = episodes.find((e) => e.paidOn && e.openedOn >= open.openedOn) ?? last;
+    await tx.update(cases).set({ status: "paid", closedOn: paid?.paidOn ?? asOf }).where(eq(cases.id, open.id));
+    await tx
+      .update(plannedActions)
+      .set({ status: "cancelled" })
+      .where(and(eq(plannedActions.caseId, open.id), inArray(plannedActions.status, ["planned", "awaiting_approval", "held"])));
+    await tx.update(tasks).set({ status: "cancelled" }).where(and(eq(tasks.caseId, open.id), eq(tasks.status, "open"), sql`${tasks.kind} not in ('padlock_remove', 'gate_restore')`));
+    if (paid) ids.set(paid.openedOn, open.id);
+  }
+  return ids;
+}
+
+/** Writes the new planned actions and carries out those that need no one's approval. */
+async function recordActions(
+  tx: Database | Transaction,
+  customerId: string,
+  scenario: string,
+  fresh: readonly PlannedAction[],
+  caseIds: Map<string, string>,
+  runId: string,
+  now: Date,
+): Promise<void> {
+  const units_ = await tx
+    .select({ id: units.id, siteId: units.siteId })
+    .from(contracts)
+    .innerJoin(units, eq(units.id, contracts.unitId))
+    .where(and(eq(contracts.customerId, customerId), sql`${contracts.endDate} is null`));
+  const rows: (typeof plannedActions.$inferInsert)[] = [];
+  for (const a of fresh) {
+    const caseId = (a.episode && caseIds.get(a.episode)) || null;
+    const status: PlannedStatus = a.needsApproval ? "awaiting_approval" : a.action === "message" ? "planned" : "done";
+    rows.push({
+      id: uuidv7(),
+      customerId,
+      caseId,
+      key: a.key,
+      scenario,
+      step: a.step,
+      occurrence: a.occurrence,
+      action: a.action,
+      channel: a.channel,
+      date: a.date,
+      needsApproval: a.needsApproval,
+      status,
+      detail: compact({ template: a.template, level: a.level, fee: a.fee, task: a.task, incident: a.incident, invoice: a.invoiceRef }),
+      runId,
+    });
+    if (status !== "done") continue;
+    if (a.action === "task" && a.task) {
+      // Padlocks and gate codes: one task a box. Calls and the rest: one for the customer, at their first site.
+      const perUnit = a.task === "padlock_place" || a.task === "padlock_remove" || a.task === "gate_suspend" || a.task === "gate_restore";
+      const targets = perUnit ? units_ : units_.slice(0, 1);
+      for (const u of targets) {
+        await tx.insert(tasks).values({ id: uuidv7(), siteId: u.siteId, caseId, customerId, unitId: perUnit ? u.id : null, kind: a.task, stepCode: a.step, dueOn: a.date, status: "open" });
+      }
+    }
+    if (a.action === "level" && a.level) {
+      await tx.insert(actions).values({
+        id: uuidv7(),
+        caseId,
+        customerId,
+        siteId: units_[0]?.siteId ?? null,
+        userId: null,
+        initials: "SYS",
+        kind: "level_changed",
+        text: `${a.level} ${a.date.slice(5, 7)}/${a.date.slice(2, 4)}`,
+        happenedAt: now.toISOString(),
+        data: { level: a.level, step: a.step },
+      });
+    }
+  }
+  for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
+}
+
+/**
+ * An action that fell due in a case since paid (the engine had not run then), or thanks more than a week late:
+ * kept as cancelled, so it is never planned again, and neither shown nor done.
+ */
+function isMoot(a: PlannedAction, episodes: readonly Episode[], scenario: Scenario, asOf: CalendarDate): boolean {
+  const afterPayment = scenario.steps.find((s) => s.code === a.step)?.when.from === "payment";
+  if (afterPayment) return a.date < addDays(asOf, -7);
+  const episode = a.episode ? episodes.find((e) => e.openedOn === a.episode) : undefined;
+  return Boolean(episode?.paidOn);
+}
+
+async function recordMoot(tx: Database | Transaction, customerId: string, scenario: string, moot: readonly PlannedAction[], runId: string): Promise<void> {
+  const rows = moot.map((a) => ({
+    id: uuidv7(),
+    customerId,
+    caseId: null,
+    key: a.key,
+    scenario,
+    step: a.step,
+    occurrence: a.occurrence,
+    action: a.action,
+    channel: a.channel,
+    date: a.date,
+    needsApproval: a.needsApproval,
+    status: "cancelled" as const,
+    runId,
+  }));
+  for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
+}
+
+function higher(a: Level, b: Level): Level {
+  return LEVELS.indexOf(a) >= LEVELS.indexOf(b) ? a : b;
+}
+
+function compact(o: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
+}
