@@ -97,6 +97,48 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
   return { asOf, plan, heldReason, customersEvaluated: ids.length };
 }
 
+/**
+ * Records everything the scenarios would have planned up to `asOf` as already done, without doing it: for a
+ * database whose history was written by other means (the demo data, a migration from the spreadsheet), so the
+ * first real run plans only what falls due from then on.
+ */
+export async function markPlanDone(db: Database, asOf: CalendarDate): Promise<number> {
+  const all = await loadScenarios(db);
+  const ids = await customersToEvaluate(db, asOf);
+  let marked = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await db.transaction(async (tx) => {
+      const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
+      const caseOf = new Map(openCases.map((k) => [k.customerId, k.id]));
+      const rows: (typeof plannedActions.$inferInsert)[] = [];
+      for (const { customerId, input } of await loadFacts(tx, chunk, all)) {
+        const result = runEngine(input, asOf);
+        const open = result.episodes.at(-1);
+        for (const a of result.actions) {
+          rows.push({
+            id: uuidv7(),
+            customerId,
+            caseId: open && !open.paidOn && a.episode === open.openedOn ? (caseOf.get(customerId) ?? null) : null,
+            key: a.key,
+            scenario: input.scenario.code,
+            step: a.step,
+            occurrence: a.occurrence,
+            action: a.action,
+            channel: a.channel,
+            date: a.date,
+            needsApproval: a.needsApproval,
+            status: "done",
+          });
+        }
+      }
+      for (let j = 0; j < rows.length; j += 50) await tx.insert(plannedActions).values(rows.slice(j, j + 50)).onConflictDoNothing();
+      marked += rows.length;
+    });
+  }
+  return marked;
+}
+
 /** Why the day's actions must not be carried out automatically: imported data more than a day old. */
 async function staleData(db: Database, now: Date, hours: number): Promise<string | null> {
   const [row] = await db.select({ at: max(importRuns.createdAt) }).from(importRuns).where(eq(importRuns.ok, true));

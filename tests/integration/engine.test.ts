@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { count, eq } from "drizzle-orm";
-import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cases, tasks } from "../../server/cases/cases.sql";
 import { plannedActions } from "../../server/engine/engine.sql";
@@ -24,40 +23,39 @@ afterAll(() => server.close());
 const rowsIn = async (table: typeof plannedActions | typeof tasks) => (await server.services.db.select({ n: count() }).from(table))[0]!.n;
 
 describe("a day's run", () => {
-  it("holds everything while no import has been made, and says why", async () => {
+  it("takes over from the demo's history: the day the demo was written for plans nothing new", async () => {
+    const marked = await rowsIn(plannedActions);
+    expect(marked).toBeGreaterThan(100);
     const result = await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: new Date() });
-    expect(result.heldReason).toMatch(/no import yet/);
-    expect(result.plan.length).toBeGreaterThan(20);
-    expect(await rowsIn(plannedActions)).toBe(0);
+    expect(result.heldReason).toBeNull();
+    expect(result.plan).toEqual([]);
   });
 
   it("writes nothing on a dry run", async () => {
-    const tasksBefore = await rowsIn(tasks);
-    const result = await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: true, now: new Date() });
+    const [plannedBefore, tasksBefore] = [await rowsIn(plannedActions), await rowsIn(tasks)];
+    const result = await runEngineDay(server.services.db, { asOf: "2026-11-27", dryRun: true, now: new Date() });
     expect(result.heldReason).toBe("dry run");
-    expect(await rowsIn(plannedActions)).toBe(0);
+    expect(result.plan.length).toBeGreaterThan(0);
+    expect(await rowsIn(plannedActions)).toBe(plannedBefore);
     expect(await rowsIn(tasks)).toBe(tasksBefore);
   });
 
-  it("records the day's plan once: a second run of the same day plans nothing new", async () => {
+  it("records a day's plan once: a second run of the same day plans nothing new", async () => {
     const db = server.services.db;
-    await db.insert(importRuns).values({ id: uuidv7(), kind: "invoices", fileName: "test.csv", ok: true, lines: 1 });
     const tasksBefore = await rowsIn(tasks);
-    const first = await runEngineDay(db, { asOf: TEST_TODAY, dryRun: false, now: new Date() });
+    const first = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: new Date() });
     expect(first.heldReason).toBeNull();
-    expect(first.plan.length).toBeGreaterThan(20);
+    expect(first.plan.length).toBeGreaterThan(0);
     for (const line of first.plan) {
       expect(Object.keys(line).sort()).toEqual(["action", "case_id", "channel", "customer_ref", "date", "needs_approval", "scenario", "step"]);
-      expect(line.date <= TEST_TODAY).toBe(true);
+      expect(line.date <= "2026-11-23").toBe(true);
     }
-    expect(await rowsIn(tasks)).toBeGreaterThan(tasksBefore);
+    if (first.plan.some((l) => l.action === "task" && !l.needs_approval)) expect(await rowsIn(tasks)).toBeGreaterThan(tasksBefore);
     const recorded = await rowsIn(plannedActions);
-    expect(recorded).toBeGreaterThanOrEqual(first.plan.length);
-    // Steps that need approval wait in the queue.
     const waiting = await db.select().from(plannedActions).where(eq(plannedActions.status, "awaiting_approval"));
     expect(waiting.length).toBe(first.plan.filter((l) => l.needs_approval).length);
 
-    const second = await runEngineDay(db, { asOf: TEST_TODAY, dryRun: false, now: new Date() });
+    const second = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: new Date() });
     expect(second.plan).toEqual([]);
     expect(await rowsIn(plannedActions)).toBe(recorded);
     // One open case a customer, still.
@@ -65,13 +63,27 @@ describe("a day's run", () => {
     expect(new Set(open.map((c) => c.customerId)).size).toBe(open.length);
   });
 
-  it("catches up a missed day: the next day's run plans what fell due on both", async () => {
+  it("catches up missed days: a run after three days off plans what fell due on each", async () => {
     const db = server.services.db;
-    const missed = await runEngineDay(db, { asOf: "2026-11-23", dryRun: true, now: new Date() });
-    expect(missed.plan.length).toBeGreaterThan(0);
-    const caughtUp = await runEngineDay(db, { asOf: "2026-11-24", dryRun: false, now: new Date() });
-    for (const line of missed.plan) expect(caughtUp.plan).toContainEqual(line);
-    expect((await runEngineDay(db, { asOf: "2026-11-24", dryRun: false, now: new Date() })).plan).toEqual([]);
+    const missed = [...(await runEngineDay(db, { asOf: "2026-11-26", dryRun: true, now: new Date() })).plan];
+    expect(new Set(missed.map((l) => l.date)).size).toBeGreaterThan(1);
+    const caughtUp = await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: new Date() });
+    expect(caughtUp.plan.map(({ case_id: _, ...l }) => l)).toEqual(missed.map(({ case_id: _, ...l }) => l));
+    expect((await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: new Date() })).plan).toEqual([]);
+  });
+
+  it("holds everything while no import has been made, and says why", async () => {
+    const db = server.services.db;
+    const saved = await db.select().from(importRuns);
+    await db.delete(importRuns);
+    try {
+      const result = await runEngineDay(db, { asOf: "2026-12-05", dryRun: false, now: new Date() });
+      expect(result.heldReason).toMatch(/no import yet/);
+      expect(result.plan.length).toBeGreaterThan(0);
+      expect(await db.select().from(plannedActions).where(eq(plannedActions.date, "2026-12-05"))).toEqual([]);
+    } finally {
+      await db.insert(importRuns).values(saved);
+    }
   });
 
   it("holds a day's actions when the last import is more than 24 hours old", async () => {
