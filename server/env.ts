@@ -28,6 +28,10 @@ const EnvSchema = z.object({
   TODAY: optionalText.refine((v) => v === undefined || isCalendarDate(v), "must be a date YYYY-MM-DD"),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   CLIENT_DIR: z.string().default("dist/client"),
+  ENGINE_AT: z
+    .string()
+    .default("06:00")
+    .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (site time) or off"),
 });
 
 export interface Config {
@@ -45,6 +49,8 @@ export interface Config {
   today: string | undefined;
   sessionDays: number;
   clientDir: string;
+  /** When the engine runs each day, site time (`HH:MM`), or `off`. */
+  engineAt: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -67,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     today: e.TODAY,
     sessionDays: e.SESSION_DAYS,
     clientDir: e.CLIENT_DIR,
+    engineAt: e.ENGINE_AT,
   };
 }
 

@@ -5,6 +5,7 @@ import { createApp } from "./app";
 import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
 import { compactChanges } from "./sync/changes";
+import { startEngineScheduler } from "./engine/scheduler";
 import type { Clock, Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
@@ -32,6 +33,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);
+  const engine = startEngineScheduler(handle.db, config, log);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -41,6 +43,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
     services,
     stop: () =>
       new Promise<void>((resolve) => {
+        engine.stop();
         server.close(() => {
           handle.close();
           resolve();

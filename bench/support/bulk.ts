@@ -126,6 +126,7 @@ export async function startBulkServer(options: BulkOptions & { clientDir?: (dir:
       DATA_DIR: dir,
       DEMO_DATA: "off",
       TODAY: BENCH_TODAY,
+      ENGINE_AT: "off",
       CLIENT_DIR: options.clientDir ? options.clientDir(dir) : join(dir, "no-client"),
     });
     const server = await startServer(config, () => {});

@@ -60,7 +60,7 @@ export interface ServerProcess {
 /** `npm start`'s server (server/main.ts) in a child process on a free port, with `env` over the defaults. */
 export async function startServerProcess(dir: string, env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, CLIENT_DIR: join(dir, "no-client"), ...env },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, CLIENT_DIR: join(dir, "no-client"), ENGINE_AT: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -91,7 +91,9 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
       if (changed.length > 0) await markCustomersChanged(tx, changed);
     };
     if (heldReason) await work(db);
-    else await db.transaction(work);
+    // Immediate: the write lock from the start, so two servers running the same day cannot both read the keys
+    // as unrecorded and both write the same tasks.
+    else await db.transaction(work, { behavior: "immediate" });
   }
   if (!heldReason) await db.update(engineRuns).set({ finishedAt: new Date().toISOString(), planned: plan.length }).where(eq(engineRuns.id, runId));
   return { asOf, plan, heldReason, customersEvaluated: ids.length };

@@ -139,7 +139,7 @@ function recordSomething(phone: SimulatedPhone, who: Who, customerId: string) {
 /** The real server process (`server/main.ts`), on a fixed port so the proxy finds it again after each restart. */
 function startServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, TODAY: "2026-11-22", CLIENT_DIR: join(dir, "none") },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, TODAY: "2026-11-22", CLIENT_DIR: join(dir, "none"), ENGINE_AT: "off" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cases, tasks } from "../../server/cases/cases.sql";
-import { plannedActions } from "../../server/engine/engine.sql";
+import { engineRuns, plannedActions } from "../../server/engine/engine.sql";
+import { startServer } from "../../server/server";
 import { runEngineDay } from "../../server/engine/run";
 import { importRuns } from "../../server/imports/imports.sql";
 import { startTestServer, TEST_TODAY, type TestServer } from "../support/server";
@@ -107,6 +108,24 @@ describe("npm run engine", () => {
       expect((bad as { stderr: string }).stderr).toMatch(/not a date/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the daily run", () => {
+  it("runs once the hour has come, once a day, restarts included", async () => {
+    const first = await startTestServer({ env: { ENGINE_AT: "00:00" } });
+    const runsFor = async (db: typeof first.services.db) => db.select().from(engineRuns).where(eq(engineRuns.asOf, TEST_TODAY));
+    try {
+      await expect.poll(async () => (await runsFor(first.services.db)).filter((r) => r.finishedAt).length, { timeout: 10_000 }).toBe(1);
+      // The same database, started again: today's run is done, nothing more.
+      await first.stop();
+      const again = await startServer(first.services.config, () => {});
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await runsFor(again.services.db)).toHaveLength(1);
+      await again.stop();
+    } finally {
+      rmSync(first.dir, { recursive: true, force: true });
     }
   });
 });

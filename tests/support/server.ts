@@ -23,6 +23,7 @@ export async function startTestServer(options: { demo?: boolean; clientDir?: str
     TODAY: TEST_TODAY,
     DEMO_DATA: options.demo === false ? "off" : "auto",
     CLIENT_DIR: options.clientDir ?? join(dir, "no-client"),
+    ENGINE_AT: "off",
     ...options.env,
   });
   const server = await startServer(config, () => {});
