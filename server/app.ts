@@ -10,6 +10,7 @@ import { errorBody, respondWithError } from "./errors";
 import { createRouter } from "./http";
 import { serveClient } from "./static";
 import { syncRoutes } from "./sync/routes";
+import { approvalRoutes } from "./engine/routes";
 import { systemRoutes } from "./system/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
@@ -53,6 +54,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", authRoutes);
   api.route("/", debtorRoutes);
   api.route("/", syncRoutes);
+  api.route("/", approvalRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

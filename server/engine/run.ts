@@ -3,14 +3,14 @@ import { v7 as uuidv7 } from "uuid";
 import { runEngine, type Episode, type PlannedAction } from "../../shared/engine/engine";
 import { addDays, type CalendarDate } from "../../shared/dates";
 import type { Scenario } from "../../shared/engine/scenarios";
-import { LEVELS, type Level } from "../../shared/enums";
+import { LEVELS, type Level, type TaskKind } from "../../shared/enums";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { importRuns } from "../imports/imports.sql";
 import { units } from "../sites/sites.sql";
 import { markCustomersChanged } from "../sync/changes";
-import { engineRuns, plannedActions, type PlannedStatus } from "./engine.sql";
+import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
 
 /** One line of the plan, as `npm run engine -- --json` prints it (CONTRACT.md). */
@@ -165,15 +165,15 @@ async function syncCases(
   const last = episodes.at(-1);
   const lastStep = [...fresh].reverse().find((a) => a.episode === last?.openedOn && a.step !== "pre-due")?.step;
   if (open && last && last.paidOn === null) {
-    const level = higher(open.level, last.level);
+    // The level is written as its step is carried out (some wait for approval), not here.
     await tx
       .update(cases)
-      .set({ anchorOn: last.anchorOn, level, ...(lastStep ? { stage: lastStep } : {}) })
+      .set({ anchorOn: last.anchorOn, ...(lastStep ? { stage: lastStep } : {}) })
       .where(eq(cases.id, open.id));
     ids.set(last.openedOn, open.id);
   } else if (!open && last && last.paidOn === null) {
     const id = uuidv7();
-    await tx.insert(cases).values({ id, customerId, status: "open", openedOn: last.openedOn, anchorOn: last.anchorOn, level: last.level, stage: lastStep ?? null });
+    await tx.insert(cases).values({ id, customerId, status: "open", openedOn: last.openedOn, anchorOn: last.anchorOn, level: "none", stage: lastStep ?? null });
     ids.set(last.openedOn, id);
   } else if (open) {
     // Paid in full (or nothing owed any more): the case closes, and what was waiting for it with it.
@@ -199,56 +199,89 @@ async function recordActions(
   runId: string,
   now: Date,
 ): Promise<void> {
-  const units_ = await tx
+  const rows: PlannedRow[] = fresh.map((a) => ({
+    id: uuidv7(),
+    customerId,
+    caseId: (a.episode && caseIds.get(a.episode)) || null,
+    key: a.key,
+    scenario,
+    step: a.step,
+    occurrence: a.occurrence,
+    action: a.action,
+    channel: a.channel,
+    date: a.date,
+    needsApproval: a.needsApproval,
+    status: a.needsApproval ? "awaiting_approval" : a.action === "message" ? "planned" : "done",
+    detail: compact({ template: a.template, level: a.level, fee: a.fee, task: a.task, incident: a.incident, invoice: a.invoiceRef }),
+    runId,
+  }));
+  for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
+  for (const row of rows) if (row.status === "done") await carryOut(tx, row, now);
+}
+
+type PlannedRow = typeof plannedActions.$inferInsert;
+
+const FEE_TEXT: Record<string, string> = {
+  sepa_reject: "Frais d'impayé : prélèvement SEPA rejeté",
+  late_penalties: "Pénalités de retard (client professionnel)",
+  recovery_indemnity: "Indemnité forfaitaire pour frais de recouvrement : 40,00 € (client professionnel)",
+};
+
+/**
+ * Does what a planned action says, once it needs no one's approval or has it: tasks for the floor (a padlock or
+ * gate-code task for each box, the rest once at the customer's first site), the level written to the case and its
+ * history (`R2 11/26`, as the billing software notes it), fees and the contract's end noted in the history.
+ * Messages are the outbox's (issue 5): they stay `planned` until it sends them.
+ */
+export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date): Promise<void> {
+  const detail = row.detail ?? {};
+  const boxes = await tx
     .select({ id: units.id, siteId: units.siteId })
     .from(contracts)
     .innerJoin(units, eq(units.id, contracts.unitId))
-    .where(and(eq(contracts.customerId, customerId), sql`${contracts.endDate} is null`));
-  const rows: (typeof plannedActions.$inferInsert)[] = [];
-  for (const a of fresh) {
-    const caseId = (a.episode && caseIds.get(a.episode)) || null;
-    const status: PlannedStatus = a.needsApproval ? "awaiting_approval" : a.action === "message" ? "planned" : "done";
-    rows.push({
+    .where(and(eq(contracts.customerId, row.customerId), sql`(${contracts.endDate} is null or ${contracts.endDate} >= ${row.date})`));
+  const history = (kind: "level_changed" | "fee" | "contract_ended", text: string, data: Record<string, unknown>) =>
+    tx.insert(actions).values({
       id: uuidv7(),
-      customerId,
-      caseId,
-      key: a.key,
-      scenario,
-      step: a.step,
-      occurrence: a.occurrence,
-      action: a.action,
-      channel: a.channel,
-      date: a.date,
-      needsApproval: a.needsApproval,
-      status,
-      detail: compact({ template: a.template, level: a.level, fee: a.fee, task: a.task, incident: a.incident, invoice: a.invoiceRef }),
-      runId,
+      caseId: row.caseId ?? null,
+      customerId: row.customerId,
+      siteId: boxes[0]?.siteId ?? null,
+      userId: null,
+      initials: "SYS",
+      kind,
+      text,
+      happenedAt: now.toISOString(),
+      data: { ...data, step: row.step },
     });
-    if (status !== "done") continue;
-    if (a.action === "task" && a.task) {
-      // Padlocks and gate codes: one task a box. Calls and the rest: one for the customer, at their first site.
-      const perUnit = a.task === "padlock_place" || a.task === "padlock_remove" || a.task === "gate_suspend" || a.task === "gate_restore";
-      const targets = perUnit ? units_ : units_.slice(0, 1);
-      for (const u of targets) {
-        await tx.insert(tasks).values({ id: uuidv7(), siteId: u.siteId, caseId, customerId, unitId: perUnit ? u.id : null, kind: a.task, stepCode: a.step, dueOn: a.date, status: "open" });
-      }
-    }
-    if (a.action === "level" && a.level) {
-      await tx.insert(actions).values({
+  if (row.action === "task" && detail.task) {
+    const perUnit = ["padlock_place", "padlock_remove", "gate_suspend", "gate_restore"].includes(detail.task);
+    for (const u of perUnit ? boxes : boxes.slice(0, 1)) {
+      await tx.insert(tasks).values({
         id: uuidv7(),
-        caseId,
-        customerId,
-        siteId: units_[0]?.siteId ?? null,
-        userId: null,
-        initials: "SYS",
-        kind: "level_changed",
-        text: `${a.level} ${a.date.slice(5, 7)}/${a.date.slice(2, 4)}`,
-        happenedAt: now.toISOString(),
-        data: { level: a.level, step: a.step },
+        siteId: u.siteId,
+        caseId: row.caseId ?? null,
+        customerId: row.customerId,
+        unitId: perUnit ? u.id : null,
+        kind: detail.task as TaskKind,
+        stepCode: row.step,
+        dueOn: row.date,
+        status: "open",
       });
     }
+  } else if (row.action === "level" && detail.level && row.caseId) {
+    const level = detail.level as Level;
+    const [kase] = await tx.select({ level: cases.level }).from(cases).where(eq(cases.id, row.caseId));
+    if (kase && LEVELS.indexOf(level) > LEVELS.indexOf(kase.level)) {
+      await tx.update(cases).set({ level }).where(eq(cases.id, row.caseId));
+      await history("level_changed", `${level} ${row.date.slice(5, 7)}/${row.date.slice(2, 4)}`, { level });
+    }
+  } else if (row.action === "fee" && detail.fee) {
+    await history("fee", FEE_TEXT[detail.fee] ?? detail.fee, { fee: detail.fee });
+  } else if (row.action === "contract_end") {
+    // The contract ends that day, before the next recurring billing; the debt stays owed.
+    for (const b of boxes) await tx.update(contracts).set({ endDate: row.date }).where(and(eq(contracts.customerId, row.customerId), eq(contracts.unitId, b.id)));
+    await history("contract_ended", `Sortie du contrat au ${row.date.slice(8, 10)}/${row.date.slice(5, 7)}/${row.date.slice(0, 4)}`, {});
   }
-  for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
 }
 
 /**
@@ -279,10 +312,6 @@ async function recordMoot(tx: Database | Transaction, customerId: string, scenar
     runId,
   }));
   for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
-}
-
-function higher(a: Level, b: Level): Level {
-  return LEVELS.indexOf(a) >= LEVELS.indexOf(b) ? a : b;
 }
 
 function compact(o: Record<string, string | undefined>): Record<string, string> {
