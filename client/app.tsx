@@ -11,6 +11,7 @@ import { Spinner } from "./components/Spinner";
 const LoginPage = lazy(() => import("./pages/login/LoginPage").then((m) => ({ default: m.LoginPage })));
 const TodayPage = lazy(() => import("./pages/today/TodayPage").then((m) => ({ default: m.TodayPage })));
 const DebtorPage = lazy(() => import("./pages/debtor/DebtorPage").then((m) => ({ default: m.DebtorPage })));
+const ApprovalsPage = lazy(() => import("./pages/approvals/ApprovalsPage").then((m) => ({ default: m.ApprovalsPage })));
 
 
 export function App() {
@@ -20,6 +21,7 @@ export function App() {
         <Route path="/connexion" component={LoginPage} />
         <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} />
         <Route path="/debiteurs/:customerId" component={() => <RequireUser>{() => <DebtorPage />}</RequireUser>} />
+        <Route path="/validations" component={() => <RequireUser>{() => <ApprovalsPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

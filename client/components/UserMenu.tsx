@@ -50,6 +50,19 @@ export function UserMenu(props: { user: SessionUser }) {
             <span>{ROLE_LABEL[props.user.role]}</span>
             <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
           </div>
+          <Show when={props.user.role !== "site_manager"}>
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              onClick={() => {
+                setOpen(false);
+                navigate("/validations");
+              }}
+            >
+              Validations
+            </button>
+          </Show>
           <Show when={installPrompt()}>
             <button type="button" role="menuitem" class="menu-item" onClick={() => void install()}>
               Installer l'application
