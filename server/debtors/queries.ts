@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import { daysBetween } from "../../shared/dates";
-import { priorityScore } from "../../shared/floor/due";
+import { priorityOf } from "../../shared/engine/priority";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import type { DebtorDetail, HistoryEntry } from "../../shared/schemas/debtors";
 import { inScope, type Scope } from "../auth/scope";
@@ -16,7 +16,7 @@ import { buildDebtorDocs, floorCustomerIds, unitColumns } from "./docs";
 /** The debtors the floor follows at the scope's sites, most urgent first. */
 export async function listDebtors(db: Database, scope: Scope, asOf: string): Promise<DebtorDoc[]> {
   const docs = await buildDebtorDocs(db, scope, await floorCustomerIds(db, scope), asOf);
-  return docs.sort((a, b) => priorityScore(b, asOf) - priorityScore(a, asOf) || a.name.localeCompare(b.name, "fr"));
+  return docs.sort((a, b) => priorityOf(b, asOf).total - priorityOf(a, asOf).total || a.name.localeCompare(b.name, "fr"));
 }
 
 /** Everything the debtor screen shows. A customer with no unit at the scope's sites is "not found". */

@@ -32,16 +32,6 @@ export function daysLate(doc: DebtorDoc, today: string): number | null {
   return doc.case?.status === "open" ? daysBetween(doc.case.anchorOn, today) : null;
 }
 
-/**
- * Who to act on first. Provisional until the engine's score (issue 4) replaces it: things due today first,
- * then the longest late, then the largest balance. Higher is more urgent.
- */
-export function priorityScore(doc: DebtorDoc, today: string): number {
-  const due = dueItems(doc, today).length > 0 ? 1 : 0;
-  const late = Math.max(0, daysLate(doc, today) ?? 0);
-  return due * 1e9 + late * 1e5 + Math.min(Math.max(doc.balanceCents, 0), 99_999_99) / 100;
-}
-
 /** The order of a round on the floor: site, building, aisle (numerically), then box number. */
 export function walkingKey(doc: DebtorDoc): string {
   const first = [...doc.units].sort(compareUnitsOnTheFloor)[0];

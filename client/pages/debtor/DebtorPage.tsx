@@ -4,6 +4,7 @@ import { createStore, reconcile } from "solid-js/store";
 import { todayIn } from "../../../shared/dates";
 import { toBillingLog } from "../../../shared/floor/action-log";
 import { daysLate, promiseStatus } from "../../../shared/floor/due";
+import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
 import type { SessionUser } from "../../../shared/schemas/auth";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
@@ -74,6 +75,8 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
   const openTasks = () => d().tasks.filter((t) => t.status === "open");
   const unitNumber = (id: string | null) => d().units.find((u) => u.id === id)?.number;
   onMount(preloadRecorder);
+  const priority = () => priorityOf(d(), today());
+  const bestHour = () => bestHourToCall(d(), settings().timeZone);
 
   return (
     <>
@@ -113,6 +116,18 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
               Appeler le {phone()}
             </a>
           )}
+        </Show>
+        <Show when={bestHour()}>
+          {(h) => (
+            <p class="hint">
+              Joignable plutôt entre {h().from} h et {h().to} h ({h().answered} appels aboutis à ces heures)
+            </p>
+          )}
+        </Show>
+        <Show when={priority().parts.length > 0}>
+          <p class="hint priority-why">
+            Priorité {priority().total} : {priority().parts.map((p) => `${p.reason} (+${p.points})`).join(", ")}
+          </p>
         </Show>
         <div class="quick-actions">
           <button type="button" class="button secondary" onClick={() => setPanel("call")}>

@@ -1,7 +1,8 @@
 import { A } from "@solidjs/router";
 import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
 import { todayIn } from "../../../shared/dates";
-import { daysLate, dueItems, priorityScore, walkingKey, type DueItem } from "../../../shared/floor/due";
+import { daysLate, dueItems, walkingKey, type DueItem } from "../../../shared/floor/due";
+import { priorityOf } from "../../../shared/engine/priority";
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
@@ -52,7 +53,7 @@ export function TodayPage() {
         doc,
         due: dueItems(doc, today()),
         late: daysLate(doc, today()),
-        score: priorityScore(doc, today()),
+        score: priorityOf(doc, today()).total,
         walk: walkingKey(doc),
         haystack: normalize([doc.name, doc.ref, ...doc.units.map((u) => u.number)].join(" ")),
       };

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { toBillingLog } from "../../../shared/floor/action-log";
 import { applyToDoc } from "../../../shared/floor/apply";
 import { describeMutation } from "../../../shared/floor/describe";
-import { dueItems, priorityScore, promiseStatus, walkingKey } from "../../../shared/floor/due";
+import { dueItems, promiseStatus, walkingKey } from "../../../shared/floor/due";
+import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
 import { FLOOR_TEMPLATES, VOICEMAIL_SCRIPT, renderTemplate } from "../../../shared/floor/templates";
 import { foldUnitEvents, type UnitEvent } from "../../../shared/floor/unit-state";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
@@ -155,8 +156,39 @@ describe("what is due today", () => {
     const withTask = doc();
     const lateNoTask = doc({ tasks: [], case: { ...doc().case!, anchorOn: "2026-09-01" } });
     const recentNoTask = doc({ tasks: [], case: { ...doc().case!, anchorOn: "2026-11-10" }, balanceCents: 99_000 });
-    const sorted = [recentNoTask, lateNoTask, withTask].sort((a, b) => priorityScore(b, today) - priorityScore(a, today));
+    const sorted = [recentNoTask, lateNoTask, withTask].sort((a, b) => priorityOf(b, today).total - priorityOf(a, today).total);
     expect(sorted).toEqual([withTask, lateNoTask, recentNoTask]);
+  });
+
+  it("says why a debtor comes first, part by part", () => {
+    const p = priorityOf(doc(), "2026-11-22");
+    expect(p.parts).toEqual([
+      { points: 16, reason: "159 € dus" },
+      { points: 11, reason: "J+21" },
+      { points: 30, reason: "2 actions prévues aujourd'hui" },
+    ]);
+    expect(p.total).toBe(57);
+    // Caps: a large balance or a very old debt count for 40 at most.
+    expect(priorityOf(doc({ tasks: [], balanceCents: 5_000_000, case: { ...doc().case!, anchorOn: "2025-01-01" } }), "2026-11-22").total).toBe(80);
+  });
+
+  it("counts broken promises: the latest once its week of grace is over, and the earlier ones of the case", () => {
+    const promise = (at: string) => ({ id: `0190f1c2-0000-7000-8000-${at.replaceAll("-", "").padStart(12, "0")}`, happenedAt: `${at}T10:00:00.000Z`, kind: "promise" as const, outcome: null, text: "promesse", initials: "VT", unitId: null, rejectedReason: null });
+    const d = doc({ tasks: [], promise: { promisedOn: "2026-11-10", amountCents: 15_900, madeAt: "2026-11-05T10:00:00.000Z" }, history: [promise("2026-11-05"), promise("2026-11-02")] });
+    expect(priorityOf(d, "2026-11-22").parts.at(-1)).toEqual({ points: 30, reason: "2 promesses non tenues" });
+    expect(priorityOf(d, "2026-11-15").parts.map((x) => x.reason)).toContain("une promesse non tenue"); // the earlier one; the latest is still in its week
+    // Paid: nothing owed and no promise counted broken.
+    expect(priorityOf({ ...d, balanceCents: 0 }, "2026-11-22").parts.map((x) => x.reason)).toEqual(["J+21"]);
+  });
+
+  it("learns the best hour to call from the calls answered, and says nothing from too few", () => {
+    const call = (at: string, outcome: "answered" | "no_answer" | "promise") => ({ id: `0190f1c2-0000-7000-8000-${at.replace(/\D/g, "").slice(0, 12)}`, happenedAt: at, kind: "call" as const, outcome, text: "appel", initials: "VT", unitId: null, rejectedReason: null });
+    const paris = "Europe/Paris";
+    // 16:30 and 17:10 in Paris (UTC+1 in November) answered; mornings not.
+    const answeredLate = [call("2026-11-03T15:30:00.000Z", "answered"), call("2026-11-10T16:10:00.000Z", "promise"), call("2026-11-12T08:05:00.000Z", "no_answer"), call("2026-11-13T08:40:00.000Z", "no_answer")];
+    expect(bestHourToCall(doc({ history: answeredLate }), paris)).toEqual({ from: 16, to: 18, answered: 2 });
+    expect(bestHourToCall(doc({ history: answeredLate.slice(0, 1) }), paris)).toBeNull();
+    expect(bestHourToCall(doc({ history: [] }), paris)).toBeNull();
   });
 
   it("walks the aisles in order, aisle 10 after aisle 9", () => {
