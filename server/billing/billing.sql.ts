@@ -22,7 +22,12 @@ export const invoices = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("invoices_customer_due").on(t.customerId, t.dueDate), oneOf("invoices_kind", t.kind, INVOICE_KINDS)],
+  (t) => [
+    index("invoices_customer_due").on(t.customerId, t.dueDate),
+    // The engine's daily look at what fell due lately.
+    index("invoices_due").on(t.dueDate),
+    oneOf("invoices_kind", t.kind, INVOICE_KINDS),
+  ],
 );
 
 /** A payment as the bank or the terminal reported it; `rejected` ones count for nothing but open incidents. */
@@ -46,6 +51,7 @@ export const payments = sqliteTable(
   (t) => [
     index("payments_customer").on(t.customerId),
     index("payments_invoice").on(t.invoiceId),
+    index("payments_status_date").on(t.status, t.date),
     oneOf("payments_method", t.method, PAYMENT_METHODS),
     oneOf("payments_status", t.status, PAYMENT_STATUSES),
   ],

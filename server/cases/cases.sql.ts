@@ -31,6 +31,7 @@ export const cases = sqliteTable(
     uniqueIndex("cases_one_open_per_customer").on(t.customerId).where(sql`${t.status} = 'open'`),
     index("cases_customer").on(t.customerId),
     index("cases_status").on(t.status),
+    index("cases_closed_on").on(t.closedOn),
     oneOf("cases_status_check", t.status, CASE_STATUSES),
     oneOf("cases_level_check", t.level, LEVELS),
   ],

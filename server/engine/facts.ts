@@ -24,18 +24,23 @@ export async function loadScenarios(db: Db): Promise<Map<Segment, Scenario>> {
 }
 
 /**
- * The customers the engine must look at on `asOf`: those who owe something, whose case is open, who have an
- * invoice falling due within the pre-due notice window, or who paid recently (unlock, thanks).
+ * The customers the engine must look at on `asOf`, found by index, not by adding up everyone's account: an open
+ * case; an invoice fallen due in the last weeks, or falling due within the pre-due notice, that its payments do
+ * not cover; a payment rejected lately; a case closed lately (unlock, thanks). A customer who owes nothing and
+ * whose invoices are all paid is not looked at. The engine decides on the exact balance.
  */
 export async function customersToEvaluate(db: Db, asOf: CalendarDate): Promise<string[]> {
   const rows = await db.all<{ id: string }>(sql`
-    select c.id from customers c
-    where exists (select 1 from cases k where k.customer_id = c.id and k.status = 'open')
-       or exists (select 1 from invoices i where i.customer_id = c.id and i.due_date > ${asOf} and i.due_date <= ${addDays(asOf, 31)})
-       or exists (select 1 from payments p where p.customer_id = c.id and p.date >= ${addDays(asOf, -31)} and p.date <= ${asOf})
-       or (coalesce((select sum(i.amount_cents) from invoices i where i.customer_id = c.id and i.due_date <= ${asOf}), 0)
-           - coalesce((select sum(p.amount_cents) from payments p where p.customer_id = c.id and p.status = 'ok' and p.date <= ${asOf}), 0)) > 0
-    order by c.id`);
+    select customer_id as id from cases where status = 'open'
+    union
+    select i.customer_id from invoices i
+     where i.due_date > ${addDays(asOf, -62)} and i.due_date <= ${addDays(asOf, 10)}
+       and i.amount_cents > coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
+    union
+    select customer_id from payments where status = 'rejected' and date > ${addDays(asOf, -62)} and date <= ${asOf}
+    union
+    select customer_id from cases where status <> 'open' and closed_on >= ${addDays(asOf, -10)}
+    order by 1`);
   return rows.map((r) => r.id);
 }
 

@@ -66,7 +66,8 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
       const openCaseOf = new Map(openCases.map((k) => [k.customerId, k]));
       const changed: string[] = [];
       for (const { customerId, input } of facts) {
-        const result = runEngine(input, asOf);
+        // History settled more than two months ago was planned by the runs of that time.
+        const result = runEngine(input, asOf, { settledBefore: addDays(asOf, -60) });
         const unseen = result.actions.filter((a) => !known.has(`${customerId} ${a.key}`));
         const moot = unseen.filter((a) => isMoot(a, result.episodes, input.scenario, asOf));
         const fresh = unseen.filter((a) => !moot.includes(a));

@@ -119,8 +119,17 @@ interface Open {
   dates: Map<string, { start: CalendarDate; date: CalendarDate }>;
 }
 
+export interface RunOptions {
+  /**
+   * Replay only from the last day before this one when the customer owed nothing: what came before is settled
+   * (its actions recorded by earlier runs), and a long-standing customer's years of rent need not be replayed
+   * every day. Unset: the whole history.
+   */
+  settledBefore?: CalendarDate;
+}
+
 /** Replays the customer's facts up to `asOf` and returns the episodes (cases) and every action due by then. */
-export function runEngine(input: EngineInput, asOf: CalendarDate): EngineResult {
+export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOptions = {}): EngineResult {
   const invoices = [...input.invoices].sort((a, b) => cmp(a.dueDate, b.dueDate) || cmp(a.ref, b.ref));
   const payments = [...input.payments].sort((a, b) => cmp(a.date, b.date) || cmp(a.ref, b.ref));
   const min = input.minBalanceCents ?? 0;
@@ -152,10 +161,19 @@ export function runEngine(input: EngineInput, asOf: CalendarDate): EngineResult 
       noticeOn.set(day, [...(noticeOn.get(day) ?? []), { step, invoice }]);
     }
   }
-  const start = addDays(invoices[0]!.dueDate, Math.min(0, ...preDue.map(stepOffsetDays)));
-  // What was paid before the first day replayed (an advance) counts from the start.
-  let balance = -payments.filter((p) => p.status === "ok" && p.date < start).reduce((sum, p) => sum + p.amountCents, 0);
-  let anchor: CalendarDate | null = null;
+  const lead = Math.min(0, ...preDue.map(stepOffsetDays));
+  let start = addDays(invoices[0]!.dueDate, lead);
+  if (options.settledBefore) {
+    const settled = lastSettledDay(invoices, payments, options.settledBefore);
+    // From the day after: nothing was owed then, so no case is cut in two (notices before due dates of those
+    // days were planned by the runs of that time).
+    if (settled && addDays(settled, 1) > start) start = addDays(settled, 1);
+  }
+  // What fell due and was paid before the first day replayed (an advance, or settled years) counts from the start.
+  let balance = 0;
+  for (const i of invoices) if (i.dueDate < start) balance += i.amountCents;
+  for (const p of payments) if (p.status === "ok" && p.date < start) balance -= p.amountCents;
+  let anchor: CalendarDate | null = balance > 0 ? anchorOn(invoices, payments, addDays(start, -1)) : null;
   for (let t = start; t <= asOf; t = addDays(t, 1)) {
     const due = dueOn.get(t);
     const received = paidOn.get(t);
@@ -331,6 +349,20 @@ function letterSent(input: EngineInput, steps: readonly ScenarioStep[], step: Sc
   const wanted = before.at(-1);
   if (!wanted) return true;
   return (input.letters ?? []).some((l) => l.step === wanted.code && l.sentOn <= t);
+}
+
+/** The last day before `before` at the end of which the customer owed nothing (null: never). */
+function lastSettledDay(invoices: readonly InvoiceFact[], payments: readonly PaymentFact[], before: CalendarDate): CalendarDate | null {
+  const net = new Map<CalendarDate, number>();
+  for (const i of invoices) if (i.dueDate < before) net.set(i.dueDate, (net.get(i.dueDate) ?? 0) + i.amountCents);
+  for (const p of payments) if (p.status === "ok" && p.date < before) net.set(p.date, (net.get(p.date) ?? 0) - p.amountCents);
+  let balance = 0;
+  let settled: CalendarDate | null = null;
+  for (const day of [...net.keys()].sort()) {
+    balance += net.get(day)!;
+    if (balance <= 0) settled = day;
+  }
+  return settled;
 }
 
 /** Due date of the oldest invoice not covered by the payments received by `t` (oldest first); null if none. */

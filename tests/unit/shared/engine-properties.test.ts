@@ -106,4 +106,21 @@ describe("the engine over random payment histories", () => {
       expect(recorded, `seed ${SEED + 1}, history ${n}`).toEqual(once);
     }
   });
+
+  it("replaying only from the last settled day plans the same for the case still open (2,000 histories)", () => {
+    const random = prng(SEED + 2);
+    const line = (a: { key: string; date: string; action: string; channel: string | null }) => `${a.key} ${a.date} ${a.action} ${a.channel}`;
+    for (let n = 0; n < 2_000; n++) {
+      const history = randomHistory(random);
+      const full = runEngine(history, END);
+      const short = runEngine(history, END, { settledBefore: addDays(END, -60) });
+      const all = new Set(full.actions.map(line));
+      for (const a of short.actions) expect(all.has(line(a)), `seed ${SEED + 2}, history ${n}: ${line(a)}`).toBe(true);
+      const open = full.episodes.at(-1);
+      if (open && !open.paidOn) {
+        const ofOpen = (r: typeof full) => r.actions.filter((a) => a.episode === open.openedOn).map(line);
+        expect(ofOpen(short), `seed ${SEED + 2}, history ${n}`).toEqual(ofOpen(full));
+      }
+    }
+  });
 });
