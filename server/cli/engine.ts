@@ -25,7 +25,7 @@ if (!isCalendarDate(asOf)) {
 const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
 try {
   await migrateDatabase(handle.db);
-  const result = await runEngineDay(handle.db, { asOf, dryRun: Boolean(args["dry-run"]), now: new Date() });
+  const result = await runEngineDay(handle.db, { asOf, dryRun: Boolean(args["dry-run"]), now: new Date(), timeZone: config.siteTimeZone });
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result.plan, null, 2)}\n`);
   } else {

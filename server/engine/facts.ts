@@ -1,13 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { EngineInput, InvoiceFact, LetterFact, PaymentFact, PaymentPlanFact, PromiseFact } from "../../shared/engine/engine";
 import { DEFAULT_SCENARIOS, type Scenario } from "../../shared/engine/scenarios";
-import { addDays, type CalendarDate } from "../../shared/dates";
+import { addDays, dateOfInstant, type CalendarDate } from "../../shared/dates";
 import type { Segment } from "../../shared/enums";
-import { invoices, payments } from "../billing/billing.sql";
-import { actions } from "../cases/cases.sql";
-import { customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
-import { paymentPlans, scenarios } from "./engine.sql";
+import { scenarios } from "./engine.sql";
 
 type Db = Database | Transaction;
 
@@ -29,15 +26,18 @@ export async function loadScenarios(db: Db): Promise<Map<Segment, Scenario>> {
  * not cover; a payment rejected lately; a case closed lately (unlock, thanks). A customer who owes nothing and
  * whose invoices are all paid is not looked at. The engine decides on the exact balance.
  */
-export async function customersToEvaluate(db: Db, asOf: CalendarDate): Promise<string[]> {
+export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: CalendarDate | null): Promise<string[]> {
+  // Invoices fallen due before the last run were looked at by it (and opened a case if unpaid): a few days back
+  // from it is enough, two months when there was none.
+  const recent = lastRun && addDays(lastRun, -10) > addDays(asOf, -62) ? addDays(lastRun, -10) : addDays(asOf, -62);
   const rows = await db.all<{ id: string }>(sql`
     select customer_id as id from cases where status = 'open'
     union
     select i.customer_id from invoices i
-     where i.due_date > ${addDays(asOf, -62)} and i.due_date <= ${addDays(asOf, 10)}
+     where i.due_date > ${recent} and i.due_date <= ${addDays(asOf, 10)}
        and i.amount_cents > coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
     union
-    select customer_id from payments where status = 'rejected' and date > ${addDays(asOf, -62)} and date <= ${asOf}
+    select customer_id from payments where status = 'rejected' and date > ${recent} and date <= ${asOf}
     union
     select customer_id from cases where status <> 'open' and closed_on >= ${addDays(asOf, -10)}
     order by 1`);
@@ -47,60 +47,56 @@ export async function customersToEvaluate(db: Db, asOf: CalendarDate): Promise<s
 export interface CustomerFacts {
   customerId: string;
   input: EngineInput;
+  /** Keys of the actions already recorded for this customer. */
+  recorded: Set<string>;
 }
 
-/** Everything the engine needs about these customers, in a few queries. */
-export async function loadFacts(db: Db, customerIds: readonly string[], all: Map<Segment, Scenario>): Promise<CustomerFacts[]> {
+interface FactsRow {
+  id: string;
+  ref: string;
+  kind: EngineInput["customer"]["kind"];
+  payment_method: EngineInput["customer"]["paymentMethod"];
+  stop: number;
+  segment: Segment;
+  /** JSON arrays, folded by SQLite: a row a customer costs far less than a row an invoice. */
+  invoices: string;
+  payments: string;
+  promises: string;
+  letters: string;
+  plans: string;
+  recorded: string;
+}
+
+/** Everything the engine needs about these customers, one query a chunk. */
+export async function loadFacts(db: Db, customerIds: readonly string[], all: Map<Segment, Scenario>, timeZone: string): Promise<CustomerFacts[]> {
   const out: CustomerFacts[] = [];
   for (let i = 0; i < customerIds.length; i += 500) {
-    const ids = customerIds.slice(i, i + 500);
-    const [customerRows, invoiceRows, paymentRows, promiseRows, letterRows, planRows] = await Promise.all([
-      db.select().from(customers).where(inArray(customers.id, ids)),
-      db
-        .select({ customerId: invoices.customerId, ref: invoices.ref, issueDate: invoices.issueDate, dueDate: invoices.dueDate, amountCents: invoices.amountCents })
-        .from(invoices)
-        .where(inArray(invoices.customerId, ids)),
-      db
-        .select({ customerId: payments.customerId, ref: payments.ref, date: payments.date, amountCents: payments.amountCents, status: payments.status, method: payments.method })
-        .from(payments)
-        .where(inArray(payments.customerId, ids)),
-      db
-        .select({ customerId: actions.customerId, happenedAt: actions.happenedAt, data: actions.data })
-        .from(actions)
-        .where(and(inArray(actions.customerId, ids), eq(actions.kind, "promise"), sql`${actions.rejectedReason} is null`)),
-      db
-        .select({ customerId: actions.customerId, happenedAt: actions.happenedAt, data: actions.data })
-        .from(actions)
-        .where(and(inArray(actions.customerId, ids), eq(actions.kind, "registered_letter"))),
-      db.select().from(paymentPlans).where(inArray(paymentPlans.customerId, ids)),
-    ]);
-    const by = <T extends { customerId: string }>(rows: T[]) => {
-      const m = new Map<string, T[]>();
-      for (const r of rows) m.set(r.customerId, [...(m.get(r.customerId) ?? []), r]);
-      return m;
-    };
-    const invoicesOf = by(invoiceRows);
-    const paymentsOf = by(paymentRows);
-    const promisesOf = by(promiseRows);
-    const lettersOf = by(letterRows);
-    const plansOf = by(planRows);
-    for (const c of customerRows) {
+    const rows = await db.all<FactsRow>(sql`
+      select c.id, c.ref, c.kind, c.payment_method, c.stop, c.segment,
+        (select json_group_array(json_array(i.ref, i.issue_date, i.due_date, i.amount_cents)) from invoices i where i.customer_id = c.id) as invoices,
+        (select json_group_array(json_array(p.ref, p.date, p.amount_cents, p.status, p.method)) from payments p where p.customer_id = c.id) as payments,
+        (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
+          where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null) as promises,
+        (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.step'))) from actions a
+          where a.customer_id = c.id and a.kind = 'registered_letter') as letters,
+        (select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id) as plans,
+        (select json_group_array(pa.key) from planned_actions pa where pa.customer_id = c.id) as recorded
+      from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
+    for (const r of rows) {
+      const day = (instant: string) => dateOfInstant(instant, timeZone);
       out.push({
-        customerId: c.id,
+        customerId: r.id,
+        recorded: new Set(JSON.parse(r.recorded) as string[]),
         input: {
-          customer: { ref: c.ref, kind: c.kind, paymentMethod: c.paymentMethod, stop: c.stop },
-          scenario: all.get(c.segment) ?? all.get("box")!,
-          invoices: (invoicesOf.get(c.id) ?? []).map((r): InvoiceFact => ({ ref: r.ref, issueDate: r.issueDate, dueDate: r.dueDate, amountCents: r.amountCents })),
-          payments: (paymentsOf.get(c.id) ?? []).map((r): PaymentFact => ({ ref: r.ref, date: r.date, amountCents: r.amountCents, status: r.status, method: r.method })),
-          promises: (promisesOf.get(c.id) ?? []).flatMap((r): PromiseFact[] => {
-            const d = r.data as { promisedOn?: string } | null;
-            return d?.promisedOn ? [{ madeOn: r.happenedAt.slice(0, 10), promisedOn: d.promisedOn }] : [];
-          }),
-          letters: (lettersOf.get(c.id) ?? []).flatMap((r): LetterFact[] => {
-            const d = r.data as { step?: string } | null;
-            return d?.step ? [{ step: d.step, sentOn: r.happenedAt.slice(0, 10) }] : [];
-          }),
-          plans: (plansOf.get(c.id) ?? []).map((r): PaymentPlanFact => ({ agreedOn: r.agreedOn, instalments: r.instalments })),
+          customer: { ref: r.ref, kind: r.kind, paymentMethod: r.payment_method, stop: Boolean(r.stop) },
+          scenario: all.get(r.segment) ?? all.get("box")!,
+          invoices: (JSON.parse(r.invoices) as [string, string, string, number][]).map(([ref, issueDate, dueDate, amountCents]): InvoiceFact => ({ ref, issueDate, dueDate, amountCents })),
+          payments: (JSON.parse(r.payments) as [string, string, number, PaymentFact["status"], PaymentFact["method"]][]).map(
+            ([ref, date, amountCents, status, method]): PaymentFact => ({ ref, date, amountCents, status, method }),
+          ),
+          promises: (JSON.parse(r.promises) as [string, string | null][]).flatMap(([at, promisedOn]): PromiseFact[] => (promisedOn ? [{ madeOn: day(at), promisedOn }] : [])),
+          letters: (JSON.parse(r.letters) as [string, string | null][]).flatMap(([at, step]): LetterFact[] => (step ? [{ step, sentOn: day(at) }] : [])),
+          plans: (JSON.parse(r.plans) as [string, PaymentPlanFact["instalments"]][]).map(([agreedOn, instalments]): PaymentPlanFact => ({ agreedOn, instalments })),
         },
       });
     }

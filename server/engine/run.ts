@@ -1,4 +1,4 @@
-import { and, eq, inArray, max, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lte, max, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { runEngine, type Episode, type PlannedAction } from "../../shared/engine/engine";
 import { addDays, type CalendarDate } from "../../shared/dates";
@@ -8,7 +8,6 @@ import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { importRuns } from "../imports/imports.sql";
-import { units } from "../sites/sites.sql";
 import { markCustomersChanged } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
@@ -39,6 +38,10 @@ export interface EngineRunOptions {
   now: Date;
   /** No automatic action when the newest successful import is older than this (hours). */
   staleAfterHours?: number;
+  /** The sites' time zone: the calendar day of a promise or a letter (default Europe/Paris). */
+  timeZone?: string;
+  /** Filled with the milliseconds spent in each phase (for the benchmark). */
+  timings?: Record<"find" | "facts" | "replay" | "store", number>;
 }
 
 /**
@@ -51,7 +54,19 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
   const { asOf } = options;
   const heldReason = options.dryRun ? "dry run" : await staleData(db, options.now, options.staleAfterHours ?? 24);
   const all = await loadScenarios(db);
-  const ids = await customersToEvaluate(db, asOf);
+  const timings = options.timings ?? { find: 0, facts: 0, replay: 0, store: 0 };
+  let lap = performance.now();
+  const phase = (name: keyof typeof timings) => {
+    const t = performance.now();
+    timings[name] += t - lap;
+    lap = t;
+  };
+  const [previous] = await db
+    .select({ asOf: max(engineRuns.asOf) })
+    .from(engineRuns)
+    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)));
+  const ids = await customersToEvaluate(db, asOf, previous?.asOf);
+  phase("find");
   const plan: PlanLine[] = [];
   const runId = uuidv7();
   if (!heldReason) await db.insert(engineRuns).values({ id: runId, asOf, startedAt: options.now.toISOString() });
@@ -59,16 +74,18 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     const work = async (tx: Database | Transaction) => {
-      const facts = await loadFacts(tx, chunk, all);
-      const recorded = await tx.select({ customerId: plannedActions.customerId, key: plannedActions.key }).from(plannedActions).where(inArray(plannedActions.customerId, chunk));
-      const known = new Set(recorded.map((r) => `${r.customerId} ${r.key}`));
+      const facts = await loadFacts(tx, chunk, all, options.timeZone ?? "Europe/Paris");
       const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
       const openCaseOf = new Map(openCases.map((k) => [k.customerId, k]));
+      const boxes = heldReason ? new Map<string, Box[]>() : await boxesByCustomer(tx, chunk, asOf);
+      const writes = new Writes(new Map(openCases.map((k) => [k.id, k.level])));
       const changed: string[] = [];
-      for (const { customerId, input } of facts) {
+      phase("facts");
+      for (const { customerId, input, recorded } of facts) {
         // History settled more than two months ago was planned by the runs of that time.
         const result = runEngine(input, asOf, { settledBefore: addDays(asOf, -60) });
-        const unseen = result.actions.filter((a) => !known.has(`${customerId} ${a.key}`));
+        phase("replay");
+        const unseen = result.actions.filter((a) => !recorded.has(a.key));
         const moot = unseen.filter((a) => isMoot(a, result.episodes, input.scenario, asOf));
         const fresh = unseen.filter((a) => !moot.includes(a));
         const caseIds = heldReason ? new Map<string, string>() : await syncCases(tx, customerId, result.episodes, openCaseOf.get(customerId), fresh, asOf);
@@ -84,12 +101,18 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
             needs_approval: a.needsApproval,
           });
         }
-        if (heldReason || unseen.length === 0) continue;
-        await recordActions(tx, customerId, input.scenario.code, fresh, caseIds, runId, options.now);
-        await recordMoot(tx, customerId, input.scenario.code, moot, runId);
+        if (heldReason || unseen.length === 0) {
+          phase("store");
+          continue;
+        }
+        recordActions(writes, customerId, input.scenario.code, fresh, caseIds, runId, options.now, boxes.get(customerId) ?? []);
+        recordMoot(writes, customerId, input.scenario.code, moot, runId);
         changed.push(customerId);
+        phase("store");
       }
+      await writes.flush(tx);
       if (changed.length > 0) await markCustomersChanged(tx, changed);
+      phase("store");
     };
     if (heldReason) await work(db);
     // Immediate: the write lock from the start, so two servers running the same day cannot both read the keys
@@ -105,7 +128,7 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
  * database whose history was written by other means (the demo data, a migration from the spreadsheet), so the
  * first real run plans only what falls due from then on.
  */
-export async function markPlanDone(db: Database, asOf: CalendarDate): Promise<number> {
+export async function markPlanDone(db: Database, asOf: CalendarDate, timeZone = "Europe/Paris", options: { asRun?: boolean } = {}): Promise<number> {
   const all = await loadScenarios(db);
   const ids = await customersToEvaluate(db, asOf);
   let marked = 0;
@@ -115,7 +138,7 @@ export async function markPlanDone(db: Database, asOf: CalendarDate): Promise<nu
       const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
       const caseOf = new Map(openCases.map((k) => [k.customerId, k.id]));
       const rows: (typeof plannedActions.$inferInsert)[] = [];
-      for (const { customerId, input } of await loadFacts(tx, chunk, all)) {
+      for (const { customerId, input } of await loadFacts(tx, chunk, all, timeZone)) {
         const result = runEngine(input, asOf);
         const open = result.episodes.at(-1);
         for (const a of result.actions) {
@@ -138,6 +161,11 @@ export async function markPlanDone(db: Database, asOf: CalendarDate): Promise<nu
       for (let j = 0; j < rows.length; j += 50) await tx.insert(plannedActions).values(rows.slice(j, j + 50)).onConflictDoNothing();
       marked += rows.length;
     });
+  }
+  // Counted as that day's run when asked (a system taken over as if it had run every day).
+  if (options.asRun) {
+    const at = new Date().toISOString();
+    await db.insert(engineRuns).values({ id: uuidv7(), asOf, startedAt: at, finishedAt: at, planned: 0, heldReason: "recorded as done" });
   }
   return marked;
 }
@@ -167,10 +195,12 @@ async function syncCases(
   const lastStep = [...fresh].reverse().find((a) => a.episode === last?.openedOn && a.step !== "pre-due")?.step;
   if (open && last && last.paidOn === null) {
     // The level is written as its step is carried out (some wait for approval), not here.
-    await tx
-      .update(cases)
-      .set({ anchorOn: last.anchorOn, ...(lastStep ? { stage: lastStep } : {}) })
-      .where(eq(cases.id, open.id));
+    if (open.anchorOn !== last.anchorOn || (lastStep && open.stage !== lastStep)) {
+      await tx
+        .update(cases)
+        .set({ anchorOn: last.anchorOn, ...(lastStep ? { stage: lastStep } : {}) })
+        .where(eq(cases.id, open.id));
+    }
     ids.set(last.openedOn, open.id);
   } else if (!open && last && last.paidOn === null) {
     const id = uuidv7();
@@ -190,37 +220,52 @@ async function syncCases(
   return ids;
 }
 
-/** Writes the new planned actions and carries out those that need no one's approval. */
-async function recordActions(
-  tx: Database | Transaction,
+/** Adds the new planned actions to the chunk's writes, and the effects of those that need no one's approval. */
+function recordActions(
+  writes: Writes,
   customerId: string,
   scenario: string,
   fresh: readonly PlannedAction[],
   caseIds: Map<string, string>,
   runId: string,
   now: Date,
-): Promise<void> {
-  const rows: PlannedRow[] = fresh.map((a) => ({
-    id: uuidv7(),
-    customerId,
-    caseId: (a.episode && caseIds.get(a.episode)) || null,
-    key: a.key,
-    scenario,
-    step: a.step,
-    occurrence: a.occurrence,
-    action: a.action,
-    channel: a.channel,
-    date: a.date,
-    needsApproval: a.needsApproval,
-    status: a.needsApproval ? "awaiting_approval" : a.action === "message" ? "planned" : "done",
-    detail: compact({ template: a.template, level: a.level, fee: a.fee, task: a.task, incident: a.incident, invoice: a.invoiceRef }),
-    runId,
-  }));
-  for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
-  for (const row of rows) if (row.status === "done") await carryOut(tx, row, now);
+  boxes: readonly Box[],
+): void {
+  for (const a of fresh) {
+    const row: PlannedRow = {
+      id: uuidv7(),
+      customerId,
+      caseId: (a.episode && caseIds.get(a.episode)) || null,
+      key: a.key,
+      scenario,
+      step: a.step,
+      occurrence: a.occurrence,
+      action: a.action,
+      channel: a.channel,
+      date: a.date,
+      needsApproval: a.needsApproval,
+      status: a.needsApproval ? "awaiting_approval" : a.action === "message" ? "planned" : "done",
+      detail: compact({ template: a.template, level: a.level, fee: a.fee, task: a.task, incident: a.incident, invoice: a.invoiceRef }),
+      runId,
+    };
+    writes.planned.push(row);
+    if (row.status === "done") writes.effectsOf(row, boxes, now);
+  }
 }
 
 type PlannedRow = typeof plannedActions.$inferInsert;
+type Box = { id: string; siteId: string };
+
+/** Every customer's boxes under a contract running on `day`, with their site, in one query. */
+async function boxesByCustomer(tx: Database | Transaction, customerIds: readonly string[], day: CalendarDate): Promise<Map<string, Box[]>> {
+  const rows = await tx.all<{ customer_id: string; id: string; site_id: string }>(sql`
+    select ct.customer_id, u.id, u.site_id from contracts ct join units u on u.id = ct.unit_id
+    where ${inArray(sql.raw("ct.customer_id"), [...customerIds])} and (ct.end_date is null or ct.end_date >= ${day})
+    order by u.number`);
+  const map = new Map<string, Box[]>();
+  for (const r of rows) map.set(r.customer_id, [...(map.get(r.customer_id) ?? []), { id: r.id, siteId: r.site_id }]);
+  return map;
+}
 
 const FEE_TEXT: Record<string, string> = {
   sepa_reject: "Frais d'impayé : prélèvement SEPA rejeté",
@@ -229,60 +274,90 @@ const FEE_TEXT: Record<string, string> = {
 };
 
 /**
- * Does what a planned action says, once it needs no one's approval or has it: tasks for the floor (a padlock or
- * gate-code task for each box, the rest once at the customer's first site), the level written to the case and its
- * history (`R2 11/26`, as the billing software notes it), fees and the contract's end noted in the history.
- * Messages are the outbox's (issue 5): they stay `planned` until it sends them.
+ * What planned actions do once they need no one's approval, or have it, gathered and written together: tasks
+ * for the floor (a padlock or gate-code task for each box, the rest once at the customer's first site), the
+ * level written to the case and its history (`R2 11/26`, as the billing software notes it), fees and the
+ * contract's end noted in the history. Messages are the outbox's (issue 5): they stay `planned` until it sends.
  */
-export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date): Promise<void> {
-  const detail = row.detail ?? {};
-  const boxes = await tx
-    .select({ id: units.id, siteId: units.siteId })
-    .from(contracts)
-    .innerJoin(units, eq(units.id, contracts.unitId))
-    .where(and(eq(contracts.customerId, row.customerId), sql`(${contracts.endDate} is null or ${contracts.endDate} >= ${row.date})`));
-  const history = (kind: "level_changed" | "fee" | "contract_ended", text: string, data: Record<string, unknown>) =>
-    tx.insert(actions).values({
-      id: uuidv7(),
-      caseId: row.caseId ?? null,
-      customerId: row.customerId,
-      siteId: boxes[0]?.siteId ?? null,
-      userId: null,
-      initials: "SYS",
-      kind,
-      text,
-      happenedAt: now.toISOString(),
-      data: { ...data, step: row.step },
-    });
-  if (row.action === "task" && detail.task) {
-    const perUnit = ["padlock_place", "padlock_remove", "gate_suspend", "gate_restore"].includes(detail.task);
-    for (const u of perUnit ? boxes : boxes.slice(0, 1)) {
-      await tx.insert(tasks).values({
+class Writes {
+  planned: PlannedRow[] = [];
+  tasks: (typeof tasks.$inferInsert)[] = [];
+  history: (typeof actions.$inferInsert)[] = [];
+  /** Case → its level now (the loaded one, raised as levels are carried out). */
+  levels: Map<string, Level>;
+  raised = new Set<string>();
+  contractEnds: { customerId: string; unitId: string; date: CalendarDate }[] = [];
+
+  constructor(levels: Map<string, Level>) {
+    this.levels = levels;
+  }
+
+  effectsOf(row: PlannedRow, boxes: readonly Box[], now: Date): void {
+    const detail = row.detail ?? {};
+    const note = (kind: "level_changed" | "fee" | "contract_ended", text: string, data: Record<string, unknown>) =>
+      this.history.push({
         id: uuidv7(),
-        siteId: u.siteId,
         caseId: row.caseId ?? null,
         customerId: row.customerId,
-        unitId: perUnit ? u.id : null,
-        kind: detail.task as TaskKind,
-        stepCode: row.step,
-        dueOn: row.date,
-        status: "open",
+        siteId: boxes[0]?.siteId ?? null,
+        userId: null,
+        initials: "SYS",
+        kind,
+        text,
+        happenedAt: now.toISOString(),
+        data: { ...data, step: row.step },
       });
+    if (row.action === "task" && detail.task) {
+      const perUnit = ["padlock_place", "padlock_remove", "gate_suspend", "gate_restore"].includes(detail.task);
+      for (const u of perUnit ? boxes : boxes.slice(0, 1)) {
+        this.tasks.push({
+          id: uuidv7(),
+          siteId: u.siteId,
+          caseId: row.caseId ?? null,
+          customerId: row.customerId,
+          unitId: perUnit ? u.id : null,
+          kind: detail.task as TaskKind,
+          stepCode: row.step,
+          dueOn: row.date,
+          status: "open",
+        });
+      }
+    } else if (row.action === "level" && detail.level && row.caseId) {
+      const level = detail.level as Level;
+      if (LEVELS.indexOf(level) > LEVELS.indexOf(this.levels.get(row.caseId) ?? "none")) {
+        this.levels.set(row.caseId, level);
+        this.raised.add(row.caseId);
+        note("level_changed", `${level} ${row.date.slice(5, 7)}/${row.date.slice(2, 4)}`, { level });
+      }
+    } else if (row.action === "fee" && detail.fee) {
+      note("fee", FEE_TEXT[detail.fee] ?? detail.fee, { fee: detail.fee });
+    } else if (row.action === "contract_end") {
+      // The contract ends that day, before the next recurring billing; the debt stays owed.
+      for (const b of boxes) this.contractEnds.push({ customerId: row.customerId, unitId: b.id, date: row.date });
+      note("contract_ended", `Sortie du contrat au ${row.date.slice(8, 10)}/${row.date.slice(5, 7)}/${row.date.slice(0, 4)}`, {});
     }
-  } else if (row.action === "level" && detail.level && row.caseId) {
-    const level = detail.level as Level;
-    const [kase] = await tx.select({ level: cases.level }).from(cases).where(eq(cases.id, row.caseId));
-    if (kase && LEVELS.indexOf(level) > LEVELS.indexOf(kase.level)) {
-      await tx.update(cases).set({ level }).where(eq(cases.id, row.caseId));
-      await history("level_changed", `${level} ${row.date.slice(5, 7)}/${row.date.slice(2, 4)}`, { level });
-    }
-  } else if (row.action === "fee" && detail.fee) {
-    await history("fee", FEE_TEXT[detail.fee] ?? detail.fee, { fee: detail.fee });
-  } else if (row.action === "contract_end") {
-    // The contract ends that day, before the next recurring billing; the debt stays owed.
-    for (const b of boxes) await tx.update(contracts).set({ endDate: row.date }).where(and(eq(contracts.customerId, row.customerId), eq(contracts.unitId, b.id)));
-    await history("contract_ended", `Sortie du contrat au ${row.date.slice(8, 10)}/${row.date.slice(5, 7)}/${row.date.slice(0, 4)}`, {});
   }
+
+  async flush(tx: Database | Transaction): Promise<void> {
+    for (let i = 0; i < this.planned.length; i += 50) await tx.insert(plannedActions).values(this.planned.slice(i, i + 50)).onConflictDoNothing();
+    for (let i = 0; i < this.tasks.length; i += 100) await tx.insert(tasks).values(this.tasks.slice(i, i + 100));
+    for (let i = 0; i < this.history.length; i += 100) await tx.insert(actions).values(this.history.slice(i, i + 100));
+    for (const caseId of this.raised) await tx.update(cases).set({ level: this.levels.get(caseId)! }).where(eq(cases.id, caseId));
+    for (const e of this.contractEnds) {
+      await tx
+        .update(contracts)
+        .set({ endDate: e.date })
+        .where(and(eq(contracts.customerId, e.customerId), eq(contracts.unitId, e.unitId)));
+    }
+  }
+}
+
+/** Carries out one planned action now (an approval): its effects, written at once. */
+export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date): Promise<void> {
+  const [kase] = row.caseId ? await tx.select({ id: cases.id, level: cases.level }).from(cases).where(eq(cases.id, row.caseId)) : [];
+  const writes = new Writes(new Map(kase ? [[kase.id, kase.level]] : []));
+  writes.effectsOf(row, (await boxesByCustomer(tx, [row.customerId], row.date)).get(row.customerId) ?? [], now);
+  await writes.flush(tx);
 }
 
 /**
@@ -296,23 +371,24 @@ function isMoot(a: PlannedAction, episodes: readonly Episode[], scenario: Scenar
   return Boolean(episode?.paidOn);
 }
 
-async function recordMoot(tx: Database | Transaction, customerId: string, scenario: string, moot: readonly PlannedAction[], runId: string): Promise<void> {
-  const rows = moot.map((a) => ({
-    id: uuidv7(),
-    customerId,
-    caseId: null,
-    key: a.key,
-    scenario,
-    step: a.step,
-    occurrence: a.occurrence,
-    action: a.action,
-    channel: a.channel,
-    date: a.date,
-    needsApproval: a.needsApproval,
-    status: "cancelled" as const,
-    runId,
-  }));
-  for (let i = 0; i < rows.length; i += 50) await tx.insert(plannedActions).values(rows.slice(i, i + 50)).onConflictDoNothing();
+function recordMoot(writes: Writes, customerId: string, scenario: string, moot: readonly PlannedAction[], runId: string): void {
+  for (const a of moot) {
+    writes.planned.push({
+      id: uuidv7(),
+      customerId,
+      caseId: null,
+      key: a.key,
+      scenario,
+      step: a.step,
+      occurrence: a.occurrence,
+      action: a.action,
+      channel: a.channel,
+      date: a.date,
+      needsApproval: a.needsApproval,
+      status: "cancelled",
+      runId,
+    });
+  }
 }
 
 function compact(o: Record<string, string | undefined>): Record<string, string> {

@@ -28,7 +28,7 @@ export function startEngineScheduler(db: Database, config: Config, log: (line: s
         .where(and(eq(engineRuns.asOf, today), isNotNull(engineRuns.finishedAt)))
         .limit(1);
       if (done) return;
-      const result = await runEngineDay(db, { asOf: today, dryRun: false, now });
+      const result = await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: config.siteTimeZone });
       log(`Engine for ${today}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason})` : ""}.`);
     } catch (e) {
       log(`Engine for ${today} failed: ${(e as Error).message}`);

@@ -174,7 +174,7 @@ export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOp
   for (const i of invoices) if (i.dueDate < start) balance += i.amountCents;
   for (const p of payments) if (p.status === "ok" && p.date < start) balance -= p.amountCents;
   let anchor: CalendarDate | null = balance > 0 ? anchorOn(invoices, payments, addDays(start, -1)) : null;
-  for (let t = start; t <= asOf; t = addDays(t, 1)) {
+  for (let t = start; t <= asOf; t = nextDay(t)) {
     const due = dueOn.get(t);
     const received = paidOn.get(t);
     if (due || received) {
@@ -226,6 +226,17 @@ export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOp
     }
   }
   return { episodes, actions: out };
+}
+
+/** The day after: the replay asks it for every day of every customer, so the answers are kept. */
+const nextDays = new Map<CalendarDate, CalendarDate>();
+function nextDay(day: CalendarDate): CalendarDate {
+  let next = nextDays.get(day);
+  if (next === undefined) {
+    if (nextDays.size > 20_000) nextDays.clear();
+    nextDays.set(day, (next = addDays(day, 1)));
+  }
+  return next;
 }
 
 function groupByDay<T>(items: readonly T[], day: (item: T) => CalendarDate): Map<CalendarDate, T[]> {
