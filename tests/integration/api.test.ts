@@ -234,9 +234,9 @@ describe("OpenAPI", () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
     expect(res.body.servers).toEqual([{ url: "/api" }]);
-    expect(Object.keys(res.body.paths).sort()).toEqual(["/auth/login", "/auth/logout", "/auth/me", "/debtors/{customerId}", "/health", "/sync/pull", "/sync/push", "/today"]);
+    expect(Object.keys(res.body.paths).sort()).toEqual(["/approvals", "/auth/login", "/auth/logout", "/auth/me", "/debtors/{customerId}", "/health", "/sync/pull", "/sync/push", "/today"]);
     expect(Object.keys(res.body.components.schemas)).toEqual(
-      expect.arrayContaining(["LoginBody", "SessionUser", "TodayResponse", "DebtorDetail", "DebtorDoc", "Mutation", "PushBody", "PullBody", "Error"]),
+      expect.arrayContaining(["LoginBody", "SessionUser", "TodayResponse", "DebtorDetail", "DebtorDoc", "Mutation", "PushBody", "PullBody", "ApprovalsResponse", "DecisionBody", "Error"]),
     );
   });
 });
