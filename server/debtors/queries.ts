@@ -16,7 +16,8 @@ import { buildDebtorDocs, floorCustomerIds, unitColumns } from "./docs";
 /** The debtors the floor follows at the scope's sites, most urgent first. */
 export async function listDebtors(db: Database, scope: Scope, asOf: string): Promise<DebtorDoc[]> {
   const docs = await buildDebtorDocs(db, scope, await floorCustomerIds(db, scope), asOf);
-  return docs.sort((a, b) => priorityOf(b, asOf).total - priorityOf(a, asOf).total || a.name.localeCompare(b.name, "fr"));
+  const score = new Map(docs.map((d) => [d, priorityOf(d, asOf).total]));
+  return docs.sort((a, b) => score.get(b)! - score.get(a)! || a.name.localeCompare(b.name, "fr"));
 }
 
 /** Everything the debtor screen shows. A customer with no unit at the scope's sites is "not found". */
