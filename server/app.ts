@@ -11,6 +11,7 @@ import { createRouter } from "./http";
 import { serveClient } from "./static";
 import { syncRoutes } from "./sync/routes";
 import { approvalRoutes } from "./engine/routes";
+import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
 import { systemRoutes } from "./system/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
@@ -43,18 +44,21 @@ export function createApp(services: Services): Hono<AppEnv> {
 
   const api = createRouter();
   // JSON bodies are small; a larger one is a mistake or an attack. Photo uploads get their own limit.
-  api.use(
-    "*",
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", "Request body over 1 MiB"), 413),
-    }),
-  );
+  const jsonLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", "Request body over 1 MiB"), 413),
+  });
+  const fileLimit = bodyLimit({
+    maxSize: IMPORT_MAX_BYTES,
+    onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", `File over ${IMPORT_MAX_BYTES / 1024 / 1024} MiB`), 413),
+  });
+  api.use("*", (c, next) => (c.req.path.startsWith("/api/imports/") ? fileLimit(c, next) : jsonLimit(c, next)));
   api.route("/", systemRoutes);
   api.route("/", authRoutes);
   api.route("/", debtorRoutes);
   api.route("/", syncRoutes);
   api.route("/", approvalRoutes);
+  api.route("/", importRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

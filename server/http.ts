@@ -40,6 +40,7 @@ const ERROR_DESCRIPTIONS = {
   409: "Conflicts with what is stored",
   413: "Body too large",
   415: "Body is not JSON",
+  422: "The file was refused: every problem is listed in `details.errors`, nothing was written",
   429: "Too many attempts; see Retry-After",
 } as const;
 

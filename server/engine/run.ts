@@ -7,7 +7,7 @@ import { LEVELS, type Level, type TaskKind } from "../../shared/enums";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
-import { importRuns } from "../imports/imports.sql";
+import { lastSuccessfulImport } from "../imports/apply";
 import { markCustomersChanged } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
@@ -172,9 +172,9 @@ export async function markPlanDone(db: Database, asOf: CalendarDate, timeZone = 
 
 /** Why the day's actions must not be carried out automatically: imported data more than a day old. */
 async function staleData(db: Database, now: Date, hours: number): Promise<string | null> {
-  const [row] = await db.select({ at: max(importRuns.createdAt) }).from(importRuns).where(eq(importRuns.ok, true));
-  if (!row?.at) return "no import yet: nothing is sent before the billing data has been imported";
-  const ageHours = (now.getTime() - Date.parse(row.at)) / 3_600_000;
+  const last = await lastSuccessfulImport(db);
+  if (!last) return "no import yet: nothing is sent before the billing data has been imported";
+  const ageHours = (now.getTime() - last.getTime()) / 3_600_000;
   return ageHours > hours ? `the last import is ${Math.floor(ageHours)} h old (over ${hours} h): nothing is sent automatically` : null;
 }
 

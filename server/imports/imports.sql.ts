@@ -1,8 +1,9 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/auth.sql";
+import { IMPORT_KINDS } from "../../shared/schemas/imports";
 import { createdAt, id, oneOf } from "../db/columns";
 
-export const IMPORT_KINDS = ["customers", "contracts", "invoices", "payments"] as const;
+export { IMPORT_KINDS };
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 /**
