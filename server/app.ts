@@ -11,6 +11,9 @@ import { createRouter } from "./http";
 import { serveClient } from "./static";
 import { syncRoutes } from "./sync/routes";
 import { approvalRoutes } from "./engine/routes";
+import { configRoutes } from "./engine/config-routes";
+import { caseRoutes } from "./cases/routes";
+import { billingRoutes } from "./billing/routes";
 import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
 import { systemRoutes } from "./system/routes";
 
@@ -58,6 +61,9 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", debtorRoutes);
   api.route("/", syncRoutes);
   api.route("/", approvalRoutes);
+  api.route("/", configRoutes);
+  api.route("/", caseRoutes);
+  api.route("/", billingRoutes);
   api.route("/", importRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",

@@ -1,11 +1,20 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { INCIDENT_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/enums";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 import { contracts, customers } from "../customers/customers.sql";
 
-export const INVOICE_KINDS = ["rent", "fee", "credit_note"] as const;
+export const INVOICE_KINDS = ["rent", "fee", "credit_note", "write_off"] as const;
+export type InvoiceKind = (typeof INVOICE_KINDS)[number];
 
-/** Imported from the billing software, which stays the source of invoices. A credit note has a negative amount. */
+/** Where an invoice comes from: the billing software's import, or Cadenas (a fee, a credit note, a write-off). */
+export const INVOICE_SOURCES = ["import", "cadenas"] as const;
+
+/**
+ * Imported from the billing software, which stays the source of invoices. A credit note or a write-off has a
+ * negative amount and names the invoice it settles. Fees, credit notes and write-offs decided in Cadenas are
+ * written here at once (the balance is right at once) and listed for the office to enter in the billing
+ * software under the same ref, so the next import updates them instead of adding them twice.
+ */
 export const invoices = sqliteTable(
   "invoices",
   {
@@ -19,10 +28,23 @@ export const invoices = sqliteTable(
     issueDate: text("issue_date").notNull(),
     dueDate: text("due_date").notNull(),
     amountCents: integer("amount_cents").notNull(),
+    /** The invoice a credit note or a write-off settles. */
+    appliesToId: text("applies_to_id").references((): AnySQLiteColumn => invoices.id),
+    source: text("source", { enum: INVOICE_SOURCES }).notNull().default("import"),
+    /** The planned action (a fee, a credit note) that made it. */
+    plannedActionId: text("planned_action_id"),
+    /** Why it was made (a write-off's reason), shown to the office. */
+    label: text("label"),
+    /** When the office took it to enter in the billing software (Cadenas-made only). */
+    exportedAt: text("exported_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    index("invoices_applies_to").on(t.appliesToId),
+    index("invoices_planned_action").on(t.plannedActionId),
+    index("invoices_source").on(t.source, t.exportedAt),
+    oneOf("invoices_source_check", t.source, INVOICE_SOURCES),
     index("invoices_customer_due").on(t.customerId, t.dueDate),
     // The engine's daily look at what fell due lately.
     index("invoices_due").on(t.dueDate),

@@ -81,7 +81,8 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
          from tasks t where t.customer_id = c.id and t.status = 'open' and ${inScope(scope, sql.raw("t.site_id"))}) as tasks,
       (select json_group_array(json_object('ref', i.ref, 'dueDate', i.due_date, 'amountCents', i.amount_cents, 'paidCents', i.paid_cents))
          from (select i.ref, i.due_date, i.amount_cents,
-                      coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0) as paid_cents
+                      coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
+                      - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0) as paid_cents
                from invoices i where i.customer_id = c.id) i
          where i.amount_cents > i.paid_cents) as invoices,
       (select json_group_array(json_object('id', a.id, 'happenedAt', a.happened_at, 'kind', a.kind, 'outcome', a.outcome, 'text', a.text,

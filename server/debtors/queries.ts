@@ -7,7 +7,7 @@ import { inScope, type Scope } from "../auth/scope";
 import { invoices, payments } from "../billing/billing.sql";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts, customers } from "../customers/customers.sql";
-import type { Database } from "../db/client";
+import type { Database, Transaction } from "../db/client";
 import { notFound } from "../errors";
 import { balanceSql } from "../billing/balance";
 import { sites, units } from "../sites/sites.sql";
@@ -46,7 +46,9 @@ export async function getDebtor(db: Database, scope: Scope, customerId: string, 
         issueDate: invoices.issueDate,
         dueDate: invoices.dueDate,
         amountCents: invoices.amountCents,
-        paidCents: sql<number>`coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = "invoices"."id" and p.status = 'ok'), 0)`,
+        // Credit notes and write-offs settle the invoice they name, as payments do.
+        paidCents: sql<number>`coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = "invoices"."id" and p.status = 'ok'), 0)
+          - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = "invoices"."id"), 0)`,
       })
       .from(invoices)
       .where(eq(invoices.customerId, customerId))
@@ -103,7 +105,7 @@ export async function getDebtor(db: Database, scope: Scope, customerId: string, 
 }
 
 /** Customers with at least one contract, current or ended, on a unit at one of the scope's sites. */
-function customersAtScopedSites(db: Database, scope: Scope) {
+export function customersAtScopedSites(db: Database | Transaction, scope: Scope) {
   return db
     .selectDistinct({ id: contracts.customerId })
     .from(contracts)

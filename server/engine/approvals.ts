@@ -12,9 +12,11 @@ import { markCustomersChanged } from "../sync/changes";
 import { plannedActions } from "./engine.sql";
 import { carryOut } from "./run";
 
-/** Steps only a Manager decides: ending a contract (and, with it, the credit notes). */
+/** What only a Manager decides: ending a contract, and the credit notes that follow it. */
+const MANAGER_ONLY = ["contract_end", "credit_note"];
+
 function decidedBy(actionKinds: readonly string[]): Role {
-  return actionKinds.includes("contract_end") ? "manager" : "office";
+  return actionKinds.some((a) => MANAGER_ONLY.includes(a)) ? "manager" : "office";
 }
 
 /** The steps waiting for a decision at the scope's sites, oldest first, with what the office needs to decide. */
@@ -29,6 +31,7 @@ export async function listApprovals(db: Database, scope: Scope, asOf: string): P
       action: plannedActions.action,
       channel: plannedActions.channel,
       date: plannedActions.date,
+      detail: plannedActions.detail,
     })
     .from(plannedActions)
     .where(
@@ -81,7 +84,12 @@ export async function listApprovals(db: Database, scope: Scope, asOf: string): P
       };
       items.set(key, item);
     }
-    item.actions.push({ id: r.id, action: r.action as ApprovalItem["actions"][number]["action"], channel: r.channel as ApprovalItem["actions"][number]["channel"] });
+    item.actions.push({
+      id: r.id,
+      action: r.action as ApprovalItem["actions"][number]["action"],
+      channel: r.channel as ApprovalItem["actions"][number]["channel"],
+      ...(r.action === "credit_note" && r.detail ? { amountCents: Number(r.detail.amountCents), invoices: (r.detail.invoices ?? "").split(",") } : {}),
+    });
     item.decidedBy = decidedBy(item.actions.map((a) => a.action));
   }
   return [...items.values()];
@@ -110,8 +118,8 @@ export async function decide(db: Database, user: SessionUser, scope: Scope, body
       const outside = rows.filter((r) => !seen.has(r.customerId));
       if (outside.length > 0) throw new AppError("NOT_FOUND", "Some of these steps are not at your sites", { ids: outside.map((r) => r.id) });
       if (user.role !== "manager") {
-        const managers = rows.filter((r) => r.action === "contract_end");
-        if (managers.length > 0) throw new AppError("FORBIDDEN", "Une fin de contrat est décidée par le Manager.", { ids: managers.map((r) => r.id) });
+        const managers = rows.filter((r) => MANAGER_ONLY.includes(r.action));
+        if (managers.length > 0) throw new AppError("FORBIDDEN", "Une fin de contrat et les avoirs sont décidés par le Manager.", { ids: managers.map((r) => r.id) });
       }
       for (const r of rows) {
         if (body.decision === "reject") {
@@ -120,7 +128,7 @@ export async function decide(db: Database, user: SessionUser, scope: Scope, body
         }
         const status = r.action === "message" ? "approved" : "done";
         await tx.update(plannedActions).set({ status }).where(eq(plannedActions.id, r.id));
-        if (status === "done") await carryOut(tx, r, now);
+        if (status === "done") await carryOut(tx, r, now, { userId: user.id, initials: user.initials });
       }
       await markCustomersChanged(tx, [...new Set(rows.map((r) => r.customerId))]);
       return rows.length;

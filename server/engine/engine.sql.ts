@@ -81,3 +81,13 @@ export const paymentPlans = sqliteTable(
   },
   (t) => [index("payment_plans_customer").on(t.customerId)],
 );
+
+/**
+ * The office's settings of the procedure, one row a key (JSON value): fee amounts, the balance under which no
+ * case opens. Read by the engine each run; defaults in `shared/schemas/settings.ts`.
+ */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).notNull(),
+  updatedAt: updatedAt(),
+});

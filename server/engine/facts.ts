@@ -36,6 +36,7 @@ export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: 
     select i.customer_id from invoices i
      where i.due_date > ${recent} and i.due_date <= ${addDays(asOf, 10)}
        and i.amount_cents > coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
+                          - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0)
     union
     select customer_id from payments where status = 'rejected' and date > ${recent} and date <= ${asOf}
     union
@@ -65,22 +66,30 @@ interface FactsRow {
   letters: string;
   plans: string;
   recorded: string;
+  closures: string;
 }
 
 /** Everything the engine needs about these customers, one query a chunk. */
-export async function loadFacts(db: Db, customerIds: readonly string[], all: Map<Segment, Scenario>, timeZone: string): Promise<CustomerFacts[]> {
+export async function loadFacts(
+  db: Db,
+  customerIds: readonly string[],
+  all: Map<Segment, Scenario>,
+  timeZone: string,
+  minBalanceCents = 0,
+): Promise<CustomerFacts[]> {
   const out: CustomerFacts[] = [];
   for (let i = 0; i < customerIds.length; i += 500) {
     const rows = await db.all<FactsRow>(sql`
       select c.id, c.ref, c.kind, c.payment_method, c.stop, c.segment,
-        (select json_group_array(json_array(i.ref, i.issue_date, i.due_date, i.amount_cents)) from invoices i where i.customer_id = c.id) as invoices,
+        (select json_group_array(json_array(i.ref, i.issue_date, i.due_date, i.amount_cents, i.kind)) from invoices i where i.customer_id = c.id) as invoices,
         (select json_group_array(json_array(p.ref, p.date, p.amount_cents, p.status, p.method)) from payments p where p.customer_id = c.id) as payments,
         (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
           where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null) as promises,
         (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.step'))) from actions a
           where a.customer_id = c.id and a.kind = 'registered_letter') as letters,
         (select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id) as plans,
-        (select json_group_array(pa.key) from planned_actions pa where pa.customer_id = c.id) as recorded
+        (select json_group_array(pa.key) from planned_actions pa where pa.customer_id = c.id) as recorded,
+        (select json_group_array(k.closed_on) from cases k where k.customer_id = c.id and k.status = 'contract_ended') as closures
       from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
     for (const r of rows) {
       const day = (instant: string) => dateOfInstant(instant, timeZone);
@@ -90,13 +99,17 @@ export async function loadFacts(db: Db, customerIds: readonly string[], all: Map
         input: {
           customer: { ref: r.ref, kind: r.kind, paymentMethod: r.payment_method, stop: Boolean(r.stop) },
           scenario: all.get(r.segment) ?? all.get("box")!,
-          invoices: (JSON.parse(r.invoices) as [string, string, string, number][]).map(([ref, issueDate, dueDate, amountCents]): InvoiceFact => ({ ref, issueDate, dueDate, amountCents })),
+          invoices: (JSON.parse(r.invoices) as [string, string, string, number, InvoiceFact["kind"]][]).map(
+            ([ref, issueDate, dueDate, amountCents, kind]): InvoiceFact => ({ ref, issueDate, dueDate, amountCents, kind }),
+          ),
           payments: (JSON.parse(r.payments) as [string, string, number, PaymentFact["status"], PaymentFact["method"]][]).map(
             ([ref, date, amountCents, status, method]): PaymentFact => ({ ref, date, amountCents, status, method }),
           ),
           promises: (JSON.parse(r.promises) as [string, string | null][]).flatMap(([at, promisedOn]): PromiseFact[] => (promisedOn ? [{ madeOn: day(at), promisedOn }] : [])),
           letters: (JSON.parse(r.letters) as [string, string | null][]).flatMap(([at, step]): LetterFact[] => (step ? [{ step, sentOn: day(at) }] : [])),
           plans: (JSON.parse(r.plans) as [string, PaymentPlanFact["instalments"]][]).map(([agreedOn, instalments]): PaymentPlanFact => ({ agreedOn, instalments })),
+          closures: (JSON.parse(r.closures) as (string | null)[]).filter((d): d is string => d !== null),
+          minBalanceCents,
         },
       });
     }

@@ -1,9 +1,15 @@
-import { and, eq, inArray, isNotNull, lte, max, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lte, max, notInArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { runEngine, type Episode, type PlannedAction } from "../../shared/engine/engine";
+import { runEngine, type ClosedBy, type Episode, type PlannedAction } from "../../shared/engine/engine";
 import { addDays, type CalendarDate } from "../../shared/dates";
 import type { Scenario } from "../../shared/engine/scenarios";
-import { LEVELS, type Level, type TaskKind } from "../../shared/enums";
+import { LEVELS, type CaseStatus, type Level, type TaskKind } from "../../shared/enums";
+import { formatDateFr } from "../../shared/dates";
+import type { FeeKind } from "../../shared/engine/scenarios";
+import { formatEurosPlain } from "../../shared/money";
+import type { Settings } from "../../shared/schemas/settings";
+import { invoices } from "../billing/billing.sql";
+import { cadenasRef, creditsFor, feeAmount, unpaidInvoices } from "../billing/ledger";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
@@ -11,6 +17,7 @@ import { lastSuccessfulImport } from "../imports/apply";
 import { markCustomersChanged } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
+import { loadSettings } from "./settings";
 
 /** One line of the plan, as `npm run engine -- --json` prints it (CONTRACT.md). */
 export interface PlanLine {
@@ -42,6 +49,11 @@ export interface EngineRunOptions {
   timeZone?: string;
   /** Filled with the milliseconds spent in each phase (for the benchmark). */
   timings?: Record<"find" | "facts" | "replay" | "store", number>;
+  /**
+   * Only these customers, at once, after a decision in the app changed their account (a write-off): the data is
+   * the app's own, so the stale-import guard does not apply, and it does not count as the day's run.
+   */
+  customerIds?: readonly string[];
 }
 
 /**
@@ -52,8 +64,10 @@ export interface EngineRunOptions {
  */
 export async function runEngineDay(db: Database, options: EngineRunOptions): Promise<EngineRunResult> {
   const { asOf } = options;
-  const heldReason = options.dryRun ? "dry run" : await staleData(db, options.now, options.staleAfterHours ?? 24);
+  const targeted = options.customerIds !== undefined;
+  const heldReason = options.dryRun ? "dry run" : targeted ? null : await staleData(db, options.now, options.staleAfterHours ?? 24);
   const all = await loadScenarios(db);
+  const settings = await loadSettings(db);
   const timings = options.timings ?? { find: 0, facts: 0, replay: 0, store: 0 };
   let lap = performance.now();
   const phase = (name: keyof typeof timings) => {
@@ -65,20 +79,20 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
     .select({ asOf: max(engineRuns.asOf) })
     .from(engineRuns)
     .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)));
-  const ids = await customersToEvaluate(db, asOf, previous?.asOf);
+  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, previous?.asOf);
   phase("find");
   const plan: PlanLine[] = [];
-  const runId = uuidv7();
-  if (!heldReason) await db.insert(engineRuns).values({ id: runId, asOf, startedAt: options.now.toISOString() });
+  const runId = targeted ? null : uuidv7();
+  if (!heldReason && runId) await db.insert(engineRuns).values({ id: runId, asOf, startedAt: options.now.toISOString() });
 
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     const work = async (tx: Database | Transaction) => {
-      const facts = await loadFacts(tx, chunk, all, options.timeZone ?? "Europe/Paris");
+      const facts = await loadFacts(tx, chunk, all, options.timeZone ?? "Europe/Paris", settings.minBalanceCents);
       const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
       const openCaseOf = new Map(openCases.map((k) => [k.customerId, k]));
       const boxes = heldReason ? new Map<string, Box[]>() : await boxesByCustomer(tx, chunk, asOf);
-      const writes = new Writes(new Map(openCases.map((k) => [k.id, k.level])));
+      const writes = new Writes(new Map(openCases.map((k) => [k.id, k.level])), settings);
       const changed: string[] = [];
       phase("facts");
       for (const { customerId, input, recorded } of facts) {
@@ -119,7 +133,7 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
     // as unrecorded and both write the same tasks.
     else await db.transaction(work, { behavior: "immediate" });
   }
-  if (!heldReason) await db.update(engineRuns).set({ finishedAt: new Date().toISOString(), planned: plan.length }).where(eq(engineRuns.id, runId));
+  if (!heldReason && runId) await db.update(engineRuns).set({ finishedAt: new Date().toISOString(), planned: plan.length }).where(eq(engineRuns.id, runId));
   return { asOf, plan, heldReason, customersEvaluated: ids.length };
 }
 
@@ -207,17 +221,29 @@ async function syncCases(
     await tx.insert(cases).values({ id, customerId, status: "open", openedOn: last.openedOn, anchorOn: last.anchorOn, level: "none", stage: lastStep ?? null });
     ids.set(last.openedOn, id);
   } else if (open) {
-    // Paid in full (or nothing owed any more): the case closes, and what was waiting for it with it.
+    // Paid in full, credited or written off (or nothing owed any more): the case closes, and what was waiting
+    // for it with it.
     const paid = episodes.find((e) => e.paidOn && e.openedOn >= open.openedOn) ?? last;
-    await tx.update(cases).set({ status: "paid", closedOn: paid?.paidOn ?? asOf }).where(eq(cases.id, open.id));
-    await tx
-      .update(plannedActions)
-      .set({ status: "cancelled" })
-      .where(and(eq(plannedActions.caseId, open.id), inArray(plannedActions.status, ["planned", "awaiting_approval", "held"])));
-    await tx.update(tasks).set({ status: "cancelled" }).where(and(eq(tasks.caseId, open.id), eq(tasks.status, "open"), sql`${tasks.kind} not in ('padlock_remove', 'gate_restore')`));
+    await closeCase(tx, open.id, CLOSED_STATUS[paid?.closedBy ?? "payment"], paid?.paidOn ?? asOf);
     if (paid) ids.set(paid.openedOn, open.id);
   }
   return ids;
+}
+
+const CLOSED_STATUS: Record<ClosedBy, Exclude<CaseStatus, "open">> = { payment: "paid", credit_note: "paid", write_off: "written_off", contract_ended: "contract_ended" };
+
+/**
+ * Closes a case and cancels what was waiting for it: steps not yet carried out, and the floor's open tasks —
+ * except those a closing calls for (padlock off, gate code back) and, at a contract's end, the box still to open.
+ */
+export async function closeCase(tx: Database | Transaction, caseId: string, status: Exclude<CaseStatus, "open">, closedOn: CalendarDate): Promise<void> {
+  await tx.update(cases).set({ status, closedOn }).where(eq(cases.id, caseId));
+  await tx
+    .update(plannedActions)
+    .set({ status: "cancelled" })
+    .where(and(eq(plannedActions.caseId, caseId), inArray(plannedActions.status, ["planned", "awaiting_approval", "held"])));
+  const kept = status === "contract_ended" ? ["padlock_remove", "gate_restore", "open_box", "padlock_place"] : ["padlock_remove", "gate_restore"];
+  await tx.update(tasks).set({ status: "cancelled" }).where(and(eq(tasks.caseId, caseId), eq(tasks.status, "open"), notInArray(tasks.kind, kept as TaskKind[])));
 }
 
 /** Adds the new planned actions to the chunk's writes, and the effects of those that need no one's approval. */
@@ -227,7 +253,7 @@ function recordActions(
   scenario: string,
   fresh: readonly PlannedAction[],
   caseIds: Map<string, string>,
-  runId: string,
+  runId: string | null,
   now: Date,
   boxes: readonly Box[],
 ): void {
@@ -267,17 +293,28 @@ async function boxesByCustomer(tx: Database | Transaction, customerIds: readonly
   return map;
 }
 
-const FEE_TEXT: Record<string, string> = {
-  sepa_reject: "Frais d'impayé : prélèvement SEPA rejeté",
+const FEE_TEXT: Record<FeeKind, string> = {
+  sepa_reject: "Frais d'impayé (prélèvement SEPA rejeté)",
   late_penalties: "Pénalités de retard (client professionnel)",
-  recovery_indemnity: "Indemnité forfaitaire pour frais de recouvrement : 40,00 € (client professionnel)",
+  recovery_indemnity: "Indemnité forfaitaire pour frais de recouvrement (client professionnel)",
 };
+
+/** Who carries an action out: the system on its daily run, or the person who approved it. */
+export interface Author {
+  userId: string | null;
+  initials: string;
+}
+const SYSTEM: Author = { userId: null, initials: "SYS" };
+
+type Note = (kind: "level_changed" | "fee" | "contract_ended" | "credit_note", text: string, data: Record<string, unknown>) => void;
 
 /**
  * What planned actions do once they need no one's approval, or have it, gathered and written together: tasks
  * for the floor (a padlock or gate-code task for each box, the rest once at the customer's first site), the
- * level written to the case and its history (`R2 11/26`, as the billing software notes it), fees and the
- * contract's end noted in the history. Messages are the outbox's (issue 5): they stay `planned` until it sends.
+ * level written to the case and its history (`R2 11/26`, as the billing software notes it), fees billed (an
+ * invoice made by Cadenas, for the office to enter in the billing software), the contract's end and the credit
+ * notes it calls for (to the Manager's approval), credit notes once approved. Messages are the outbox's
+ * (issue 5): they stay `planned` until it sends.
  */
 class Writes {
   planned: PlannedRow[] = [];
@@ -286,22 +323,28 @@ class Writes {
   /** Case → its level now (the loaded one, raised as levels are carried out). */
   levels: Map<string, Level>;
   raised = new Set<string>();
-  contractEnds: { customerId: string; unitId: string; date: CalendarDate }[] = [];
+  contractEnds: { row: PlannedRow; unitId: string }[] = [];
+  fees: { row: PlannedRow; fee: FeeKind; note: Note }[] = [];
+  creditNotes: { row: PlannedRow; note: Note }[] = [];
 
-  constructor(levels: Map<string, Level>) {
+  constructor(
+    levels: Map<string, Level>,
+    private readonly settings: Settings,
+    private readonly by: Author = SYSTEM,
+  ) {
     this.levels = levels;
   }
 
   effectsOf(row: PlannedRow, boxes: readonly Box[], now: Date): void {
     const detail = row.detail ?? {};
-    const note = (kind: "level_changed" | "fee" | "contract_ended", text: string, data: Record<string, unknown>) =>
+    const note: Note = (kind, text, data) =>
       this.history.push({
         id: uuidv7(),
         caseId: row.caseId ?? null,
         customerId: row.customerId,
         siteId: boxes[0]?.siteId ?? null,
-        userId: null,
-        initials: "SYS",
+        userId: this.by.userId,
+        initials: this.by.initials,
         kind,
         text,
         happenedAt: now.toISOString(),
@@ -330,15 +373,18 @@ class Writes {
         note("level_changed", `${level} ${row.date.slice(5, 7)}/${row.date.slice(2, 4)}`, { level });
       }
     } else if (row.action === "fee" && detail.fee) {
-      note("fee", FEE_TEXT[detail.fee] ?? detail.fee, { fee: detail.fee });
+      this.fees.push({ row, fee: detail.fee as FeeKind, note });
     } else if (row.action === "contract_end") {
       // The contract ends that day, before the next recurring billing; the debt stays owed.
-      for (const b of boxes) this.contractEnds.push({ customerId: row.customerId, unitId: b.id, date: row.date });
-      note("contract_ended", `Sortie du contrat au ${row.date.slice(8, 10)}/${row.date.slice(5, 7)}/${row.date.slice(0, 4)}`, {});
+      for (const b of boxes) this.contractEnds.push({ row, unitId: b.id });
+      note("contract_ended", `Sortie du contrat au ${formatDateFr(row.date)}`, {});
+    } else if (row.action === "credit_note") {
+      this.creditNotes.push({ row, note });
     }
   }
 
   async flush(tx: Database | Transaction): Promise<void> {
+    await this.flushBilling(tx); // first: it adds history lines
     for (let i = 0; i < this.planned.length; i += 50) await tx.insert(plannedActions).values(this.planned.slice(i, i + 50)).onConflictDoNothing();
     for (let i = 0; i < this.tasks.length; i += 100) await tx.insert(tasks).values(this.tasks.slice(i, i + 100));
     for (let i = 0; i < this.history.length; i += 100) await tx.insert(actions).values(this.history.slice(i, i + 100));
@@ -346,16 +392,81 @@ class Writes {
     for (const e of this.contractEnds) {
       await tx
         .update(contracts)
-        .set({ endDate: e.date })
-        .where(and(eq(contracts.customerId, e.customerId), eq(contracts.unitId, e.unitId)));
+        .set({ endDate: e.row.date })
+        .where(and(eq(contracts.customerId, e.row.customerId), eq(contracts.unitId, e.unitId)));
+    }
+  }
+
+  /** Fees, credit notes proposed at a contract's end and credit notes approved: rare, one customer at a time. */
+  private async flushBilling(tx: Database | Transaction): Promise<void> {
+    for (const { row, fee, note } of this.fees) {
+      const amount = feeAmount(fee, await unpaidInvoices(tx, row.customerId), row.date, this.settings);
+      if (amount <= 0) {
+        note("fee", `${FEE_TEXT[fee]} : rien à facturer`, { fee });
+        continue;
+      }
+      const ref = cadenasRef("FR", row.id!);
+      await tx.insert(invoices).values({
+        id: uuidv7(),
+        ref,
+        customerId: row.customerId,
+        kind: "fee",
+        issueDate: row.date,
+        dueDate: row.date,
+        amountCents: amount,
+        source: "cadenas",
+        plannedActionId: row.id!,
+        label: FEE_TEXT[fee],
+      });
+      note("fee", `${FEE_TEXT[fee]} : ${formatEurosPlain(amount)}, facture ${ref}`, { fee, ref, amountCents: amount });
+    }
+    // A contract ended: the invoices falling due after its last day are credited, once the Manager agrees.
+    const ended = new Map(this.contractEnds.map((e) => [e.row.customerId, e.row]));
+    for (const row of ended.values()) {
+      const after = (await unpaidInvoices(tx, row.customerId)).filter((i) => i.dueDate > row.date);
+      if (after.length === 0) continue;
+      const total = after.reduce((s, i) => s + i.remainingCents, 0);
+      await tx
+        .insert(plannedActions)
+        .values({
+          id: uuidv7(),
+          customerId: row.customerId,
+          caseId: row.caseId ?? null,
+          key: `${row.key}|credit`,
+          scenario: row.scenario,
+          step: row.step,
+          occurrence: row.occurrence,
+          action: "credit_note",
+          channel: null,
+          date: row.date,
+          needsApproval: true,
+          status: "awaiting_approval",
+          detail: { invoices: after.map((i) => i.ref).join(","), amountCents: String(total) },
+        })
+        .onConflictDoNothing();
+    }
+    for (const { row, note } of this.creditNotes) {
+      const refs = new Set((row.detail?.invoices ?? "").split(",").filter(Boolean));
+      const open = (await unpaidInvoices(tx, row.customerId)).filter((i) => refs.has(i.ref));
+      if (open.length === 0) {
+        note("credit_note", "Avoirs : factures déjà réglées, rien à créditer", {});
+        continue;
+      }
+      const credits = creditsFor(open, "credit_note", row.customerId, row.date, (n) => ({ id: uuidv7(), ref: cadenasRef("AV", row.id!, n + 1) }), {
+        plannedActionId: row.id!,
+        label: "Avoir après la sortie du contrat",
+      });
+      await tx.insert(invoices).values(credits);
+      const total = -credits.reduce((s, c) => s + c.amountCents, 0);
+      note("credit_note", `Avoirs sur ${open.map((i) => i.ref).join(", ")} : ${formatEurosPlain(total)} (accord Manager)`, { refs: credits.map((c) => c.ref), amountCents: total });
     }
   }
 }
 
-/** Carries out one planned action now (an approval): its effects, written at once. */
-export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date): Promise<void> {
+/** Carries out one planned action now (an approval): its effects, written at once, in the approver's name. */
+export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date, by: Author): Promise<void> {
   const [kase] = row.caseId ? await tx.select({ id: cases.id, level: cases.level }).from(cases).where(eq(cases.id, row.caseId)) : [];
-  const writes = new Writes(new Map(kase ? [[kase.id, kase.level]] : []));
+  const writes = new Writes(new Map(kase ? [[kase.id, kase.level]] : []), await loadSettings(tx), by);
   writes.effectsOf(row, (await boxesByCustomer(tx, [row.customerId], row.date)).get(row.customerId) ?? [], now);
   await writes.flush(tx);
 }
@@ -371,7 +482,7 @@ function isMoot(a: PlannedAction, episodes: readonly Episode[], scenario: Scenar
   return Boolean(episode?.paidOn);
 }
 
-function recordMoot(writes: Writes, customerId: string, scenario: string, moot: readonly PlannedAction[], runId: string): void {
+function recordMoot(writes: Writes, customerId: string, scenario: string, moot: readonly PlannedAction[], runId: string | null): void {
   for (const a of moot) {
     writes.planned.push({
       id: uuidv7(),

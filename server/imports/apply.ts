@@ -225,7 +225,9 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
           set: {
             customerId: sql`excluded.customer_id`,
             contractId: sql`excluded.contract_id`,
-            kind: sql`excluded.kind`,
+            // A fee or a write-off made by Cadenas and entered in the billing software comes back under its ref:
+            // it stays what it is.
+            kind: sql`case when ${invoices.kind} in ('fee', 'write_off') then ${invoices.kind} else excluded.kind end`,
             issueDate: sql`excluded.issue_date`,
             dueDate: sql`excluded.due_date`,
             amountCents: sql`excluded.amount_cents`,

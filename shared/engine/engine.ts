@@ -24,7 +24,10 @@ export interface InvoiceFact {
   ref: string;
   issueDate: CalendarDate;
   dueDate: CalendarDate;
+  /** Negative for a credit note or a write-off: it settles debt on its date, as a payment would. */
   amountCents: number;
+  /** `write_off`: the debt given up (the case closes as written off, no thanks). Default: rent. */
+  kind?: "rent" | "fee" | "credit_note" | "write_off";
 }
 
 export interface PaymentFact {
@@ -34,6 +37,8 @@ export interface PaymentFact {
   /** A rejected payment (card refused, debit or cheque returned) pays nothing and is a payment incident. */
   status: "ok" | "rejected";
   method: PaymentMethod;
+  /** Not money received: a credit note or a write-off, which settles debt but earns no thanks. */
+  credit?: "credit_note" | "write_off";
 }
 
 export interface PromiseFact {
@@ -63,6 +68,11 @@ export interface EngineInput {
   letters?: readonly LetterFact[];
   /** A case opens when the balance goes over this (default: any debt). */
   minBalanceCents?: number;
+  /**
+   * Cases closed at the end of the contract (the debt handed over to the bailiff or the court): from that day
+   * the debt owed then is out of the procedure; only a new debt opens a new case.
+   */
+  closures?: readonly CalendarDate[];
 }
 
 export interface PlannedAction {
@@ -87,10 +97,14 @@ export interface PlannedAction {
   invoiceRef?: string;
 }
 
+export type ClosedBy = "payment" | "credit_note" | "write_off" | "contract_ended";
+
 export interface Episode {
   openedOn: CalendarDate;
-  /** The day the balance came back to zero; null while open. */
+  /** The day the case closed (the balance came back to zero, or the contract-end closure); null while open. */
   paidOn: CalendarDate | null;
+  /** How it closed; null while open. */
+  closedBy: ClosedBy | null;
   /** Due date of the oldest unpaid invoice on the last day replayed. */
   anchorOn: CalendarDate;
   level: Level;
@@ -130,8 +144,15 @@ export interface RunOptions {
 
 /** Replays the customer's facts up to `asOf` and returns the episodes (cases) and every action due by then. */
 export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOptions = {}): EngineResult {
-  const invoices = [...input.invoices].sort((a, b) => cmp(a.dueDate, b.dueDate) || cmp(a.ref, b.ref));
-  const payments = [...input.payments].sort((a, b) => cmp(a.date, b.date) || cmp(a.ref, b.ref));
+  const invoices = input.invoices.filter((i) => i.amountCents >= 0).sort((a, b) => cmp(a.dueDate, b.dueDate) || cmp(a.ref, b.ref));
+  // Credit notes and write-offs settle debt on their date, like a payment that is not money received.
+  const credits = input.invoices.flatMap((i): PaymentFact[] =>
+    i.amountCents < 0
+      ? [{ ref: i.ref, date: i.dueDate, amountCents: -i.amountCents, status: "ok", method: "transfer", credit: i.kind === "write_off" ? "write_off" : "credit_note" }]
+      : [],
+  );
+  const payments = [...input.payments, ...credits].sort((a, b) => cmp(a.date, b.date) || cmp(a.ref, b.ref));
+  const closures = new Set(input.closures ?? []);
   const min = input.minBalanceCents ?? 0;
   const steps = input.scenario.steps.filter((s) => s.enabled);
   const dueSteps = steps.filter((s) => s.when.from !== "payment");
@@ -164,15 +185,15 @@ export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOp
   const lead = Math.min(0, ...preDue.map(stepOffsetDays));
   let start = addDays(invoices[0]!.dueDate, lead);
   if (options.settledBefore) {
-    const settled = lastSettledDay(invoices, payments, options.settledBefore);
+    const settled = lastSettledDay(invoices, payments, closures, options.settledBefore);
     // From the day after: nothing was owed then, so no case is cut in two (notices before due dates of those
     // days were planned by the runs of that time).
     if (settled && addDays(settled, 1) > start) start = addDays(settled, 1);
   }
   // What fell due and was paid before the first day replayed (an advance, or settled years) counts from the start.
-  let balance = 0;
-  for (const i of invoices) if (i.dueDate < start) balance += i.amountCents;
-  for (const p of payments) if (p.status === "ok" && p.date < start) balance -= p.amountCents;
+  let balance = balanceBefore(invoices, payments, closures, start);
+  // Debt handed over at a contract-end closure: still owed, no longer the procedure's.
+  let handedOver = 0;
   let anchor: CalendarDate | null = balance > 0 ? anchorOn(invoices, payments, addDays(start, -1)) : null;
   for (let t = start; t <= asOf; t = nextDay(t)) {
     const due = dueOn.get(t);
@@ -182,16 +203,27 @@ export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOp
       for (const p of received ?? []) balance -= p.amountCents;
       anchor = anchorOn(invoices, payments, t);
     }
-    if (!open && balance > min) {
-      const episode: Episode = { openedOn: t, paidOn: null, anchorOn: anchor!, level: "none", balanceCents: balance };
+    if (closures.has(t)) {
+      handedOver = Math.max(handedOver, balance);
+      if (open) {
+        open.episode.paidOn = t;
+        open.episode.closedBy = "contract_ended";
+        open = null;
+      }
+    }
+    // Payments after the handover pay the handed-over debt first.
+    if (balance - handedOver < 0) handedOver = Math.max(0, balance);
+    if (!open && balance - handedOver > min) {
+      const episode: Episode = { openedOn: t, paidOn: null, closedBy: null, anchorOn: anchor!, level: "none", balanceCents: balance };
       episodes.push(episode);
       open = { episode, fired: new Map(), incidents: [], dates: new Map() };
     }
     if (open) {
       for (const p of rejectedOn.get(t) ?? []) open.incidents.push({ date: t, kind: INCIDENT_OF[p.method] });
-      if (balance <= 0) {
+      if (balance - handedOver <= 0) {
         open.episode.paidOn = t;
         open.episode.balanceCents = balance;
+        open.episode.closedBy = closedByOn(received ?? []);
         lastClosed = open;
         open = null;
       } else {
@@ -216,8 +248,9 @@ export function runEngine(input: EngineInput, asOf: CalendarDate, options: RunOp
       for (const step of afterPayment) {
         if (lastClosed.fired.has(step.code)) continue;
         if (step.code === "unlock" && !lastClosed.fired.has("lockout")) continue;
-        // Thanks are for a customer who was reminded: not for one who paid a day late before any message.
-        if (isMessageStep(step) && !remindedIn(lastClosed, input.scenario)) continue;
+        // Thanks are for a customer who was reminded and paid: not for one who paid a day late before any
+        // message, nor for a debt credited or written off.
+        if (isMessageStep(step) && (lastClosed.episode.closedBy !== "payment" || !remindedIn(lastClosed, input.scenario))) continue;
         const date = stepDate(step.when, lastClosed.episode.paidOn!);
         if (date > t) continue;
         lastClosed.fired.set(step.code, [date]);
@@ -362,17 +395,41 @@ function letterSent(input: EngineInput, steps: readonly ScenarioStep[], step: Sc
   return (input.letters ?? []).some((l) => l.step === wanted.code && l.sentOn <= t);
 }
 
-/** The last day before `before` at the end of which the customer owed nothing (null: never). */
-function lastSettledDay(invoices: readonly InvoiceFact[], payments: readonly PaymentFact[], before: CalendarDate): CalendarDate | null {
+/** How a case closed on a day its balance came back to zero: money received that day, else the credit. */
+function closedByOn(received: readonly PaymentFact[]): ClosedBy {
+  if (received.length === 0 || received.some((p) => !p.credit)) return "payment";
+  return received.some((p) => p.credit === "write_off") ? "write_off" : "credit_note";
+}
+
+/**
+ * Day → what the procedure counts as owed at the end of it, for the days before `before` on which something
+ * happened: invoices fallen due, minus payments and credits; a contract-end closure hands over what was owed.
+ */
+function balancesBefore(invoices: readonly InvoiceFact[], payments: readonly PaymentFact[], closures: ReadonlySet<CalendarDate>, before: CalendarDate): [CalendarDate, number][] {
   const net = new Map<CalendarDate, number>();
   for (const i of invoices) if (i.dueDate < before) net.set(i.dueDate, (net.get(i.dueDate) ?? 0) + i.amountCents);
   for (const p of payments) if (p.status === "ok" && p.date < before) net.set(p.date, (net.get(p.date) ?? 0) - p.amountCents);
+  for (const c of closures) if (c < before && !net.has(c)) net.set(c, 0);
   let balance = 0;
-  let settled: CalendarDate | null = null;
+  let handedOver = 0;
+  const out: [CalendarDate, number][] = [];
   for (const day of [...net.keys()].sort()) {
     balance += net.get(day)!;
-    if (balance <= 0) settled = day;
+    if (closures.has(day)) handedOver = Math.max(handedOver, balance);
+    if (balance - handedOver < 0) handedOver = Math.max(0, balance);
+    out.push([day, balance - handedOver]);
   }
+  return out;
+}
+
+function balanceBefore(invoices: readonly InvoiceFact[], payments: readonly PaymentFact[], closures: ReadonlySet<CalendarDate>, before: CalendarDate): number {
+  return balancesBefore(invoices, payments, closures, before).at(-1)?.[1] ?? 0;
+}
+
+/** The last day before `before` at the end of which the customer owed nothing (null: never). */
+function lastSettledDay(invoices: readonly InvoiceFact[], payments: readonly PaymentFact[], closures: ReadonlySet<CalendarDate>, before: CalendarDate): CalendarDate | null {
+  let settled: CalendarDate | null = null;
+  for (const [day, balance] of balancesBefore(invoices, payments, closures, before)) if (balance <= 0) settled = day;
   return settled;
 }
 

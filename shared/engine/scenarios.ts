@@ -23,7 +23,7 @@ export type StepAction =
   | { action: "message"; channel: MessageChannel; template: string }
   | { action: "task"; channel: "call" | "visit" | "padlock" | "gate_code" | "open_box"; task: TaskKind }
   | { action: "fee"; fee: FeeKind }
-  | { action: "level"; level: Level }
+  | { action: "level"; level: Exclude<Level, "none"> }
   | { action: "contract_end" }
   | { action: "approval" };
 
@@ -65,7 +65,7 @@ export interface Scenario {
 
 const msg = (channel: MessageChannel, template: string): StepAction => ({ action: "message", channel, template });
 const call: StepAction = { action: "task", channel: "call", task: "call" };
-const level = (l: Level): StepAction => ({ action: "level", level: l });
+const level = (l: Exclude<Level, "none">): StepAction => ({ action: "level", level: l });
 const step = (code: string, when: StepWhen, actions: StepAction[], more: Partial<ScenarioStep> = {}): ScenarioStep => ({
   code,
   when: { shift: "next", ...when },
@@ -184,3 +184,8 @@ export const DEFAULT_SCENARIOS: readonly Scenario[] = [
   GRAND_COMPTE,
   MAUVAIS_PAYEUR,
 ];
+
+/** Every template the default scenarios use: a message step must name one of these (issue 5 stores templates). */
+export const TEMPLATE_CODES: ReadonlySet<string> = new Set(
+  DEFAULT_SCENARIOS.flatMap((s) => s.steps.flatMap((step) => step.actions.flatMap((a) => (a.action === "message" ? [a.template] : [])))),
+);

@@ -18,7 +18,17 @@ export const ApprovalItem = z
     /** The day the step fell due. */
     date: CalendarDate,
     /** The planned actions decided together (their ids go back in the decision). */
-    actions: z.array(z.object({ id: Id, action: z.enum(PLAN_ACTIONS), channel: z.enum(PLAN_CHANNELS).nullable() })),
+    actions: z.array(
+      z.object({
+        id: Id,
+        /** A plan action, or the credit notes a contract's end calls for (proposed once the Manager ended it). */
+        action: z.enum([...PLAN_ACTIONS, "credit_note"]),
+        channel: z.enum(PLAN_CHANNELS).nullable(),
+        /** Credit notes: the total and the invoices credited. */
+        amountCents: Cents.optional(),
+        invoices: z.array(z.string()).optional(),
+      }),
+    ),
     /** Who may decide: contract ends and credit notes are the Manager's. */
     decidedBy: z.enum(ROLES),
     /** The latest lines of the customer's history. */

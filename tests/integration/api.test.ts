@@ -234,7 +234,27 @@ describe("OpenAPI", () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
     expect(res.body.servers).toEqual([{ url: "/api" }]);
-    expect(Object.keys(res.body.paths).sort()).toEqual(["/approvals", "/auth/login", "/auth/logout", "/auth/me", "/debtors/{customerId}", "/health", "/imports", "/imports/{kind}", "/sync/pull", "/sync/push", "/today"]);
+    expect(Object.keys(res.body.paths).sort()).toEqual([
+      "/approvals",
+      "/auth/login",
+      "/auth/logout",
+      "/auth/me",
+      "/billing/to-enter",
+      "/billing/to-enter.csv",
+      "/billing/to-enter/exported",
+      "/cases/{caseId}/close",
+      "/customers/{customerId}/payment-plans",
+      "/debtors/{customerId}",
+      "/health",
+      "/imports",
+      "/imports/{kind}",
+      "/scenarios",
+      "/scenarios/{code}",
+      "/settings",
+      "/sync/pull",
+      "/sync/push",
+      "/today",
+    ]);
     expect(Object.keys(res.body.components.schemas)).toEqual(
       expect.arrayContaining(["LoginBody", "SessionUser", "TodayResponse", "DebtorDetail", "DebtorDoc", "Mutation", "PushBody", "PullBody", "ApprovalsResponse", "DecisionBody", "Error"]),
     );

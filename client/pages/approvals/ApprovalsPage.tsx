@@ -27,7 +27,13 @@ const ACTION_TEXT: Record<string, string> = {
   level: "niveau",
   contract_end: "fin de contrat",
   approval: "décision",
+  credit_note: "avoirs",
 };
+
+function actionText(a: ApprovalItem["actions"][number]): string {
+  if (a.action === "credit_note" && a.amountCents !== undefined) return `avoirs de ${formatEuros(a.amountCents)} sur ${a.invoices?.join(", ")}`;
+  return a.channel ? CHANNEL_LABEL[a.channel]! : ACTION_TEXT[a.action]!;
+}
 
 /** The office's queue: steps that wait for a decision (R2, registered letters, contract ends), decided in bulk. */
 export function ApprovalsPage() {
@@ -118,7 +124,7 @@ function Approvals() {
                     </label>
                     <p>
                       <span class="badge level">{LEVEL_LABEL[i.level]}</span> <strong>{STAGE_LABEL[i.step] ?? i.step}</strong> · dû le {formatDateFr(i.date)} ·{" "}
-                      {i.actions.map((a) => (a.channel ? CHANNEL_LABEL[a.channel] : ACTION_TEXT[a.action])).join(", ")}
+                      {i.actions.map(actionText).join(", ")}
                     </p>
                     <Show when={!mine(i)}>
                       <p class="muted">Décision du Manager.</p>

@@ -24,6 +24,8 @@ function input(over: Partial<EngineInput> & { kind?: "person" | "company"; metho
     promises: over.promises,
     plans: over.plans,
     letters: over.letters,
+    closures: over.closures,
+    minBalanceCents: over.minBalanceCents,
   };
 }
 
@@ -49,7 +51,7 @@ describe("the box procedure, replayed day by day", () => {
       R3: "2026-04-16",
       exit: "2026-04-30",
     });
-    expect(episodes).toEqual([{ openedOn: "2026-03-02", paidOn: null, anchorOn: "2026-03-02", level: "R3", balanceCents: 10_000 }]);
+    expect(episodes).toEqual([{ openedOn: "2026-03-02", paidOn: null, closedBy: null, anchorOn: "2026-03-02", level: "R3", balanceCents: 10_000 }]);
     // The CONTRACT.md plan shape: action and channel of each.
     const r2 = actions.filter((a) => a.step === "R2").map((a) => [a.action, a.channel, a.needsApproval]);
     expect(r2).toEqual([
@@ -116,7 +118,7 @@ describe("the box procedure, replayed day by day", () => {
       exit: "2026-05-30", // 31 May is a Sunday
     });
     expect(actions.filter((a) => a.step === "R1")).toHaveLength(2); // the e-mail and the level, once
-    expect(episodes).toEqual([{ openedOn: "2026-03-02", paidOn: null, anchorOn: "2026-04-02", level: "R3", balanceCents: 20_000 }]);
+    expect(episodes).toEqual([{ openedOn: "2026-03-02", paidOn: null, closedBy: null, anchorOn: "2026-04-02", level: "R3", balanceCents: 20_000 }]);
   });
 
   it("closes the case when what is due is paid, and opens a new one at the next unpaid rent", () => {
@@ -209,5 +211,52 @@ describe("the seed-004 scenarios", () => {
       .actions.filter((a) => a.action === "level")
       .map((a) => a.level);
     expect(levels).toEqual(["R1", "R2", "R3"]);
+  });
+});
+
+describe("credits, write-offs, contract-end closures, threshold", () => {
+  const credit = (ref: string, date: string, cents: number, kind: InvoiceFact["kind"]): InvoiceFact => ({ ref, issueDate: date, dueDate: date, amountCents: -cents, kind });
+
+  it("a write-off closes the case: the padlock comes off, no thanks", () => {
+    const { actions, episodes } = runEngine(input({ invoices: [...rents("2026-03-02", 1), credit("PP1", "2026-03-20", 10_000, "write_off")] }), "2026-04-30");
+    expect(episodes).toEqual([expect.objectContaining({ paidOn: "2026-03-20", closedBy: "write_off" })]);
+    expect(stepDates(actions)).toMatchObject({ lockout: "2026-03-16", unlock: "2026-03-20" });
+    expect(steps(actions)).not.toContain("thank-you");
+    expect(steps(actions)).not.toContain("R2");
+  });
+
+  it("a credit note settles like a payment, without thanks; a later payment in full earns them", () => {
+    const invoices = [...rents("2026-03-02", 2), credit("AV1", "2026-03-20", 10_000, "credit_note")];
+    const { episodes, actions } = runEngine(input({ invoices, payments: [paid("P1", "2026-04-20")] }), "2026-05-31");
+    // The credit settles March (no thanks: nothing was paid); April's rent is paid on the 20th, after reminders.
+    expect(episodes[0]).toMatchObject({ paidOn: "2026-03-20", closedBy: "credit_note" });
+    expect(episodes.at(-1)).toMatchObject({ openedOn: "2026-04-02", paidOn: "2026-04-20", closedBy: "payment" });
+    expect(actions.filter((a) => a.step === "thank-you").map((a) => a.date)).toEqual(["2026-04-28"]);
+  });
+
+  it("a contract-end closure takes the debt out of the procedure; only a new debt opens a new case", () => {
+    const letters = [
+      { step: "R2", sentOn: "2026-04-02" },
+      { step: "R3", sentOn: "2026-04-16" },
+    ];
+    const base = input({ invoices: rents("2026-03-02", 1), letters, closures: ["2026-05-04"] });
+    const { episodes, actions } = runEngine(base, "2026-07-31");
+    expect(episodes).toEqual([expect.objectContaining({ paidOn: "2026-05-04", closedBy: "contract_ended", balanceCents: 10_000 })]);
+    expect(actions.filter((a) => a.date > "2026-05-04")).toEqual([]);
+    // A later payment pays the handed-over debt: nothing opens. A new rent unpaid later: a new case.
+    const more = runEngine({ ...base, payments: [paid("P1", "2026-06-10", 5_000)], invoices: [...rents("2026-03-02", 1), { ref: "N1", issueDate: "2026-07-01", dueDate: "2026-07-01", amountCents: 8_000 }] }, "2026-07-31");
+    expect(more.episodes.map((e) => [e.openedOn, e.closedBy])).toEqual([
+      ["2026-03-02", "contract_ended"],
+      ["2026-07-01", null],
+    ]);
+    expect(more.episodes[1]!.balanceCents).toBe(13_000);
+    // The same when the replay starts after the closure (a settled past is skipped).
+    const later = runEngine({ ...base, invoices: [...rents("2026-03-02", 1), { ref: "N1", issueDate: "2026-09-01", dueDate: "2026-09-01", amountCents: 8_000 }] }, "2026-09-30", { settledBefore: "2026-08-01" });
+    expect(later.episodes.map((e) => e.openedOn)).toEqual(["2026-09-01"]);
+  });
+
+  it("no case under the minimum balance", () => {
+    expect(runEngine(input({ invoices: rents("2026-03-02", 1, 1_200), minBalanceCents: 5_000 }), "2026-05-10").actions).toEqual([]);
+    expect(runEngine(input({ invoices: rents("2026-03-02", 1, 1_200), minBalanceCents: 0 }), "2026-05-10").actions.length).toBeGreaterThan(0);
   });
 });

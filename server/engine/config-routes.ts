@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { SEGMENTS } from "../../shared/enums";
+import { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../shared/schemas/scenarios";
+import { Settings, SettingsPatch } from "../../shared/schemas/settings";
+import { TEMPLATE_CODES } from "../../shared/engine/scenarios";
+import { AppError } from "../errors";
+import { createRouter, errors, json, protectedRoute } from "../http";
+import { listScenarios, saveScenario } from "./scenario-store";
+import { loadSettings, saveSettings } from "./settings";
+
+const ScenarioCodeParam = z.object({ code: z.enum(SEGMENTS) });
+
+const getSettings = protectedRoute({
+  method: "get",
+  path: "/settings",
+  tags: ["office"],
+  summary: "The procedure's settings: SEPA reject fee, late-penalty rate, minimum balance for a case",
+  responses: { 200: json(Settings, "Current settings"), ...errors(401) },
+});
+
+const putSettings = protectedRoute({
+  method: "put",
+  path: "/settings",
+  tags: ["office"],
+  summary: "Change some settings (office or Manager); applies from the next engine run",
+  request: { body: { ...json(SettingsPatch, "The settings to change"), required: true } },
+  responses: { 200: json(Settings, "Settings after the change"), ...errors(400, 401, 403) },
+});
+
+const getScenarios = protectedRoute({
+  method: "get",
+  path: "/scenarios",
+  tags: ["office"],
+  summary: "The reminder scenarios, one per customer segment, with the templates a message step may use",
+  responses: { 200: json(ScenariosResponse, "Scenarios"), ...errors(401) },
+});
+
+const putScenario = protectedRoute({
+  method: "put",
+  path: "/scenarios/{code}",
+  tags: ["office"],
+  summary: "Save an edited scenario (office or Manager): step codes of the default stay, templates must exist",
+  request: { params: ScenarioCodeParam, body: { ...json(ScenarioBody, "The whole scenario"), required: true } },
+  responses: { 200: json(ScenarioResponse, "The saved scenario"), ...errors(400, 401, 403) },
+});
+
+function officeOnly(role: string): void {
+  if (role === "site_manager") throw new AppError("FORBIDDEN", "Les réglages sont modifiés par le bureau ou le Manager.");
+}
+
+export const configRoutes = createRouter()
+  .openapi(getSettings, async (c) => c.json(await loadSettings(c.get("services").db), 200))
+  .openapi(putSettings, async (c) => {
+    officeOnly(c.get("user").role);
+    return c.json(await saveSettings(c.get("services").db, c.req.valid("json")), 200);
+  })
+  .openapi(getScenarios, async (c) => c.json({ scenarios: await listScenarios(c.get("services").db), templates: [...TEMPLATE_CODES].sort() }, 200))
+  .openapi(putScenario, async (c) => {
+    officeOnly(c.get("user").role);
+    return c.json(await saveScenario(c.get("services").db, c.req.valid("param").code, c.req.valid("json")), 200);
+  });
