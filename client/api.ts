@@ -27,6 +27,17 @@ export async function apiPost<T>(path: string, body?: unknown): Promise<T> {
   return request<T>("POST", path, body);
 }
 
+export async function apiPut<T>(path: string, body: unknown): Promise<T> {
+  return request<T>("PUT", path, body);
+}
+
+/** The problems a 400 names, one line each (`details.issues`), or the message alone. */
+export function problemsOf(error: unknown): string[] {
+  if (!(error instanceof ApiError)) return [error instanceof Error ? error.message : "L'enregistrement a échoué."];
+  const issues = (error.details as { issues?: { message: string }[] } | undefined)?.issues;
+  return issues?.length ? issues.map((i) => i.message) : [error.message];
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {

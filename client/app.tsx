@@ -12,7 +12,8 @@ const LoginPage = lazy(() => import("./pages/login/LoginPage").then((m) => ({ de
 const TodayPage = lazy(() => import("./pages/today/TodayPage").then((m) => ({ default: m.TodayPage })));
 const DebtorPage = lazy(() => import("./pages/debtor/DebtorPage").then((m) => ({ default: m.DebtorPage })));
 const ApprovalsPage = lazy(() => import("./pages/approvals/ApprovalsPage").then((m) => ({ default: m.ApprovalsPage })));
-
+const ScenariosPage = lazy(() => import("./pages/scenarios/ScenariosPage").then((m) => ({ default: m.ScenariosPage })));
+const BillingPage = lazy(() => import("./pages/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
 
 export function App() {
   onMount(() => void refreshSession());
@@ -22,6 +23,8 @@ export function App() {
         <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} />
         <Route path="/debiteurs/:customerId" component={() => <RequireUser>{() => <DebtorPage />}</RequireUser>} />
         <Route path="/validations" component={() => <RequireUser>{() => <ApprovalsPage />}</RequireUser>} />
+        <Route path="/scenarios" component={() => <RequireUser>{() => <ScenariosPage />}</RequireUser>} />
+        <Route path="/facturation" component={() => <RequireUser>{() => <BillingPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

@@ -1,10 +1,17 @@
 import { useNavigate } from "@solidjs/router";
-import { Show, createSignal, onCleanup, onMount } from "solid-js";
+import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { SessionUser } from "../../shared/schemas/auth";
 import { queryClient } from "../query";
 import { ROLE_LABEL } from "../labels";
 import { signOut } from "../session";
 import { db, forgetDebtors } from "../store";
+
+/** The office's screens (office and Manager). */
+const OFFICE_SCREENS = [
+  ["/validations", "Validations"],
+  ["/scenarios", "Scénarios et réglages"],
+  ["/facturation", "À saisir en facturation"],
+] as const;
 
 /** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */
 export function UserMenu(props: { user: SessionUser }) {
@@ -51,17 +58,21 @@ export function UserMenu(props: { user: SessionUser }) {
             <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
           </div>
           <Show when={props.user.role !== "site_manager"}>
-            <button
-              type="button"
-              role="menuitem"
-              class="menu-item"
-              onClick={() => {
-                setOpen(false);
-                navigate("/validations");
-              }}
-            >
-              Validations
-            </button>
+            <For each={OFFICE_SCREENS}>
+              {([path, label]) => (
+                <button
+                  type="button"
+                  role="menuitem"
+                  class="menu-item"
+                  onClick={() => {
+                    setOpen(false);
+                    navigate(path);
+                  }}
+                >
+                  {label}
+                </button>
+              )}
+            </For>
           </Show>
           <Show when={installPrompt()}>
             <button type="button" role="menuitem" class="menu-item" onClick={() => void install()}>

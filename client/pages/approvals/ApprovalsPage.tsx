@@ -69,7 +69,7 @@ function Approvals() {
   return (
     <>
       <AppBar title="Validations" subtitle={list.data ? `${items().length} en attente` : undefined} back="/" />
-      <main class="page approvals">
+      <main class="page approvals with-status-bar">
         <Switch>
           <Match when={list.isPending}>
             <Spinner />

@@ -20,9 +20,10 @@ import { shown } from "../../store/views";
 import { CallSheet, MessageChoices } from "./CallSheet";
 import { templateValues } from "./context";
 import { PromiseForm, TextForm } from "./forms";
+import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { FullHistory } from "./FullHistory";
 
-type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | { padlockOn: DocUnit } | null;
+type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | "plan" | "close" | { padlockOn: DocUnit } | null;
 
 export function DebtorPage() {
   const params = useParams<{ customerId: string }>();
@@ -292,6 +293,20 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         </Show>
       </section>
 
+      <Show when={props.user.role !== "site_manager" && d().case?.status === "open"}>
+        <section class="card">
+          <h2>Dossier</h2>
+          <div class="quick-actions">
+            <button type="button" class="button secondary" onClick={() => setPanel("plan")}>
+              Échéancier
+            </button>
+            <button type="button" class="button secondary" onClick={() => setPanel("close")}>
+              Clôturer
+            </button>
+          </div>
+        </section>
+      </Show>
+
       <section class="card">
         <h2>Coordonnées</h2>
         <dl class="facts">
@@ -320,6 +335,14 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
       <Sheet title="Réponse du client" open={panel() === "answer"} onClose={close}>
         <TextForm label="Ce que le client a dit" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: d().customerId, text })} onDone={close} />
       </Sheet>
+      <Show when={props.user.role !== "site_manager"}>
+        <Sheet title="Échéancier" open={panel() === "plan"} onClose={close}>
+          <PaymentPlanForm doc={d()} onDone={close} />
+        </Sheet>
+        <Sheet title="Clôturer le dossier" open={panel() === "close"} onClose={close}>
+          <CloseCaseForm doc={d()} onDone={close} />
+        </Sheet>
+      </Show>
       <Sheet title="Note" open={panel() === "note"} onClose={close}>
         <TextForm label="Note" onSubmit={(text) => act("note.added", { customerId: d().customerId, text })} onDone={close} />
       </Sheet>

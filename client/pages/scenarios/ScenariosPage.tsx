@@ -1,0 +1,268 @@
+import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { For, Index, Match, Show, Switch, createEffect, createSignal } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import { stepDate } from "../../../shared/engine/schedule";
+import type { ScenarioStep, StepAction } from "../../../shared/engine/scenarios";
+import type { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../../shared/schemas/scenarios";
+import type { Settings } from "../../../shared/schemas/settings";
+import { ApiError, apiGet, apiPut, problemsOf } from "../../api";
+import { AppBar } from "../../components/AppBar";
+import { Spinner } from "../../components/Spinner";
+import { formatDateFr, formatEuros } from "../../format";
+import { STAGE_LABEL, TASK_LABEL } from "../../labels";
+import { queryClient } from "../../query";
+import { user } from "../../session";
+
+/** The office's screen for the reminder scenarios (one per customer type) and the procedure's settings. */
+export function ScenariosPage() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Scenarios />
+    </QueryClientProvider>
+  );
+}
+
+const FROM_LABEL = { due: "de l'échéance", previous: "de l'étape précédente", payment: "du paiement" } as const;
+const CHANNEL_WORD: Record<string, string> = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "LRAR" };
+const FEE_WORD: Record<string, string> = { sepa_reject: "frais de rejet SEPA", late_penalties: "pénalités de retard (pro)", recovery_indemnity: "indemnité de 40 € (pro)" };
+/** An example due date for the preview of each step's day (a Monday, as in CONTRACT.md). */
+const EXAMPLE_DUE = "2026-03-02";
+
+/** A plain copy of what the query or the store holds (both are proxies, which structuredClone refuses). */
+const plain = <T,>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+function actionWord(a: StepAction): string {
+  switch (a.action) {
+    case "message":
+      return CHANNEL_WORD[a.channel] ?? a.channel;
+    case "task":
+      return TASK_LABEL[a.task];
+    case "fee":
+      return `Facturer ${FEE_WORD[a.fee]}`;
+    case "level":
+      return `Niveau ${a.level}`;
+    case "contract_end":
+      return "Fin du contrat";
+    case "approval":
+      return "Décision du bureau";
+  }
+}
+
+function Scenarios() {
+  const list = useQuery(() => ({ queryKey: ["scenarios"], queryFn: () => apiGet<ScenariosResponse>("/scenarios") }));
+  const [code, setCode] = createSignal<ScenarioResponse["code"]>("box");
+  const [draft, setDraft] = createStore<ScenarioBody>({ name: "", steps: [] });
+  const [saved, setSaved] = createSignal(false);
+  const current = () => list.data?.scenarios.find((s) => s.code === code());
+  const editable = () => user()?.role !== "site_manager";
+  createEffect(() => {
+    const s = current();
+    if (s) setDraft(reconcile(plain({ name: s.name, steps: s.steps })));
+  });
+  const save = useMutation(() => ({
+    mutationFn: (body: ScenarioBody) => apiPut<ScenarioResponse>(`/scenarios/${code()}`, body),
+    onSuccess: () => {
+      setSaved(true);
+      void queryClient.invalidateQueries({ queryKey: ["scenarios"] });
+    },
+  }));
+  const edit = (fn: () => void) => {
+    setSaved(false);
+    fn();
+  };
+
+  return (
+    <>
+      <AppBar title="Scénarios de relance" subtitle={current()?.name} back="/" />
+      <main class="page scenarios with-status-bar">
+        <Switch>
+          <Match when={list.isPending}>
+            <Spinner />
+          </Match>
+          <Match when={list.isError}>
+            <div class="empty">
+              <p>{list.error instanceof ApiError ? list.error.message : "Les scénarios n'ont pas pu être chargés."}</p>
+            </div>
+          </Match>
+          <Match when={list.data}>
+            <nav class="chips" aria-label="Scénario">
+              <For each={list.data!.scenarios}>
+                {(s) => (
+                  <button type="button" class="chip" aria-pressed={s.code === code()} onClick={() => (setSaved(false), setCode(s.code))}>
+                    {s.name} <span class="muted">· {s.customers}</span>
+                  </button>
+                )}
+              </For>
+            </nav>
+            <form
+              class="scenario-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                save.mutate(plain({ name: draft.name, steps: draft.steps }));
+              }}
+            >
+              <label class="field">
+                Nom
+                <input value={draft.name} disabled={!editable()} onInput={(e) => edit(() => setDraft("name", e.currentTarget.value))} />
+              </label>
+              <p class="muted">Jours d'exemple pour une échéance au {formatDateFr(EXAMPLE_DUE)} ; un dimanche ou un jour férié passe au jour ouvré suivant.</p>
+              <ol class="step-list">
+                <Index each={draft.steps}>
+                  {(step, i) => <StepCard step={step()} editable={editable()} templates={list.data!.templates} onChange={(fn) => edit(() => setDraft("steps", i, fn))} />}
+                </Index>
+              </ol>
+              <Show when={save.isError}>
+                <ul class="form-error" role="alert">
+                  <For each={problemsOf(save.error)}>{(p) => <li>{p}</li>}</For>
+                </ul>
+              </Show>
+              <Show when={editable()}>
+                <div class="sticky-actions">
+                  <Show when={saved()}>
+                    <span class="ok-text" role="status">
+                      Enregistré
+                    </span>
+                  </Show>
+                  <button type="submit" class="button primary" disabled={save.isPending}>
+                    Enregistrer le scénario
+                  </button>
+                </div>
+              </Show>
+            </form>
+            <SettingsCard editable={editable()} />
+          </Match>
+        </Switch>
+      </main>
+    </>
+  );
+}
+
+function StepCard(props: { step: ScenarioStep; editable: boolean; templates: string[]; onChange: (fn: (s: ScenarioStep) => ScenarioStep) => void }) {
+  const when = () => props.step.when;
+  const setWhen = (patch: Partial<ScenarioStep["when"]>) => props.onChange((s) => ({ ...s, when: { ...s.when, ...patch } }));
+  const example = () => (when().from === "due" ? formatDateFr(stepDate(when(), EXAMPLE_DUE)) : null);
+  const number = (value: string) => (value.trim() === "" ? undefined : Math.trunc(Number(value)));
+  return (
+    <li class="card step-card" classList={{ off: !props.step.enabled }}>
+      <div class="step-head">
+        <label class="check">
+          <input type="checkbox" checked={props.step.enabled} disabled={!props.editable} onChange={(e) => props.onChange((s) => ({ ...s, enabled: e.currentTarget.checked }))} />
+          <strong>{STAGE_LABEL[props.step.code] ?? props.step.code}</strong>
+        </label>
+        <span class="muted">{props.step.code}</span>
+      </div>
+      <div class="step-when">
+        <label>
+          <input type="number" inputmode="numeric" value={when().days ?? ""} disabled={!props.editable} onChange={(e) => setWhen({ days: number(e.currentTarget.value) })} aria-label={`${props.step.code} : jours`} />
+          <span>j</span>
+        </label>
+        <label>
+          <input type="number" inputmode="numeric" min="0" value={when().months ?? ""} disabled={!props.editable} onChange={(e) => setWhen({ months: number(e.currentTarget.value) })} aria-label={`${props.step.code} : mois`} />
+          <span>mois</span>
+        </label>
+        <select value={when().from} disabled={!props.editable} onChange={(e) => setWhen({ from: e.currentTarget.value as ScenarioStep["when"]["from"] })} aria-label={`${props.step.code} : à partir`}>
+          <For each={Object.entries(FROM_LABEL)}>{([value, label]) => <option value={value}>{label}</option>}</For>
+        </select>
+        <label class="check">
+          <input type="checkbox" checked={Boolean(when().endOfMonth)} disabled={!props.editable} onChange={(e) => setWhen({ endOfMonth: e.currentTarget.checked || undefined })} />
+          fin de mois
+        </label>
+        <Show when={example()}>{(d) => <span class="muted">→ {d()}</span>}</Show>
+      </div>
+      <ul class="step-actions">
+        <Index each={props.step.actions}>
+          {(a, n) => (
+            <li>
+              {actionWord(a())}
+              <Show when={a().action === "message" ? (a() as Extract<StepAction, { action: "message" }>) : undefined}>
+                {(m) => (
+                  <select
+                    value={m().template}
+                    disabled={!props.editable}
+                    aria-label={`${props.step.code} : modèle ${CHANNEL_WORD[m().channel]}`}
+                    onChange={(e) => props.onChange((s) => ({ ...s, actions: s.actions.map((x, k) => (k === n && x.action === "message" ? { ...x, template: e.currentTarget.value } : x)) }))}
+                  >
+                    <For each={props.templates.includes(m().template) ? props.templates : [m().template, ...props.templates]}>{(t) => <option value={t}>{t}</option>}</For>
+                  </select>
+                )}
+              </Show>
+            </li>
+          )}
+        </Index>
+      </ul>
+      <label class="check">
+        <input type="checkbox" checked={props.step.needsApproval} disabled={!props.editable} onChange={(e) => props.onChange((s) => ({ ...s, needsApproval: e.currentTarget.checked }))} />
+        Validation avant envoi
+      </label>
+    </li>
+  );
+}
+
+/** Amounts shown and typed in euros, stored in cents. */
+function SettingsCard(props: { editable: boolean }) {
+  const settings = useQuery(() => ({ queryKey: ["settings"], queryFn: () => apiGet<Settings>("/settings") }));
+  const [saved, setSaved] = createSignal(false);
+  const save = useMutation(() => ({
+    mutationFn: async (body: Settings) => {
+      if (!Number.isFinite(body.sepaRejectFeeCents) || !Number.isFinite(body.minBalanceCents)) throw new Error("Montant illisible : tapez par exemple 15,00");
+      if (!Number.isFinite(body.latePenaltyRatePercent)) throw new Error("Taux illisible : tapez par exemple 12,15");
+      return apiPut<Settings>("/settings", body);
+    },
+    onSuccess: (data) => {
+      setSaved(true);
+      queryClient.setQueryData(["settings"], data);
+    },
+  }));
+  const cents = (v: FormDataEntryValue | null) => Math.round(Number(String(v ?? "").replace(",", ".")) * 100);
+  return (
+    <Show when={settings.data}>
+      {(s) => (
+        <form
+          class="card settings-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const f = new FormData(e.currentTarget);
+            save.mutate({
+              sepaRejectFeeCents: cents(f.get("sepa")),
+              latePenaltyRatePercent: Number(String(f.get("rate")).replace(",", ".")),
+              minBalanceCents: cents(f.get("min")),
+            });
+          }}
+          onInput={() => setSaved(false)}
+        >
+          <h2>Réglages de la procédure</h2>
+          <label class="field">
+            Frais de rejet de prélèvement (€)
+            <input name="sepa" inputmode="decimal" value={(s().sepaRejectFeeCents / 100).toFixed(2).replace(".", ",")} disabled={!props.editable} />
+          </label>
+          <label class="field">
+            Taux des pénalités de retard, clients professionnels (% par an)
+            <input name="rate" inputmode="decimal" value={String(s().latePenaltyRatePercent).replace(".", ",")} disabled={!props.editable} />
+          </label>
+          <label class="field">
+            Pas de relance en dessous de (€)
+            <input name="min" inputmode="decimal" value={(s().minBalanceCents / 100).toFixed(2).replace(".", ",")} disabled={!props.editable} />
+          </label>
+          <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(4000)} par facture, fixée par la loi, clients professionnels seulement.</p>
+          <Show when={save.isError}>
+            <ul class="form-error" role="alert">
+              <For each={problemsOf(save.error)}>{(p) => <li>{p}</li>}</For>
+            </ul>
+          </Show>
+          <Show when={props.editable}>
+            <div class="form-actions">
+              <Show when={saved()}>
+                <span class="ok-text" role="status">
+                  Enregistré
+                </span>
+              </Show>
+              <button type="submit" class="button primary" disabled={save.isPending}>
+                Enregistrer les réglages
+              </button>
+            </div>
+          </Show>
+        </form>
+      )}
+    </Show>
+  );
+}

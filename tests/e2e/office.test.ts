@@ -1,0 +1,85 @@
+import { and, eq } from "drizzle-orm";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { invoices } from "../../server/billing/billing.sql";
+import { cases } from "../../server/cases/cases.sql";
+import { scenarios } from "../../server/engine/engine.sql";
+import { startTestServer, type TestServer } from "../support/server";
+import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, watchErrors } from "./browser";
+
+// The office's screens on a phone: a scenario edited and saved, a refused setting named, a debt written off by the
+// Manager and found in the list to enter in the billing software.
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startTestServer({ clientDir: copyOfBuiltClient() });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+it("edits a scenario step and the settings; a wrong value is refused with its reason", async () => {
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "bureau@demo.test");
+  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("menuitem", { name: "Scénarios et réglages" }).click();
+  await page.getByRole("heading", { name: "Scénarios de relance" }).waitFor();
+  await page.getByRole("button", { name: /^Standard avec e-mail/ }).click();
+  const days = page.getByLabel("R1 : jours");
+  await expect.poll(() => days.inputValue()).toBe("8");
+  await days.fill("10");
+  await days.blur();
+  await page.getByRole("button", { name: "Enregistrer le scénario" }).click();
+  await page.getByRole("status").filter({ hasText: "Enregistré" }).first().waitFor();
+  const [standard] = await server.services.db.select().from(scenarios).where(eq(scenarios.code, "standard"));
+  expect(standard!.steps.find((s) => s.code === "R1")!.when.days).toBe(10);
+
+  const fee = page.getByLabel("Frais de rejet de prélèvement (€)");
+  await fee.fill("vingt");
+  await page.getByRole("button", { name: "Enregistrer les réglages" }).click();
+  await page.getByRole("alert").filter({ hasText: "Montant illisible" }).waitFor();
+  await fee.fill("20,00");
+  await page.getByRole("button", { name: "Enregistrer les réglages" }).click();
+  await expect.poll(async () => (await (await fetch(`${server.url}/api/settings`, { headers: { cookie: await cookieOf(context) } })).json()).sepaRejectFeeCents).toBe(2000);
+  await screenshot(page, "scenarios");
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+it("the Manager writes a debt off from the debtor screen; it is listed to enter in the billing software", async () => {
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "manager@demo.test");
+  await page.locator(".debtor-list > li").first().waitFor();
+  await page.locator(".debtor-list > li").first().click();
+  const customerId = page.url().split("/").pop()!;
+  await page.getByRole("button", { name: "Clôturer", exact: true }).click();
+  await page.getByRole("button", { name: "Passer en perte" }).click();
+  await page.getByLabel("Pourquoi").fill("Client parti sans adresse");
+  await page.getByRole("button", { name: "Clôturer le dossier" }).click();
+  await page.getByRole("heading", { name: "Clôturer le dossier" }).waitFor({ state: "hidden" });
+  const closed = await server.services.db.select().from(cases).where(and(eq(cases.customerId, customerId), eq(cases.status, "written_off")));
+  expect(closed).toHaveLength(1);
+  const lost = await server.services.db.select().from(invoices).where(and(eq(invoices.customerId, customerId), eq(invoices.kind, "write_off")));
+  expect(lost.length).toBeGreaterThan(0);
+
+  await page.goto("/facturation");
+  await page.getByRole("heading", { name: "À saisir en facturation" }).waitFor();
+  await page.getByText(`Perte · ${lost[0]!.ref}`).waitFor();
+  await screenshot(page, "billing");
+  await page.getByRole("button", { name: /^Marquer saisis/ }).click();
+  await page.getByText("Rien à saisir").waitFor();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+async function cookieOf(context: import("playwright-core").BrowserContext): Promise<string> {
+  return (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+}
