@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addDays, addMonths } from "../../../shared/dates";
 import { LEVELS } from "../../../shared/enums";
-import { runEngine, type EngineInput, type PaymentFact } from "../../../shared/engine/engine";
+import { runEngine, type EngineInput, type InvoiceFact, type PaymentFact } from "../../../shared/engine/engine";
 import { DEFAULT_SCENARIOS } from "../../../shared/engine/scenarios";
 
 // Properties of the engine over random payment histories (seeded: a failure prints its seed and case number,
@@ -32,7 +32,7 @@ function randomHistory(random: () => number): EngineInput {
   const firstDue = day(START, 60);
   const months = 1 + Math.floor(random() * 5);
   const rent = 5_000 + Math.floor(random() * 10) * 1_000;
-  const invoices = Array.from({ length: months }, (_, k) => {
+  const invoices: InvoiceFact[] = Array.from({ length: months }, (_, k) => {
     const dueDate = addMonths(firstDue, k);
     return { ref: `F${k}`, issueDate: addDays(dueDate, -15), dueDate, amountCents: rent };
   });
@@ -57,6 +57,12 @@ function randomHistory(random: () => number): EngineInput {
           },
         ]
       : [];
+  // Now and then a credit note or a write-off, and a case filed at the contract's end.
+  if (random() < 0.1) {
+    const kind = random() < 0.5 ? "credit_note" : "write_off";
+    invoices.push({ ref: "AV", issueDate: day(firstDue, 90), dueDate: day(firstDue, 90), amountCents: -Math.floor(rent * (0.5 + random())), kind });
+  }
+  const closures = random() < 0.05 ? [day(addDays(firstDue, 45), 60)] : [];
   const letters = ["R2", "R3"].filter(() => random() < 0.7).map((step) => ({ step, sentOn: day(addDays(firstDue, 30), 40) }));
   return {
     customer: { ref: "C", kind: random() < 0.3 ? "company" : "person", paymentMethod: method, stop: random() < 0.05 },
@@ -66,6 +72,7 @@ function randomHistory(random: () => number): EngineInput {
     promises,
     plans,
     letters,
+    closures,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addMonths } from "../../../shared/dates";
+import { addDays, addMonths } from "../../../shared/dates";
 import { runEngine, type EngineInput, type InvoiceFact, type PaymentFact, type PlannedAction } from "../../../shared/engine/engine";
 import { DEFAULT_SCENARIOS } from "../../../shared/engine/scenarios";
 
@@ -258,5 +258,23 @@ describe("credits, write-offs, contract-end closures, threshold", () => {
   it("no case under the minimum balance", () => {
     expect(runEngine(input({ invoices: rents("2026-03-02", 1, 1_200), minBalanceCents: 5_000 }), "2026-05-10").actions).toEqual([]);
     expect(runEngine(input({ invoices: rents("2026-03-02", 1, 1_200), minBalanceCents: 0 }), "2026-05-10").actions.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the replay moves steps off public holidays as the schedule does", () => {
+  it.each([
+    ["Lundi de Pâques", "2026-04-06", "2026-04-07"],
+    ["Ascension", "2026-05-14", "2026-05-15"],
+    ["Lundi de Pentecôte", "2026-05-25", "2026-05-26"],
+    ["1er mai", "2026-05-01", "2026-05-02"],
+    ["14 juillet", "2026-07-14", "2026-07-15"],
+    ["11 novembre", "2026-11-11", "2026-11-12"],
+  ])("R1 and the lockout due on %s (%s) fall on %s, the day before nothing", (_name, holiday, next) => {
+    const due = addDays(holiday, -14);
+    const invoices = [{ ref: "F1", issueDate: due, dueDate: due, amountCents: 10_000 }];
+    const on = (day: string) => runEngine(input({ invoices }), day).actions.filter((a) => a.step === "R1" || a.step === "lockout");
+    expect(on(holiday)).toEqual([]);
+    expect(new Set(on(next).map((a) => a.date))).toEqual(new Set([next]));
+    expect(on(next).map((a) => a.action).sort()).toEqual(["level", "message", "task", "task"]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCENARIOS, type Scenario } from "../../../shared/engine/scenarios";
 import { schedule } from "../../../shared/engine/schedule";
+import { addDays } from "../../../shared/dates";
 
 const scenario = (code: string): Scenario => DEFAULT_SCENARIOS.find((s) => s.code === code)!;
 const dates = (code: string, due: string, paidOn: string | null = null) =>
@@ -74,5 +75,44 @@ describe("step dates of the default scenarios", () => {
     expect(channels("mauvais-payeur", "R2")).toEqual(["email", "sms"]);
     expect(channels("mauvais-payeur", "R3")).toEqual(["registered_letter"]);
     expect(channels("box", "R2")).toEqual(["registered_letter", "letter", "email"]);
+  });
+});
+
+// Every public holiday of 2026 (and a Sunday), the next working day written out by hand.
+const HOLIDAYS_2026: [string, string, string][] = [
+  ["Jour de l'an (jeudi)", "2026-01-01", "2026-01-02"],
+  ["Lundi de Pâques", "2026-04-06", "2026-04-07"],
+  ["1er mai (vendredi)", "2026-05-01", "2026-05-02"],
+  ["8 mai (vendredi)", "2026-05-08", "2026-05-09"],
+  ["Ascension (jeudi)", "2026-05-14", "2026-05-15"],
+  ["Lundi de Pentecôte", "2026-05-25", "2026-05-26"],
+  ["14 juillet (mardi)", "2026-07-14", "2026-07-15"],
+  ["15 août (samedi, puis dimanche)", "2026-08-15", "2026-08-17"],
+  ["Toussaint (dimanche)", "2026-11-01", "2026-11-02"],
+  ["11 novembre (mercredi)", "2026-11-11", "2026-11-12"],
+  ["Noël (vendredi)", "2026-12-25", "2026-12-26"],
+  ["un dimanche ordinaire", "2026-10-18", "2026-10-19"],
+];
+
+describe("every step counted in days, of every scenario, landing on each public holiday", () => {
+  const daySteps = DEFAULT_SCENARIOS.flatMap((s) =>
+    s.steps.filter((st) => st.when.from === "due" && !st.when.months && !st.when.endOfMonth).map((st) => [s.code, st.code, st.when.days ?? 0] as const),
+  );
+
+  it("covers the steps of all six scenarios", () => {
+    expect(new Set(daySteps.map(([code]) => code)).size).toBe(6);
+    expect(daySteps.length).toBeGreaterThan(25);
+  });
+
+  it.each(HOLIDAYS_2026)("%s (%s) → %s", (_name, holiday, next) => {
+    for (const [code, step, days] of daySteps) {
+      const due = addDays(holiday, -days);
+      const got = schedule(scenario(code), due, null).find((s) => s.step.code === step)?.date;
+      // A step turned off by default (grand-compte's) is not scheduled.
+      if (scenario(code).steps.find((s) => s.code === step)!.enabled) expect(got, `${code} ${step}, due ${due}`).toBe(next);
+    }
+    // After payment: unlock on the day paid, thanks 8 days later, each moved the same way.
+    expect(dates("box", "2026-01-05", holiday).unlock).toBe(next);
+    expect(dates("standard", "2026-01-05", addDays(holiday, -8))["thank-you"]).toBe(next);
   });
 });
