@@ -97,7 +97,9 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const MESSAGE_CHANNELS = ["email", "sms", "letter", "registered_letter"] as const;
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
-export const MESSAGE_STATUSES = ["queued", "sending", "sent", "failed", "cancelled"] as const;
+/** `unknown`: the worker stopped while the provider had the message and nothing says whether it went (e-mail):
+ * never sent again by itself; the office checks and decides. */
+export const MESSAGE_STATUSES = ["queued", "sending", "sent", "failed", "cancelled", "unknown"] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const PADLOCK_STATES = ["none", "second_padlock"] as const;

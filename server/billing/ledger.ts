@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { daysBetween, type CalendarDate } from "../../shared/dates";
 import { RECOVERY_INDEMNITY_CENTS } from "../../shared/schemas/settings";
 import type { Database, Transaction } from "../db/client";
@@ -17,29 +17,40 @@ export interface OpenInvoice {
 }
 
 /**
- * A customer's invoices not fully settled, oldest first: payments and credits that name their invoice settle
- * it; the rest (a payment without an invoice ref) settles the oldest first, as the engine counts.
+ * Customers' invoices not fully settled, oldest first: payments and credits that name their invoice settle it;
+ * the rest (a payment without an invoice ref) settles the oldest first, as the engine counts. One query for all.
  */
-export async function unpaidInvoices(db: Db, customerId: string): Promise<OpenInvoice[]> {
-  const rows = await db.all<{ id: string; ref: string; contract_id: string | null; due_date: string; amount_cents: number; settled: number }>(sql`
-    select i.id, i.ref, i.contract_id, i.due_date, i.amount_cents,
-      coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
-      - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0) as settled
-    from invoices i where i.customer_id = ${customerId} and i.amount_cents > 0
-    order by i.due_date, i.ref`);
-  const [loose] = await db.all<{ cents: number }>(sql`
-    select coalesce((select sum(p.amount_cents) from payments p where p.customer_id = ${customerId} and p.status = 'ok' and p.invoice_id is null), 0)
-         - coalesce((select sum(cr.amount_cents) from invoices cr where cr.customer_id = ${customerId} and cr.amount_cents < 0 and cr.applies_to_id is null), 0) as cents`);
-  let pool = Number(loose?.cents ?? 0);
-  const out: OpenInvoice[] = [];
-  for (const r of rows) {
-    let remaining = r.amount_cents - Number(r.settled);
-    const used = Math.min(Math.max(remaining, 0), pool);
-    remaining -= used;
-    pool -= used;
-    if (remaining > 0) out.push({ id: r.id, ref: r.ref, contractId: r.contract_id, dueDate: r.due_date, amountCents: r.amount_cents, remainingCents: remaining });
+export async function unpaidInvoicesOf(db: Db, customerIds: readonly string[]): Promise<Map<string, OpenInvoice[]>> {
+  const out = new Map<string, OpenInvoice[]>();
+  for (let i = 0; i < customerIds.length; i += 500) {
+    const rows = await db.all<{ id: string; invoices: string; loose: number }>(sql`
+      select c.id,
+        (select json_group_array(json_array(i.id, i.ref, i.contract_id, i.due_date, i.amount_cents,
+            coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
+            - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0)))
+          from invoices i where i.customer_id = c.id and i.amount_cents > 0) as invoices,
+        coalesce((select sum(p.amount_cents) from payments p where p.customer_id = c.id and p.status = 'ok' and p.invoice_id is null), 0)
+          - coalesce((select sum(cr.amount_cents) from invoices cr where cr.customer_id = c.id and cr.amount_cents < 0 and cr.applies_to_id is null), 0) as loose
+      from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
+    for (const r of rows) {
+      const list = (JSON.parse(r.invoices) as [string, string, string | null, string, number, number][]).sort((a, b) => (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : a[1] < b[1] ? -1 : 1));
+      let pool = Number(r.loose);
+      const open: OpenInvoice[] = [];
+      for (const [id, ref, contractId, dueDate, amountCents, settled] of list) {
+        let remaining = amountCents - settled;
+        const used = Math.min(Math.max(remaining, 0), pool);
+        remaining -= used;
+        pool -= used;
+        if (remaining > 0) open.push({ id, ref, contractId, dueDate, amountCents, remainingCents: remaining });
+      }
+      out.set(r.id, open);
+    }
   }
   return out;
+}
+
+export async function unpaidInvoices(db: Db, customerId: string): Promise<OpenInvoice[]> {
+  return (await unpaidInvoicesOf(db, [customerId])).get(customerId) ?? [];
 }
 
 /**

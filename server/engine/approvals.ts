@@ -100,7 +100,7 @@ export async function listApprovals(db: Database, scope: Scope, asOf: string): P
  * to decide (a contract end needs a Manager). Approved actions are carried out at once; messages go to the
  * outbox's queue.
  */
-export async function decide(db: Database, user: SessionUser, scope: Scope, body: DecisionBody, now: Date): Promise<number> {
+export async function decide(db: Database, user: SessionUser, scope: Scope, body: DecisionBody, now: Date, today: string): Promise<number> {
   if (user.role === "site_manager") throw new AppError("FORBIDDEN", "Les validations sont faites par le bureau ou le Manager.");
   return db.transaction(
     async (tx) => {
@@ -126,9 +126,10 @@ export async function decide(db: Database, user: SessionUser, scope: Scope, body
           await tx.update(plannedActions).set({ status: "rejected" }).where(eq(plannedActions.id, r.id));
           continue;
         }
+        // A message approved goes to the outbox now; the rest is done now.
         const status = r.action === "message" ? "approved" : "done";
         await tx.update(plannedActions).set({ status }).where(eq(plannedActions.id, r.id));
-        if (status === "done") await carryOut(tx, r, now, { userId: user.id, initials: user.initials });
+        await carryOut(tx, r, now, today, { userId: user.id, initials: user.initials });
       }
       await markCustomersChanged(tx, [...new Set(rows.map((r) => r.customerId))]);
       return rows.length;

@@ -28,5 +28,5 @@ export const approvalRoutes = createRouter()
   })
   .openapi(decision, async (c) => {
     const { db, clock } = c.get("services");
-    return c.json({ decided: await decide(db, c.get("user"), c.get("scope"), c.req.valid("json"), clock.now()) }, 200);
+    return c.json({ decided: await decide(db, c.get("user"), c.get("scope"), c.req.valid("json"), clock.now(), clock.today()) }, 200);
   });

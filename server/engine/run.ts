@@ -18,6 +18,9 @@ import { markCustomersChanged } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
 import { loadSettings } from "./settings";
+import type { MessageChannel } from "../../shared/enums";
+import type { MessagePurpose } from "../messaging/messaging.sql";
+import { queueMessages, type QueueRequest } from "../messaging/outbox";
 
 /** One line of the plan, as `npm run engine -- --json` prints it (CONTRACT.md). */
 export interface PlanLine {
@@ -92,7 +95,7 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
       const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
       const openCaseOf = new Map(openCases.map((k) => [k.customerId, k]));
       const boxes = heldReason ? new Map<string, Box[]>() : await boxesByCustomer(tx, chunk, asOf);
-      const writes = new Writes(new Map(openCases.map((k) => [k.id, k.level])), settings);
+      const writes = new Writes(new Map(openCases.map((k) => [k.id, k.level])), settings, asOf);
       const changed: string[] = [];
       phase("facts");
       for (const { customerId, input, recorded } of facts) {
@@ -119,7 +122,7 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
           phase("store");
           continue;
         }
-        recordActions(writes, customerId, input.scenario.code, fresh, caseIds, runId, options.now, boxes.get(customerId) ?? []);
+        recordActions(writes, customerId, input.scenario, fresh, caseIds, runId, options.now, boxes.get(customerId) ?? []);
         recordMoot(writes, customerId, input.scenario.code, moot, runId);
         changed.push(customerId);
         phase("store");
@@ -250,7 +253,7 @@ export async function closeCase(tx: Database | Transaction, caseId: string, stat
 function recordActions(
   writes: Writes,
   customerId: string,
-  scenario: string,
+  scenario: Scenario,
   fresh: readonly PlannedAction[],
   caseIds: Map<string, string>,
   runId: string | null,
@@ -263,7 +266,7 @@ function recordActions(
       customerId,
       caseId: (a.episode && caseIds.get(a.episode)) || null,
       key: a.key,
-      scenario,
+      scenario: scenario.code,
       step: a.step,
       occurrence: a.occurrence,
       action: a.action,
@@ -271,15 +274,30 @@ function recordActions(
       date: a.date,
       needsApproval: a.needsApproval,
       status: a.needsApproval ? "awaiting_approval" : a.action === "message" ? "planned" : "done",
-      detail: compact({ template: a.template, level: a.level, fee: a.fee, task: a.task, incident: a.incident, invoice: a.invoiceRef }),
+      detail: compact({
+        template: a.template,
+        level: a.level,
+        fee: a.fee,
+        task: a.task,
+        incident: a.incident,
+        invoice: a.invoiceRef,
+        purpose: a.action === "message" ? purposeOf(a, scenario) : undefined,
+      }),
       runId,
     };
     writes.planned.push(row);
-    if (row.status === "done") writes.effectsOf(row, boxes, now);
+    // Done now, or a message handed to the outbox now (it is sent later, after its last checks).
+    if (row.status === "done" || row.status === "planned") writes.effectsOf(row, boxes, now);
   }
 }
 
 type PlannedRow = typeof plannedActions.$inferInsert;
+
+/** What a message is for: thanks after payment, a notice before a due date, else a reminder of the debt. */
+function purposeOf(a: PlannedAction, scenario: Scenario): MessagePurpose {
+  if (a.invoiceRef) return "notice";
+  return scenario.steps.find((s) => s.code === a.step)?.when.from === "payment" ? "thanks" : "reminder";
+}
 type Box = { id: string; siteId: string };
 
 /** Every customer's boxes under a contract running on `day`, with their site, in one query. */
@@ -326,10 +344,13 @@ class Writes {
   contractEnds: { row: PlannedRow; unitId: string }[] = [];
   fees: { row: PlannedRow; fee: FeeKind; note: Note }[] = [];
   creditNotes: { row: PlannedRow; note: Note }[] = [];
+  outbox: QueueRequest[] = [];
 
   constructor(
     levels: Map<string, Level>,
     private readonly settings: Settings,
+    /** The day the messages are written for (their deadline, their date). */
+    private readonly asOf: CalendarDate,
     private readonly by: Author = SYSTEM,
   ) {
     this.levels = levels;
@@ -350,7 +371,19 @@ class Writes {
         happenedAt: now.toISOString(),
         data: { ...data, step: row.step },
       });
-    if (row.action === "task" && detail.task) {
+    if (row.action === "message" && detail.template && row.channel) {
+      this.outbox.push({
+        customerId: row.customerId,
+        caseId: row.caseId ?? null,
+        plannedActionId: row.id!,
+        key: row.key,
+        step: row.step,
+        template: detail.template,
+        channel: row.channel as MessageChannel,
+        purpose: (detail.purpose as MessagePurpose | undefined) ?? "reminder",
+        invoiceRef: detail.invoice,
+      });
+    } else if (row.action === "task" && detail.task) {
       const perUnit = ["padlock_place", "padlock_remove", "gate_suspend", "gate_restore"].includes(detail.task);
       for (const u of perUnit ? boxes : boxes.slice(0, 1)) {
         this.tasks.push({
@@ -385,6 +418,7 @@ class Writes {
 
   async flush(tx: Database | Transaction): Promise<void> {
     await this.flushBilling(tx); // first: it adds history lines
+    await queueMessages(tx, this.outbox, this.asOf);
     for (let i = 0; i < this.planned.length; i += 50) await tx.insert(plannedActions).values(this.planned.slice(i, i + 50)).onConflictDoNothing();
     for (let i = 0; i < this.tasks.length; i += 100) await tx.insert(tasks).values(this.tasks.slice(i, i + 100));
     for (let i = 0; i < this.history.length; i += 100) await tx.insert(actions).values(this.history.slice(i, i + 100));
@@ -464,9 +498,9 @@ class Writes {
 }
 
 /** Carries out one planned action now (an approval): its effects, written at once, in the approver's name. */
-export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date, by: Author): Promise<void> {
+export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date, today: CalendarDate, by: Author): Promise<void> {
   const [kase] = row.caseId ? await tx.select({ id: cases.id, level: cases.level }).from(cases).where(eq(cases.id, row.caseId)) : [];
-  const writes = new Writes(new Map(kase ? [[kase.id, kase.level]] : []), await loadSettings(tx), by);
+  const writes = new Writes(new Map(kase ? [[kase.id, kase.level]] : []), await loadSettings(tx), today, by);
   writes.effectsOf(row, (await boxesByCustomer(tx, [row.customerId], row.date)).get(row.customerId) ?? [], now);
   await writes.flush(tx);
 }

@@ -1,12 +1,37 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { MessageTemplate } from "../../shared/messaging/templates";
 import { MESSAGE_CHANNELS, MESSAGE_STATUSES } from "../../shared/enums";
 import { cases } from "../cases/cases.sql";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 import { customers } from "../customers/customers.sql";
 
+export const MESSAGE_PURPOSES = ["reminder", "notice", "thanks", "floor"] as const;
+export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
+
+/** A letter to print, or attached to an e-mail as a PDF: rendered text, frozen when the message was queued. */
+export interface LetterContent {
+  subject: string;
+  body: string;
+  formalNotice: boolean;
+  /** The address block, line by line. */
+  address: string[];
+  /** The sender's block: the operator's site. */
+  from: { name: string; address: string; phone: string };
+  /** Place and date line ("Lyon, le 23 novembre 2026"). */
+  placeAndDate: string;
+  invoices: { ref: string; dueDate: string; remainingCents: number }[];
+  totalCents: number;
+  deadline: string;
+  signature: string;
+  /** Registered letters print in three copies (registered, simple, file). */
+  copies: string[];
+}
+
 /**
- * The outbox. A message is written in the same transaction as the step that asks for it and sent later by a
- * worker; `idempotencyKey` (case, step, occurrence, channel) makes a second request for the same message a no-op.
+ * The outbox. A message is written in the same transaction as the step or the action that asks for it and sent
+ * later by a worker; `idempotencyKey` makes a second request for the same message a no-op. A worker claims a
+ * message with a lease (`leaseOwner`, `leaseUntil`): two processes never send the same one, and one that died
+ * leaves it to be reconciled when its lease runs out.
  */
 export const messages = sqliteTable(
   "messages",
@@ -17,25 +42,66 @@ export const messages = sqliteTable(
       .notNull()
       .references(() => customers.id),
     channel: text("channel", { enum: MESSAGE_CHANNELS }).notNull(),
+    /** What it is for, which says what must still hold when it goes (a reminder: the debt still open…). */
+    purpose: text("purpose", { enum: MESSAGE_PURPOSES }).notNull().default("floor"),
     templateCode: text("template_code"),
     stepCode: text("step_code"),
+    /** The invoice a notice before its due date is about: not sent once it is paid. */
+    invoiceRef: text("invoice_ref"),
+    plannedActionId: text("planned_action_id"),
+    siteId: text("site_id"),
     recipient: text("recipient").notNull(),
+    senderName: text("sender_name"),
     subject: text("subject"),
     body: text("body").notNull(),
+    /** The letter itself (letter channels), or the letter attached to an e-mail as a PDF. */
+    letter: text("letter", { mode: "json" }).$type<LetterContent>(),
     status: text("status", { enum: MESSAGE_STATUSES }).notNull().default("queued"),
     idempotencyKey: text("idempotency_key").notNull().unique(),
     providerId: text("provider_id"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     notBefore: text("not_before"),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: text("lease_until"),
     sentAt: text("sent_at"),
+    /** What the provider later said (SMS delivered, bounced…). */
+    deliveryStatus: text("delivery_status"),
+    deliveredAt: text("delivered_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index("messages_status_not_before").on(t.status, t.notBefore),
     index("messages_customer").on(t.customerId),
+    index("messages_lease").on(t.status, t.leaseUntil),
     oneOf("messages_channel", t.channel, MESSAGE_CHANNELS),
     oneOf("messages_status_check", t.status, MESSAGE_STATUSES),
+    oneOf("messages_purpose_check", t.purpose, MESSAGE_PURPOSES),
   ],
 );
+
+export const ATTEMPT_OUTCOMES = ["sent", "retry", "failed", "cancelled", "postponed", "in_doubt", "reconciled"] as const;
+
+/** Every try at sending a message, for the office: when, what came of it, what the provider said. */
+export const messageAttempts = sqliteTable(
+  "message_attempts",
+  {
+    id: id(),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id),
+    worker: text("worker").notNull(),
+    at: text("at").notNull(),
+    outcome: text("outcome", { enum: ATTEMPT_OUTCOMES }).notNull(),
+    detail: text("detail"),
+  },
+  (t) => [index("message_attempts_message").on(t.messageId), oneOf("message_attempts_outcome", t.outcome, ATTEMPT_OUTCOMES)],
+);
+
+/** The templates as the office edited them; a code not here uses its French default. */
+export const messageTemplates = sqliteTable("message_templates", {
+  code: text("code").primaryKey(),
+  template: text("template", { mode: "json" }).notNull().$type<MessageTemplate>(),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,340 @@
+import type { MessageChannel } from "../enums";
+
+/**
+ * The messages the scenarios send, as the office edits them: one template per step, with a variant per channel
+ * (an e-mail, an SMS, a letter — a registered letter prints the letter variant). French defaults below, the tone
+ * growing from kind to firm (DOMAIN.md, seed 001): a reminder first assumes an oversight, the formal notice states
+ * the debt, the deadline and what comes next. `{{variable}}` is replaced by the customer's data; a variable not
+ * in `TEMPLATE_VARIABLES` is refused when the template is saved.
+ */
+
+export const TEMPLATE_VARIABLES = {
+  nom: "Nom du client",
+  reference: "Référence client",
+  box: "Numéros de box",
+  site: "Nom du site",
+  adresse_site: "Adresse du site",
+  telephone_site: "Téléphone du site",
+  solde: "Montant dû",
+  factures: "Factures impayées (une ligne chacune)",
+  echeance: "Date limite de paiement (8 jours)",
+  date: "Date du jour",
+  signature: "Signature (l'équipe du site, ou la personne qui envoie)",
+} as const;
+export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
+
+export interface EmailVariant {
+  subject: string;
+  body: string;
+  /** Sends the letter variant as a PDF attachment (R1, R2, R3 letters). */
+  attachLetter?: boolean;
+}
+export interface LetterVariant {
+  /** The letter's "Objet". */
+  subject: string;
+  body: string;
+  /** A formal notice (*mise en demeure*): printed with its heading and legal mentions. */
+  formalNotice?: boolean;
+}
+export interface MessageTemplate {
+  code: string;
+  label: string;
+  /** Sender name shown on e-mails (the address is the server's). */
+  from?: string;
+  email?: EmailVariant;
+  sms?: { body: string };
+  letter?: LetterVariant;
+}
+
+/** The variant a channel uses: registered and simple letters print the same letter. */
+export function variantFor(template: MessageTemplate, channel: MessageChannel): EmailVariant | LetterVariant | { body: string } | undefined {
+  if (channel === "email") return template.email;
+  if (channel === "sms") return template.sms;
+  return template.letter;
+}
+
+const PLACEHOLDER = /\{\{\s*([\w]+)\s*\}\}/g;
+
+/** The `{{names}}` of a text that are not known variables, each once. */
+export function unknownVariables(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(PLACEHOLDER)) if (!(m[1]! in TEMPLATE_VARIABLES)) out.add(m[1]!);
+  return [...out];
+}
+
+/** Fills `{{name}}` placeholders; an unknown one is left visible rather than silently dropped. */
+export function fill(text: string, values: Partial<Record<string, string>>): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => values[name] ?? whole);
+}
+
+/** Every problem of a template as edited, in French, each naming its variant. */
+export function templateProblems(t: MessageTemplate): string[] {
+  const problems: string[] = [];
+  const check = (where: string, text: string | undefined) => {
+    for (const name of unknownVariables(text ?? "")) problems.push(`${where} : variable inconnue {{${name}}}`);
+  };
+  check("Objet du courriel", t.email?.subject);
+  check("Courriel", t.email?.body);
+  check("SMS", t.sms?.body);
+  check("Objet de la lettre", t.letter?.subject);
+  check("Lettre", t.letter?.body);
+  if (!t.email && !t.sms && !t.letter) problems.push("Un modèle a au moins un courriel, un SMS ou une lettre");
+  if (t.email?.attachLetter && !t.letter) problems.push("Le courriel joint la lettre, mais le modèle n'a pas de lettre");
+  return problems;
+}
+
+const SIGN = "\n\n{{signature}}\n{{site}} — {{telephone_site}}";
+const OWED = "\n\n{{factures}}\n\nTotal dû : {{solde}}";
+
+const T = (t: MessageTemplate) => t;
+
+export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
+  T({
+    code: "box-reminder-sms",
+    label: "Box — rappel avant le 15 (SMS)",
+    sms: { body: "{{site}} : sauf erreur, votre loyer de {{solde}} (box {{box}}) reste à régler. Merci de le faire avant le 15 ou de nous appeler au {{telephone_site}}." },
+  }),
+  T({
+    code: "box-reminder-email",
+    label: "Box — rappel avant le 15",
+    email: {
+      subject: "Votre box {{box}} : loyer en attente de règlement",
+      body:
+        "Bonjour {{nom}},\n\nSauf erreur de notre part, le règlement de votre box {{box}} ne nous est pas parvenu. Il s'agit sans doute d'un oubli " +
+        "ou d'un souci de carte bancaire." +
+        OWED +
+        "\n\nMerci de régler ce montant avant le 15 du mois, à l'accueil, par carte ou par virement. Si vous avez déjà payé, ne tenez pas compte de ce message." +
+        SIGN,
+    },
+  }),
+  T({
+    code: "box-R1",
+    label: "Box — relance 1",
+    email: {
+      subject: "Relance : loyer impayé de votre box {{box}}",
+      body: "Bonjour {{nom}},\n\nVous trouverez ci-joint notre lettre de relance concernant le loyer impayé de votre box {{box}}." + OWED + "\n\nMerci de régulariser avant le {{echeance}}." + SIGN,
+      attachLetter: true,
+    },
+    letter: {
+      subject: "Relance — loyer impayé",
+      body:
+        "Madame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes concernant votre box {{box}} restent impayées :" +
+        OWED +
+        "\n\nNous vous remercions de bien vouloir régulariser cette situation avant le {{echeance}}. Faute de règlement, l'accès à votre box sera suspendu " +
+        "(code d'accès désactivé et second cadenas posé), conformément à votre contrat.\n\nSi votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte.\n\n" +
+        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "box-R2-notice",
+    label: "Box — avant l'envoi de la lettre R2",
+    email: {
+      subject: "Dernier rappel avant lettre recommandée — box {{box}}",
+      body:
+        "Bonjour {{nom}},\n\nMalgré nos précédents rappels, le loyer de votre box {{box}} reste impayé et l'accès à votre box est suspendu." +
+        OWED +
+        "\n\nSans règlement de votre part, une lettre recommandée avec accusé de réception vous sera adressée dans les prochains jours. " +
+        "Vous pouvez l'éviter en réglant dès aujourd'hui ou en nous appelant pour convenir d'un échéancier." +
+        SIGN,
+    },
+  }),
+  T({
+    code: "box-R2",
+    label: "Box — relance 2 (LRAR)",
+    email: {
+      subject: "Relance 2 : loyer impayé — box {{box}} (copie de notre lettre recommandée)",
+      body: "Bonjour {{nom}},\n\nNous vous adressons ce jour par lettre recommandée avec accusé de réception la relance ci-jointe." + OWED + "\n\nMerci de régulariser avant le {{echeance}}." + SIGN,
+      attachLetter: true,
+    },
+    letter: {
+      subject: "Deuxième relance — loyers impayés (lettre recommandée avec accusé de réception)",
+      body:
+        "Madame, Monsieur,\n\nMalgré notre précédente relance, les sommes suivantes restent dues au titre de la location de votre box {{box}} :" +
+        OWED +
+        "\n\nL'accès à votre box est suspendu depuis le 15 du mois. Nous vous demandons de régler l'intégralité de cette somme avant le {{echeance}}.\n\n" +
+        "À défaut, nous vous adresserons une mise en demeure, puis nous mettrons fin à votre contrat à la fin du mois ; votre box sera alors ouvert " +
+        "et son contenu traité dans les conditions prévues par votre contrat.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "box-R3",
+    label: "Box — mise en demeure (LRAR)",
+    email: {
+      subject: "Mise en demeure de payer — box {{box}}",
+      body:
+        "Bonjour {{nom}},\n\nVous trouverez ci-joint la mise en demeure que nous vous adressons ce jour par lettre recommandée avec accusé de réception. " +
+        "C'est notre dernier rappel avant la fin de votre contrat." +
+        OWED +
+        SIGN,
+      attachLetter: true,
+    },
+    letter: {
+      subject: "Mise en demeure de payer",
+      formalNotice: true,
+      body:
+        "Madame, Monsieur,\n\nMalgré nos relances des mois précédents, restées sans effet, vous restez redevable des sommes suivantes au titre de la location de votre box {{box}} :" +
+        OWED +
+        "\n\nPar la présente, nous vous mettons en demeure de régler cette somme dans un délai de huit jours, soit au plus tard le {{echeance}}.\n\n" +
+        "Il s'agit de notre dernière relance amiable. Les sommes dues continuent d'augmenter à chaque échéance de loyer et, le cas échéant, des frais " +
+        "de recouvrement s'y ajouteront. À défaut de paiement dans ce délai, votre contrat prendra fin à la fin du mois, votre box sera ouvert en présence " +
+        "d'un témoin et son contenu inventorié, et nous confierons le recouvrement de notre créance à un commissaire de justice (huissier) ou saisirons " +
+        "le tribunal compétent, sans autre avis.\n\nCette lettre vaut mise en demeure au sens de l'article 1344 du Code civil et fait courir les intérêts " +
+        "au taux légal.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "thank-you",
+    label: "Remerciement après paiement",
+    email: {
+      subject: "Merci pour votre règlement",
+      body: "Bonjour {{nom}},\n\nNous avons bien reçu votre règlement et nous vous en remercions. Votre compte est à jour et l'accès à votre box {{box}} est rétabli.\n\nBonne journée," + SIGN,
+    },
+  }),
+  T({
+    code: "pre-due",
+    label: "Avis avant échéance",
+    email: {
+      subject: "Votre prochaine échéance",
+      body: "Bonjour {{nom}},\n\nPour mémoire, votre prochaine échéance arrive bientôt :\n\n{{factures}}\n\nMerci de prévoir son règlement à la date prévue." + SIGN,
+    },
+    letter: {
+      subject: "Avis d'échéance",
+      body: "Madame, Monsieur,\n\nPour mémoire, votre prochaine échéance arrive bientôt :\n\n{{factures}}\n\nNous vous remercions de prévoir son règlement à la date prévue.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "pre-due-firm",
+    label: "Avis avant échéance (ferme)",
+    email: {
+      subject: "Échéance à venir — règlement attendu à la date prévue",
+      body:
+        "Bonjour {{nom}},\n\nVotre prochaine échéance arrive :\n\n{{factures}}\n\nCompte tenu des retards passés, nous vous demandons de régler à la date prévue, sans délai supplémentaire. " +
+        "Tout retard entraînera l'envoi immédiat d'une relance." +
+        SIGN,
+    },
+  }),
+  T({
+    code: "standard-R1",
+    label: "Standard — relance 1",
+    email: {
+      subject: "Facture en attente de règlement",
+      body: "Bonjour {{nom}},\n\nSauf erreur de notre part, le règlement des factures suivantes ne nous est pas parvenu :" + OWED + "\n\nIl s'agit peut-être d'un oubli : merci de régulariser avant le {{echeance}}." + SIGN,
+    },
+    letter: {
+      subject: "Relance — facture impayée",
+      body: "Madame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes restent impayées :" + OWED + "\n\nNous vous remercions de régulariser avant le {{echeance}}.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "standard-R4",
+    label: "Standard — lettre de relance",
+    letter: {
+      subject: "Relance — factures impayées",
+      body:
+        "Madame, Monsieur,\n\nMalgré nos rappels par courriel et par téléphone, les factures suivantes restent impayées :" +
+        OWED +
+        "\n\nNous vous demandons de régler cette somme avant le {{echeance}}. Pour les clients professionnels, une indemnité forfaitaire pour frais de " +
+        "recouvrement de 40 € par facture est due de plein droit (article L441-10 du Code de commerce).\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "standard-R5",
+    label: "Standard — dernière lettre",
+    letter: {
+      subject: "Dernière relance avant procédure",
+      formalNotice: true,
+      body:
+        "Madame, Monsieur,\n\nNos précédentes relances sont restées sans effet. Vous restez redevable de :" +
+        OWED +
+        "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}. À défaut, nous confierons le recouvrement de notre créance à un " +
+        "commissaire de justice ou saisirons le tribunal compétent, sans autre avis ; les pénalités de retard et frais de recouvrement s'ajouteront à la dette.\n\n" +
+        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "export-R1",
+    label: "Export — relance 1",
+    email: {
+      subject: "Payment reminder / Rappel de paiement",
+      body:
+        "Bonjour {{nom}},\n\nSauf erreur de notre part, les factures suivantes restent impayées :" +
+        OWED +
+        "\n\nMerci de régler par virement avant le {{echeance}}.\n\n— Dear customer, according to our records the invoices above are still unpaid. " +
+        "Please pay by bank transfer before {{echeance}}." +
+        SIGN,
+    },
+  }),
+  T({
+    code: "export-R2",
+    label: "Export — relance 2",
+    email: {
+      subject: "Second reminder / Deuxième rappel",
+      body:
+        "Bonjour {{nom}},\n\nMalgré notre premier rappel, les factures suivantes restent impayées :" +
+        OWED +
+        "\n\nMerci de régler sans délai, au plus tard le {{echeance}}.\n\n— Despite our first reminder, the invoices above are still unpaid. Please pay by {{echeance}} at the latest." +
+        SIGN,
+    },
+  }),
+  T({
+    code: "export-R4",
+    label: "Export — lettre de relance",
+    letter: { subject: "Relance — factures impayées / Unpaid invoices", body: "Madame, Monsieur,\n\nLes factures suivantes restent impayées :" + OWED + "\n\nMerci de régler avant le {{echeance}}.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées." },
+  }),
+  T({
+    code: "export-R5",
+    label: "Export — dernière lettre",
+    letter: {
+      subject: "Dernière relance / Final reminder",
+      formalNotice: true,
+      body:
+        "Madame, Monsieur,\n\nVous restez redevable de :" +
+        OWED +
+        "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}, faute de quoi nous engagerons une procédure de recouvrement.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "grand-compte-R2",
+    label: "Grand compte — relance",
+    email: {
+      subject: "Factures en attente — {{reference}}",
+      body: "Bonjour,\n\nSauf erreur de notre part, les factures suivantes de votre compte {{reference}} restent en attente de règlement :" + OWED + "\n\nPouvez-vous nous indiquer la date de paiement prévue ?" + SIGN,
+    },
+  }),
+  T({
+    code: "mauvais-payeur-R1",
+    label: "Mauvais payeur — relance 1",
+    email: {
+      subject: "Loyer impayé — règlement immédiat demandé",
+      body: "Bonjour {{nom}},\n\nVotre échéance n'a pas été réglée :" + OWED + "\n\nNous vous demandons de régler immédiatement, au plus tard le {{echeance}}. Sans règlement, l'accès à votre box {{box}} sera suspendu." + SIGN,
+    },
+  }),
+  T({
+    code: "mauvais-payeur-R2",
+    label: "Mauvais payeur — relance 2",
+    email: {
+      subject: "Deuxième relance — accès suspendu",
+      body: "Bonjour {{nom}},\n\nMalgré notre relance, vous restez redevable de :" + OWED + "\n\nL'accès à votre box {{box}} est suspendu jusqu'au règlement complet. Une lettre recommandée suivra sans règlement sous huit jours." + SIGN,
+    },
+  }),
+  T({
+    code: "mauvais-payeur-R2-sms",
+    label: "Mauvais payeur — relance 2 (SMS)",
+    sms: { body: "{{site}} : {{solde}} restent dus pour votre box {{box}}. Accès suspendu jusqu'au règlement. Appelez-nous au {{telephone_site}}." },
+  }),
+  T({
+    code: "mauvais-payeur-R3",
+    label: "Mauvais payeur — mise en demeure",
+    letter: {
+      subject: "Mise en demeure de payer",
+      formalNotice: true,
+      body:
+        "Madame, Monsieur,\n\nMalgré nos relances, vous restez redevable des sommes suivantes :" +
+        OWED +
+        "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}. À défaut, votre contrat prendra fin, votre box sera ouvert en présence " +
+        "d'un témoin, et nous confierons le recouvrement à un commissaire de justice ou saisirons le tribunal compétent, sans autre avis. Les sommes dues " +
+        "continueront d'augmenter, frais de recouvrement compris.\n\nCette lettre vaut mise en demeure au sens de l'article 1344 du Code civil.\n\n" +
+        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+];
