@@ -17,7 +17,9 @@ const EnvSchema = z.object({
   DATABASE_AUTH_TOKEN: optionalText,
   DATA_DIR: z.string().default("data"),
   SMTP_URL: optionalText,
-  SMS_PROVIDER: optionalText,
+  MAIL_FROM: optionalText,
+  SMS_PROVIDER: optionalText.refine((v) => v === undefined || v === "brevo", "must be brevo (or unset: SMS written to DATA_DIR/outbox/)"),
+  SMS_SENDER: optionalText,
   SMS_URL: optionalText,
   SMS_TOKEN: optionalText,
   TZ_SITE: z
@@ -32,6 +34,10 @@ const EnvSchema = z.object({
     .string()
     .default("06:00")
     .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (site time) or off"),
+  OUTBOX_EVERY: z
+    .string()
+    .default("30")
+    .refine((v) => v === "off" || /^\d+$/.test(v), "must be a number of seconds or off"),
 });
 
 export interface Config {
@@ -41,7 +47,9 @@ export interface Config {
   databaseAuthToken: string | undefined;
   dataDir: string;
   smtpUrl: string | undefined;
-  sms: { provider: string | undefined; url: string | undefined; token: string | undefined };
+  /** The sender address of e-mails (the name is the site's). */
+  mailFrom: string | undefined;
+  sms: { provider: string | undefined; url: string | undefined; token: string | undefined; sender: string | undefined };
   siteTimeZone: string;
   /** `auto`: an empty database is filled with demo data at start. */
   demoData: "auto" | "off";
@@ -51,6 +59,8 @@ export interface Config {
   clientDir: string;
   /** When the engine runs each day, site time (`HH:MM`), or `off`. */
   engineAt: string;
+  /** How often the outbox worker looks for messages to send (seconds), or null: off. */
+  outboxEverySeconds: number | null;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -67,13 +77,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseAuthToken: e.DATABASE_AUTH_TOKEN,
     dataDir: e.DATA_DIR,
     smtpUrl: e.SMTP_URL,
-    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN },
+    mailFrom: e.MAIL_FROM,
+    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN, sender: e.SMS_SENDER },
     siteTimeZone: e.TZ_SITE,
     demoData: e.DEMO_DATA,
     today: e.TODAY,
     sessionDays: e.SESSION_DAYS,
     clientDir: e.CLIENT_DIR,
     engineAt: e.ENGINE_AT,
+    outboxEverySeconds: e.OUTBOX_EVERY === "off" ? null : Number(e.OUTBOX_EVERY),
   };
 }
 

@@ -6,6 +6,7 @@ import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
 import { compactChanges } from "./sync/changes";
 import { startEngineScheduler } from "./engine/scheduler";
+import { startOutboxWorker } from "./messaging/worker";
 import type { Clock, Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
@@ -34,6 +35,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const app = createApp(services);
   const server = await listen(app.fetch, config);
   const engine = startEngineScheduler(handle.db, config, log);
+  const outbox = startOutboxWorker(handle.db, config, log);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -44,6 +46,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
     stop: () =>
       new Promise<void>((resolve) => {
         engine.stop();
+        outbox.stop();
         server.close(() => {
           handle.close();
           resolve();

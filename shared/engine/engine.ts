@@ -373,7 +373,7 @@ function channelOf(a: StepAction): PlanChannel | null {
 }
 
 /** Automatic steps wait during a promise to pay (until its day has passed) and while a payment plan is kept. */
-function paused(input: EngineInput, t: CalendarDate): boolean {
+export function paused(input: Pick<EngineInput, "promises" | "plans" | "payments">, t: CalendarDate): boolean {
   for (const p of input.promises ?? []) if (p.madeOn <= t && t <= p.promisedOn) return true;
   for (const plan of input.plans ?? []) {
     if (plan.agreedOn > t) continue;

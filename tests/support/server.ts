@@ -24,6 +24,7 @@ export async function startTestServer(options: { demo?: boolean; clientDir?: str
     DEMO_DATA: options.demo === false ? "off" : "auto",
     CLIENT_DIR: options.clientDir ?? join(dir, "no-client"),
     ENGINE_AT: "off",
+    OUTBOX_EVERY: "off",
     ...options.env,
   });
   const server = await startServer(config, () => {});

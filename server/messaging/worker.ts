@@ -1,0 +1,376 @@
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import { addDays, dateOfInstant, formatDateFr, zonedInstant, type CalendarDate } from "../../shared/dates";
+import { isWorkingDay } from "../../shared/engine/calendar";
+import { paused, type PaymentPlanFact } from "../../shared/engine/engine";
+import { unpaidInvoicesOf } from "../billing/ledger";
+import { actions, cases, tasks } from "../cases/cases.sql";
+import type { Database } from "../db/client";
+import { markCustomersChanged } from "../sync/changes";
+import { messageAttempts, messages } from "./messaging.sql";
+import type { Config } from "../env";
+import { createEmailSender, createSmsSender, type EmailSender, type Outgoing, type SendResult, type SmsSender } from "./transports";
+
+/**
+ * The outbox worker. Each round: messages whose worker died (lease run out) are settled first; then a batch of
+ * due messages is claimed in one statement (status `sending`, this worker's lease), so two processes never take the
+ * same one; each is checked once more just before it goes — the debt still open, the customer not on stop nor
+ * paused by a promise or a payment plan, an SMS only Monday to Saturday 8:00–20:00 site time and not on a public
+ * holiday — then sent, and the outcome recorded with the attempt.
+ *
+ * At most once: an SMS whose worker died after the provider took it is found again at the provider by its tag
+ * and marked sent, never sent twice; an e-mail in the same case cannot be looked up at an SMTP server, so it is
+ * marked `unknown` for the office to check, never sent again by itself.
+ */
+
+type Row = typeof messages.$inferSelect;
+
+export interface Transports {
+  email: EmailSender;
+  sms: SmsSender;
+}
+
+export interface WorkerOptions {
+  /** This worker's name in leases and attempts. */
+  id: string;
+  timeZone: string;
+  now?: () => Date;
+  /** How long a claim holds (seconds); a message still `sending` after that is settled by the next round. */
+  leaseSeconds?: number;
+  batch?: number;
+  /** Messages sent at the same time. */
+  concurrency?: number;
+}
+
+export interface RoundResult {
+  sent: number;
+  retried: number;
+  failed: number;
+  cancelled: number;
+  postponed: number;
+  unknown: number;
+  reconciled: number;
+}
+
+const MAX_ATTEMPTS = 6;
+/** Minutes before the next try, by attempts made. */
+const BACKOFF_MINUTES = [1, 5, 30, 120, 360, 1440];
+
+/** Sends what is due now, in batches, until nothing is left to claim. */
+export async function sendDueMessages(db: Database, transports: Transports, options: WorkerOptions): Promise<RoundResult> {
+  const total: RoundResult = { sent: 0, retried: 0, failed: 0, cancelled: 0, postponed: 0, unknown: 0, reconciled: 0 };
+  const add = (r: RoundResult) => {
+    for (const k of Object.keys(total) as (keyof RoundResult)[]) total[k] += r[k];
+  };
+  add(await settleAbandoned(db, transports, options));
+  for (;;) {
+    const claimed = await claim(db, options);
+    if (claimed.length === 0) break;
+    add(await sendClaimed(db, transports, claimed, options));
+  }
+  return total;
+}
+
+async function claim(db: Database, options: WorkerOptions): Promise<Row[]> {
+  const now = (options.now ?? (() => new Date()))();
+  const until = new Date(now.getTime() + (options.leaseSeconds ?? 120) * 1000).toISOString();
+  // One statement: the write lock makes the selection and the claim one step for every process.
+  return db.all<Row>(sql`
+    update messages set status = 'sending', lease_owner = ${options.id}, lease_until = ${until}, attempts = attempts + 1, updated_at = ${now.toISOString()}
+    where id in (select id from messages where status = 'queued' and channel in ('email', 'sms')
+                   and (not_before is null or not_before <= ${now.toISOString()})
+                 order by created_at, id limit ${options.batch ?? 100})
+    returning id, case_id as caseId, customer_id as customerId, channel, purpose, template_code as templateCode, step_code as stepCode,
+      invoice_ref as invoiceRef, planned_action_id as plannedActionId, site_id as siteId, recipient, sender_name as senderName, subject, body,
+      letter, status, idempotency_key as idempotencyKey, provider_id as providerId, attempts, last_error as lastError, not_before as notBefore,
+      lease_owner as leaseOwner, lease_until as leaseUntil, sent_at as sentAt, delivery_status as deliveryStatus, delivered_at as deliveredAt,
+      created_at as createdAt, updated_at as updatedAt`).then((rows) => rows.map((r) => ({ ...r, letter: typeof r.letter === "string" ? JSON.parse(r.letter) : r.letter })));
+}
+
+/** Messages left `sending` by a worker that stopped: found at the provider, sent again, or left to the office. */
+async function settleAbandoned(db: Database, transports: Transports, options: WorkerOptions): Promise<RoundResult> {
+  const result = emptyResult();
+  const now = (options.now ?? (() => new Date()))();
+  const stale = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.status, "sending"), lt(messages.leaseUntil, now.toISOString())));
+  for (const m of stale) {
+    const attempt = (outcome: (typeof messageAttempts.$inferInsert)["outcome"], detail: string) =>
+      db.insert(messageAttempts).values({ id: uuidv7(), messageId: m.id, worker: options.id, at: now.toISOString(), outcome, detail });
+    if (m.channel === "sms" && transports.sms.reconcile) {
+      let providerId: string | null;
+      try {
+        providerId = await transports.sms.reconcile(outgoing(m));
+      } catch (error) {
+        await attempt("in_doubt", `Fournisseur injoignable pour vérifier l'envoi interrompu : ${(error as Error).message}`);
+        continue; // asked again next round
+      }
+      if (providerId) {
+        await db.update(messages).set({ status: "sent", providerId, sentAt: now.toISOString(), leaseOwner: null, leaseUntil: null }).where(eq(messages.id, m.id));
+        await attempt("reconciled", `Envoi interrompu ; le fournisseur l'a reçu (${providerId}) : pas de second envoi`);
+        await historyOf(db, [{ m, at: now }]);
+        result.reconciled++;
+      } else {
+        await db.update(messages).set({ status: "queued", leaseOwner: null, leaseUntil: null }).where(eq(messages.id, m.id));
+        await attempt("retry", "Envoi interrompu avant que le fournisseur le reçoive : renvoyé");
+        result.retried++;
+      }
+      continue;
+    }
+    await db
+      .update(messages)
+      .set({ status: "unknown", leaseOwner: null, leaseUntil: null, lastError: "Envoi interrompu : le serveur l'a peut-être reçu. Vérifiez avant de renvoyer." })
+      .where(eq(messages.id, m.id));
+    await attempt("in_doubt", "Le traitement s'est arrêté pendant l'envoi ; rien n'est renvoyé sans vérification");
+    result.unknown++;
+  }
+  return result;
+}
+
+function emptyResult(): RoundResult {
+  return { sent: 0, retried: 0, failed: 0, cancelled: 0, postponed: 0, unknown: 0, reconciled: 0 };
+}
+
+function outgoing(m: Row): Outgoing {
+  return { id: m.id, recipient: m.recipient, senderName: m.senderName, subject: m.subject, body: m.body, letter: m.letter };
+}
+
+/** An SMS goes Monday to Saturday, 8:00 to 20:00 site time, not on a public holiday: else when it next may. */
+export function nextSmsSlot(now: Date, timeZone: string): Date | null {
+  const day = dateOfInstant(now, timeZone);
+  const open = new Date(zonedInstant(day, "08:00", timeZone));
+  const close = new Date(zonedInstant(day, "20:00", timeZone));
+  if (isWorkingDay(day) && now >= open && now < close) return null;
+  let next: CalendarDate = isWorkingDay(day) && now < open ? day : addDays(day, 1);
+  while (!isWorkingDay(next)) next = addDays(next, 1);
+  return new Date(zonedInstant(next, "08:00", timeZone));
+}
+
+interface Standing {
+  stop: boolean;
+  caseStatus: Map<string, string>;
+  balanceCents: number;
+  unpaid: Set<string>;
+  promises: { madeOn: string; promisedOn: string }[];
+  plans: PaymentPlanFact[];
+  payments: { ref: string; date: string; amountCents: number; status: "ok"; method: "transfer" }[];
+}
+
+/** Why a message must not go now (in French, for the office), or null. */
+function reasonNotToSend(m: Row, s: Standing | undefined, today: CalendarDate): string | null {
+  if (!s) return "Client introuvable";
+  if (s.stop) return "Client en stop : aucune relance";
+  if (m.purpose === "thanks") return null;
+  if (m.purpose === "notice") return m.invoiceRef && !s.unpaid.has(m.invoiceRef) ? `Facture ${m.invoiceRef} réglée : avis inutile` : null;
+  if (m.caseId && s.caseStatus.get(m.caseId) !== "open") return "Dossier clos (payé, en perte ou après la sortie)";
+  if (s.balanceCents <= 0) return "Plus rien n'est dû";
+  if (m.purpose === "reminder" && paused({ promises: s.promises, plans: s.plans, payments: s.payments }, today)) return "En pause : promesse de paiement ou échéancier en cours";
+  return null;
+}
+
+async function standingOf(db: Database, customerIds: string[], caseIds: string[], today: CalendarDate, timeZone: string): Promise<Map<string, Standing>> {
+  const [people, caseRows, unpaid] = await Promise.all([
+    db.all<{ id: string; stop: number; promises: string; plans: string; payments: string }>(sql`
+      select c.id, c.stop,
+        (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
+          where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null) as promises,
+        (select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id) as plans,
+        (select json_group_array(json_array(p.ref, p.date, p.amount_cents)) from payments p where p.customer_id = c.id and p.status = 'ok' and p.date >= date(${today}, '-1 year')) as payments
+      from customers c where ${inArray(sql.raw("c.id"), customerIds)}`),
+    caseIds.length > 0 ? db.select({ id: cases.id, status: cases.status }).from(cases).where(inArray(cases.id, caseIds)) : Promise.resolve([]),
+    unpaidInvoicesOf(db, customerIds),
+  ]);
+  const caseStatus = new Map(caseRows.map((c) => [c.id, c.status as string]));
+  const out = new Map<string, Standing>();
+  for (const p of people) {
+    const open = unpaid.get(p.id) ?? [];
+    out.set(p.id, {
+      stop: Boolean(p.stop),
+      caseStatus,
+      balanceCents: open.filter((i) => i.dueDate <= today).reduce((s, i) => s + i.remainingCents, 0),
+      unpaid: new Set(open.map((i) => i.ref)),
+      promises: (JSON.parse(p.promises) as [string, string | null][]).flatMap(([at, on]) => (on ? [{ madeOn: dateOfInstant(at, timeZone), promisedOn: on }] : [])),
+      plans: (JSON.parse(p.plans) as [string, PaymentPlanFact["instalments"]][]).map(([agreedOn, instalments]) => ({ agreedOn, instalments })),
+      payments: (JSON.parse(p.payments) as [string, string, number][]).map(([ref, date, amountCents]) => ({ ref, date, amountCents, status: "ok" as const, method: "transfer" as const })),
+    });
+  }
+  return out;
+}
+
+async function sendClaimed(db: Database, transports: Transports, claimed: Row[], options: WorkerOptions): Promise<RoundResult> {
+  const result = emptyResult();
+  const clock = options.now ?? (() => new Date());
+  const startedAt = clock();
+  const today = dateOfInstant(startedAt, options.timeZone);
+  const standing = await standingOf(db, [...new Set(claimed.map((m) => m.customerId))], [...new Set(claimed.flatMap((m) => (m.caseId ? [m.caseId] : [])))], today, options.timeZone);
+  const done: { m: Row; at: Date }[] = [];
+  const attempts: (typeof messageAttempts.$inferInsert)[] = [];
+  const fixContact: Row[] = [];
+  const attempt = (m: Row, outcome: (typeof messageAttempts.$inferInsert)["outcome"], detail: string | null, at: Date) =>
+    attempts.push({ id: uuidv7(), messageId: m.id, worker: options.id, at: at.toISOString(), outcome, detail });
+
+  const work = async (m: Row) => {
+    const release = { leaseOwner: null, leaseUntil: null };
+    const why = reasonNotToSend(m, standing.get(m.customerId), today);
+    if (why) {
+      await db.update(messages).set({ status: "cancelled", lastError: why, ...release }).where(eq(messages.id, m.id));
+      attempt(m, "cancelled", why, clock());
+      result.cancelled++;
+      return;
+    }
+    if (m.channel === "sms") {
+      const slot = nextSmsSlot(clock(), options.timeZone);
+      if (slot) {
+        // Not an attempt: given back, for the first allowed hour.
+        await db.update(messages).set({ status: "queued", notBefore: slot.toISOString(), attempts: m.attempts - 1, ...release }).where(eq(messages.id, m.id));
+        attempt(m, "postponed", `SMS hors des heures permises : reporté au ${formatDateFr(dateOfInstant(slot, options.timeZone))} 8 h`, clock());
+        result.postponed++;
+        return;
+      }
+    }
+    let outcome: SendResult;
+    try {
+      outcome = await (m.channel === "email" ? transports.email : transports.sms).send(outgoing(m));
+    } catch (error) {
+      outcome = { ok: false, permanent: false, error: (error as Error).message };
+    }
+    const at = clock();
+    if (outcome.ok) {
+      await db.update(messages).set({ status: "sent", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release }).where(eq(messages.id, m.id));
+      attempt(m, "sent", outcome.providerId, at);
+      done.push({ m, at });
+      result.sent++;
+    } else if (outcome.permanent || m.attempts >= MAX_ATTEMPTS) {
+      await db.update(messages).set({ status: "failed", lastError: outcome.error, ...release }).where(eq(messages.id, m.id));
+      attempt(m, "failed", outcome.error, at);
+      if (outcome.permanent) fixContact.push(m);
+      result.failed++;
+    } else {
+      const minutes = BACKOFF_MINUTES[Math.min(m.attempts, BACKOFF_MINUTES.length) - 1] ?? 60;
+      await db
+        .update(messages)
+        .set({ status: "queued", lastError: outcome.error, notBefore: new Date(at.getTime() + minutes * 60_000).toISOString(), ...release })
+        .where(eq(messages.id, m.id));
+      attempt(m, "retry", `${outcome.error} — nouvel essai dans ${minutes} min`, at);
+      result.retried++;
+    }
+  };
+
+  const queue = [...claimed];
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
+      for (let m = queue.shift(); m; m = queue.shift()) await work(m);
+    }),
+  );
+  for (let i = 0; i < attempts.length; i += 200) await db.insert(messageAttempts).values(attempts.slice(i, i + 200));
+  await historyOf(db, done);
+  await askToFixContacts(db, fixContact, today);
+  return result;
+}
+
+const CHANNEL_WORD = { email: "Courriel", sms: "SMS" } as const;
+
+/** The customer's history says what went, as the floor and the billing software's log want it. */
+async function historyOf(db: Database, done: { m: Row; at: Date }[]): Promise<void> {
+  if (done.length === 0) return;
+  const rows = done.map(({ m, at }) => ({
+    id: uuidv7(),
+    caseId: m.caseId,
+    customerId: m.customerId,
+    siteId: m.siteId,
+    userId: null,
+    initials: "SYS",
+    kind: m.channel === "email" ? ("email" as const) : ("sms" as const),
+    text: `${CHANNEL_WORD[m.channel as "email" | "sms"]} envoyé${m.subject ? ` : « ${m.subject} »` : ""} à ${m.recipient}`,
+    happenedAt: at.toISOString(),
+    data: { messageId: m.id, step: m.stepCode, template: m.templateCode },
+  }));
+  for (let i = 0; i < rows.length; i += 200) await db.insert(actions).values(rows.slice(i, i + 200));
+  await markCustomersChanged(db, [...new Set(done.map((d) => d.m.customerId))]);
+}
+
+/** A bounced address or a wrong number: one open task for the floor to fix the customer's contact. */
+async function askToFixContacts(db: Database, failed: Row[], today: CalendarDate): Promise<void> {
+  const customers = [...new Set(failed.map((m) => m.customerId))];
+  if (customers.length === 0) return;
+  const open = await db
+    .select({ customerId: tasks.customerId })
+    .from(tasks)
+    .where(and(inArray(tasks.customerId, customers), eq(tasks.kind, "fix_contact"), eq(tasks.status, "open")));
+  const already = new Set(open.map((t) => t.customerId));
+  const rows = failed
+    .filter((m, i) => !already.has(m.customerId) && failed.findIndex((x) => x.customerId === m.customerId) === i && m.siteId)
+    .map((m) => ({ id: uuidv7(), siteId: m.siteId!, caseId: m.caseId, customerId: m.customerId, unitId: null, kind: "fix_contact" as const, stepCode: m.stepCode, dueOn: today, status: "open" as const }));
+  if (rows.length > 0) {
+    await db.insert(tasks).values(rows);
+    await markCustomersChanged(db, rows.map((r) => r.customerId));
+  }
+}
+
+/** Reads the provider's delivery reports for SMS sent lately and records them; a hard bounce asks to fix the number. */
+export async function recordSmsDeliveries(db: Database, sms: SmsSender, days = 3): Promise<number> {
+  if (!sms.deliveries) return 0;
+  const reports = await sms.deliveries(days);
+  if (reports.size === 0) return 0;
+  const sent = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.channel, "sms"), eq(messages.status, "sent"), inArray(messages.providerId, [...reports.keys()])));
+  const bounced: Row[] = [];
+  for (const m of sent) {
+    const r = reports.get(m.providerId!)!;
+    if (m.deliveryStatus === r.event) continue;
+    await db.update(messages).set({ deliveryStatus: r.event, deliveredAt: r.date, lastError: r.reason ?? null }).where(eq(messages.id, m.id));
+    if (r.event === "hardBounce") bounced.push(m);
+  }
+  await askToFixContacts(db, bounced, dateOfInstant(new Date(), "Europe/Paris"));
+  return sent.length;
+}
+
+/** The transports the configuration names: SMTP and Brevo when set, else the local outbox folder. */
+export function transportsFor(config: Config): Transports {
+  const t = {
+    dataDir: config.dataDir,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    smsProvider: config.sms.provider,
+    smsUrl: config.sms.url,
+    smsToken: config.sms.token,
+    smsSender: config.sms.sender,
+  };
+  return { email: createEmailSender(t), sms: createSmsSender(t) };
+}
+
+/** Runs the worker every `outboxEverySeconds` in this process (several processes may: leases keep them apart). */
+export function startOutboxWorker(db: Database, config: Config, log: (line: string) => void): { stop(): void } {
+  if (config.outboxEverySeconds === null) return { stop() {} };
+  const transports = transportsFor(config);
+  const options: WorkerOptions = { id: `worker-${process.pid}-${uuidv7().slice(-6)}`, timeZone: config.siteTimeZone };
+  let running = false;
+  let rounds = 0;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const r = await sendDueMessages(db, transports, options);
+      const moved = r.sent + r.failed + r.retried + r.cancelled + r.unknown + r.reconciled;
+      if (moved > 0) log(`Outbox: ${r.sent} sent, ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check.`);
+      // Delivery reports every tenth round.
+      if (++rounds % 10 === 0) await recordSmsDeliveries(db, transports.sms);
+    } catch (e) {
+      log(`Outbox failed: ${(e as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), config.outboxEverySeconds * 1000);
+  timer.unref();
+  void tick();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      transports.email.close();
+    },
+  };
+}
