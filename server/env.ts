@@ -28,6 +28,7 @@ const EnvSchema = z.object({
     .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris"),
   DEMO_DATA: z.enum(["auto", "off"]).default("auto"),
   TODAY: optionalText.refine((v) => v === undefined || isCalendarDate(v), "must be a date YYYY-MM-DD"),
+  NOW: optionalText.refine((v) => v === undefined || !Number.isNaN(Date.parse(v)), "must be an ISO-8601 instant"),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   CLIENT_DIR: z.string().default("dist/client"),
   ENGINE_AT: z
@@ -55,6 +56,8 @@ export interface Config {
   demoData: "auto" | "off";
   /** Pins "today" (YYYY-MM-DD) for demos and tests; unset, today is the site's calendar date. */
   today: string | undefined;
+  /** Pins the clock of the outbox worker (ISO instant), for demos and tests: sending hours depend on it. */
+  now: string | undefined;
   sessionDays: number;
   clientDir: string;
   /** When the engine runs each day, site time (`HH:MM`), or `off`. */
@@ -82,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     siteTimeZone: e.TZ_SITE,
     demoData: e.DEMO_DATA,
     today: e.TODAY,
+    now: e.NOW,
     sessionDays: e.SESSION_DAYS,
     clientDir: e.CLIENT_DIR,
     engineAt: e.ENGINE_AT,

@@ -9,7 +9,8 @@ const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
 const transports = transportsFor(config);
 try {
   await migrateDatabase(handle.db);
-  const r = await sendDueMessages(handle.db, transports, { id: process.env.OUTBOX_WORKER_ID ?? `cli-${process.pid}`, timeZone: config.siteTimeZone });
+  const now = config.now ? () => new Date(config.now!) : undefined;
+  const r = await sendDueMessages(handle.db, transports, { id: process.env.OUTBOX_WORKER_ID ?? `cli-${process.pid}`, timeZone: config.siteTimeZone, now });
   console.log(`Outbox: ${r.sent} sent, ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check, ${r.reconciled} found sent after an interruption.`);
 } finally {
   transports.email.close();

@@ -5,7 +5,7 @@ import { isWorkingDay } from "../../shared/engine/calendar";
 import { paused, type PaymentPlanFact } from "../../shared/engine/engine";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import { actions, cases, tasks } from "../cases/cases.sql";
-import type { Database } from "../db/client";
+import type { Database, Transaction } from "../db/client";
 import { markCustomersChanged } from "../sync/changes";
 import { messageAttempts, messages } from "./messaging.sql";
 import type { Config } from "../env";
@@ -40,6 +40,8 @@ export interface WorkerOptions {
   batch?: number;
   /** Messages sent at the same time. */
   concurrency?: number;
+  /** Outcomes written together, in one transaction (default 64). */
+  commitEvery?: number;
 }
 
 export interface RoundResult {
@@ -201,20 +203,19 @@ async function standingOf(db: Database, customerIds: string[], caseIds: string[]
 async function sendClaimed(db: Database, transports: Transports, claimed: Row[], options: WorkerOptions): Promise<RoundResult> {
   const result = emptyResult();
   const clock = options.now ?? (() => new Date());
-  const startedAt = clock();
-  const today = dateOfInstant(startedAt, options.timeZone);
+  const today = dateOfInstant(clock(), options.timeZone);
   const standing = await standingOf(db, [...new Set(claimed.map((m) => m.customerId))], [...new Set(claimed.flatMap((m) => (m.caseId ? [m.caseId] : [])))], today, options.timeZone);
-  const done: { m: Row; at: Date }[] = [];
-  const attempts: (typeof messageAttempts.$inferInsert)[] = [];
-  const fixContact: Row[] = [];
+  // Outcomes are written a slice at a time, in one transaction (one commit, not one a message); a worker that dies
+  // mid-slice leaves its messages `sending`, settled by the next round as any interrupted send.
+  let pending: Outcomes = newOutcomes();
+  const release = { leaseOwner: null, leaseUntil: null };
   const attempt = (m: Row, outcome: (typeof messageAttempts.$inferInsert)["outcome"], detail: string | null, at: Date) =>
-    attempts.push({ id: uuidv7(), messageId: m.id, worker: options.id, at: at.toISOString(), outcome, detail });
+    pending.attempts.push({ id: uuidv7(), messageId: m.id, worker: options.id, at: at.toISOString(), outcome, detail });
 
   const work = async (m: Row) => {
-    const release = { leaseOwner: null, leaseUntil: null };
     const why = reasonNotToSend(m, standing.get(m.customerId), today);
     if (why) {
-      await db.update(messages).set({ status: "cancelled", lastError: why, ...release }).where(eq(messages.id, m.id));
+      pending.updates.push({ id: m.id, set: { status: "cancelled", lastError: why, ...release } });
       attempt(m, "cancelled", why, clock());
       result.cancelled++;
       return;
@@ -223,7 +224,7 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
       const slot = nextSmsSlot(clock(), options.timeZone);
       if (slot) {
         // Not an attempt: given back, for the first allowed hour.
-        await db.update(messages).set({ status: "queued", notBefore: slot.toISOString(), attempts: m.attempts - 1, ...release }).where(eq(messages.id, m.id));
+        pending.updates.push({ id: m.id, set: { status: "queued", notBefore: slot.toISOString(), attempts: m.attempts - 1, ...release } });
         attempt(m, "postponed", `SMS hors des heures permises : reporté au ${formatDateFr(dateOfInstant(slot, options.timeZone))} 8 h`, clock());
         result.postponed++;
         return;
@@ -237,42 +238,58 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
     }
     const at = clock();
     if (outcome.ok) {
-      await db.update(messages).set({ status: "sent", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release }).where(eq(messages.id, m.id));
+      pending.updates.push({ id: m.id, set: { status: "sent", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release } });
       attempt(m, "sent", outcome.providerId, at);
-      done.push({ m, at });
+      pending.done.push({ m, at });
       result.sent++;
     } else if (outcome.permanent || m.attempts >= MAX_ATTEMPTS) {
-      await db.update(messages).set({ status: "failed", lastError: outcome.error, ...release }).where(eq(messages.id, m.id));
+      pending.updates.push({ id: m.id, set: { status: "failed", lastError: outcome.error, ...release } });
       attempt(m, "failed", outcome.error, at);
-      if (outcome.permanent) fixContact.push(m);
+      if (outcome.permanent) pending.fixContact.push(m);
       result.failed++;
     } else {
       const minutes = BACKOFF_MINUTES[Math.min(m.attempts, BACKOFF_MINUTES.length) - 1] ?? 60;
-      await db
-        .update(messages)
-        .set({ status: "queued", lastError: outcome.error, notBefore: new Date(at.getTime() + minutes * 60_000).toISOString(), ...release })
-        .where(eq(messages.id, m.id));
+      pending.updates.push({ id: m.id, set: { status: "queued", lastError: outcome.error, notBefore: new Date(at.getTime() + minutes * 60_000).toISOString(), ...release } });
       attempt(m, "retry", `${outcome.error} — nouvel essai dans ${minutes} min`, at);
       result.retried++;
     }
   };
 
-  const queue = [...claimed];
-  await Promise.all(
-    Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
-      for (let m = queue.shift(); m; m = queue.shift()) await work(m);
-    }),
-  );
-  for (let i = 0; i < attempts.length; i += 200) await db.insert(messageAttempts).values(attempts.slice(i, i + 200));
-  await historyOf(db, done);
-  await askToFixContacts(db, fixContact, today);
+  const slice = options.commitEvery ?? 64;
+  for (let i = 0; i < claimed.length; i += slice) {
+    const queue = claimed.slice(i, i + slice);
+    await Promise.all(
+      Array.from({ length: Math.min(options.concurrency ?? 32, queue.length) }, async () => {
+        for (let m = queue.shift(); m; m = queue.shift()) await work(m);
+      }),
+    );
+    const outcomes = pending;
+    pending = newOutcomes();
+    await db.transaction(async (tx) => {
+      for (const u of outcomes.updates) await tx.update(messages).set(u.set).where(eq(messages.id, u.id));
+      for (let j = 0; j < outcomes.attempts.length; j += 200) await tx.insert(messageAttempts).values(outcomes.attempts.slice(j, j + 200));
+      await historyOf(tx, outcomes.done);
+      await askToFixContacts(tx, outcomes.fixContact, today);
+    });
+  }
   return result;
+}
+
+interface Outcomes {
+  updates: { id: string; set: Partial<typeof messages.$inferInsert> }[];
+  attempts: (typeof messageAttempts.$inferInsert)[];
+  done: { m: Row; at: Date }[];
+  fixContact: Row[];
+}
+
+function newOutcomes(): Outcomes {
+  return { updates: [], attempts: [], done: [], fixContact: [] };
 }
 
 const CHANNEL_WORD = { email: "Courriel", sms: "SMS" } as const;
 
 /** The customer's history says what went, as the floor and the billing software's log want it. */
-async function historyOf(db: Database, done: { m: Row; at: Date }[]): Promise<void> {
+async function historyOf(db: Database | Transaction, done: { m: Row; at: Date }[]): Promise<void> {
   if (done.length === 0) return;
   const rows = done.map(({ m, at }) => ({
     id: uuidv7(),
@@ -291,7 +308,7 @@ async function historyOf(db: Database, done: { m: Row; at: Date }[]): Promise<vo
 }
 
 /** A bounced address or a wrong number: one open task for the floor to fix the customer's contact. */
-async function askToFixContacts(db: Database, failed: Row[], today: CalendarDate): Promise<void> {
+async function askToFixContacts(db: Database | Transaction, failed: Row[], today: CalendarDate): Promise<void> {
   const customers = [...new Set(failed.map((m) => m.customerId))];
   if (customers.length === 0) return;
   const open = await db
@@ -346,7 +363,11 @@ export function transportsFor(config: Config): Transports {
 export function startOutboxWorker(db: Database, config: Config, log: (line: string) => void): { stop(): void } {
   if (config.outboxEverySeconds === null) return { stop() {} };
   const transports = transportsFor(config);
-  const options: WorkerOptions = { id: `worker-${process.pid}-${uuidv7().slice(-6)}`, timeZone: config.siteTimeZone };
+  const options: WorkerOptions = {
+    id: `worker-${process.pid}-${uuidv7().slice(-6)}`,
+    timeZone: config.siteTimeZone,
+    now: config.now ? () => new Date(config.now!) : undefined,
+  };
   let running = false;
   let rounds = 0;
   const tick = async () => {
