@@ -85,7 +85,7 @@ async function measure(customers: number): Promise<number> {
     console.log(`  set-up, the plan up to yesterday recorded as done: ${count(marked)} actions in ${ms(performance.now() - started)}`);
 
     started = performance.now();
-    const candidates = await customersToEvaluate(handle.db, AS_OF, addDays(AS_OF, -1));
+    const candidates = await customersToEvaluate(handle.db, AS_OF, { asOf: addDays(AS_OF, -1), startedAt: new Date().toISOString() });
     const findMs = performance.now() - started;
     started = performance.now();
     const timings = { find: 0, facts: 0, replay: 0, store: 0 };

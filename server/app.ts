@@ -14,6 +14,7 @@ import { approvalRoutes } from "./engine/routes";
 import { configRoutes } from "./engine/config-routes";
 import { caseRoutes } from "./cases/routes";
 import { billingRoutes } from "./billing/routes";
+import { messagingRoutes } from "./messaging/routes";
 import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
 import { systemRoutes } from "./system/routes";
 
@@ -64,6 +65,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", configRoutes);
   api.route("/", caseRoutes);
   api.route("/", billingRoutes);
+  api.route("/", messagingRoutes);
   api.route("/", importRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",

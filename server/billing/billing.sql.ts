@@ -42,6 +42,8 @@ export const invoices = sqliteTable(
   },
   (t) => [
     index("invoices_applies_to").on(t.appliesToId),
+    // The engine's look at what was imported since its last run.
+    index("invoices_updated").on(t.updatedAt),
     index("invoices_planned_action").on(t.plannedActionId),
     index("invoices_source").on(t.source, t.exportedAt),
     oneOf("invoices_source_check", t.source, INVOICE_SOURCES),
@@ -74,6 +76,7 @@ export const payments = sqliteTable(
     index("payments_customer").on(t.customerId),
     index("payments_invoice").on(t.invoiceId),
     index("payments_status_date").on(t.status, t.date),
+    index("payments_status_updated").on(t.status, t.updatedAt),
     oneOf("payments_method", t.method, PAYMENT_METHODS),
     oneOf("payments_status", t.status, PAYMENT_STATUSES),
   ],

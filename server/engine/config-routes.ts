@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SEGMENTS } from "../../shared/enums";
 import { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../shared/schemas/scenarios";
 import { Settings, SettingsPatch } from "../../shared/schemas/settings";
-import { TEMPLATE_CODES } from "../../shared/engine/scenarios";
+import { loadTemplates } from "../messaging/outbox";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { listScenarios, saveScenario } from "./scenario-store";
@@ -54,7 +54,10 @@ export const configRoutes = createRouter()
     officeOnly(c.get("user").role);
     return c.json(await saveSettings(c.get("services").db, c.req.valid("json")), 200);
   })
-  .openapi(getScenarios, async (c) => c.json({ scenarios: await listScenarios(c.get("services").db), templates: [...TEMPLATE_CODES].sort() }, 200))
+  .openapi(getScenarios, async (c) => {
+    const { db } = c.get("services");
+    return c.json({ scenarios: await listScenarios(db), templates: [...(await loadTemplates(db)).keys()].sort() }, 200);
+  })
   .openapi(putScenario, async (c) => {
     officeOnly(c.get("user").role);
     return c.json(await saveScenario(c.get("services").db, c.req.valid("param").code, c.req.valid("json")), 200);

@@ -26,19 +26,21 @@ export async function loadScenarios(db: Db): Promise<Map<Segment, Scenario>> {
  * not cover; a payment rejected lately; a case closed lately (unlock, thanks). A customer who owes nothing and
  * whose invoices are all paid is not looked at. The engine decides on the exact balance.
  */
-export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: CalendarDate | null): Promise<string[]> {
+export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: { asOf: CalendarDate; startedAt: string } | null): Promise<string[]> {
   // Invoices fallen due before the last run were looked at by it (and opened a case if unpaid): a few days back
-  // from it is enough, two months when there was none.
-  const recent = lastRun && addDays(lastRun, -10) > addDays(asOf, -62) ? addDays(lastRun, -10) : addDays(asOf, -62);
+  // from it is enough — plus whatever was imported since it started, however old (a debt taken over from the
+  // spreadsheet, a reject dated back). With no run yet, every unpaid invoice.
+  const recent = lastRun ? addDays(lastRun.asOf, -10) : "0000-01-01";
+  const since = lastRun?.startedAt ?? "9999";
   const rows = await db.all<{ id: string }>(sql`
     select customer_id as id from cases where status = 'open'
     union
     select i.customer_id from invoices i
-     where i.due_date > ${recent} and i.due_date <= ${addDays(asOf, 10)}
+     where ((i.due_date > ${recent} and i.due_date <= ${addDays(asOf, 10)}) or (i.updated_at >= ${since} and i.due_date <= ${addDays(asOf, 10)}))
        and i.amount_cents > coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
                           - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0)
     union
-    select customer_id from payments where status = 'rejected' and date > ${recent} and date <= ${asOf}
+    select customer_id from payments where status = 'rejected' and ((date > ${recent} and date <= ${asOf}) or updated_at >= ${since})
     union
     select customer_id from cases where status <> 'open' and closed_on >= ${addDays(asOf, -10)}
     order by 1`);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, lte, max, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { runEngine, type ClosedBy, type Episode, type PlannedAction } from "../../shared/engine/engine";
 import { addDays, type CalendarDate } from "../../shared/dates";
@@ -79,10 +79,12 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
     lap = t;
   };
   const [previous] = await db
-    .select({ asOf: max(engineRuns.asOf) })
+    .select({ asOf: engineRuns.asOf, startedAt: engineRuns.startedAt })
     .from(engineRuns)
-    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)));
-  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, previous?.asOf);
+    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)))
+    .orderBy(desc(engineRuns.asOf), desc(engineRuns.startedAt))
+    .limit(1);
+  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, previous);
   phase("find");
   const plan: PlanLine[] = [];
   const runId = targeted ? null : uuidv7();

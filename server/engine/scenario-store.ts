@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Segment } from "../../shared/enums";
 import { scenarioProblems, type ScenarioBody, type ScenarioResponse } from "../../shared/schemas/scenarios";
-import { TEMPLATE_CODES } from "../../shared/engine/scenarios";
+import { loadTemplates } from "../messaging/outbox";
 import type { Database } from "../db/client";
 import { AppError } from "../errors";
 import { scenarios } from "./engine.sql";
@@ -28,7 +28,7 @@ export async function listScenarios(db: Database): Promise<ScenarioResponse[]> {
  * It applies from the next run: steps already carried out stay as they were.
  */
 export async function saveScenario(db: Database, code: Segment, body: ScenarioBody): Promise<ScenarioResponse> {
-  const problems = scenarioProblems(code, body, TEMPLATE_CODES);
+  const problems = scenarioProblems(code, body, await loadTemplates(db));
   if (problems.length > 0) {
     throw new AppError("VALIDATION_FAILED", problems.map((p) => p.message).join(" ; "), {
       issues: problems.map((p) => ({ path: p.step ? `steps.${p.step}` : "steps", message: p.message })),

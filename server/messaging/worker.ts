@@ -23,7 +23,7 @@ import { createEmailSender, createSmsSender, type EmailSender, type Outgoing, ty
  * marked `unknown` for the office to check, never sent again by itself.
  */
 
-type Row = typeof messages.$inferSelect;
+export type Row = typeof messages.$inferSelect;
 
 export interface Transports {
   email: EmailSender;
@@ -160,7 +160,7 @@ interface Standing {
 }
 
 /** Why a message must not go now (in French, for the office), or null. */
-function reasonNotToSend(m: Row, s: Standing | undefined, today: CalendarDate): string | null {
+export function reasonNotToSend(m: Row, s: Standing | undefined, today: CalendarDate): string | null {
   if (!s) return "Client introuvable";
   if (s.stop) return "Client en stop : aucune relance";
   if (m.purpose === "thanks") return null;
@@ -171,7 +171,7 @@ function reasonNotToSend(m: Row, s: Standing | undefined, today: CalendarDate): 
   return null;
 }
 
-async function standingOf(db: Database, customerIds: string[], caseIds: string[], today: CalendarDate, timeZone: string): Promise<Map<string, Standing>> {
+export async function standingOf(db: Database, customerIds: string[], caseIds: string[], today: CalendarDate, timeZone: string): Promise<Map<string, Standing>> {
   const [people, caseRows, unpaid] = await Promise.all([
     db.all<{ id: string; stop: number; promises: string; plans: string; payments: string }>(sql`
       select c.id, c.stop,

@@ -185,7 +185,3 @@ export const DEFAULT_SCENARIOS: readonly Scenario[] = [
   MAUVAIS_PAYEUR,
 ];
 
-/** Every template the default scenarios use: a message step must name one of these (issue 5 stores templates). */
-export const TEMPLATE_CODES: ReadonlySet<string> = new Set(
-  DEFAULT_SCENARIOS.flatMap((s) => s.steps.flatMap((step) => step.actions.flatMap((a) => (a.action === "message" ? [a.template] : [])))),
-);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LEVELS, MESSAGE_CHANNELS, SEGMENTS, TASK_KINDS } from "../enums";
-import { DEFAULT_SCENARIOS, FEE_KINDS, TEMPLATE_CODES } from "../engine/scenarios";
+import { DEFAULT_SCENARIOS, FEE_KINDS } from "../engine/scenarios";
+import { DEFAULT_TEMPLATES, variantFor, type MessageTemplate } from "../messaging/templates";
 
 /**
  * A scenario as the office edits it (`PUT /api/scenarios/:code`). The codes stay (CONTRACT.md): a default step
@@ -70,7 +71,10 @@ export interface ScenarioProblem {
  * templates, a gate with no registered letter before it, a contract end without the Manager's approval,
  * a step after payment counted backwards. Empty when it can be saved.
  */
-export function scenarioProblems(code: (typeof SEGMENTS)[number], body: ScenarioBody, templates: ReadonlySet<string> = TEMPLATE_CODES): ScenarioProblem[] {
+const DEFAULTS: ReadonlyMap<string, MessageTemplate> = new Map(DEFAULT_TEMPLATES.map((t) => [t.code, t]));
+const CHANNEL_WORD = { email: "courriel", sms: "SMS", letter: "lettre", registered_letter: "lettre" } as const;
+
+export function scenarioProblems(code: (typeof SEGMENTS)[number], body: ScenarioBody, templates: ReadonlyMap<string, MessageTemplate> = DEFAULTS): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   const seen = new Set<string>();
   for (const step of body.steps) {
@@ -88,7 +92,11 @@ export function scenarioProblems(code: (typeof SEGMENTS)[number], body: Scenario
     if (step.when.from === "previous" && i === 0) say("la première étape ne peut pas suivre une étape précédente");
     if ((step.when.days ?? 0) < 0 && (step.when.months || step.when.endOfMonth)) say("un avis avant l'échéance se compte en jours seulement");
     for (const a of step.actions) {
-      if (a.action === "message" && !templates.has(a.template)) say(`modèle inconnu « ${a.template} »`);
+      if (a.action === "message") {
+        const t = templates.get(a.template);
+        if (!t) say(`modèle inconnu « ${a.template} »`);
+        else if (!variantFor(t, a.channel)) say(`le modèle « ${a.template} » n'a pas de version ${CHANNEL_WORD[a.channel]}`);
+      }
       if (a.action === "task" && TASK_CHANNEL[a.task] !== a.channel) say(`la tâche ${a.task} ne va pas sur le canal ${a.channel}`);
     }
     if (step.actions.some((a) => a.action === "contract_end") && !step.needsApproval) say("une fin de contrat demande l'accord du Manager");

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { MESSAGE_CHANNELS, MESSAGE_STATUSES } from "../enums";
+import { CalendarDate, Id, Instant } from "./common";
+
+export const MessageItem = z
+  .object({
+    id: Id,
+    customerId: Id,
+    customerRef: z.string(),
+    name: z.string(),
+    channel: z.enum(MESSAGE_CHANNELS),
+    purpose: z.string(),
+    step: z.string().nullable(),
+    template: z.string().nullable(),
+    recipient: z.string(),
+    subject: z.string().nullable(),
+    status: z.enum(MESSAGE_STATUSES),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    notBefore: Instant.nullable(),
+    sentAt: Instant.nullable(),
+    /** SMS: what the provider reported; registered letter: `acknowledged` once the AR came back. */
+    deliveryStatus: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    /** Registered letter: the tracking number. */
+    trackingNumber: z.string().nullable(),
+    createdAt: Instant,
+  })
+  .meta({ id: "MessageItem" });
+export type MessageItem = z.infer<typeof MessageItem>;
+
+export const MessagesQuery = z.object({
+  status: z.enum(MESSAGE_STATUSES).optional(),
+  channel: z.enum(MESSAGE_CHANNELS).optional(),
+  customerId: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export const MessagesResponse = z.object({ items: z.array(MessageItem), counts: z.record(z.string(), z.number().int()) }).meta({ id: "MessagesResponse" });
+
+export const MessageDetail = MessageItem.extend({
+  body: z.string(),
+  tries: z.array(z.object({ at: Instant, worker: z.string(), outcome: z.string(), detail: z.string().nullable() })),
+}).meta({ id: "MessageDetail" });
+export type MessageDetail = z.infer<typeof MessageDetail>;
+
+export const MessageIdParam = z.object({ id: Id });
+
+export const BatchQuery = z.object({ date: CalendarDate.optional() });
+
+/** Letters put in the post: registered ones with their tracking number. */
+export const PostedBody = z
+  .object({
+    letters: z
+      .array(z.object({ id: Id, trackingNumber: z.string().trim().regex(/^[A-Z0-9]{8,20}$/i, "Numéro de suivi : 8 à 20 lettres et chiffres").optional() }))
+      .min(1)
+      .max(2_000),
+  })
+  .meta({ id: "PostedBody" });
+export type PostedBody = z.infer<typeof PostedBody>;
+
+/** The acknowledgement of receipt (*avis de réception*) of a registered letter came back. */
+export const AcknowledgedBody = z
+  .object({
+    receivedOn: CalendarDate,
+    /** The photo of the AR card, by the SHA-256 of its bytes (uploaded with `PUT /api/blobs/:sha256`). */
+    photoSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  })
+  .meta({ id: "AcknowledgedBody" });
+export type AcknowledgedBody = z.infer<typeof AcknowledgedBody>;
