@@ -13,6 +13,7 @@ const TodayPage = lazy(() => import("./pages/today/TodayPage").then((m) => ({ de
 const DebtorPage = lazy(() => import("./pages/debtor/DebtorPage").then((m) => ({ default: m.DebtorPage })));
 const ApprovalsPage = lazy(() => import("./pages/approvals/ApprovalsPage").then((m) => ({ default: m.ApprovalsPage })));
 const ScenariosPage = lazy(() => import("./pages/scenarios/ScenariosPage").then((m) => ({ default: m.ScenariosPage })));
+const MessagesPage = lazy(() => import("./pages/messages/MessagesPage").then((m) => ({ default: m.MessagesPage })));
 const BillingPage = lazy(() => import("./pages/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
 
 export function App() {
@@ -24,6 +25,7 @@ export function App() {
         <Route path="/debiteurs/:customerId" component={() => <RequireUser>{() => <DebtorPage />}</RequireUser>} />
         <Route path="/validations" component={() => <RequireUser>{() => <ApprovalsPage />}</RequireUser>} />
         <Route path="/scenarios" component={() => <RequireUser>{() => <ScenariosPage />}</RequireUser>} />
+        <Route path="/envois" component={() => <RequireUser>{() => <MessagesPage />}</RequireUser>} />
         <Route path="/facturation" component={() => <RequireUser>{() => <BillingPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>

@@ -9,6 +9,7 @@ import { db, forgetDebtors } from "../store";
 /** The office's screens (office and Manager). */
 const OFFICE_SCREENS = [
   ["/validations", "Validations"],
+  ["/envois", "Envois et courriers"],
   ["/scenarios", "Scénarios et réglages"],
   ["/facturation", "À saisir en facturation"],
 ] as const;

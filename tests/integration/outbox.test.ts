@@ -9,7 +9,7 @@ import { queueMessages } from "../../server/messaging/outbox";
 import { createEmailSender, createSmsSender } from "../../server/messaging/transports";
 import { recordSmsDeliveries, sendDueMessages, type Transports } from "../../server/messaging/worker";
 import { BREVO_TEST_KEY, startFakeBrevo, startSmtpSink, type FakeBrevo, type SmtpSink } from "../support/providers";
-import { signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 // The outbox against a real SMTP server and an HTTP server speaking Brevo's SMS API: what the engine queues goes
 // out once, with its attachment; nothing goes after a payment, nor at night; failures are told apart.
@@ -189,5 +189,37 @@ describe("hours and concurrency", () => {
     const ids = smtp.received.slice(before).map((m) => m.messageId);
     expect(ids).toHaveLength(40);
     expect(new Set(ids).size).toBe(40);
+  });
+});
+
+describe("the office's view", () => {
+  it("lists messages with their errors, shows each attempt, sends a failed one again; not for the floor", async () => {
+    const floor = await signIn(server.url, "gestionnaire@demo.test");
+    expect((await call(server.url, "GET", "/api/messages", { cookie: floor })).status).toBe(403);
+    const failed = await call(server.url, "GET", "/api/messages?status=failed", { cookie: office });
+    expect(failed.status).toBe(200);
+    const bounce = failed.body.items.find((m: { customerRef: string; channel: string }) => m.customerRef === "OBX3" && m.channel === "email");
+    expect(bounce.lastError).toContain("550");
+    expect(failed.body.counts.sent).toBeGreaterThan(0);
+    const detail = await call(server.url, "GET", `/api/messages/${bounce.id}`, { cookie: office });
+    expect(detail.body.body).toContain("Bonjour Bea Bounce");
+    expect(detail.body.tries.map((t: { outcome: string }) => t.outcome)).toEqual(["failed"]);
+    const again = await call(server.url, "POST", `/api/messages/${bounce.id}/retry`, { cookie: office });
+    expect(again.body).toMatchObject({ status: "queued", lastError: null });
+    expect((await call(server.url, "POST", `/api/messages/${bounce.id}/retry`, { cookie: office })).status).toBe(409);
+  });
+
+  it("without SMTP_URL, e-mails are .eml files the office reads in the app", async () => {
+    const files = { email: createEmailSender({ dataDir: server.dir }), sms: createSmsSender({ dataDir: server.dir }) };
+    const id = await idOf("OBX1");
+    await queueMessages(server.services.db, [{ customerId: id, caseId: null, plannedActionId: "x", key: "test|file", step: "R1", template: "box-R1", channel: "email", purpose: "floor" }], TEST_TODAY);
+    await sendDueMessages(server.services.db, files, { id: "files", timeZone: "Europe/Paris", now: () => MONDAY_10H });
+    const [m] = (await messagesOf("OBX1")).filter((x) => x.idempotencyKey.endsWith("test|file"));
+    expect(m).toMatchObject({ status: "sent", providerId: `file:${m!.id}.eml` });
+    const raw = await fetch(`${server.url}/api/messages/${m!.id}/raw`, { headers: { cookie: office } });
+    expect(raw.headers.get("content-type")).toBe("message/rfc822");
+    const eml = await raw.text();
+    expect(eml).toContain("Subject: =?UTF-8?");
+    expect(eml).toContain("Content-Type: application/pdf");
   });
 });

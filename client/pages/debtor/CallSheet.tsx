@@ -1,3 +1,4 @@
+import { smsCount } from "../../../shared/messaging/sms";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { CallOutcome } from "../../../shared/enums";
 import { FLOOR_TEMPLATES, VOICEMAIL_SCRIPT, renderTemplate } from "../../../shared/floor/templates";
@@ -102,6 +103,9 @@ export function MessageChoices(props: { doc: DebtorDoc; values: Record<string, s
             return (
               <div class="message-choice">
                 <p class="message-preview">{body()}</p>
+                <Show when={template.channel === "sms"}>
+                  <p class="muted sms-count">{smsCountLabel(body())}</p>
+                </Show>
                 <Show
                   when={viaServer()}
                   fallback={
@@ -131,4 +135,11 @@ export function MessageChoices(props: { doc: DebtorDoc; values: Record<string, s
       </Show>
     </div>
   );
+}
+
+/** "1 SMS · 132 caractères", and which characters make it cost more (UCS-2). */
+function smsCountLabel(text: string): string {
+  const c = smsCount(text);
+  const base = `${c.segments} SMS · ${c.units} caractères`;
+  return c.encoding === "GSM-7" ? base : `${base} (accents spéciaux : ${c.unicodeChars.join(" ")} — 70 caractères par SMS)`;
 }

@@ -1,0 +1,171 @@
+import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { For, Match, Show, Switch, createSignal } from "solid-js";
+import type { MessageStatus } from "../../../shared/enums";
+import type { MessageDetail, MessageItem } from "../../../shared/schemas/messages";
+import { ApiError, apiGet, apiPost, problemsOf } from "../../api";
+import { AppBar } from "../../components/AppBar";
+import { Spinner } from "../../components/Spinner";
+import { formatInstantShort } from "../../format";
+import { queryClient } from "../../query";
+
+/**
+ * The office's view of what Cadenas sends: every e-mail, SMS and letter with its state and each attempt; the
+ * letters to print and post (registered ones with their tracking number); failed messages sent again.
+ */
+export function MessagesPage() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Messages />
+    </QueryClientProvider>
+  );
+}
+
+const STATUS_LABEL: Record<MessageStatus, string> = {
+  queued: "En file",
+  sending: "En cours",
+  sent: "Partis",
+  failed: "Échecs",
+  cancelled: "Annulés",
+  unknown: "À vérifier",
+};
+const CHANNEL_LABEL: Record<MessageItem["channel"], string> = { email: "Courriel", sms: "SMS", letter: "Lettre", registered_letter: "LRAR" };
+const FILTERS: (MessageStatus | "letters")[] = ["letters", "queued", "failed", "unknown", "sent", "cancelled"];
+
+function Messages() {
+  const [filter, setFilter] = createSignal<MessageStatus | "letters">("letters");
+  const path = () => (filter() === "letters" ? "/messages?status=queued&limit=500" : `/messages?status=${filter()}&limit=200`);
+  const list = useQuery(() => ({ queryKey: ["messages", filter()], queryFn: () => apiGet<{ items: MessageItem[]; counts: Record<string, number> }>(path()) }));
+  const shown = () => (list.data?.items ?? []).filter((m) => (filter() === "letters" ? m.channel === "letter" || m.channel === "registered_letter" : true));
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["messages"] });
+  return (
+    <>
+      <AppBar title="Envois" subtitle={list.data ? `${list.data.counts.queued ?? 0} en file · ${list.data.counts.failed ?? 0} en échec` : undefined} back="/" />
+      <main class="page messages with-status-bar">
+        <nav class="chips" aria-label="Afficher">
+          <For each={FILTERS}>
+            {(f) => (
+              <button type="button" class="chip" aria-pressed={filter() === f} onClick={() => setFilter(f)}>
+                {f === "letters" ? "Courriers à poster" : STATUS_LABEL[f]}
+                <Show when={f !== "letters" && list.data?.counts[f]}>
+                  <span class="muted"> · {list.data!.counts[f]}</span>
+                </Show>
+              </button>
+            )}
+          </For>
+        </nav>
+        <Switch>
+          <Match when={list.isPending}>
+            <Spinner />
+          </Match>
+          <Match when={list.isError}>
+            <div class="empty">
+              <p>{list.error instanceof ApiError ? list.error.message : "La liste n'a pas pu être chargée."}</p>
+            </div>
+          </Match>
+          <Match when={filter() === "letters"}>
+            <Letters letters={shown()} onDone={refresh} />
+          </Match>
+          <Match when={shown().length === 0}>
+            <div class="empty">
+              <p>Aucun envoi dans cette liste.</p>
+            </div>
+          </Match>
+          <Match when={shown().length > 0}>
+            <ul class="billing-list">
+              <For each={shown()}>{(m) => <MessageCard message={m} onChanged={refresh} />}</For>
+            </ul>
+          </Match>
+        </Switch>
+      </main>
+    </>
+  );
+}
+
+function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
+  const m = () => props.message;
+  const [open, setOpen] = createSignal(false);
+  const detail = useQuery(() => ({ queryKey: ["message", m().id], queryFn: () => apiGet<MessageDetail>(`/messages/${m().id}`), enabled: open() }));
+  const retry = useMutation(() => ({ mutationFn: () => apiPost<MessageDetail>(`/messages/${m().id}/retry`), onSuccess: props.onChanged }));
+  return (
+    <li class="card message-card">
+      <button type="button" class="message-head" aria-expanded={open()} onClick={() => setOpen(!open())}>
+        <span>
+          <strong>{m().name}</strong> <span class="muted">({m().customerRef})</span>
+          <br />
+          {CHANNEL_LABEL[m().channel]} · {m().subject ?? m().template ?? ""}
+        </span>
+        <span class={`badge status-${m().status}`}>{STATUS_LABEL[m().status]}</span>
+      </button>
+      <p class="muted">
+        {m().recipient.split("\n")[0] || "pas d'adresse"} · créé {formatInstantShort(m().createdAt)}
+        <Show when={m().sentAt}> · parti {formatInstantShort(m().sentAt!)}</Show>
+        <Show when={m().attempts > 1}> · {m().attempts} essais</Show>
+        <Show when={m().deliveryStatus}> · {m().deliveryStatus === "delivered" ? "reçu" : m().deliveryStatus === "acknowledged" ? "AR signé" : m().deliveryStatus}</Show>
+      </p>
+      <Show when={m().lastError}>
+        <p class="form-error">{m().lastError}</p>
+      </Show>
+      <Show when={m().status === "failed" || m().status === "unknown"}>
+        <button type="button" class="button secondary" disabled={retry.isPending} onClick={() => retry.mutate()}>
+          {m().status === "unknown" ? "Pas parti : renvoyer" : "Renvoyer"}
+        </button>
+      </Show>
+      <Show when={open() && detail.data}>
+        <pre class="message-body">{detail.data!.body}</pre>
+        <ol class="approval-history">
+          <For each={detail.data!.tries}>
+            {(t) => (
+              <li>
+                <span class="muted">{formatInstantShort(t.at)}</span> {t.outcome} {t.detail ?? ""}
+              </li>
+            )}
+          </For>
+        </ol>
+      </Show>
+    </li>
+  );
+}
+
+/** The letters waiting: print them in one PDF, then say they are posted (registered: with the tracking number). */
+function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
+  const [tracking, setTracking] = createSignal<Record<string, string>>({});
+  const post = useMutation(() => ({
+    mutationFn: () => apiPost("/letters/posted", { letters: props.letters.map((l) => ({ id: l.id, ...(l.channel === "registered_letter" ? { trackingNumber: tracking()[l.id] ?? "" } : {}) })) }),
+    onSuccess: props.onDone,
+  }));
+  return (
+    <Show when={props.letters.length > 0} fallback={<div class="empty"><p>Aucun courrier à poster.</p></div>}>
+      <div class="card billing-bar">
+        <a class="button secondary" href="/api/letters/batch.pdf" target="_blank" rel="noopener">
+          Imprimer les {props.letters.length} courriers (PDF)
+        </a>
+        <button type="button" class="button primary" disabled={post.isPending} onClick={() => post.mutate()}>
+          Marquer postés
+        </button>
+        <Show when={post.isError}>
+          <p class="form-error" role="alert">
+            {problemsOf(post.error).join(" ; ")}
+          </p>
+        </Show>
+      </div>
+      <ul class="billing-list">
+        <For each={props.letters}>
+          {(l) => (
+            <li class="card">
+              <strong>{l.name}</strong> <span class="muted">({l.customerRef})</span>
+              <p>
+                {CHANNEL_LABEL[l.channel]} · {l.subject}
+              </p>
+              <Show when={l.channel === "registered_letter"}>
+                <label class="field">
+                  N° de suivi
+                  <input value={tracking()[l.id] ?? ""} placeholder="ex. 1A12345678901" onInput={(e) => setTracking({ ...tracking(), [l.id]: e.currentTarget.value.trim() })} />
+                </label>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ul>
+    </Show>
+  );
+}
