@@ -14,6 +14,7 @@ const DebtorPage = lazy(() => import("./pages/debtor/DebtorPage").then((m) => ({
 const ApprovalsPage = lazy(() => import("./pages/approvals/ApprovalsPage").then((m) => ({ default: m.ApprovalsPage })));
 const ScenariosPage = lazy(() => import("./pages/scenarios/ScenariosPage").then((m) => ({ default: m.ScenariosPage })));
 const MessagesPage = lazy(() => import("./pages/messages/MessagesPage").then((m) => ({ default: m.MessagesPage })));
+const TemplatesPage = lazy(() => import("./pages/templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const BillingPage = lazy(() => import("./pages/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
 
 export function App() {
@@ -26,6 +27,7 @@ export function App() {
         <Route path="/validations" component={() => <RequireUser>{() => <ApprovalsPage />}</RequireUser>} />
         <Route path="/scenarios" component={() => <RequireUser>{() => <ScenariosPage />}</RequireUser>} />
         <Route path="/envois" component={() => <RequireUser>{() => <MessagesPage />}</RequireUser>} />
+        <Route path="/modeles" component={() => <RequireUser>{() => <TemplatesPage />}</RequireUser>} />
         <Route path="/facturation" component={() => <RequireUser>{() => <BillingPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>

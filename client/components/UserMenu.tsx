@@ -11,6 +11,7 @@ const OFFICE_SCREENS = [
   ["/validations", "Validations"],
   ["/envois", "Envois et courriers"],
   ["/scenarios", "Scénarios et réglages"],
+  ["/modeles", "Modèles de messages"],
   ["/facturation", "À saisir en facturation"],
 ] as const;
 

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { invoices } from "../../server/billing/billing.sql";
 import { cases } from "../../server/cases/cases.sql";
 import { scenarios } from "../../server/engine/engine.sql";
+import { customers } from "../../server/customers/customers.sql";
+import { messages } from "../../server/messaging/messaging.sql";
+import { queueMessages } from "../../server/messaging/outbox";
 import { startTestServer, type TestServer } from "../support/server";
 import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, watchErrors } from "./browser";
 
@@ -76,6 +79,50 @@ it("the Manager writes a debt off from the debtor screen; it is listed to enter 
   await screenshot(page, "billing");
   await page.getByRole("button", { name: /^Marquer saisis/ }).click();
   await page.getByText("Rien à saisir").waitFor();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+it("edits a template: an unknown variable is named, the preview shows it filled for a real customer", async () => {
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "bureau@demo.test");
+  await page.goto("/modeles");
+  await page.getByRole("heading", { name: "Modèles de messages" }).waitFor();
+  await page.getByLabel("Modèle").selectOption("box-reminder-sms");
+  const text = page.getByLabel("Texte");
+  await text.fill("{{site}} : merci de régler {{montant}} pour le box {{box}}.");
+  await page.getByRole("button", { name: "Enregistrer le modèle" }).click();
+  await page.getByRole("alert").filter({ hasText: "SMS : variable inconnue {{montant}}" }).waitFor();
+  await text.fill("{{site}} : merci de régler {{solde}} pour le box {{box}}.");
+  await page.getByRole("button", { name: "Enregistrer le modèle" }).click();
+  await page.getByRole("status").filter({ hasText: "Enregistré" }).waitFor();
+  await page.locator(".message-body").filter({ hasText: /merci de régler \d+,\d\d € pour le box/ }).waitFor();
+  await screenshot(page, "templates");
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+it("prints and posts the letters waiting, a registered one with its tracking number", async () => {
+  const db = server.services.db;
+  const [c] = await db.select({ id: customers.id }).from(customers).where(eq(customers.ref, "CL1003"));
+  await queueMessages(db, [{ customerId: c!.id, caseId: null, plannedActionId: "x", key: "e2e|R3", step: "R3", template: "box-R3", channel: "registered_letter", purpose: "floor" }], "2026-11-22");
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "bureau@demo.test");
+  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("menuitem", { name: "Envois et courriers" }).click();
+  await page.getByRole("link", { name: "Imprimer le courrier (PDF)" }).waitFor();
+  await page.getByRole("button", { name: "Marquer postés" }).click();
+  await page.getByRole("alert").filter({ hasText: "numéro de suivi de la lettre recommandée manquant" }).waitFor();
+  await page.getByLabel("N° de suivi").fill("1A23456789012");
+  await screenshot(page, "letters");
+  await page.getByRole("button", { name: "Marquer postés" }).click();
+  await page.getByText("Aucun courrier à poster.").waitFor();
+  const [m] = await db.select().from(messages).where(eq(messages.idempotencyKey, `engine:${c!.id}|e2e|R3`));
+  expect(m).toMatchObject({ status: "sent", providerId: "1A23456789012" });
   expect(errors).toEqual([]);
   await context.close();
 });

@@ -28,6 +28,15 @@ const STATUS_LABEL: Record<MessageStatus, string> = {
   cancelled: "Annulés",
   unknown: "À vérifier",
 };
+/** One message's state, as its badge says it. */
+const STATE_LABEL: Record<MessageStatus, string> = {
+  queued: "En file",
+  sending: "En cours",
+  sent: "Parti",
+  failed: "Échec",
+  cancelled: "Annulé",
+  unknown: "À vérifier",
+};
 const CHANNEL_LABEL: Record<MessageItem["channel"], string> = { email: "Courriel", sms: "SMS", letter: "Lettre", registered_letter: "LRAR" };
 const FILTERS: (MessageStatus | "letters")[] = ["letters", "queued", "failed", "unknown", "sent", "cancelled"];
 
@@ -94,7 +103,7 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
           <br />
           {CHANNEL_LABEL[m().channel]} · {m().subject ?? m().template ?? ""}
         </span>
-        <span class={`badge status-${m().status}`}>{STATUS_LABEL[m().status]}</span>
+        <span class={`badge status-${m().status}`}>{STATE_LABEL[m().status]}</span>
       </button>
       <p class="muted">
         {m().recipient.split("\n")[0] || "pas d'adresse"} · créé {formatInstantShort(m().createdAt)}
@@ -130,14 +139,14 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
 function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
   const [tracking, setTracking] = createSignal<Record<string, string>>({});
   const post = useMutation(() => ({
-    mutationFn: () => apiPost("/letters/posted", { letters: props.letters.map((l) => ({ id: l.id, ...(l.channel === "registered_letter" ? { trackingNumber: tracking()[l.id] ?? "" } : {}) })) }),
+    mutationFn: () => apiPost("/letters/posted", { letters: props.letters.map((l) => ({ id: l.id, ...(l.channel === "registered_letter" && tracking()[l.id] ? { trackingNumber: tracking()[l.id] } : {}) })) }),
     onSuccess: props.onDone,
   }));
   return (
     <Show when={props.letters.length > 0} fallback={<div class="empty"><p>Aucun courrier à poster.</p></div>}>
       <div class="card billing-bar">
         <a class="button secondary" href="/api/letters/batch.pdf" target="_blank" rel="noopener">
-          Imprimer les {props.letters.length} courriers (PDF)
+          {props.letters.length > 1 ? `Imprimer les ${props.letters.length} courriers (PDF)` : "Imprimer le courrier (PDF)"}
         </a>
         <button type="button" class="button primary" disabled={post.isPending} onClick={() => post.mutate()}>
           Marquer postés

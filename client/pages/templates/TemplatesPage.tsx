@@ -1,0 +1,190 @@
+import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { For, Match, Show, Switch, createEffect, createSignal } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import type { MessageChannel } from "../../../shared/enums";
+import { smsCount } from "../../../shared/messaging/sms";
+import type { TodayResponse } from "../../../shared/schemas/debtors";
+import type { PreviewResponse, TemplateBody, TemplateItem, TemplatesResponse } from "../../../shared/schemas/templates";
+import { ApiError, apiGet, apiPut, problemsOf } from "../../api";
+import { AppBar } from "../../components/AppBar";
+import { Spinner } from "../../components/Spinner";
+import { queryClient } from "../../query";
+import { user } from "../../session";
+
+/** The office edits the messages' wording and sees it filled for a real customer before it goes to anyone. */
+export function TemplatesPage() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Templates />
+    </QueryClientProvider>
+  );
+}
+
+const plain = <T,>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+function Templates() {
+  const list = useQuery(() => ({ queryKey: ["templates"], queryFn: () => apiGet<TemplatesResponse>("/templates") }));
+  const [code, setCode] = createSignal("box-reminder-email");
+  const [draft, setDraft] = createStore<{ t: TemplateItem | null }>({ t: null });
+  const [saved, setSaved] = createSignal(false);
+  const current = () => list.data?.templates.find((t) => t.code === code());
+  createEffect(() => {
+    const t = current();
+    setDraft("t", t ? reconcile(plain(t)) : null);
+  });
+  const editable = () => user()?.role !== "site_manager";
+  const save = useMutation(() => ({
+    mutationFn: (body: TemplateBody) => apiPut<TemplatesResponse>(`/templates/${code()}`, body),
+    onSuccess: (data) => {
+      setSaved(true);
+      queryClient.setQueryData(["templates"], data);
+    },
+  }));
+  const set = (path: ["email" | "sms" | "letter", string], value: string) => {
+    setSaved(false);
+    setDraft("t", path[0], path[1] as never, value as never);
+  };
+  return (
+    <>
+      <AppBar title="Modèles de messages" subtitle={current()?.label} back="/" />
+      <main class="page scenarios with-status-bar">
+        <Switch>
+          <Match when={list.isPending}>
+            <Spinner />
+          </Match>
+          <Match when={list.isError}>
+            <div class="empty">
+              <p>{list.error instanceof ApiError ? list.error.message : "Les modèles n'ont pas pu être chargés."}</p>
+            </div>
+          </Match>
+          <Match when={list.data && draft.t}>
+            <label class="field">
+              Modèle
+              <select class="big-select" value={code()} onChange={(e) => (setSaved(false), setCode(e.currentTarget.value))}>
+                <For each={list.data!.templates}>{(t) => <option value={t.code}>{`${t.label}${t.customized ? " (modifié)" : ""}`}</option>}</For>
+              </select>
+            </label>
+            <p class="muted">Variables : {Object.keys(list.data!.variables).map((v) => `{{${v}}}`).join(" ")}</p>
+            <form
+              class="scenario-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const { code: _, customized: __, ...body } = plain(draft.t!);
+                save.mutate(body);
+              }}
+            >
+              <Show when={draft.t!.email}>
+                <section class="card step-card">
+                  <h2>Courriel{draft.t!.email!.attachLetter ? " (la lettre en PDF jointe)" : ""}</h2>
+                  <label class="field">
+                    Objet
+                    <input value={draft.t!.email!.subject} disabled={!editable()} onInput={(e) => set(["email", "subject"], e.currentTarget.value)} />
+                  </label>
+                  <label class="field">
+                    Texte
+                    <textarea rows="10" value={draft.t!.email!.body} disabled={!editable()} onInput={(e) => set(["email", "body"], e.currentTarget.value)} />
+                  </label>
+                </section>
+              </Show>
+              <Show when={draft.t!.sms}>
+                <section class="card step-card">
+                  <h2>SMS</h2>
+                  <label class="field">
+                    Texte
+                    <textarea rows="4" value={draft.t!.sms!.body} disabled={!editable()} onInput={(e) => set(["sms", "body"], e.currentTarget.value)} />
+                  </label>
+                  <p class="muted">Avant remplissage : {smsCount(draft.t!.sms!.body).units} caractères, {smsCount(draft.t!.sms!.body).encoding}</p>
+                </section>
+              </Show>
+              <Show when={draft.t!.letter}>
+                <section class="card step-card">
+                  <h2>Lettre{draft.t!.letter!.formalNotice ? " — mise en demeure" : ""}</h2>
+                  <label class="field">
+                    Objet
+                    <input value={draft.t!.letter!.subject} disabled={!editable()} onInput={(e) => set(["letter", "subject"], e.currentTarget.value)} />
+                  </label>
+                  <label class="field">
+                    Texte (le tableau des factures va où le texte dit {"{{factures}}"})
+                    <textarea rows="12" value={draft.t!.letter!.body} disabled={!editable()} onInput={(e) => set(["letter", "body"], e.currentTarget.value)} />
+                  </label>
+                </section>
+              </Show>
+              <Show when={save.isError}>
+                <ul class="form-error" role="alert">
+                  <For each={problemsOf(save.error)}>{(p) => <li>{p}</li>}</For>
+                </ul>
+              </Show>
+              <Show when={editable()}>
+                <div class="sticky-actions">
+                  <Show when={saved()}>
+                    <span class="ok-text" role="status">
+                      Enregistré
+                    </span>
+                  </Show>
+                  <button type="submit" class="button primary" disabled={save.isPending}>
+                    Enregistrer le modèle
+                  </button>
+                </div>
+              </Show>
+            </form>
+            <Preview code={code()} template={current()!} />
+          </Match>
+        </Switch>
+      </main>
+    </>
+  );
+}
+
+/** The saved template filled for a customer of the user's sites, as it would go today. */
+function Preview(props: { code: string; template: TemplateItem }) {
+  const debtors = useQuery(() => ({ queryKey: ["today-for-preview"], queryFn: () => apiGet<TodayResponse>("/today") }));
+  const channels = (): MessageChannel[] => [...(props.template.email ? (["email"] as const) : []), ...(props.template.sms ? (["sms"] as const) : []), ...(props.template.letter ? (["letter"] as const) : [])];
+  const [customerId, setCustomerId] = createSignal<string>("");
+  const [channel, setChannel] = createSignal<MessageChannel>("email");
+  const chosen = () => customerId() || debtors.data?.debtors[0]?.customerId || "";
+  const shownChannel = () => (channels().includes(channel()) ? channel() : channels()[0]!);
+  const preview = useQuery(() => ({
+    queryKey: ["preview", props.code, chosen(), shownChannel(), JSON.stringify(props.template)],
+    queryFn: () => apiGet<PreviewResponse>(`/templates/${props.code}/preview?customerId=${chosen()}&channel=${shownChannel()}`),
+    enabled: Boolean(chosen()),
+  }));
+  return (
+    <section class="card step-card">
+      <h2>Aperçu avec un vrai client</h2>
+      <select class="big-select" value={chosen()} onChange={(e) => setCustomerId(e.currentTarget.value)} aria-label="Client">
+        <For each={debtors.data?.debtors ?? []}>{(d) => <option value={d.customerId}>{`${d.name} (${d.ref})`}</option>}</For>
+      </select>
+      <div class="segmented" role="group" aria-label="Canal">
+        <For each={channels()}>
+          {(c) => (
+            <button type="button" aria-pressed={shownChannel() === c} onClick={() => setChannel(c)}>
+              {c === "email" ? "Courriel" : c === "sms" ? "SMS" : "Lettre"}
+            </button>
+          )}
+        </For>
+      </div>
+      <Show when={preview.data}>
+        {(p) => (
+          <>
+            <p class="muted">À : {p().recipient.split("\n").join(", ") || "aucune adresse connue"}</p>
+            <Show when={p().subject}>
+              <p>
+                <strong>{p().subject}</strong>
+              </p>
+            </Show>
+            <pre class="message-body">{p().body}</pre>
+            <Show when={p().sms}>{(s) => <p class="muted">{`${s().segments} SMS · ${s().units} caractères · ${s().encoding}`}</p>}</Show>
+            <Show when={p().pdf}>
+              <a class="button secondary" href={p().pdf!} target="_blank" rel="noopener">
+                Voir la lettre (PDF)
+              </a>
+            </Show>
+          </>
+        )}
+      </Show>
+      <Show when={preview.isError}>
+        <p class="form-error">{problemsOf(preview.error).join(" ; ")}</p>
+      </Show>
+    </section>
+  );
+}
