@@ -5,8 +5,9 @@ import { stepDate } from "../../../shared/engine/schedule";
 import type { ScenarioStep, StepAction } from "../../../shared/engine/scenarios";
 import type { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../../shared/schemas/scenarios";
 import type { Settings } from "../../../shared/schemas/settings";
-import { ApiError, apiGet, apiPut, problemsOf } from "../../api";
+import { ApiError, apiGet, apiPut } from "../../api";
 import { AppBar } from "../../components/AppBar";
+import { SaveBar } from "../../components/SaveBar";
 import { Spinner } from "../../components/Spinner";
 import { formatDateFr, formatEuros } from "../../format";
 import { STAGE_LABEL, TASK_LABEL } from "../../labels";
@@ -111,23 +112,7 @@ function Scenarios() {
                   {(step, i) => <StepCard step={step()} editable={editable()} templates={list.data!.templates} onChange={(fn) => edit(() => setDraft("steps", i, fn))} />}
                 </Index>
               </ol>
-              <Show when={save.isError}>
-                <ul class="form-error" role="alert">
-                  <For each={problemsOf(save.error)}>{(p) => <li>{p}</li>}</For>
-                </ul>
-              </Show>
-              <Show when={editable()}>
-                <div class="sticky-actions">
-                  <Show when={saved()}>
-                    <span class="ok-text" role="status">
-                      Enregistré
-                    </span>
-                  </Show>
-                  <button type="submit" class="button primary" disabled={save.isPending}>
-                    Enregistrer le scénario
-                  </button>
-                </div>
-              </Show>
+              <SaveBar label="Enregistrer le scénario" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
             </form>
             <SettingsCard editable={editable()} />
           </Match>
@@ -244,23 +229,7 @@ function SettingsCard(props: { editable: boolean }) {
             <input name="min" inputmode="decimal" value={(s().minBalanceCents / 100).toFixed(2).replace(".", ",")} disabled={!props.editable} />
           </label>
           <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(4000)} par facture, fixée par la loi, clients professionnels seulement.</p>
-          <Show when={save.isError}>
-            <ul class="form-error" role="alert">
-              <For each={problemsOf(save.error)}>{(p) => <li>{p}</li>}</For>
-            </ul>
-          </Show>
-          <Show when={props.editable}>
-            <div class="form-actions">
-              <Show when={saved()}>
-                <span class="ok-text" role="status">
-                  Enregistré
-                </span>
-              </Show>
-              <button type="submit" class="button primary" disabled={save.isPending}>
-                Enregistrer les réglages
-              </button>
-            </div>
-          </Show>
+          <SaveBar label="Enregistrer les réglages" error={save.error} saved={saved()} pending={save.isPending} editable={props.editable} sticky={false} />
         </form>
       )}
     </Show>

@@ -7,6 +7,7 @@ import type { TodayResponse } from "../../../shared/schemas/debtors";
 import type { PreviewResponse, TemplateBody, TemplateItem, TemplatesResponse } from "../../../shared/schemas/templates";
 import { ApiError, apiGet, apiPut, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
+import { SaveBar } from "../../components/SaveBar";
 import { Spinner } from "../../components/Spinner";
 import { queryClient } from "../../query";
 import { user } from "../../session";
@@ -109,23 +110,7 @@ function Templates() {
                   </label>
                 </section>
               </Show>
-              <Show when={save.isError}>
-                <ul class="form-error" role="alert">
-                  <For each={problemsOf(save.error)}>{(p) => <li>{p}</li>}</For>
-                </ul>
-              </Show>
-              <Show when={editable()}>
-                <div class="sticky-actions">
-                  <Show when={saved()}>
-                    <span class="ok-text" role="status">
-                      Enregistré
-                    </span>
-                  </Show>
-                  <button type="submit" class="button primary" disabled={save.isPending}>
-                    Enregistrer le modèle
-                  </button>
-                </div>
-              </Show>
+              <SaveBar label="Enregistrer le modèle" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
             </form>
             <Preview code={code()} template={current()!} />
           </Match>
