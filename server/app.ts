@@ -15,6 +15,8 @@ import { configRoutes } from "./engine/config-routes";
 import { caseRoutes } from "./cases/routes";
 import { billingRoutes } from "./billing/routes";
 import { messagingRoutes } from "./messaging/routes";
+import { blobRoutes } from "./evidence/routes";
+import { MAX_PHOTO_BYTES } from "./evidence/blobs";
 import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
 import { systemRoutes } from "./system/routes";
 
@@ -56,7 +58,13 @@ export function createApp(services: Services): Hono<AppEnv> {
     maxSize: IMPORT_MAX_BYTES,
     onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", `File over ${IMPORT_MAX_BYTES / 1024 / 1024} MiB`), 413),
   });
-  api.use("*", (c, next) => (c.req.path.startsWith("/api/imports/") ? fileLimit(c, next) : jsonLimit(c, next)));
+  const photoLimit = bodyLimit({
+    maxSize: MAX_PHOTO_BYTES,
+    onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", `Photo de plus de ${MAX_PHOTO_BYTES / 1024 / 1024} Mo : refusée, rien n'est gardé (le téléphone réduit les photos avant l'envoi).`), 413),
+  });
+  api.use("*", (c, next) =>
+    c.req.path.startsWith("/api/imports/") ? fileLimit(c, next) : c.req.path.startsWith("/api/blobs/") && c.req.method === "PUT" ? photoLimit(c, next) : jsonLimit(c, next),
+  );
   api.route("/", systemRoutes);
   api.route("/", authRoutes);
   api.route("/", debtorRoutes);
@@ -66,6 +74,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", caseRoutes);
   api.route("/", billingRoutes);
   api.route("/", messagingRoutes);
+  api.route("/", blobRoutes);
   api.route("/", importRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The bytes received do not hash to the SHA-256 in the address. */
+  HASH_MISMATCH: 422,
   IMPORT_REJECTED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,

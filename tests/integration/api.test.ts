@@ -242,6 +242,8 @@ describe("OpenAPI", () => {
       "/billing/to-enter",
       "/billing/to-enter.csv",
       "/billing/to-enter/exported",
+      "/blobs/{sha256}",
+      "/blobs/{sha256}/status",
       "/cases/{caseId}/close",
       "/customers/{customerId}/payment-plans",
       "/debtors/{customerId}",

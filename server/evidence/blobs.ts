@@ -1,0 +1,144 @@
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { AppError } from "../errors";
+import { photos } from "./evidence.sql";
+
+/**
+ * Photo bytes, addressed by their SHA-256. A phone sends a photo whole, or in pieces after a drop: each piece says
+ * where it starts (`Content-Range: bytes START-END/TOTAL`), the server appends it if it starts where the bytes
+ * received so far end, and tells how far it has got. When the last byte is in, the whole is checked — an image
+ * (JPEG, PNG or WebP), at most `MAX_PHOTO_BYTES`, hashing to its address — and only then kept: a wrong file is
+ * refused and nothing of it stays. Sending a photo the server already holds is answered at once.
+ */
+
+export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+export const SHA256 = /^[0-9a-f]{64}$/;
+
+export interface BlobState {
+  sha256: string;
+  /** Bytes the server holds for it (the whole size once complete). */
+  received: number;
+  complete: boolean;
+  size: number | null;
+  mime: string | null;
+}
+
+const finalPath = (dir: string, sha: string) => join(dir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha);
+const partPath = (dir: string, sha: string) => join(dir, "blobs", "partial", `${sha}.part`);
+
+export async function blobState(db: Database, dataDir: string, sha: string): Promise<BlobState> {
+  const [row] = await db.select().from(photos).where(eq(photos.sha256, sha));
+  if (row && existsSync(finalPath(dataDir, sha))) return { sha256: sha, received: row.sizeBytes, complete: true, size: row.sizeBytes, mime: row.mime };
+  const part = partPath(dataDir, sha);
+  return { sha256: sha, received: existsSync(part) ? statSync(part).size : 0, complete: false, size: null, mime: null };
+}
+
+export interface Piece {
+  start: number;
+  total: number;
+  bytes: Uint8Array;
+}
+
+/** "bytes 0-1023/3000000" → start 0, end 1023, total; absent: the whole file. */
+export function parseContentRange(header: string | undefined, length: number): { start: number; total: number } {
+  if (!header) return { start: 0, total: length };
+  const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header.trim());
+  if (!m) throw new AppError("VALIDATION_FAILED", `Content-Range illisible : « ${header} » (attendu : bytes DÉBUT-FIN/TOTAL)`);
+  const [start, end, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (end < start || end >= total || end - start + 1 !== length) {
+    throw new AppError("VALIDATION_FAILED", `Content-Range ${header} ne correspond pas aux ${length} octets envoyés`);
+  }
+  return { start, total };
+}
+
+/** What kind of image the bytes are, from their first bytes (the name and the declared type are not trusted). */
+export function sniffImage(bytes: Uint8Array): { mime: string; width: number | null; height: number | null } | null {
+  const b = bytes;
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { mime: "image/jpeg", ...jpegSize(b) };
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return { mime: "image/png", width: b.length >= 24 ? view.getUint32(16) : null, height: b.length >= 24 ? view.getUint32(20) : null };
+  }
+  if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP") return { mime: "image/webp", ...webpSize(b) };
+  return null;
+}
+
+function ascii(b: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...b.subarray(from, to));
+}
+
+function jpegSize(b: Uint8Array): { width: number | null; height: number | null } {
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return { width: null, height: null };
+    const marker = b[i + 1]!;
+    const length = (b[i + 2]! << 8) | b[i + 3]!;
+    // Start of frame (baseline, progressive…): height then width.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]! };
+    }
+    i += 2 + length;
+  }
+  return { width: null, height: null };
+}
+
+function webpSize(b: Uint8Array): { width: number | null; height: number | null } {
+  const chunk = ascii(b, 12, 16);
+  if (chunk === "VP8X" && b.length >= 30) return { width: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)), height: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)) };
+  if (chunk === "VP8 " && b.length >= 30) return { width: (b[26]! | (b[27]! << 8)) & 0x3fff, height: (b[28]! | (b[29]! << 8)) & 0x3fff };
+  if (chunk === "VP8L" && b.length >= 25) {
+    const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+  }
+  return { width: null, height: null };
+}
+
+/** Takes one piece (or the whole file); returns where the upload stands. */
+export async function receivePiece(db: Database, dataDir: string, sha: string, piece: Piece, who: { userId: string; now: Date }): Promise<BlobState> {
+  if (!SHA256.test(sha)) throw new AppError("VALIDATION_FAILED", "L'adresse d'une photo est son SHA-256 : 64 caractères hexadécimaux en minuscules.");
+  if (piece.total > MAX_PHOTO_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Photo de ${(piece.total / 1024 / 1024).toFixed(1)} Mo : ${MAX_PHOTO_BYTES / 1024 / 1024} Mo au plus (le téléphone réduit les photos avant l'envoi).`);
+  const state = await blobState(db, dataDir, sha);
+  if (state.complete) return state;
+  if (piece.start !== state.received) {
+    throw new AppError("CONFLICT", `Morceau à l'octet ${piece.start}, mais ${state.received} octets sont déjà reçus : reprendre à ${state.received}.`, { received: state.received });
+  }
+  if (piece.start === 0 && piece.bytes.length >= 16 && !sniffImage(piece.bytes)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Ce fichier n'est pas une photo (JPEG, PNG ou WebP attendu).");
+  }
+  const part = partPath(dataDir, sha);
+  mkdirSync(dirname(part), { recursive: true });
+  if (piece.start === 0) writeFileSync(part, piece.bytes);
+  else appendFileSync(part, piece.bytes);
+  const received = piece.start + piece.bytes.length;
+  if (received < piece.total) return { sha256: sha, received, complete: false, size: null, mime: null };
+
+  // The last byte is in: the whole is checked, kept, or dropped entirely.
+  const bytes = readFileSync(part);
+  const actual = createHash("sha256").update(bytes).digest("hex");
+  if (actual !== sha) {
+    rmSync(part, { force: true });
+    throw new AppError("HASH_MISMATCH", `Les octets reçus ont pour SHA-256 ${actual}, pas ${sha} : photo refusée, rien n'est gardé. Renvoyez-la depuis le téléphone.`, { actual });
+  }
+  const image = sniffImage(bytes);
+  if (!image) {
+    rmSync(part, { force: true });
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Ce fichier n'est pas une photo (JPEG, PNG ou WebP attendu).");
+  }
+  const target = finalPath(dataDir, sha);
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(part, target);
+  await db
+    .insert(photos)
+    .values({ sha256: sha, sizeBytes: bytes.length, mime: image.mime, width: image.width, height: image.height, takenBy: who.userId, receivedAt: who.now.toISOString() })
+    .onConflictDoNothing();
+  return { sha256: sha, received: bytes.length, complete: true, size: bytes.length, mime: image.mime };
+}
+
+/** The bytes of a photo the server holds, or null. */
+export function readBlob(dataDir: string, sha: string): Buffer | null {
+  const path = finalPath(dataDir, sha);
+  return existsSync(path) ? readFileSync(path) : null;
+}
