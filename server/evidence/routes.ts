@@ -1,5 +1,11 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
+import { CaseIdParam } from "../../shared/schemas/cases";
+import { cases } from "../cases/cases.sql";
+import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
+import { chainOf, verifyChain } from "./chain";
+import { evidenceRecords } from "./evidence.sql";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { blobState, MAX_PHOTO_BYTES, parseContentRange, readBlob, receivePiece, SHA256 } from "./blobs";
 
@@ -40,7 +46,56 @@ const get = protectedRoute({
   responses: { 200: { content: { "image/jpeg": { schema: z.string() } }, description: "The photo" }, ...errors(400, 401, 404) },
 });
 
+const EvidenceResponse = z
+  .object({
+    caseId: z.string(),
+    records: z.array(
+      z.object({
+        seq: z.number().int(),
+        kind: z.string(),
+        unitId: z.string().nullable(),
+        photos: z.array(z.string()),
+        authorInitials: z.string(),
+        deviceTime: z.string(),
+        receivedAt: z.string(),
+        payload: z.record(z.string(), z.unknown()),
+        hash: z.string(),
+      }),
+    ),
+    integrity: z.object({ ok: z.boolean(), records: z.number().int(), photosPending: z.array(z.string()), problems: z.array(z.string()) }),
+  })
+  .meta({ id: "CaseEvidence" });
+
+const evidence = protectedRoute({
+  method: "get",
+  path: "/cases/{caseId}/evidence",
+  tags: ["office"],
+  summary: "A case's evidence log, and whether its chain and photos are intact (any change after the fact is named)",
+  request: { params: CaseIdParam },
+  responses: { 200: json(EvidenceResponse, "The records and the integrity check"), ...errors(400, 401, 404) },
+});
+
 export const blobRoutes = createRouter()
+  .openapi(evidence, async (c) => {
+    const { db, config } = c.get("services");
+    const { caseId } = c.req.valid("param");
+    const [kase] = await db
+      .select({ id: cases.id, customerId: cases.customerId })
+      .from(cases)
+      .where(and(eq(cases.id, caseId), inArray(cases.customerId, customersAtScopedSites(db, c.get("scope")))));
+    if (!kase) throw new AppError("NOT_FOUND", "Dossier introuvable à vos sites.");
+    const chain = chainOf(kase.id, kase.customerId);
+    const rows = await db.select().from(evidenceRecords).where(eq(evidenceRecords.chain, chain)).orderBy(asc(evidenceRecords.seq));
+    const report = await verifyChain(db, config.dataDir, chain);
+    return c.json(
+      {
+        caseId,
+        records: rows.map((r) => ({ seq: r.seq, kind: r.kind, unitId: r.unitId, photos: r.photos, authorInitials: r.authorInitials, deviceTime: r.deviceTime, receivedAt: r.receivedAt, payload: r.payload, hash: r.hash })),
+        integrity: { ok: report.ok, records: report.records, photosPending: report.photosPending, problems: report.problems },
+      },
+      200,
+    );
+  })
   .openapi(put, async (c) => {
     const { db, config, clock } = c.get("services");
     const bytes = new Uint8Array(await c.req.arrayBuffer());

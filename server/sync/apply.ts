@@ -9,6 +9,7 @@ import type { SessionUser } from "../../shared/schemas/auth";
 import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutations";
 import { canSeeSite, inScope, type Scope } from "../auth/scope";
 import { balanceSql } from "../billing/balance";
+import { appendEvidence } from "../evidence/chain";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
@@ -136,6 +137,22 @@ async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" 
 
   const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
   await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);
+  if (m.kind === "padlock.placed" || m.kind === "padlock.removed") {
+    // Evidence: who, when (phone and server), which box, which photos — chained to the case's earlier records.
+    await appendEvidence(ctx.tx, {
+      caseId: await caseOf(ctx, tenant.customerId),
+      customerId: tenant.customerId,
+      unitId: unit.id,
+      kind: m.kind,
+      actionId: m.id,
+      photos: m.payload.photos ?? [],
+      authorId: ctx.user.id,
+      authorInitials: ctx.user.initials,
+      deviceTime: m.happenedAt,
+      receivedAt: ctx.now.toISOString(),
+      payload: { unitNumber: unit.number, ...(m.kind === "padlock.placed" && m.payload.padlockNumber ? { padlockNumber: m.payload.padlockNumber } : {}) },
+    });
+  }
   const verdict = await rederiveUnit(ctx, unit.id);
   const reason = verdict.get(m.id) ?? null;
   if (reason === null) {

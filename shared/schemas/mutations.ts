@@ -9,6 +9,7 @@ import { CalendarDate, Id, Instant } from "./common";
  */
 export const MUTATION_VERSION = 1;
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in lowercase hex");
 const text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
 
 export const MUTATION_PAYLOADS = {
@@ -27,8 +28,9 @@ export const MUTATION_PAYLOADS = {
   "message.logged": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60), text: text(2000) }),
   /** An SMS or e-mail for the server to send from a template. */
   "message.requested": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60) }),
-  "padlock.placed": z.object({ unitId: Id, padlockNumber: text(30).optional() }),
-  "padlock.removed": z.object({ unitId: Id }),
+  /** `photos`: SHA-256 of the photos taken (door with its number, the padlock); the bytes may arrive later. */
+  "padlock.placed": z.object({ unitId: Id, padlockNumber: text(30).optional(), photos: z.array(Sha256).max(10).optional() }),
+  "padlock.removed": z.object({ unitId: Id, photos: z.array(Sha256).max(10).optional() }),
   "gate.suspended": z.object({ unitId: Id }),
   "gate.restored": z.object({ unitId: Id }),
   "task.done": z.object({ taskId: Id, note: text(2000).optional() }),

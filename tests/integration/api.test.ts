@@ -245,6 +245,7 @@ describe("OpenAPI", () => {
       "/blobs/{sha256}",
       "/blobs/{sha256}/status",
       "/cases/{caseId}/close",
+      "/cases/{caseId}/evidence",
       "/customers/{customerId}/payment-plans",
       "/debtors/{customerId}",
       "/health",

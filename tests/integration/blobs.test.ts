@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const put = (hash: string, body: Uint8Array, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/api/blobs/${hash}`, { method: "PUT", headers: { cookie: floor, "content-type": "application/octet-stream", ...headers }, body });
+  fetch(`${server.url}/api/blobs/${hash}`, { method: "PUT", headers: { cookie: floor, "content-type": "application/octet-stream", ...headers }, body: body as unknown as BodyInit });
 const status = async (hash: string) => (await fetch(`${server.url}/api/blobs/${hash}/status`, { headers: { cookie: floor } })).json();
 const leftovers = () => {
   const dir = join(server.dir, "blobs", "partial");
