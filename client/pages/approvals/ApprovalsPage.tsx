@@ -3,7 +3,7 @@ import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
 import type { ApprovalItem, ApprovalsResponse, DecisionBody } from "../../../shared/schemas/approvals";
 import { ApiError, apiGet, apiPost } from "../../api";
 import { AppBar } from "../../components/AppBar";
-import { Spinner } from "../../components/Spinner";
+import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros, formatInstantShort } from "../../format";
 import { LEVEL_LABEL, STAGE_LABEL } from "../../labels";
 import { queryClient } from "../../query";
@@ -70,83 +70,77 @@ function Approvals() {
     <>
       <AppBar title="Validations" subtitle={list.data ? `${items().length} en attente` : undefined} back="/" />
       <main class="page approvals with-status-bar">
-        <Switch>
-          <Match when={list.isPending}>
-            <Spinner />
-          </Match>
-          <Match when={list.isError}>
-            <div class="empty">
-              <p>{list.error instanceof ApiError ? list.error.message : "La liste n'a pas pu être chargée."}</p>
-            </div>
-          </Match>
-          <Match when={items().length === 0}>
-            <div class="empty">
-              <p>Rien à valider pour le moment.</p>
-            </div>
-          </Match>
-          <Match when={items().length > 0}>
-            <div class="approval-bar card">
-              <label class="check">
-                <input
-                  type="checkbox"
-                  checked={chosen().size > 0 && chosen().size === items().filter(mine).length}
-                  onChange={(e) => setChosen(new Set(e.currentTarget.checked ? items().filter(mine).map(keyOf) : []))}
-                />
-                Tout sélectionner
-              </label>
-              <div class="approval-actions">
-                <button type="button" class="button primary" disabled={chosenItems().length === 0 || decide.isPending} onClick={() => send("approve")}>
-                  Valider ({chosenItems().length})
-                </button>
-                <button type="button" class="button secondary" disabled={chosenItems().length === 0 || decide.isPending} onClick={() => send("reject")}>
-                  Refuser
-                </button>
+        <QueryState query={list} failed="La liste n'a pas pu être chargée.">
+          <Switch>
+            <Match when={items().length === 0}>
+              <div class="empty">
+                <p>Rien à valider pour le moment.</p>
               </div>
-              <Show when={decide.isError}>
-                <p class="form-error" role="alert">
-                  {decide.error instanceof ApiError ? decide.error.message : "La décision n'a pas été enregistrée."}
-                </p>
-              </Show>
-            </div>
-            <ul class="approval-list">
-              <For each={items()}>
-                {(i) => (
-                  <li class="card" classList={{ chosen: chosen().has(keyOf(i)) }}>
-                    <label class="check approval-head">
-                      <input type="checkbox" checked={chosen().has(keyOf(i))} disabled={!mine(i)} onChange={() => toggle(i)} aria-label={`${i.name} : ${STAGE_LABEL[i.step] ?? i.step}`} />
-                      <span class="approval-who">
-                        <strong>{i.name}</strong>
-                        <span class="muted">
-                          {i.customerRef} · {i.sites.join(", ")} · {i.kind === "company" ? "professionnel" : "particulier"}
+            </Match>
+            <Match when={items().length > 0}>
+              <div class="approval-bar card">
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    checked={chosen().size > 0 && chosen().size === items().filter(mine).length}
+                    onChange={(e) => setChosen(new Set(e.currentTarget.checked ? items().filter(mine).map(keyOf) : []))}
+                  />
+                  Tout sélectionner
+                </label>
+                <div class="approval-actions">
+                  <button type="button" class="button primary" disabled={chosenItems().length === 0 || decide.isPending} onClick={() => send("approve")}>
+                    Valider ({chosenItems().length})
+                  </button>
+                  <button type="button" class="button secondary" disabled={chosenItems().length === 0 || decide.isPending} onClick={() => send("reject")}>
+                    Refuser
+                  </button>
+                </div>
+                <Show when={decide.isError}>
+                  <p class="form-error" role="alert">
+                    {decide.error instanceof ApiError ? decide.error.message : "La décision n'a pas été enregistrée."}
+                  </p>
+                </Show>
+              </div>
+              <ul class="approval-list">
+                <For each={items()}>
+                  {(i) => (
+                    <li class="card" classList={{ chosen: chosen().has(keyOf(i)) }}>
+                      <label class="check approval-head">
+                        <input type="checkbox" checked={chosen().has(keyOf(i))} disabled={!mine(i)} onChange={() => toggle(i)} aria-label={`${i.name} : ${STAGE_LABEL[i.step] ?? i.step}`} />
+                        <span class="approval-who">
+                          <strong>{i.name}</strong>
+                          <span class="muted">
+                            {i.customerRef} · {i.sites.join(", ")} · {i.kind === "company" ? "professionnel" : "particulier"}
+                          </span>
                         </span>
-                      </span>
-                      <strong class="owed">{formatEuros(i.balanceCents)}</strong>
-                    </label>
-                    <p>
-                      <span class="badge level">{LEVEL_LABEL[i.level]}</span> <strong>{STAGE_LABEL[i.step] ?? i.step}</strong> · dû le {formatDateFr(i.date)} ·{" "}
-                      {i.actions.map(actionText).join(", ")}
-                    </p>
-                    <Show when={!mine(i)}>
-                      <p class="muted">Décision du Manager.</p>
-                    </Show>
-                    <ol class="approval-history">
-                      <For each={i.history}>
-                        {(h) => (
-                          <li>
-                            <span class="muted">
-                              {h.initials} · {formatInstantShort(h.happenedAt)}
-                            </span>{" "}
-                            {h.text}
-                          </li>
-                        )}
-                      </For>
-                    </ol>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </Match>
-        </Switch>
+                        <strong class="owed">{formatEuros(i.balanceCents)}</strong>
+                      </label>
+                      <p>
+                        <span class="badge level">{LEVEL_LABEL[i.level]}</span> <strong>{STAGE_LABEL[i.step] ?? i.step}</strong> · dû le {formatDateFr(i.date)} ·{" "}
+                        {i.actions.map(actionText).join(", ")}
+                      </p>
+                      <Show when={!mine(i)}>
+                        <p class="muted">Décision du Manager.</p>
+                      </Show>
+                      <ol class="approval-history">
+                        <For each={i.history}>
+                          {(h) => (
+                            <li>
+                              <span class="muted">
+                                {h.initials} · {formatInstantShort(h.happenedAt)}
+                              </span>{" "}
+                              {h.text}
+                            </li>
+                          )}
+                        </For>
+                      </ol>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Match>
+          </Switch>
+        </QueryState>
       </main>
     </>
   );

@@ -1,9 +1,9 @@
 import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { ToEnterItem } from "../../../shared/schemas/billing";
-import { ApiError, apiGet, apiPost, problemsOf } from "../../api";
+import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
-import { Spinner } from "../../components/Spinner";
+import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros } from "../../format";
 import { queryClient } from "../../query";
 
@@ -54,47 +54,41 @@ function Billing() {
             </p>
           </Show>
         </div>
-        <Switch>
-          <Match when={list.isPending}>
-            <Spinner />
-          </Match>
-          <Match when={list.isError}>
-            <div class="empty">
-              <p>{list.error instanceof ApiError ? list.error.message : "La liste n'a pas pu être chargée."}</p>
-            </div>
-          </Match>
-          <Match when={list.data?.items.length === 0}>
-            <div class="empty">
-              <p>Rien à saisir : les frais, avoirs et pertes décidés dans Cadenas apparaîtront ici.</p>
-            </div>
-          </Match>
-          <Match when={list.data}>
-            <ul class="billing-list">
-              <For each={list.data!.items}>
-                {(i) => (
-                  <li class="card">
-                    <div class="billing-line">
-                      <strong>
-                        {KIND_LABEL[i.kind]} · {i.ref}
-                      </strong>
-                      <strong classList={{ owed: i.amountCents > 0 }}>{formatEuros(i.amountCents)}</strong>
-                    </div>
-                    <p>
-                      {i.customerName} <span class="muted">({i.customerRef})</span> · {formatDateFr(i.date)}
-                      <Show when={i.appliesTo}> · sur {i.appliesTo}</Show>
-                    </p>
-                    <Show when={i.label}>
-                      <p class="muted">{i.label}</p>
-                    </Show>
-                    <Show when={i.exportedAt}>
-                      <p class="muted">Saisi le {formatDateFr(i.exportedAt!.slice(0, 10))}</p>
-                    </Show>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </Match>
-        </Switch>
+        <QueryState query={list} failed="La liste n'a pas pu être chargée.">
+          <Switch>
+            <Match when={list.data?.items.length === 0}>
+              <div class="empty">
+                <p>Rien à saisir : les frais, avoirs et pertes décidés dans Cadenas apparaîtront ici.</p>
+              </div>
+            </Match>
+            <Match when={list.data}>
+              <ul class="billing-list">
+                <For each={list.data!.items}>
+                  {(i) => (
+                    <li class="card">
+                      <div class="billing-line">
+                        <strong>
+                          {KIND_LABEL[i.kind]} · {i.ref}
+                        </strong>
+                        <strong classList={{ owed: i.amountCents > 0 }}>{formatEuros(i.amountCents)}</strong>
+                      </div>
+                      <p>
+                        {i.customerName} <span class="muted">({i.customerRef})</span> · {formatDateFr(i.date)}
+                        <Show when={i.appliesTo}> · sur {i.appliesTo}</Show>
+                      </p>
+                      <Show when={i.label}>
+                        <p class="muted">{i.label}</p>
+                      </Show>
+                      <Show when={i.exportedAt}>
+                        <p class="muted">Saisi le {formatDateFr(i.exportedAt!.slice(0, 10))}</p>
+                      </Show>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Match>
+          </Switch>
+        </QueryState>
       </main>
     </>
   );

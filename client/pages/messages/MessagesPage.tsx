@@ -2,9 +2,9 @@ import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-quer
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { MessageStatus } from "../../../shared/enums";
 import type { MessageDetail, MessageItem } from "../../../shared/schemas/messages";
-import { ApiError, apiGet, apiPost, problemsOf } from "../../api";
+import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
-import { Spinner } from "../../components/Spinner";
+import { QueryState } from "../../components/QueryState";
 import { formatInstantShort } from "../../format";
 import { queryClient } from "../../query";
 
@@ -62,29 +62,23 @@ function Messages() {
             )}
           </For>
         </nav>
-        <Switch>
-          <Match when={list.isPending}>
-            <Spinner />
-          </Match>
-          <Match when={list.isError}>
-            <div class="empty">
-              <p>{list.error instanceof ApiError ? list.error.message : "La liste n'a pas pu être chargée."}</p>
-            </div>
-          </Match>
-          <Match when={filter() === "letters"}>
-            <Letters letters={shown()} onDone={refresh} />
-          </Match>
-          <Match when={shown().length === 0}>
-            <div class="empty">
-              <p>Aucun envoi dans cette liste.</p>
-            </div>
-          </Match>
-          <Match when={shown().length > 0}>
-            <ul class="billing-list">
-              <For each={shown()}>{(m) => <MessageCard message={m} onChanged={refresh} />}</For>
-            </ul>
-          </Match>
-        </Switch>
+        <QueryState query={list} failed="La liste n'a pas pu être chargée.">
+          <Switch>
+            <Match when={filter() === "letters"}>
+              <Letters letters={shown()} onDone={refresh} />
+            </Match>
+            <Match when={shown().length === 0}>
+              <div class="empty">
+                <p>Aucun envoi dans cette liste.</p>
+              </div>
+            </Match>
+            <Match when={shown().length > 0}>
+              <ul class="billing-list">
+                <For each={shown()}>{(m) => <MessageCard message={m} onChanged={refresh} />}</For>
+              </ul>
+            </Match>
+          </Switch>
+        </QueryState>
       </main>
     </>
   );

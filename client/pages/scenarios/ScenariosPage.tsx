@@ -5,10 +5,10 @@ import { stepDate } from "../../../shared/engine/schedule";
 import type { ScenarioStep, StepAction } from "../../../shared/engine/scenarios";
 import type { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../../shared/schemas/scenarios";
 import type { Settings } from "../../../shared/schemas/settings";
-import { ApiError, apiGet, apiPut } from "../../api";
+import { apiGet, apiPut } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { SaveBar } from "../../components/SaveBar";
-import { Spinner } from "../../components/Spinner";
+import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros } from "../../format";
 import { STAGE_LABEL, TASK_LABEL } from "../../labels";
 import { queryClient } from "../../query";
@@ -76,47 +76,41 @@ function Scenarios() {
     <>
       <AppBar title="Scénarios de relance" subtitle={current()?.name} back="/" />
       <main class="page scenarios with-status-bar">
-        <Switch>
-          <Match when={list.isPending}>
-            <Spinner />
-          </Match>
-          <Match when={list.isError}>
-            <div class="empty">
-              <p>{list.error instanceof ApiError ? list.error.message : "Les scénarios n'ont pas pu être chargés."}</p>
-            </div>
-          </Match>
-          <Match when={list.data}>
-            <nav class="chips" aria-label="Scénario">
-              <For each={list.data!.scenarios}>
-                {(s) => (
-                  <button type="button" class="chip" aria-pressed={s.code === code()} onClick={() => (setSaved(false), setCode(s.code))}>
-                    {s.name} <span class="muted">· {s.customers}</span>
-                  </button>
-                )}
-              </For>
-            </nav>
-            <form
-              class="scenario-form"
-              onSubmit={(e) => {
-                e.preventDefault();
-                save.mutate(plain({ name: draft.name, steps: draft.steps }));
-              }}
-            >
-              <label class="field">
-                Nom
-                <input value={draft.name} disabled={!editable()} onInput={(e) => edit(() => setDraft("name", e.currentTarget.value))} />
-              </label>
-              <p class="muted">Jours d'exemple pour une échéance au {formatDateFr(EXAMPLE_DUE)} ; un dimanche ou un jour férié passe au jour ouvré suivant.</p>
-              <ol class="step-list">
-                <Index each={draft.steps}>
-                  {(step, i) => <StepCard step={step()} editable={editable()} templates={list.data!.templates} onChange={(fn) => edit(() => setDraft("steps", i, fn))} />}
-                </Index>
-              </ol>
-              <SaveBar label="Enregistrer le scénario" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
-            </form>
-            <SettingsCard editable={editable()} />
-          </Match>
-        </Switch>
+        <QueryState query={list} failed="Les scénarios n'ont pas pu être chargés.">
+          <Switch>
+            <Match when={list.data}>
+              <nav class="chips" aria-label="Scénario">
+                <For each={list.data!.scenarios}>
+                  {(s) => (
+                    <button type="button" class="chip" aria-pressed={s.code === code()} onClick={() => (setSaved(false), setCode(s.code))}>
+                      {s.name} <span class="muted">· {s.customers}</span>
+                    </button>
+                  )}
+                </For>
+              </nav>
+              <form
+                class="scenario-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  save.mutate(plain({ name: draft.name, steps: draft.steps }));
+                }}
+              >
+                <label class="field">
+                  Nom
+                  <input value={draft.name} disabled={!editable()} onInput={(e) => edit(() => setDraft("name", e.currentTarget.value))} />
+                </label>
+                <p class="muted">Jours d'exemple pour une échéance au {formatDateFr(EXAMPLE_DUE)} ; un dimanche ou un jour férié passe au jour ouvré suivant.</p>
+                <ol class="step-list">
+                  <Index each={draft.steps}>
+                    {(step, i) => <StepCard step={step()} editable={editable()} templates={list.data!.templates} onChange={(fn) => edit(() => setDraft("steps", i, fn))} />}
+                  </Index>
+                </ol>
+                <SaveBar label="Enregistrer le scénario" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
+              </form>
+              <SettingsCard editable={editable()} />
+            </Match>
+          </Switch>
+        </QueryState>
       </main>
     </>
   );

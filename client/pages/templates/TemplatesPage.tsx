@@ -5,10 +5,10 @@ import type { MessageChannel } from "../../../shared/enums";
 import { smsCount } from "../../../shared/messaging/sms";
 import type { TodayResponse } from "../../../shared/schemas/debtors";
 import type { PreviewResponse, TemplateBody, TemplateItem, TemplatesResponse } from "../../../shared/schemas/templates";
-import { ApiError, apiGet, apiPut, problemsOf } from "../../api";
+import { apiGet, apiPut, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { SaveBar } from "../../components/SaveBar";
-import { Spinner } from "../../components/Spinner";
+import { QueryState } from "../../components/QueryState";
 import { queryClient } from "../../query";
 import { user } from "../../session";
 
@@ -49,72 +49,66 @@ function Templates() {
     <>
       <AppBar title="Modèles de messages" subtitle={current()?.label} back="/" />
       <main class="page scenarios with-status-bar">
-        <Switch>
-          <Match when={list.isPending}>
-            <Spinner />
-          </Match>
-          <Match when={list.isError}>
-            <div class="empty">
-              <p>{list.error instanceof ApiError ? list.error.message : "Les modèles n'ont pas pu être chargés."}</p>
-            </div>
-          </Match>
-          <Match when={list.data && draft.t}>
-            <label class="field">
-              Modèle
-              <select class="big-select" value={code()} onChange={(e) => (setSaved(false), setCode(e.currentTarget.value))}>
-                <For each={list.data!.templates}>{(t) => <option value={t.code}>{`${t.label}${t.customized ? " (modifié)" : ""}`}</option>}</For>
-              </select>
-            </label>
-            <p class="muted">Variables : {Object.keys(list.data!.variables).map((v) => `{{${v}}}`).join(" ")}</p>
-            <form
-              class="scenario-form"
-              onSubmit={(e) => {
-                e.preventDefault();
-                const { code: _, customized: __, ...body } = plain(draft.t!);
-                save.mutate(body);
-              }}
-            >
-              <Show when={draft.t!.email}>
-                <section class="card step-card">
-                  <h2>Courriel{draft.t!.email!.attachLetter ? " (la lettre en PDF jointe)" : ""}</h2>
-                  <label class="field">
-                    Objet
-                    <input value={draft.t!.email!.subject} disabled={!editable()} onInput={(e) => set(["email", "subject"], e.currentTarget.value)} />
-                  </label>
-                  <label class="field">
-                    Texte
-                    <textarea rows="10" value={draft.t!.email!.body} disabled={!editable()} onInput={(e) => set(["email", "body"], e.currentTarget.value)} />
-                  </label>
-                </section>
-              </Show>
-              <Show when={draft.t!.sms}>
-                <section class="card step-card">
-                  <h2>SMS</h2>
-                  <label class="field">
-                    Texte
-                    <textarea rows="4" value={draft.t!.sms!.body} disabled={!editable()} onInput={(e) => set(["sms", "body"], e.currentTarget.value)} />
-                  </label>
-                  <p class="muted">Avant remplissage : {smsCount(draft.t!.sms!.body).units} caractères, {smsCount(draft.t!.sms!.body).encoding}</p>
-                </section>
-              </Show>
-              <Show when={draft.t!.letter}>
-                <section class="card step-card">
-                  <h2>Lettre{draft.t!.letter!.formalNotice ? " — mise en demeure" : ""}</h2>
-                  <label class="field">
-                    Objet
-                    <input value={draft.t!.letter!.subject} disabled={!editable()} onInput={(e) => set(["letter", "subject"], e.currentTarget.value)} />
-                  </label>
-                  <label class="field">
-                    Texte (le tableau des factures va où le texte dit {"{{factures}}"})
-                    <textarea rows="12" value={draft.t!.letter!.body} disabled={!editable()} onInput={(e) => set(["letter", "body"], e.currentTarget.value)} />
-                  </label>
-                </section>
-              </Show>
-              <SaveBar label="Enregistrer le modèle" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
-            </form>
-            <Preview code={code()} template={current()!} />
-          </Match>
-        </Switch>
+        <QueryState query={list} failed="Les modèles n'ont pas pu être chargés.">
+          <Switch>
+            <Match when={list.data && draft.t}>
+              <label class="field">
+                Modèle
+                <select class="big-select" value={code()} onChange={(e) => (setSaved(false), setCode(e.currentTarget.value))}>
+                  <For each={list.data!.templates}>{(t) => <option value={t.code}>{`${t.label}${t.customized ? " (modifié)" : ""}`}</option>}</For>
+                </select>
+              </label>
+              <p class="muted">Variables : {Object.keys(list.data!.variables).map((v) => `{{${v}}}`).join(" ")}</p>
+              <form
+                class="scenario-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const { code: _, customized: __, ...body } = plain(draft.t!);
+                  save.mutate(body);
+                }}
+              >
+                <Show when={draft.t!.email}>
+                  <section class="card step-card">
+                    <h2>Courriel{draft.t!.email!.attachLetter ? " (la lettre en PDF jointe)" : ""}</h2>
+                    <label class="field">
+                      Objet
+                      <input value={draft.t!.email!.subject} disabled={!editable()} onInput={(e) => set(["email", "subject"], e.currentTarget.value)} />
+                    </label>
+                    <label class="field">
+                      Texte
+                      <textarea rows="10" value={draft.t!.email!.body} disabled={!editable()} onInput={(e) => set(["email", "body"], e.currentTarget.value)} />
+                    </label>
+                  </section>
+                </Show>
+                <Show when={draft.t!.sms}>
+                  <section class="card step-card">
+                    <h2>SMS</h2>
+                    <label class="field">
+                      Texte
+                      <textarea rows="4" value={draft.t!.sms!.body} disabled={!editable()} onInput={(e) => set(["sms", "body"], e.currentTarget.value)} />
+                    </label>
+                    <p class="muted">Avant remplissage : {smsCount(draft.t!.sms!.body).units} caractères, {smsCount(draft.t!.sms!.body).encoding}</p>
+                  </section>
+                </Show>
+                <Show when={draft.t!.letter}>
+                  <section class="card step-card">
+                    <h2>Lettre{draft.t!.letter!.formalNotice ? " — mise en demeure" : ""}</h2>
+                    <label class="field">
+                      Objet
+                      <input value={draft.t!.letter!.subject} disabled={!editable()} onInput={(e) => set(["letter", "subject"], e.currentTarget.value)} />
+                    </label>
+                    <label class="field">
+                      Texte (le tableau des factures va où le texte dit {"{{factures}}"})
+                      <textarea rows="12" value={draft.t!.letter!.body} disabled={!editable()} onInput={(e) => set(["letter", "body"], e.currentTarget.value)} />
+                    </label>
+                  </section>
+                </Show>
+                <SaveBar label="Enregistrer le modèle" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
+              </form>
+              <Preview code={code()} template={current()!} />
+            </Match>
+          </Switch>
+        </QueryState>
       </main>
     </>
   );
