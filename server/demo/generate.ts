@@ -379,12 +379,12 @@ class CaseStory {
     }
     const r2On = addMonths(anchor, 1);
     if (r2On <= today && (!paidOn || r2On < paidOn)) {
-      this.letter(r2On, "Relance 2");
+      this.letter(r2On, "Relance 2", "R2");
       this.setLevel("R2", r2On);
     }
     const r3On = addDays(addMonths(anchor, 1), 14);
     if (r3On <= today && (!paidOn || r3On < paidOn)) {
-      this.letter(r3On, "Mise en demeure (R3)");
+      this.letter(r3On, "Mise en demeure (R3)", "R3");
       this.setLevel("R3", r3On);
     }
     if (stage === "exit" && this.facts.endDate) {
@@ -514,10 +514,10 @@ class CaseStory {
     }
   }
 
-  private letter(on: string, title: string): void {
+  private letter(on: string, title: string, step: string): void {
     const tracking = this.b.nextTrackingNumber();
     const office = this.b.officeUser;
-    this.log("registered_letter", office, this.during(on), `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking } });
+    this.log("registered_letter", office, this.during(on), `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking, step } });
   }
 
   private setLevel(level: Level, on: string): void {

@@ -9,7 +9,9 @@ import type { SessionUser } from "../../shared/schemas/auth";
 import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutations";
 import { canSeeSite, inScope, type Scope } from "../auth/scope";
 import { balanceSql } from "../billing/balance";
-import { appendEvidence } from "../evidence/chain";
+import { appendEvidence, chainOf } from "../evidence/chain";
+import { evidenceRecords, photos as photosTable } from "../evidence/evidence.sql";
+import { plannedActions } from "../engine/engine.sql";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
@@ -99,12 +101,15 @@ export async function applyOrThrow(ctx: ApplyContext, m: Mutation): Promise<Outc
       return applyUnitEvent(ctx, m);
     case "task.done":
       return applyTaskDone(ctx, m);
+    case "box.opened":
+    case "box.cleared":
+      return applyBoxEvent(ctx, m);
     default:
       return applyCustomerAction(ctx, m);
   }
 }
 
-type CustomerMutation = Exclude<Mutation, { kind: "padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored" | "task.done" }>;
+type CustomerMutation = Exclude<Mutation, { kind: "padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored" | "task.done" | "box.opened" | "box.cleared" }>;
 
 async function applyCustomerAction(ctx: ApplyContext, m: CustomerMutation): Promise<Outcome> {
   const { customerId } = m.payload;
@@ -184,6 +189,85 @@ async function rederiveUnit(ctx: ApplyContext, unitId: string): Promise<Map<stri
   await ctx.tx.update(units).set({ padlockState: state.padlock, gateState: state.gate }).where(eq(units.id, unitId));
   return state.verdicts;
 }
+
+/**
+ * Opening and clearing a box: the lawful path only. Opening is the Manager's, once the tenant's contract has been
+ * ended by the exit step and the formal notice (R3) went by registered mail, on the box whose number was typed
+ * from its door, with a witness, photos of the door, the cut lock and the contents, an inventory and the new
+ * padlock. Clearing waits until every photo of the opening has reached the server.
+ */
+async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "box.cleared">): Promise<Outcome> {
+  const [unit] = await ctx.tx.select().from(units).where(eq(units.id, m.payload.unitId)).limit(1);
+  if (!unit || !canSeeSite(ctx.scope, unit.siteId)) throw new Refusal("OUT_OF_SCOPE", "Ce box n'est pas sur vos sites.");
+  if (ctx.user.role !== "manager") throw new Refusal("MANAGER_ONLY", "L'ouverture et la mise à la benne d'un box sont faites par le Manager.");
+  const [tenant] = await ctx.tx.select({ customerId: contracts.customerId }).from(contracts).where(eq(contracts.unitId, unit.id)).orderBy(desc(contracts.startDate)).limit(1);
+  if (!tenant) throw new Refusal("NO_TENANT", `Le box ${unit.number} n'est loué à personne.`);
+  const [kase] = await ctx.tx.select({ id: cases.id }).from(cases).where(eq(cases.customerId, tenant.customerId)).orderBy(desc(cases.openedOn)).limit(1);
+  const chain = chainOf(kase?.id ?? null, tenant.customerId);
+  const opened = (
+    await ctx.tx
+      .select()
+      .from(evidenceRecords)
+      .where(and(eq(evidenceRecords.chain, chain), eq(evidenceRecords.unitId, unit.id), inArray(evidenceRecords.kind, ["box.opened", "box.cleared"])))
+      .orderBy(desc(evidenceRecords.seq))
+  );
+  let photos: string[];
+  let payload: Record<string, unknown>;
+  if (m.kind === "box.opened") {
+    const typed = m.payload.confirmedNumber.trim().toUpperCase();
+    if (typed !== unit.number.toUpperCase()) throw new Refusal("WRONG_BOX", `Numéro tapé « ${m.payload.confirmedNumber} » : ce n'est pas le box ${unit.number}. Vérifiez le numéro sur la porte.`);
+    const roles = new Set(m.payload.photos.map((p) => p.role));
+    const missing = (["door", "lock_cut", "contents"] as const).filter((r) => !roles.has(r));
+    if (missing.length > 0) throw new Refusal("PHOTOS_MISSING", `Photos manquantes : ${missing.map((r) => ROLE_WORD[r]).join(", ")}.`);
+    const ended = kase
+      ? await ctx.tx
+          .select({ id: plannedActions.id })
+          .from(plannedActions)
+          .where(and(eq(plannedActions.caseId, kase.id), eq(plannedActions.action, "contract_end"), eq(plannedActions.status, "done")))
+          .limit(1)
+      : [];
+    if (ended.length === 0) throw new Refusal("NOT_EXIT", `Ouverture refusée : le contrat du box ${unit.number} n'est pas terminé (la sortie doit d'abord être validée par le Manager).`);
+    const r3 = await ctx.tx.all<{ n: number }>(sql`select count(*) as n from actions where customer_id = ${tenant.customerId} and kind = 'registered_letter' and json_extract(data, '$.step') = 'R3'`);
+    if (!Number(r3[0]?.n)) throw new Refusal("NO_R3_LETTER", "Ouverture refusée : la mise en demeure (R3) n'a pas été envoyée en recommandé.");
+    if (opened.some((r) => r.kind === "box.opened")) throw new Refusal("ALREADY_OPENED", `Le box ${unit.number} a déjà été ouvert.`);
+    photos = m.payload.photos.map((p) => p.sha256);
+    payload = { unitNumber: unit.number, witness: m.payload.witness, inventory: m.payload.inventory, newPadlockNumber: m.payload.newPadlockNumber, roles: m.payload.photos };
+  } else {
+    const opening = opened.find((r) => r.kind === "box.opened");
+    if (!opening) throw new Refusal("NOT_OPENED", `Le box ${unit.number} n'a pas été ouvert dans les règles : pas de mise à la benne.`);
+    if (opened.some((r) => r.kind === "box.cleared")) throw new Refusal("ALREADY_CLEARED", `Le box ${unit.number} a déjà été vidé.`);
+    const received = opening.photos.length > 0 ? await ctx.tx.select({ sha: photosTable.sha256 }).from(photosTable).where(inArray(photosTable.sha256, opening.photos)) : [];
+    const waiting = opening.photos.length - new Set(received.map((r) => r.sha)).size;
+    if (waiting > 0) throw new Refusal("EVIDENCE_PENDING", `Preuves en cours d'envoi : ${waiting} photo${waiting > 1 ? "s" : ""} de l'ouverture pas encore reçue${waiting > 1 ? "s" : ""}. La mise à la benne attend qu'elles soient arrivées.`);
+    photos = m.payload.photos ?? [];
+    payload = { unitNumber: unit.number, opening: opening.hash };
+  }
+  const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
+  await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);
+  await appendEvidence(ctx.tx, {
+    caseId: kase?.id ?? null,
+    customerId: tenant.customerId,
+    unitId: unit.id,
+    kind: m.kind,
+    actionId: m.id,
+    photos,
+    authorId: ctx.user.id,
+    authorInitials: ctx.user.initials,
+    deviceTime: m.happenedAt,
+    receivedAt: ctx.now.toISOString(),
+    payload,
+  });
+  if (m.kind === "box.opened") {
+    await ctx.tx
+      .update(tasks)
+      .set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id })
+      .where(and(eq(tasks.customerId, tenant.customerId), eq(tasks.kind, "open_box"), eq(tasks.status, "open")));
+  }
+  ctx.batch.changed.add(tenant.customerId);
+  return { outcome: "applied" };
+}
+
+const ROLE_WORD = { door: "la porte avec son numéro", lock_cut: "le cadenas coupé", contents: "le contenu" } as const;
 
 async function applyTaskDone(ctx: ApplyContext, m: MutationOf<"task.done">): Promise<Outcome> {
   const [task] = await ctx.tx.select().from(tasks).where(eq(tasks.id, m.payload.taskId)).limit(1);

@@ -91,6 +91,14 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
       return line("gate_suspended", `Code d'accès suspendu (${box(m.payload.unitId)})`, { unitId: m.payload.unitId });
     case "gate.restored":
       return line("gate_restored", `Code d'accès rétabli (${box(m.payload.unitId)})`, { unitId: m.payload.unitId });
+    case "box.opened":
+      return line(
+        "box_opened",
+        `Box ${lookup.unitNumber(m.payload.unitId) ?? m.payload.confirmedNumber} ouvert en présence de ${m.payload.witness} ; nouveau cadenas n° ${m.payload.newPadlockNumber} ; ${m.payload.photos.length} photos. Inventaire : ${m.payload.inventory}`,
+        { unitId: m.payload.unitId, data: { witness: m.payload.witness, newPadlockNumber: m.payload.newPadlockNumber, photos: m.payload.photos.length } },
+      );
+    case "box.cleared":
+      return line("box_cleared", withNote(`Mise à la benne du ${box(m.payload.unitId)}`, m.payload.note), { unitId: m.payload.unitId });
     case "task.done": {
       const kind = lookup.taskKind(m.payload.taskId);
       return line("task_done", withNote(`Fait : ${kind ? TASK_WORDING[kind] : "tâche"}`, m.payload.note), { data: { taskId: m.payload.taskId } });

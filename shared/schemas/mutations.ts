@@ -34,6 +34,23 @@ export const MUTATION_PAYLOADS = {
   "gate.suspended": z.object({ unitId: Id }),
   "gate.restored": z.object({ unitId: Id }),
   "task.done": z.object({ taskId: Id, note: text(2000).optional() }),
+  /**
+   * The Manager opened a box at the end of the procedure: the box number typed from the door (against a wrong
+   * box), the witness (or bailiff), photos of the door, the cut lock and the contents, the inventory, the new padlock.
+   */
+  "box.opened": z.object({
+    unitId: Id,
+    confirmedNumber: text(20),
+    witness: text(120),
+    photos: z
+      .array(z.object({ sha256: Sha256, role: z.enum(["door", "lock_cut", "contents"]) }))
+      .min(4, "at least 4 photos: the door, the lock being cut, the contents")
+      .max(40),
+    inventory: text(4000),
+    newPadlockNumber: text(30),
+  }),
+  /** The box cleared (*mise à la benne*), once every photo of its opening has reached the server. */
+  "box.cleared": z.object({ unitId: Id, photos: z.array(Sha256).max(20).optional(), note: text(2000).optional() }),
 } as const;
 
 export type MutationKind = keyof typeof MUTATION_PAYLOADS;
@@ -64,6 +81,8 @@ export const Mutation = z
     mutation("gate.suspended"),
     mutation("gate.restored"),
     mutation("task.done"),
+    mutation("box.opened"),
+    mutation("box.cleared"),
   ])
   .meta({ id: "Mutation" });
 export type Mutation = z.infer<typeof Mutation>;

@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { and, eq } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tasks } from "../../server/cases/cases.sql";
+import { MUTATION_VERSION } from "../../shared/schemas/mutations";
+import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
+import { call, signIn, startTestServer, type TestServer } from "../support/server";
+
+// Opening a box: the Manager only, once the contract was ended by the exit step and the formal notice went by
+// registered mail, on the box whose number is typed from its door, with the required photos; clearing only once
+// every photo of the opening has reached the server.
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "photos");
+const door = readFileSync(join(FIXTURES, "door.jpg"));
+const shots = [door, readFileSync(join(FIXTURES, "padlock.png")), Buffer.concat([door, Buffer.from("contenu 1")]), Buffer.concat([door, Buffer.from("contenu 2")])];
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const roles = ["door", "lock_cut", "contents", "contents"] as const;
+
+let server: TestServer;
+let manager: string;
+let floor: string;
+let atExit: DebtorDoc;
+let early: DebtorDoc;
+let seq = 0;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [manager, floor] = await Promise.all([signIn(server.url, "manager@demo.test"), signIn(server.url, "gestionnaire@demo.test")]);
+  const docs = (await call<{ docs: DebtorDoc[] }>(server.url, "POST", "/api/sync/pull", { cookie: manager, body: { clientId: uuidv7(), cursor: null, page: null } })).body.docs;
+  atExit = docs.find((d) => d.tasks.some((t) => t.kind === "open_box" && t.status === "open"))!;
+  early = docs.find((d) => d.case?.status === "open" && !d.tasks.some((t) => t.kind === "open_box") && (d.case.level === "none" || d.case.level === "R1"))!;
+  expect(atExit).toBeDefined();
+  expect(early).toBeDefined();
+});
+afterAll(() => server.close());
+
+/** One phone per user: a client id belongs to the user who first used it. */
+const phones = new Map<string, string>();
+const push = (cookie: string, kind: string, payload: unknown) =>
+  call(server.url, "POST", "/api/sync/push", { cookie, body: { clientId: phones.get(cookie) ?? (phones.set(cookie, uuidv7()).get(cookie) as string), mutations: [{ id: uuidv7(), seq: ++seq, v: MUTATION_VERSION, kind, payload, happenedAt: new Date().toISOString() }] } });
+const opening = (doc: DebtorDoc, over: Record<string, unknown> = {}) => ({
+  unitId: doc.units[0]!.id,
+  confirmedNumber: doc.units[0]!.number.toLowerCase(),
+  witness: "Mme Lefèvre, gardienne du site",
+  photos: shots.map((b, i) => ({ sha256: sha(b), role: roles[i] })),
+  inventory: "Trois cartons, un vélo, une commode",
+  newPadlockNumber: "C-9001",
+  ...over,
+});
+const refusal = (res: { status: number; body: { results: { status: string; reason?: { code: string; message: string } }[] } }) => {
+  if (!res.body.results) throw new Error(`push answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.results[0]!;
+};
+
+describe("opening a box", () => {
+  it("is refused to the site manager, on a wrong number, before the exit, without the required photos — each with its reason", async () => {
+    expect(refusal(await push(floor, "box.opened", opening(atExit)))).toMatchObject({ status: "rejected", reason: { code: "MANAGER_ONLY" } });
+    const wrong = refusal(await push(manager, "box.opened", opening(atExit, { confirmedNumber: "Z000" })));
+    expect(wrong.reason).toEqual({ code: "WRONG_BOX", message: `Numéro tapé « Z000 » : ce n'est pas le box ${atExit.units[0]!.number}. Vérifiez le numéro sur la porte.` });
+    const tooEarly = refusal(await push(manager, "box.opened", opening(early)));
+    expect(tooEarly.reason!.code).toBe("NOT_EXIT");
+    expect(tooEarly.reason!.message).toContain("n'est pas terminé");
+    const noContents = refusal(await push(manager, "box.opened", opening(atExit, { photos: shots.map((b) => ({ sha256: sha(b), role: "door" })) })));
+    expect(noContents.reason).toEqual({ code: "PHOTOS_MISSING", message: "Photos manquantes : le cadenas coupé, le contenu." });
+    const three = await push(manager, "box.opened", opening(atExit, { photos: opening(atExit).photos.slice(0, 3) }));
+    expect(three.status).toBe(400);
+    expect(JSON.stringify(three.body)).toContain("payload.photos");
+  });
+
+  it("completes with them; clearing waits for every photo, then is recorded once", async () => {
+    const opened = refusal(await push(manager, "box.opened", opening(atExit)));
+    expect(opened.status).toBe("applied");
+    const open = await server.services.db.select().from(tasks).where(and(eq(tasks.customerId, atExit.customerId), eq(tasks.kind, "open_box"), eq(tasks.status, "open")));
+    expect(open).toEqual([]);
+    const pending = refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id }));
+    expect(pending.reason).toEqual({ code: "EVIDENCE_PENDING", message: "Preuves en cours d'envoi : 4 photos de l'ouverture pas encore reçues. La mise à la benne attend qu'elles soient arrivées." });
+    for (const b of shots.slice(0, 3)) await fetch(`${server.url}/api/blobs/${sha(b)}`, { method: "PUT", headers: { cookie: manager }, body: b as unknown as BodyInit });
+    expect(refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id })).reason!.message).toContain("1 photo de l'ouverture pas encore reçue.");
+    await fetch(`${server.url}/api/blobs/${sha(shots[3]!)}`, { method: "PUT", headers: { cookie: manager }, body: shots[3] as unknown as BodyInit });
+    expect(refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id })).status).toBe("applied");
+    expect(refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id })).reason!.code).toBe("ALREADY_CLEARED");
+    expect(refusal(await push(manager, "box.opened", opening(atExit))).reason!.code).toBe("ALREADY_OPENED");
+    const log = (await call(server.url, "GET", `/api/cases/${atExit.case!.id}/evidence`, { cookie: manager })).body;
+    const kinds = log.records.map((r: { kind: string }) => r.kind);
+    expect(kinds.slice(-2)).toEqual(["box.opened", "box.cleared"]);
+    expect(log.records.at(-2).payload).toMatchObject({ witness: "Mme Lefèvre, gardienne du site", newPadlockNumber: "C-9001" });
+    expect(log.integrity).toMatchObject({ ok: true, photosPending: [] });
+  });
+});
