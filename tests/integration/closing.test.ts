@@ -8,7 +8,7 @@ import { plannedActions } from "../../server/engine/engine.sql";
 import { runEngineDay } from "../../server/engine/run";
 import type { ApprovalsResponse } from "../../shared/schemas/approvals";
 import type { ScenariosResponse } from "../../shared/schemas/scenarios";
-import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
 
 // What the office decides beyond the daily steps: settings (fees, threshold), scenarios, payment plans, a debt
 // written off, a contract ended with its credit notes and the case filed; and the fees and credits it must enter
@@ -66,10 +66,7 @@ FMIN1-11;MIN1;CMIN1;24/10/2026;02/11/2026;12,00
 });
 afterAll(() => server.close());
 
-async function csv(kind: string, text: string) {
-  const res = await fetch(`${server.url}/api/imports/${kind}`, { method: "POST", headers: { cookie: office, "content-type": "text/csv" }, body: text });
-  if (res.status !== 200) throw new Error(`${kind}: ${res.status} ${await res.text()}`);
-}
+const csv = (kind: string, text: string) => importThroughRoute(server.url, office, kind, text);
 
 async function customerId(ref: string): Promise<string> {
   const [c] = await server.services.db.select({ id: customers.id }).from(customers).where(eq(customers.ref, ref));

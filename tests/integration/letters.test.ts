@@ -11,7 +11,7 @@ import { messages } from "../../server/messaging/messaging.sql";
 import { runEngineDay } from "../../server/engine/run";
 import { DEFAULT_TEMPLATES } from "../../shared/messaging/templates";
 import type { ApprovalsResponse } from "../../shared/schemas/approvals";
-import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
 
 // Letters: the formal notice read back from its PDF (poppler's pdftotext, with word positions for the envelope
 // window), templates edited and previewed, the day's letters printed, posted with their tracking numbers — which
@@ -110,10 +110,7 @@ describe("templates", () => {
 describe("a registered letter", () => {
   it("is printed with the day's letters, posted with its tracking number — then the scenario goes on — and its AR recorded", async () => {
     const db = server.services.db;
-    const csv = async (kind: string, text: string) => {
-      const res = await fetch(`${server.url}/api/imports/${kind}`, { method: "POST", headers: { cookie: office, "content-type": "text/csv" }, body: text });
-      expect(res.status, await res.clone().text()).toBe(200);
-    };
+    const csv = (kind: string, text: string) => importThroughRoute(server.url, office, kind, text);
     await csv("customers", "customer_ref;kind;name;email;phone;address;postal_code;city;payment_method\nLRA1;person;Rémi Lettre;remi@x.test;0611223399;5 place Bellecour;69002;Lyon;cheque\n");
     await csv("contracts", "contract_ref;customer_ref;site_code;unit_number;monthly_rent;start_date\nCLRA1;LRA1;LYO;X901;120,00;07/01/2026\n");
     await csv("invoices", "invoice_ref;customer_ref;contract_ref;issue_date;due_date;amount\nFLRA1;LRA1;CLRA1;31/08/2026;07/09/2026;120,00\n");

@@ -9,7 +9,7 @@ import { queueMessages } from "../../server/messaging/outbox";
 import { createEmailSender, createSmsSender } from "../../server/messaging/transports";
 import { recordSmsDeliveries, sendDueMessages, type Transports } from "../../server/messaging/worker";
 import { BREVO_TEST_KEY, startFakeBrevo, startSmtpSink, type FakeBrevo, type SmtpSink } from "../support/providers";
-import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
 
 // The outbox against a real SMTP server and an HTTP server speaking Brevo's SMS API: what the engine queues goes
 // out once, with its attachment; nothing goes after a payment, nor at night; failures are told apart.
@@ -68,10 +68,7 @@ afterAll(async () => {
   await Promise.all([server.close(), smtp.close(), brevo.close()]);
 });
 
-async function csv(kind: string, text: string) {
-  const res = await fetch(`${server.url}/api/imports/${kind}`, { method: "POST", headers: { cookie: office, "content-type": "text/csv" }, body: text });
-  if (res.status !== 200) throw new Error(`${kind}: ${res.status} ${await res.text()}`);
-}
+const csv = (kind: string, text: string) => importThroughRoute(server.url, office, kind, text);
 const idOf = async (ref: string) => (await server.services.db.select({ id: customers.id }).from(customers).where(eq(customers.ref, ref)))[0]!.id;
 const messagesOf = async (ref: string) => server.services.db.select().from(messages).where(eq(messages.customerId, await idOf(ref)));
 const send = (now: Date, id = "w1") => sendDueMessages(server.services.db, transports, { id, timeZone: "Europe/Paris", now: () => now });

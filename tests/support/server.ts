@@ -75,3 +75,9 @@ export async function signIn(baseUrl: string, email: string, password = "demo"):
   const setCookie = res.headers.get("set-cookie") ?? "";
   return setCookie.split(";")[0]!;
 }
+
+/** Imports a CSV through the office's route, as the office would upload it; throws with the report if refused. */
+export async function importThroughRoute(baseUrl: string, cookie: string, kind: string, text: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/api/imports/${kind}`, { method: "POST", headers: { cookie, "content-type": "text/csv" }, body: text });
+  if (res.status !== 200) throw new Error(`${kind}: ${res.status} ${await res.text()}`);
+}
