@@ -274,6 +274,8 @@ async function applyTaskDone(ctx: ApplyContext, m: MutationOf<"task.done">): Pro
   if (!task || !canSeeSite(ctx.scope, task.siteId)) throw new Refusal("OUT_OF_SCOPE", "Cette tâche n'est pas sur vos sites.");
   if (task.status === "cancelled") throw new Refusal("TASK_CANCELLED", "Cette tâche a été annulée entre-temps.");
   if (task.status === "done") throw new Refusal("ALREADY_DONE", "Cette tâche était déjà faite.");
+  // A box is opened through the opening itself (witness, photos, inventory), never ticked off.
+  if (task.kind === "open_box") throw new Refusal("LAWFUL_PATH", "L'ouverture d'un box se déclare par le parcours d'ouverture du Manager (témoin, photos, inventaire), pas en cochant la tâche.");
   const line = describeMutation(m, { unitNumber: () => undefined, taskKind: () => task.kind });
   await insertAction(ctx, m, line, task.customerId, task.siteId, task.unitId ?? undefined);
   await ctx.tx.update(tasks).set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id }).where(eq(tasks.id, task.id));

@@ -57,6 +57,8 @@ const refusal = (res: { status: number; body: { results: { status: string; reaso
 
 describe("opening a box", () => {
   it("is refused to the site manager, on a wrong number, before the exit, without the required photos — each with its reason", async () => {
+    const task = atExit.tasks.find((t) => t.kind === "open_box")!;
+    expect(refusal(await push(manager, "task.done", { taskId: task.id })).reason!.code).toBe("LAWFUL_PATH");
     expect(refusal(await push(floor, "box.opened", opening(atExit)))).toMatchObject({ status: "rejected", reason: { code: "MANAGER_ONLY" } });
     const wrong = refusal(await push(manager, "box.opened", opening(atExit, { confirmedNumber: "Z000" })));
     expect(wrong.reason).toEqual({ code: "WRONG_BOX", message: `Numéro tapé « Z000 » : ce n'est pas le box ${atExit.units[0]!.number}. Vérifiez le numéro sur la porte.` });

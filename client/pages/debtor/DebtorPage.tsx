@@ -163,9 +163,14 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                     </strong>
                     <span class="task-date">depuis le {formatDateFr(t.dueOn)}</span>
                   </div>
-                  <button type="button" class="button secondary small" onClick={() => void act("task.done", { taskId: t.id })}>
-                    Fait
-                  </button>
+                  <Show
+                    when={t.kind !== "open_box"}
+                    fallback={<span class="muted task-date">Parcours d'ouverture du Manager</span>}
+                  >
+                    <button type="button" class="button secondary small" onClick={() => void act("task.done", { taskId: t.id })}>
+                      Fait
+                    </button>
+                  </Show>
                 </li>
               )}
             </For>
