@@ -165,7 +165,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                   </div>
                   <Show
                     when={t.kind !== "open_box"}
-                    fallback={<span class="muted task-date">Parcours d'ouverture du Manager</span>}
+                    fallback={<span class="muted task-hint">Ouverture par le Manager</span>}
                   >
                     <button type="button" class="button secondary small" onClick={() => void act("task.done", { taskId: t.id })}>
                       Fait
