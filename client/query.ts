@@ -14,3 +14,6 @@ export const queryClient = new QueryClient({
     },
   },
 });
+
+/** A plain copy of what a query or a Solid store holds (both are proxies, which structuredClone refuses): to edit. */
+export const plain = <T,>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

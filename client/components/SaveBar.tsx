@@ -9,9 +9,7 @@ export function SaveBar(props: { label: string; error: unknown; saved: boolean; 
   return (
     <>
       <Show when={props.error}>
-        <ul class="form-error" role="alert">
-          <For each={problemsOf(props.error)}>{(p) => <li>{p}</li>}</For>
-        </ul>
+        <Problems list={problemsOf(props.error)} />
       </Show>
       <Show when={props.editable}>
         <div class={props.sticky === false ? "form-actions" : "sticky-actions"}>
@@ -26,5 +24,16 @@ export function SaveBar(props: { label: string; error: unknown; saved: boolean; 
         </div>
       </Show>
     </>
+  );
+}
+
+/** What is wrong, a line each, announced to screen readers. */
+export function Problems(props: { list: readonly string[] }) {
+  return (
+    <Show when={props.list.length > 0}>
+      <ul class="form-error" role="alert">
+        <For each={props.list}>{(p) => <li>{p}</li>}</For>
+      </ul>
+    </Show>
   );
 }

@@ -1,3 +1,4 @@
+import { officeOnly } from "../auth/roles";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { formatDateFr } from "../../shared/dates";
 import { MarkEnteredBody, MarkEnteredResponse, ToEnterQuery, ToEnterResponse, type ToEnterItem } from "../../shared/schemas/billing";
@@ -8,6 +9,8 @@ import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { invoices } from "./billing.sql";
+
+const OFFICE_ONLY = "La facturation est l'affaire du bureau ou du Manager.";
 
 const list = protectedRoute({
   method: "get",
@@ -76,22 +79,19 @@ function toCsv(items: readonly ToEnterItem[]): string {
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 
-function officeOnly(role: string): void {
-  if (role === "site_manager") throw new AppError("FORBIDDEN", "La facturation est l'affaire du bureau ou du Manager.");
-}
 
 export const billingRoutes = createRouter()
   .openapi(list, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     return c.json({ items: await toEnter(c.get("services").db, c.get("scope"), c.req.valid("query").show === "all") }, 200);
   })
   .openapi(csv, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const items = await toEnter(c.get("services").db, c.get("scope"), c.req.valid("query").show === "all");
     return c.body(toCsv(items), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="cadenas-a-saisir.csv"' });
   })
   .openapi(mark, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const { refs } = c.req.valid("json");
     const known = await toEnter(db, c.get("scope"), true);

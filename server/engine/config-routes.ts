@@ -1,12 +1,14 @@
+import { officeOnly } from "../auth/roles";
 import { z } from "zod";
 import { SEGMENTS } from "../../shared/enums";
 import { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../shared/schemas/scenarios";
 import { Settings, SettingsPatch } from "../../shared/schemas/settings";
 import { loadTemplates } from "../messaging/outbox";
-import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { listScenarios, saveScenario } from "./scenario-store";
 import { loadSettings, saveSettings } from "./settings";
+
+const OFFICE_ONLY = "Les réglages sont modifiés par le bureau ou le Manager.";
 
 const ScenarioCodeParam = z.object({ code: z.enum(SEGMENTS) });
 
@@ -44,14 +46,11 @@ const putScenario = protectedRoute({
   responses: { 200: json(ScenarioResponse, "The saved scenario"), ...errors(400, 401, 403) },
 });
 
-function officeOnly(role: string): void {
-  if (role === "site_manager") throw new AppError("FORBIDDEN", "Les réglages sont modifiés par le bureau ou le Manager.");
-}
 
 export const configRoutes = createRouter()
   .openapi(getSettings, async (c) => c.json(await loadSettings(c.get("services").db), 200))
   .openapi(putSettings, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     return c.json(await saveSettings(c.get("services").db, c.req.valid("json")), 200);
   })
   .openapi(getScenarios, async (c) => {
@@ -59,6 +58,6 @@ export const configRoutes = createRouter()
     return c.json({ scenarios: await listScenarios(db), templates: [...(await loadTemplates(db)).keys()].sort() }, 200);
   })
   .openapi(putScenario, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     return c.json(await saveScenario(c.get("services").db, c.req.valid("param").code, c.req.valid("json")), 200);
   });

@@ -1,9 +1,12 @@
+import { officeOnly } from "../auth/roles";
 import { z } from "zod";
 import { ImportReport, ImportRunsResponse } from "../../shared/schemas/imports";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { importCsv, recentImports } from "./apply";
 import { IMPORT_KINDS } from "./imports.sql";
+
+const OFFICE_ONLY = "Les imports sont faits par le bureau ou le Manager.";
 
 /** Files from the billing software can be large; JSON bodies elsewhere stay under 1 MiB. */
 export const IMPORT_MAX_BYTES = 50 * 1024 * 1024;
@@ -32,13 +35,10 @@ const list = protectedRoute({
   responses: { 200: json(ImportRunsResponse, "Recent imports, newest first"), ...errors(401, 403) },
 });
 
-function officeOnly(role: string): void {
-  if (role === "site_manager") throw new AppError("FORBIDDEN", "Les imports sont faits par le bureau ou le Manager.");
-}
 
 export const importRoutes = createRouter()
   .openapi(upload, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { kind } = c.req.valid("param");
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const fileName = c.req.header("x-file-name") ?? `${kind}.csv`;
@@ -47,7 +47,7 @@ export const importRoutes = createRouter()
     return c.json(report, 200);
   })
   .openapi(list, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const runs = await recentImports(c.get("services").db);
     const last: Record<string, string> = {};
     for (const r of runs) if (r.ok && !last[r.kind]) last[r.kind] = r.createdAt;

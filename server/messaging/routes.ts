@@ -1,3 +1,4 @@
+import { officeOnly } from "../auth/roles";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
@@ -30,12 +31,11 @@ import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
 import { reasonNotToSend, standingOf, type Row } from "./worker";
 
+const OFFICE_ONLY = "Les envois sont suivis par le bureau ou le Manager.";
+
 // The office's view of the outbox: templates (edited, previewed with a real customer), every message and each
 // attempt at it, the letters to print and post, registered letters' tracking numbers and acknowledgements.
 
-function officeOnly(role: string): void {
-  if (role === "site_manager") throw new AppError("FORBIDDEN", "Les envois sont suivis par le bureau ou le Manager.");
-}
 
 const pdfResponse = { 200: { content: { "application/pdf": { schema: { type: "string", format: "binary" } } }, description: "PDF" } } as const;
 
@@ -192,11 +192,11 @@ async function previewOf(db: Database, scope: Scope, code: string, customerId: s
 
 export const messagingRoutes = createRouter()
   .openapi(listTemplates, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     return c.json(await templatesResponse(c.get("services").db), 200);
   })
   .openapi(putTemplate, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db } = c.get("services");
     const template: MessageTemplate = { code: c.req.valid("param").code, ...c.req.valid("json") };
     const problems = templateProblems(template);
@@ -208,7 +208,7 @@ export const messagingRoutes = createRouter()
     return c.json(await templatesResponse(db), 200);
   })
   .openapi(preview, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const { customerId, channel } = c.req.valid("query");
     const { code } = c.req.valid("param");
@@ -226,7 +226,7 @@ export const messagingRoutes = createRouter()
     );
   })
   .openapi(previewPdf, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const { customerId, channel } = c.req.valid("query");
     const composed = await previewOf(db, c.get("scope"), c.req.valid("param").code, customerId, channel, clock.today());
@@ -234,7 +234,7 @@ export const messagingRoutes = createRouter()
     return c.body(Buffer.from(await renderLetterPdf([composed.letter])), 200, { "content-type": "application/pdf" });
   })
   .openapi(list, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db } = c.get("services");
     const q = c.req.valid("query");
     const found = await items(
@@ -251,11 +251,11 @@ export const messagingRoutes = createRouter()
     return c.json({ items: found.map(({ body: _, ...i }) => i), counts: Object.fromEntries(counts.map((r) => [r.status, Number(r.n)])) }, 200);
   })
   .openapi(detail, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     return c.json(await detailOf(c.get("services").db, c.get("scope"), c.req.valid("param").id), 200);
   })
   .openapi(raw, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, config } = c.get("services");
     const m = await detailOf(db, c.get("scope"), c.req.valid("param").id);
     const file = [`${m.id}.eml`, `${m.id}.sms.txt`].map((f) => join(config.dataDir, "outbox", f)).find((f) => existsSync(f));
@@ -263,7 +263,7 @@ export const messagingRoutes = createRouter()
     return c.body(readFileSync(file), 200, { "content-type": file.endsWith(".eml") ? "message/rfc822" : "text/plain; charset=utf-8" });
   })
   .openapi(retry, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const { id } = c.req.valid("param");
     const m = await detailOf(db, c.get("scope"), id);
@@ -274,7 +274,7 @@ export const messagingRoutes = createRouter()
     return c.json(await detailOf(db, c.get("scope"), id), 200);
   })
   .openapi(batch, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock, config } = c.get("services");
     const asked = c.req.valid("query").date;
     const day = asked ?? clock.today();
@@ -300,7 +300,7 @@ export const messagingRoutes = createRouter()
     return c.body(Buffer.from(pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="courriers-${day}.pdf"` });
   })
   .openapi(posted, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const user = c.get("user");
     const { letters } = c.req.valid("json");
@@ -342,7 +342,7 @@ export const messagingRoutes = createRouter()
     return c.json({ items: after.map(({ body: _, ...i }) => i), counts: {} }, 200);
   })
   .openapi(acknowledged, async (c) => {
-    officeOnly(c.get("user").role);
+    officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const user = c.get("user");
     const { id } = c.req.valid("param");

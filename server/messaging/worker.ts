@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { addDays, dateOfInstant, formatDateFr, zonedInstant, type CalendarDate } from "../../shared/dates";
 import { isWorkingDay } from "../../shared/engine/calendar";
@@ -60,7 +60,7 @@ const BACKOFF_MINUTES = [1, 5, 30, 120, 360, 1440];
 
 /** Sends what is due now, in batches, until nothing is left to claim. */
 export async function sendDueMessages(db: Database, transports: Transports, options: WorkerOptions): Promise<RoundResult> {
-  const total: RoundResult = { sent: 0, retried: 0, failed: 0, cancelled: 0, postponed: 0, unknown: 0, reconciled: 0 };
+  const total = emptyResult();
   const add = (r: RoundResult) => {
     for (const k of Object.keys(total) as (keyof RoundResult)[]) total[k] += r[k];
   };
@@ -76,17 +76,18 @@ export async function sendDueMessages(db: Database, transports: Transports, opti
 async function claim(db: Database, options: WorkerOptions): Promise<Row[]> {
   const now = (options.now ?? (() => new Date()))();
   const until = new Date(now.getTime() + (options.leaseSeconds ?? 120) * 1000).toISOString();
+  const due = db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.status, "queued"), inArray(messages.channel, ["email", "sms"]), or(isNull(messages.notBefore), lte(messages.notBefore, now.toISOString()))))
+    .orderBy(messages.createdAt, messages.id)
+    .limit(options.batch ?? 100);
   // One statement: the write lock makes the selection and the claim one step for every process.
-  return db.all<Row>(sql`
-    update messages set status = 'sending', lease_owner = ${options.id}, lease_until = ${until}, attempts = attempts + 1, updated_at = ${now.toISOString()}
-    where id in (select id from messages where status = 'queued' and channel in ('email', 'sms')
-                   and (not_before is null or not_before <= ${now.toISOString()})
-                 order by created_at, id limit ${options.batch ?? 100})
-    returning id, case_id as caseId, customer_id as customerId, channel, purpose, template_code as templateCode, step_code as stepCode,
-      invoice_ref as invoiceRef, planned_action_id as plannedActionId, site_id as siteId, recipient, sender_name as senderName, subject, body,
-      letter, status, idempotency_key as idempotencyKey, provider_id as providerId, attempts, last_error as lastError, not_before as notBefore,
-      lease_owner as leaseOwner, lease_until as leaseUntil, sent_at as sentAt, delivery_status as deliveryStatus, delivered_at as deliveredAt,
-      created_at as createdAt, updated_at as updatedAt`).then((rows) => rows.map((r) => ({ ...r, letter: typeof r.letter === "string" ? JSON.parse(r.letter) : r.letter })));
+  return db
+    .update(messages)
+    .set({ status: "sending", leaseOwner: options.id, leaseUntil: until, attempts: sql`${messages.attempts} + 1`, updatedAt: now.toISOString() })
+    .where(inArray(messages.id, due))
+    .returning();
 }
 
 /** Messages left `sending` by a worker that stopped: found at the provider, sent again, or left to the office. */
@@ -326,7 +327,7 @@ async function askToFixContacts(db: Database | Transaction, failed: Row[], today
 }
 
 /** Reads the provider's delivery reports for SMS sent lately and records them; a hard bounce asks to fix the number. */
-export async function recordSmsDeliveries(db: Database, sms: SmsSender, days = 3): Promise<number> {
+export async function recordSmsDeliveries(db: Database, sms: SmsSender, timeZone: string, days = 3): Promise<number> {
   if (!sms.deliveries) return 0;
   const reports = await sms.deliveries(days);
   if (reports.size === 0) return 0;
@@ -341,7 +342,7 @@ export async function recordSmsDeliveries(db: Database, sms: SmsSender, days = 3
     await db.update(messages).set({ deliveryStatus: r.event, deliveredAt: r.date, lastError: r.reason ?? null }).where(eq(messages.id, m.id));
     if (r.event === "hardBounce") bounced.push(m);
   }
-  await askToFixContacts(db, bounced, dateOfInstant(new Date(), "Europe/Paris"));
+  await askToFixContacts(db, bounced, dateOfInstant(new Date(), timeZone));
   return sent.length;
 }
 
@@ -378,7 +379,7 @@ export function startOutboxWorker(db: Database, config: Config, log: (line: stri
       const moved = r.sent + r.failed + r.retried + r.cancelled + r.unknown + r.reconciled;
       if (moved > 0) log(`Outbox: ${r.sent} sent, ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check.`);
       // Delivery reports every tenth round.
-      if (++rounds % 10 === 0) await recordSmsDeliveries(db, transports.sms);
+      if (++rounds % 10 === 0) await recordSmsDeliveries(db, transports.sms, config.siteTimeZone);
     } catch (e) {
       log(`Outbox failed: ${(e as Error).message}`);
     } finally {

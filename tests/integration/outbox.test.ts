@@ -140,7 +140,7 @@ describe("sending", () => {
   });
 
   it("records the provider's delivery reports; a bounced number asks to fix it", async () => {
-    expect(await recordSmsDeliveries(server.services.db, transports.sms)).toBeGreaterThan(0);
+    expect(await recordSmsDeliveries(server.services.db, transports.sms, "Europe/Paris")).toBeGreaterThan(0);
     const [sms] = (await messagesOf("OBX1")).filter((m) => m.channel === "sms");
     expect(sms!.deliveryStatus).toBe("delivered");
   });

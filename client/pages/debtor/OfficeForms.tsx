@@ -4,6 +4,7 @@ import { formatEurosPlain, parseEuros } from "../../../shared/money";
 import type { CloseCaseBody, CloseCaseResponse, PaymentPlanResponse } from "../../../shared/schemas/cases";
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { apiPost, problemsOf } from "../../api";
+import { Problems } from "../../components/SaveBar";
 import { settings, user } from "../../session";
 import { syncNow } from "../../store";
 
@@ -73,11 +74,7 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
         <span>Note (facultatif)</span>
         <input name="note" placeholder="ex. : accord au téléphone avec le client" />
       </label>
-      <Show when={problems().length > 0}>
-        <ul class="form-error" role="alert">
-          <For each={problems()}>{(p) => <li>{p}</li>}</For>
-        </ul>
-      </Show>
+      <Problems list={problems()} />
       <button type="submit" class="button primary block big" disabled={busy()}>
         Accorder l'échéancier
       </button>
@@ -134,11 +131,7 @@ export function CloseCaseForm(props: { doc: DebtorDoc; onDone: (result: CloseCas
         <span>Pourquoi</span>
         <input name="note" placeholder="ex. : dossier transmis à l'huissier" required />
       </label>
-      <Show when={problems().length > 0}>
-        <ul class="form-error" role="alert">
-          <For each={problems()}>{(p) => <li>{p}</li>}</For>
-        </ul>
-      </Show>
+      <Problems list={problems()} />
       <button type="submit" class="button primary block big" disabled={busy()}>
         Clôturer le dossier
       </button>

@@ -11,7 +11,7 @@ import { SaveBar } from "../../components/SaveBar";
 import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros } from "../../format";
 import { STAGE_LABEL, TASK_LABEL } from "../../labels";
-import { queryClient } from "../../query";
+import { plain, queryClient } from "../../query";
 import { user } from "../../session";
 
 /** The office's screen for the reminder scenarios (one per customer type) and the procedure's settings. */
@@ -29,8 +29,6 @@ const FEE_WORD: Record<string, string> = { sepa_reject: "frais de rejet SEPA", l
 /** An example due date for the preview of each step's day (a Monday, as in CONTRACT.md). */
 const EXAMPLE_DUE = "2026-03-02";
 
-/** A plain copy of what the query or the store holds (both are proxies, which structuredClone refuses). */
-const plain = <T,>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 function actionWord(a: StepAction): string {
   switch (a.action) {

@@ -9,7 +9,7 @@ import { apiGet, apiPut, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { SaveBar } from "../../components/SaveBar";
 import { QueryState } from "../../components/QueryState";
-import { queryClient } from "../../query";
+import { plain, queryClient } from "../../query";
 import { user } from "../../session";
 
 /** The office edits the messages' wording and sees it filled for a real customer before it goes to anyone. */
@@ -21,7 +21,6 @@ export function TemplatesPage() {
   );
 }
 
-const plain = <T,>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 function Templates() {
   const list = useQuery(() => ({ queryKey: ["templates"], queryFn: () => apiGet<TemplatesResponse>("/templates") }));
