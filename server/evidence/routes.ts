@@ -1,13 +1,16 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { CaseIdParam } from "../../shared/schemas/cases";
+import type { Scope } from "../auth/scope";
 import { cases } from "../cases/cases.sql";
+import type { Database } from "../db/client";
 import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
 import { chainOf, verifyChain } from "./chain";
 import { evidenceRecords } from "./evidence.sql";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { blobState, MAX_PHOTO_BYTES, parseContentRange, readBlob, receivePiece, SHA256 } from "./blobs";
+import { evidencePackPdf, evidencePackZip, type PackFile } from "./pack";
 
 const Sha256Param = z.object({ sha256: z.string().regex(SHA256, "SHA-256 : 64 caractères hexadécimaux en minuscules") });
 
@@ -75,15 +78,49 @@ const evidence = protectedRoute({
   responses: { 200: json(EvidenceResponse, "The records and the integrity check"), ...errors(400, 401, 404) },
 });
 
+const binary = (type: string, description: string) => ({ 200: { content: { [type]: { schema: { type: "string", format: "binary" } } }, description } }) as const;
+
+const packPdf = protectedRoute({
+  method: "get",
+  path: "/cases/{caseId}/evidence-pack.pdf",
+  tags: ["office"],
+  summary: "A case's evidence pack as a PDF, to download",
+  description:
+    "The customer, boxes and site; the integrity check of the evidence chain; every line of the case's history with its author and " +
+    "time; the letters, e-mails and SMS sent with their state and tracking numbers; each evidence record with its hash and the one " +
+    "before it; each photo with its full SHA-256 (a photo not received yet, or in WebP, is named with its hash). Times in the sites' time zone.",
+  request: { params: CaseIdParam },
+  responses: { ...binary("application/pdf", "The PDF (`preuves-<customer ref>-<date>.pdf`)"), ...errors(400, 401, 404) },
+});
+
+const packZip = protectedRoute({
+  method: "get",
+  path: "/cases/{caseId}/evidence-pack.zip",
+  tags: ["office"],
+  summary: "A case's evidence pack as a ZIP: the original photo files, manifest.json, empreintes.txt (sha256sum -c) and the PDF",
+  request: { params: CaseIdParam },
+  responses: { ...binary("application/zip", "The ZIP (`preuves-<customer ref>-<date>.zip`)"), ...errors(400, 401, 404) },
+});
+
+/** The case if its customer rents at one of the user's sites; any other is "not found", as an unknown one. */
+async function scopedCase(db: Database, scope: Scope, caseId: string) {
+  const [kase] = await db
+    .select({ id: cases.id, customerId: cases.customerId })
+    .from(cases)
+    .where(and(eq(cases.id, caseId), inArray(cases.customerId, customersAtScopedSites(db, scope))));
+  if (!kase) throw new AppError("NOT_FOUND", "Dossier introuvable à vos sites.");
+  return kase;
+}
+
+// A view on the same bytes (pdf-lib and fflate write into plain ArrayBuffers), not a copy of a ZIP of photos.
+const attachment = (file: PackFile, type: string) =>
+  [new Uint8Array(file.bytes.buffer as ArrayBuffer, file.bytes.byteOffset, file.bytes.byteLength), 200, { "content-type": type, "content-disposition": `attachment; filename="${file.fileName}"`, "cache-control": "private, no-store" }] as const;
+
 export const blobRoutes = createRouter()
   .openapi(evidence, async (c) => {
     const { db, config } = c.get("services");
     const { caseId } = c.req.valid("param");
-    const [kase] = await db
-      .select({ id: cases.id, customerId: cases.customerId })
-      .from(cases)
-      .where(and(eq(cases.id, caseId), inArray(cases.customerId, customersAtScopedSites(db, c.get("scope")))));
-    if (!kase) throw new AppError("NOT_FOUND", "Dossier introuvable à vos sites.");
+    const kase = await scopedCase(db, c.get("scope"), caseId);
     const chain = chainOf(kase.id, kase.customerId);
     const rows = await db.select().from(evidenceRecords).where(eq(evidenceRecords.chain, chain)).orderBy(asc(evidenceRecords.seq));
     const report = await verifyChain(db, config.dataDir, chain);
@@ -95,6 +132,18 @@ export const blobRoutes = createRouter()
       },
       200,
     );
+  })
+  .openapi(packPdf, async (c) => {
+    const { db, config, clock } = c.get("services");
+    const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
+    const file = await evidencePackPdf(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: config.siteTimeZone });
+    return c.body(...attachment(file, "application/pdf"));
+  })
+  .openapi(packZip, async (c) => {
+    const { db, config, clock } = c.get("services");
+    const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
+    const file = await evidencePackZip(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: config.siteTimeZone });
+    return c.body(...attachment(file, "application/zip"));
   })
   .openapi(put, async (c) => {
     const { db, config, clock } = c.get("services");

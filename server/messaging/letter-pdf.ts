@@ -1,6 +1,7 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
 import { formatDateFr } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
+import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, type Fonts } from "../pdf";
 import { INVOICE_TABLE } from "./compose";
 import type { LetterContent } from "./messaging.sql";
 
@@ -11,104 +12,7 @@ import type { LetterContent } from "./messaging.sql";
  * its sending mode; a registered letter prints in its three copies, each marked.
  */
 
-const MM = 72 / 25.4;
-const A4 = { width: 210 * MM, height: 297 * MM };
-const LEFT = 20 * MM;
-const RIGHT = A4.width - 20 * MM;
-const WIDTH = RIGHT - LEFT;
-const INK = rgb(0.09, 0.13, 0.17);
-const MUTED = rgb(0.36, 0.4, 0.46);
-
-/** Standard PDF fonts write WinAnsi only: spaces of number formatting become plain, anything else unknown "?". */
-function printable(text: string, font: PDFFont): string {
-  const cleaned = text.replace(/[\u00a0\u202f\u2009]/g, " ").replace(/\t/g, " ");
-  try {
-    font.encodeText(cleaned);
-    return cleaned;
-  } catch {
-    return [...cleaned].map((ch) => {
-      try {
-        font.encodeText(ch);
-        return ch;
-      } catch {
-        return "?";
-      }
-    }).join("");
-  }
-}
-
-function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let line = "";
-    for (const word of paragraph.split(/ +/)) {
-      const next = line ? `${line} ${word}` : word;
-      if (font.widthOfTextAtSize(next, size) <= width || !line) line = next;
-      else {
-        lines.push(line);
-        line = word;
-      }
-    }
-    lines.push(line);
-  }
-  return lines;
-}
-
-interface Fonts {
-  regular: PDFFont;
-  bold: PDFFont;
-}
-
-class Writer {
-  page!: PDFPage;
-  y = 0;
-  pages: PDFPage[] = [];
-  constructor(
-    private readonly doc: PDFDocument,
-    private readonly fonts: Fonts,
-    private readonly footer: string,
-  ) {
-    this.newPage();
-  }
-
-  newPage(): void {
-    this.page = this.doc.addPage([A4.width, A4.height]);
-    this.pages.push(this.page);
-    this.y = A4.height - 25 * MM;
-  }
-
-  /** Room for `height` more points above the footer, or a new page. */
-  need(height: number): void {
-    if (this.y - height < 28 * MM) {
-      this.newPage();
-    }
-  }
-
-  text(text: string, options: { x?: number; size?: number; bold?: boolean; color?: ReturnType<typeof rgb>; width?: number; align?: "left" | "right" | "center"; gap?: number } = {}): void {
-    const font = options.bold ? this.fonts.bold : this.fonts.regular;
-    const size = options.size ?? 10.5;
-    const x = options.x ?? LEFT;
-    const width = options.width ?? RIGHT - x;
-    for (const line of wrap(printable(text, font), font, size, width)) {
-      this.need(size * 1.45);
-      const w = font.widthOfTextAtSize(line, size);
-      const at = options.align === "right" ? x + width - w : options.align === "center" ? x + (width - w) / 2 : x;
-      this.page.drawText(line, { x: at, y: this.y - size, size, font, color: options.color ?? INK });
-      this.y -= size * 1.45;
-    }
-    this.y -= options.gap ?? 0;
-  }
-
-  finish(): void {
-    const total = this.pages.length;
-    this.pages.forEach((p, n) => {
-      const label = printable(`${this.footer}${total > 1 ? ` — page ${n + 1}/${total}` : ""}`, this.fonts.regular);
-      p.drawText(label, { x: LEFT, y: 14 * MM, size: 8, font: this.fonts.regular, color: MUTED });
-    });
-  }
-}
-
-function drawInvoiceTable(w: Writer, letter: LetterContent, fonts: Fonts): void {
+function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): void {
   const cols = [LEFT + 4 * MM, LEFT + 70 * MM, RIGHT - 4 * MM];
   w.need(30);
   w.page.drawRectangle({ x: LEFT, y: w.y - 16, width: WIDTH, height: 18, color: rgb(0.93, 0.95, 0.97) });
@@ -138,7 +42,8 @@ function drawInvoiceTable(w: Writer, letter: LetterContent, fonts: Fonts): void 
 }
 
 async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent, copy: string): Promise<void> {
-  const w = new Writer(doc, fonts, `${letter.from.name}${letter.from.phone ? ` — ${letter.from.phone}` : ""} — Exemplaire : ${copy}`);
+  const footer = `${letter.from.name}${letter.from.phone ? ` — ${letter.from.phone}` : ""} — Exemplaire : ${copy}`;
+  const w = new PageWriter(doc, fonts, (page, total) => ({ left: `${footer}${total > 1 ? ` — page ${page}/${total}` : ""}` }));
   // Letterhead, top left.
   w.text(letter.from.name, { size: 15, bold: true, width: 80 * MM });
   w.text(letter.from.address, { size: 9.5, color: MUTED, width: 80 * MM });

@@ -246,6 +246,8 @@ describe("OpenAPI", () => {
       "/blobs/{sha256}/status",
       "/cases/{caseId}/close",
       "/cases/{caseId}/evidence",
+      "/cases/{caseId}/evidence-pack.pdf",
+      "/cases/{caseId}/evidence-pack.zip",
       "/customers/{customerId}/payment-plans",
       "/debtors/{customerId}",
       "/health",

@@ -1,0 +1,567 @@
+import { createHash } from "node:crypto";
+import { and, asc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { zipSync, type Zippable } from "fflate";
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type RGB } from "pdf-lib";
+import { addDays, dateOfInstant, formatDateFr, zonedInstant } from "../../shared/dates";
+import { users } from "../auth/auth.sql";
+import { actions, cases } from "../cases/cases.sql";
+import { contracts, customers } from "../customers/customers.sql";
+import type { Database } from "../db/client";
+import { AppError } from "../errors";
+import { messages } from "../messaging/messaging.sql";
+import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts } from "../pdf";
+import { sites, units } from "../sites/sites.sql";
+import { readBlob } from "./blobs";
+import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
+import { evidenceRecords, photos } from "./evidence.sql";
+
+/**
+ * The evidence pack of a case, for a lawyer, a bailiff or a court: one PDF — who the customer is, whether the
+ * evidence chain is intact, every line of the case's history with its author and time, the letters, e-mails and
+ * SMS sent, each evidence record with its hashes, and each photo with its SHA-256 — and one ZIP of the original
+ * photo files, a manifest, a checksum list (`sha256sum -c empreintes.txt`) and the PDF. Every time is printed in
+ * the sites' time zone.
+ */
+
+export interface PackOptions {
+  dataDir: string;
+  /** When the pack is made: printed on it, and the date of its file name. */
+  now: Date;
+  timeZone: string;
+}
+
+export interface PackFile {
+  /** `preuves-CL1003-2026-11-23.pdf` */
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+export async function evidencePackPdf(db: Database, caseId: string, options: PackOptions): Promise<PackFile> {
+  const pack = await loadPack(db, caseId, options);
+  return { fileName: `${pack.baseName}.pdf`, bytes: await renderPdf(pack, options) };
+}
+
+/** The original photos (as the phones sent them: not re-encoded), `manifest.json`, `empreintes.txt` and the PDF. */
+export async function evidencePackZip(db: Database, caseId: string, options: PackOptions): Promise<PackFile> {
+  const pack = await loadPack(db, caseId, options);
+  const pdf = await renderPdf(pack, options);
+  const files = new Map<string, Uint8Array>([[`${pack.baseName}.pdf`, pdf]]);
+  for (const p of pack.photos) if (p.bytes && p.fileName) files.set(p.fileName, p.bytes);
+  files.set("manifest.json", new TextEncoder().encode(`${JSON.stringify(manifestOf(pack, files, options), null, 2)}\n`));
+  // The list sha256sum checks: every file of the archive but itself.
+  const sums = [...files].map(([name, bytes]) => `${sha256(bytes)}  ${name}`).join("\n");
+  files.set("empreintes.txt", new TextEncoder().encode(`${sums}\n`));
+  // Level 0: JPEG, PNG and WebP are compressed already; the archive only gathers them.
+  const mtime = options.now;
+  const entries: Zippable = Object.fromEntries([...files].map(([name, bytes]) => [name, [bytes, { level: 0, mtime }]]));
+  return { fileName: `${pack.baseName}.zip`, bytes: zipSync(entries) };
+}
+
+// ————— What goes into the pack —————
+
+interface Pack {
+  baseName: string;
+  kase: typeof cases.$inferSelect;
+  customer: { name: string; ref: string };
+  sites: string[];
+  boxes: string[];
+  history: { happenedAt: string; initials: string; text: string; rejectedReason: string | null }[];
+  sent: Sending[];
+  records: (typeof evidenceRecords.$inferSelect & { authorName: string | null })[];
+  photos: PackPhoto[];
+  integrity: ChainReport;
+}
+
+/** A letter, e-mail or SMS: from the outbox, or a line of the history when it went another way. */
+interface Sending {
+  at: string;
+  channel: string;
+  lines: string[];
+}
+
+interface PackPhoto {
+  sha256: string;
+  /** Numbers of the records that name it. */
+  seqs: number[];
+  /** What it shows, in French. */
+  label: string;
+  stored: typeof photos.$inferSelect | null;
+  bytes: Buffer | null;
+  /** Whether the bytes held still hash to the photo's address (null: none held). */
+  intact: boolean | null;
+  /** Its name in the ZIP, when the server holds it. */
+  fileName: string | null;
+}
+
+async function loadPack(db: Database, caseId: string, options: PackOptions): Promise<Pack> {
+  const [kase] = await db.select().from(cases).where(eq(cases.id, caseId));
+  if (!kase) throw new AppError("NOT_FOUND", "Dossier introuvable à vos sites.");
+  const [customer] = await db.select({ name: customers.name, ref: customers.ref }).from(customers).where(eq(customers.id, kase.customerId));
+  // A line without a case is the case's when it happened while the case was open (an acknowledgement of receipt).
+  const from = zonedInstant(kase.openedOn, "00:00", options.timeZone);
+  const until = kase.closedOn ? zonedInstant(addDays(kase.closedOn, 1), "00:00", options.timeZone) : null;
+  const during = (column: typeof actions.happenedAt | typeof messages.createdAt): SQL => and(gte(column, from), until ? lt(column, until) : undefined)!;
+  const chain = chainOf(kase.id, kase.customerId);
+  const at = moments(options.timeZone);
+
+  const [rented, history, outbox, records, integrity] = await Promise.all([
+    db
+      .select({ number: units.number, site: sites.name, endDate: contracts.endDate })
+      .from(contracts)
+      .innerJoin(units, eq(units.id, contracts.unitId))
+      .innerJoin(sites, eq(sites.id, units.siteId))
+      .where(eq(contracts.customerId, kase.customerId))
+      .orderBy(asc(sites.name), asc(units.number)),
+    db
+      .select({ happenedAt: actions.happenedAt, initials: actions.initials, text: actions.text, kind: actions.kind, data: actions.data, rejectedReason: actions.rejectedReason })
+      .from(actions)
+      .where(and(eq(actions.customerId, kase.customerId), or(eq(actions.caseId, kase.id), and(isNull(actions.caseId), during(actions.happenedAt)))))
+      .orderBy(asc(actions.happenedAt), asc(actions.recordedAt)),
+    db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.customerId, kase.customerId), or(eq(messages.caseId, kase.id), and(isNull(messages.caseId), during(messages.createdAt)))))
+      .orderBy(asc(messages.createdAt)),
+    db
+      .select({ record: evidenceRecords, authorName: users.name })
+      .from(evidenceRecords)
+      .leftJoin(users, eq(users.id, evidenceRecords.authorId))
+      .where(eq(evidenceRecords.chain, chain))
+      .orderBy(asc(evidenceRecords.seq)),
+    verifyChain(db, options.dataDir, chain),
+  ]);
+
+  // The boxes the case is about: those still rented when it opened (all of them for a customer with none left).
+  const current = rented.filter((r) => r.endDate === null || r.endDate >= kase.openedOn);
+  const boxes = current.length > 0 ? current : rented;
+  const sent: Sending[] = [
+    ...outbox.map((m) => ({ at: m.sentAt ?? m.createdAt, channel: CHANNEL_WORD[m.channel], lines: sendingLines(m, at) })),
+    // Lines of the history for a sending the outbox did not make (written on the floor, or before Cadenas).
+    ...history
+      .filter((a) => SENDING_KINDS.has(a.kind) && !a.data?.messageId)
+      .map((a) => {
+        const tracking = typeof a.data?.trackingNumber === "string" ? [`N° de suivi : ${a.data.trackingNumber}`] : [];
+        return { at: a.happenedAt, channel: CHANNEL_WORD[a.kind as keyof typeof CHANNEL_WORD], lines: [a.text, ...tracking, `Inscrit à l'historique par ${a.initials}`] };
+      }),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+
+  return {
+    baseName: `preuves-${customer!.ref.replace(/[^A-Za-z0-9_-]+/g, "_")}-${dateOfInstant(options.now, options.timeZone)}`,
+    kase,
+    customer: customer!,
+    sites: [...new Set(boxes.map((b) => b.site))],
+    boxes: [...new Set(boxes.map((b) => b.number))],
+    history,
+    sent,
+    records: records.map((r) => ({ ...r.record, authorName: r.authorName })),
+    photos: await photosOf(db, options.dataDir, records.map((r) => r.record)),
+    integrity,
+  };
+}
+
+/** Each photo once, in the order the records name them, with what it shows and its bytes when the server holds them. */
+async function photosOf(db: Database, dataDir: string, records: (typeof evidenceRecords.$inferSelect)[]): Promise<PackPhoto[]> {
+  const bySha = new Map<string, PackPhoto>();
+  for (const r of records) {
+    const roles = Array.isArray(r.payload.roles) ? (r.payload.roles as { sha256?: string; role?: string }[]) : [];
+    for (const sha of r.photos) {
+      const known = bySha.get(sha);
+      if (known) {
+        known.seqs.push(r.seq);
+        continue;
+      }
+      const role = roles.find((x) => x.sha256 === sha)?.role;
+      const label = role ? (ROLE_WORD[role] ?? role) : (KIND_WORD[r.kind] ?? r.kind);
+      const slug = (role ?? r.kind).toLowerCase().replace(/[^a-z0-9]+/g, "-");
+      bySha.set(sha, { sha256: sha, seqs: [r.seq], label, stored: null, bytes: null, intact: null, fileName: `photos/${r.seq}-${slug}-${sha.slice(0, 12)}` });
+    }
+  }
+  const all = [...bySha.values()];
+  const stored = all.length > 0 ? await db.select().from(photos).where(inArray(photos.sha256, [...bySha.keys()])) : [];
+  for (const p of all) {
+    p.stored = stored.find((s) => s.sha256 === p.sha256) ?? null;
+    p.bytes = p.stored ? readBlob(dataDir, p.sha256) : null;
+    p.intact = p.bytes ? sha256(p.bytes) === p.sha256 : null;
+    p.fileName = p.bytes ? `${p.fileName}.${EXTENSION[p.stored!.mime] ?? "bin"}` : null;
+  }
+  return all;
+}
+
+function manifestOf(pack: Pack, files: Map<string, Uint8Array>, options: PackOptions) {
+  return {
+    case: { id: pack.kase.id, customerRef: pack.customer.ref, customer: pack.customer.name, openedOn: pack.kase.openedOn, status: pack.kase.status, closedOn: pack.kase.closedOn },
+    generatedAt: options.now.toISOString(),
+    timeZone: options.timeZone,
+    integrity: { ok: pack.integrity.ok, records: pack.integrity.records, photosPending: pack.integrity.photosPending, problems: pack.integrity.problems },
+    files: [...files].map(([name, bytes]) => ({ name, sha256: sha256(bytes), size: bytes.length })),
+    photos: pack.photos.map((p) => ({
+      sha256: p.sha256,
+      records: p.seqs,
+      shows: p.label,
+      file: p.fileName,
+      received: p.stored !== null,
+      mime: p.stored?.mime ?? null,
+      size: p.stored?.sizeBytes ?? null,
+      width: p.stored?.width ?? null,
+      height: p.stored?.height ?? null,
+      receivedAt: p.stored?.receivedAt ?? null,
+      // False when the file held no longer hashes to its address: the integrity check names it.
+      intact: p.intact,
+    })),
+    records: pack.records.map(({ authorName: _, ...r }) => r),
+  };
+}
+
+// ————— The PDF —————
+
+const RED = rgb(0.7, 0.1, 0.1);
+const GREEN = rgb(0.1, 0.45, 0.2);
+const RULE = rgb(0.85, 0.87, 0.9);
+const TINT = rgb(0.95, 0.96, 0.97);
+const LINE = 1.4;
+
+interface PackFonts extends Fonts {
+  mono: PDFFont;
+}
+
+async function renderPdf(pack: Pack, options: PackOptions): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.setTitle(`Dossier de preuves — ${pack.customer.name} (${pack.customer.ref})`);
+  doc.setCreator("Cadenas");
+  doc.setLanguage("fr-FR");
+  doc.setCreationDate(options.now);
+  doc.setModificationDate(options.now);
+  const fonts: PackFonts = {
+    regular: await doc.embedFont(StandardFonts.Helvetica),
+    bold: await doc.embedFont(StandardFonts.HelveticaBold),
+    mono: await doc.embedFont(StandardFonts.Courier),
+  };
+  const at = moments(options.timeZone);
+  const generated = at.minute(options.now);
+  const w = new PageWriter(doc, fonts, (page, total) => ({
+    left: `Dossier de preuves — ${pack.customer.name} (${pack.customer.ref}) — généré le ${generated}`,
+    right: `Page ${page} / ${total}`,
+  }));
+  const numberOf = new Map(pack.photos.map((p, i) => [p.sha256, i + 1]));
+
+  drawHeader(w, pack, generated, options.timeZone);
+  drawHistory(w, pack, at);
+  drawSendings(w, pack, at);
+  drawRecords(w, pack, at, fonts, numberOf);
+  await drawPhotos(doc, w, pack, at, fonts);
+  w.finish();
+  return doc.save();
+}
+
+function drawHeader(w: PageWriter, pack: Pack, generated: string, timeZone: string): void {
+  const { kase } = pack;
+  w.text("Dossier de preuves", { size: 18, bold: true, gap: 2 });
+  w.text(`${pack.customer.name} — client ${pack.customer.ref}`, { size: 13, bold: true, gap: 8 });
+  const zone = timeZone === "Europe/Paris" ? "heure de Paris" : `heure ${timeZone}`;
+  const facts: [string, string][] = [
+    [pack.sites.length > 1 ? "Sites" : "Site", pack.sites.join(", ") || "—"],
+    ["Box", pack.boxes.join(", ") || "—"],
+    ["Dossier ouvert le", formatDateFr(kase.openedOn)],
+    ["État du dossier", `${CASE_STATUS_WORD[kase.status] ?? kase.status}${kase.closedOn ? ` le ${formatDateFr(kase.closedOn)}` : ""}${kase.level !== "none" ? ` — niveau ${kase.level}` : ""}`],
+    ["Généré le", `${generated} (toutes les heures du document sont en ${zone})`],
+  ];
+  for (const [label, value] of facts) row(w, [{ text: label, width: 42 * MM, color: MUTED }, { text: value }], { size: 10 });
+  w.y -= 8;
+
+  const { integrity } = pack;
+  const pending = integrity.photosPending.length;
+  const lines: Line[] = integrity.ok
+    ? [{ text: `Chaîne de preuves intègre (${integrity.records} enregistrement${integrity.records > 1 ? "s" : ""})`, bold: true, color: GREEN }]
+    : [{ text: "Chaîne de preuves : anomalies détectées", bold: true, color: RED }, ...integrity.problems.map((p) => ({ text: `• ${p}`, color: RED }))];
+  lines.push({ text: "Chaque enregistrement porte l'empreinte SHA-256 du précédent : une modification ou une suppression après coup se voit ici.", color: MUTED, size: 8.5 });
+  if (pending > 0) lines.push({ text: `${pending} photo${pending > 1 ? "s" : ""} pas encore reçue${pending > 1 ? "s" : ""} par le serveur (envoi en cours depuis le téléphone).`, color: MUTED, size: 8.5 });
+  panel(w, lines);
+}
+
+function drawHistory(w: PageWriter, pack: Pack, at: Moments): void {
+  heading(w, "Chronologie");
+  if (pack.history.length === 0) return note(w, "Aucune action inscrite pour ce dossier.");
+  row(w, [{ text: "Date et heure", width: 30 * MM, bold: true }, { text: "Auteur", width: 14 * MM, bold: true }, { text: "Action", bold: true }], { size: 8.5, rule: true });
+  for (const a of pack.history) {
+    row(
+      w,
+      [
+        { text: at.minute(a.happenedAt), width: 30 * MM },
+        { text: a.initials, width: 14 * MM },
+        { text: a.rejectedReason ? `${a.text}\nSans effet : ${a.rejectedReason}` : a.text },
+      ],
+      { size: 9, rule: true },
+    );
+  }
+}
+
+function drawSendings(w: PageWriter, pack: Pack, at: Moments): void {
+  heading(w, "Courriers et envois");
+  if (pack.sent.length === 0) return note(w, "Aucun courrier, courriel ni SMS pour ce dossier.");
+  for (const s of pack.sent) {
+    row(w, [{ text: at.minute(s.at), width: 30 * MM }, { text: s.channel, width: 34 * MM, bold: true }, { text: s.lines.join("\n") }], { size: 9, rule: true });
+  }
+}
+
+function drawRecords(w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts, numberOf: Map<string, number>): void {
+  heading(w, "Enregistrements de preuve", RECORD_HEIGHT);
+  if (pack.records.length === 0) return note(w, "Aucun enregistrement de preuve pour ce dossier (pas de cadenas posé ni de box ouvert avec photos).");
+  for (const r of pack.records) {
+    const shots = r.photos.map((h) => numberOf.get(h)!);
+    const fields: [string, string, PDFFont?][] = [
+      ["Auteur", r.authorName ? `${r.authorInitials} — ${r.authorName}` : r.authorInitials],
+      ["Heure du téléphone", at.second(r.deviceTime)],
+      ["Reçu par le serveur", at.second(r.receivedAt)],
+      ["Détails", payloadSummary(r.payload) || "—"],
+      ["Photos", shots.length === 0 ? "aucune" : `${shots.length} : ${shots.length > 1 ? "photos" : "photo"} n° ${shots.join(", ")} ci-après`],
+      ["Empreinte", r.hash, fonts.mono],
+      ["Précédente", r.prevHash, fonts.mono],
+    ];
+    const { authorName: _, hash, ...content } = r;
+    w.need(RECORD_HEIGHT);
+    w.text(`N° ${r.seq} — ${KIND_WORD[r.kind] ?? r.kind}`, { size: 10.5, bold: true, gap: 1 });
+    for (const [label, value, font] of fields) row(w, [{ text: label, width: 36 * MM, color: MUTED }, { text: value, font }], { size: font ? 8.5 : 9 });
+    if (recordHash(content) !== hash) row(w, [{ text: "", width: 36 * MM }, { text: "Le contenu de cet enregistrement ne correspond plus à son empreinte (modifié après coup).", color: RED }], { size: 9 });
+    w.y -= 4;
+    w.page.drawLine({ start: { x: LEFT, y: w.y }, end: { x: RIGHT, y: w.y }, thickness: 0.4, color: RULE });
+    w.y -= 6;
+  }
+}
+
+/** A record's block: its title and seven lines of fields (a longer one goes on over the page). */
+const RECORD_HEIGHT = 9 * LINE * 8 + 16;
+
+const PHOTO_BOX = { width: WIDTH, height: 88 * MM };
+const PLACEHOLDER_HEIGHT = 32 * MM;
+
+async function drawPhotos(doc: PDFDocument, w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts): Promise<void> {
+  if (pack.photos.length === 0) return;
+  w.newPage();
+  heading(w, "Photos");
+  for (const [i, p] of pack.photos.entries()) {
+    const image = p.bytes && p.stored ? await embed(doc, p.stored.mime, p.bytes) : null;
+    const size = image ? fit(image.width, image.height) : { width: WIDTH, height: PLACEHOLDER_HEIGHT };
+    w.need(14 + size.height + 8 + 3 * 9 * LINE + 10);
+    w.text(`Photo ${i + 1} — ${p.label} (enregistrement${p.seqs.length > 1 ? "s" : ""} n° ${p.seqs.join(", ")})`, { size: 10.5, bold: true, gap: 3 });
+    if (image) {
+      w.page.drawImage(image, { x: LEFT + (WIDTH - size.width) / 2, y: w.y - size.height, width: size.width, height: size.height });
+    } else {
+      const why = !p.stored
+        ? "Photo pas encore reçue par le serveur"
+        : !p.bytes
+          ? "Fichier de la photo introuvable sur le serveur"
+          : p.stored.mime === "image/webp"
+            ? "format WebP : voir l'original dans le ZIP"
+            : "image illisible ici : voir l'original dans le ZIP";
+      placeholder(w, why, size.height, fonts);
+    }
+    w.y -= size.height + 6;
+    row(w, [{ text: "SHA-256", width: 18 * MM, color: MUTED }, { text: p.sha256, font: fonts.mono }], { size: 8.5 });
+    if (p.stored) {
+      const s = p.stored;
+      const dims = s.width && s.height ? ` — ${s.width} × ${s.height} px` : "";
+      row(w, [{ text: "Fichier", width: 18 * MM, color: MUTED }, { text: `${MIME_WORD[s.mime] ?? s.mime}, ${bytesFr(s.sizeBytes)}${dims} — reçue par le serveur le ${at.second(s.receivedAt)}` }], { size: 8.5 });
+      if (p.intact === false) row(w, [{ text: "", width: 18 * MM }, { text: "Le fichier conservé ne correspond plus à cette empreinte (voir l'intégrité en page 1).", color: RED }], { size: 8.5 });
+    }
+    w.y -= 10;
+  }
+}
+
+/** The image as pdf-lib can place it, or null for a format it cannot (WebP) or a file it cannot read. */
+async function embed(doc: PDFDocument, mime: string, bytes: Uint8Array): Promise<PDFImage | null> {
+  try {
+    if (mime === "image/jpeg") return await doc.embedJpg(bytes);
+    if (mime === "image/png") return await doc.embedPng(bytes);
+  } catch {
+    // A damaged file: the original is in the ZIP.
+  }
+  return null;
+}
+
+/** Scaled into the photo box, keeping its proportions; a tiny image is not blown up past four times. */
+function fit(width: number, height: number): { width: number; height: number } {
+  const scale = Math.min(PHOTO_BOX.width / width, PHOTO_BOX.height / height, 4);
+  return { width: width * scale, height: height * scale };
+}
+
+function placeholder(w: PageWriter, text: string, height: number, fonts: PackFonts): void {
+  w.page.drawRectangle({ x: LEFT, y: w.y - height, width: WIDTH, height, color: TINT, borderColor: RULE, borderWidth: 1, borderDashArray: [4, 3] });
+  const label = printable(text, fonts.bold);
+  const size = 11;
+  w.page.drawText(label, { x: LEFT + (WIDTH - fonts.bold.widthOfTextAtSize(label, size)) / 2, y: w.y - height / 2 - size / 3, size, font: fonts.bold, color: MUTED });
+}
+
+/** A section title, on the same page as the first `keep` points of what follows it. */
+function heading(w: PageWriter, title: string, keep = 30): void {
+  w.need(36 + keep);
+  w.y -= 10;
+  w.text(title, { size: 13, bold: true, gap: 1 });
+  w.page.drawLine({ start: { x: LEFT, y: w.y }, end: { x: RIGHT, y: w.y }, thickness: 0.8, color: INK });
+  w.y -= 6;
+}
+
+function note(w: PageWriter, text: string): void {
+  w.text(text, { size: 9.5, color: MUTED, gap: 4 });
+}
+
+interface Cell {
+  text: string;
+  /** The last cell takes the rest of the line. */
+  width?: number;
+  bold?: boolean;
+  font?: PDFFont;
+  color?: RGB;
+}
+
+/**
+ * Cells side by side, each wrapped in its column; the row is kept on one page when it fits on one, and goes on
+ * over the next page when it is longer than a page.
+ */
+function row(w: PageWriter, cells: Cell[], options: { size: number; rule?: boolean }): void {
+  const { size } = options;
+  const step = size * LINE;
+  let x = LEFT;
+  const columns = cells.map((cell) => {
+    const font = cell.font ?? (cell.bold ? w.fonts.bold : w.fonts.regular);
+    const width = cell.width ?? RIGHT - x;
+    const column = { x, font, color: cell.color ?? INK, lines: wrap(printable(cell.text, font), font, size, width - 3 * MM) };
+    x += width;
+    return column;
+  });
+  const count = Math.max(...columns.map((c) => c.lines.length));
+  w.need(Math.min(count * step + 3, A4.height - 25 * MM - PageWriter.BOTTOM));
+  w.y -= 1.5;
+  for (let i = 0; i < count; i++) {
+    w.need(step);
+    for (const c of columns) {
+      const line = c.lines[i];
+      if (line) w.page.drawText(line, { x: c.x, y: w.y - size, size, font: c.font, color: c.color });
+    }
+    w.y -= step;
+  }
+  w.y -= 1.5;
+  if (options.rule) w.page.drawLine({ start: { x: LEFT, y: w.y }, end: { x: RIGHT, y: w.y }, thickness: 0.3, color: RULE });
+}
+
+interface Line {
+  text: string;
+  bold?: boolean;
+  color?: RGB;
+  size?: number;
+}
+
+/** Lines on a tinted panel (the integrity check); a panel longer than a page is written without its tint. */
+function panel(w: PageWriter, lines: Line[]): void {
+  const pad = 3 * MM;
+  const laid = lines.map((l) => {
+    const font = l.bold ? w.fonts.bold : w.fonts.regular;
+    const size = l.size ?? 10;
+    return { ...l, font, size, wrapped: wrap(printable(l.text, font), font, size, WIDTH - 2 * pad) };
+  });
+  const height = laid.reduce((h, l) => h + l.wrapped.length * l.size * LINE, 0) + 2 * pad;
+  if (height < A4.height - 25 * MM - PageWriter.BOTTOM) {
+    w.need(height);
+    w.page.drawRectangle({ x: LEFT, y: w.y - height, width: WIDTH, height, color: TINT });
+    w.page.drawRectangle({ x: LEFT, y: w.y - height, width: 1.2 * MM, height, color: laid[0]!.color ?? INK });
+  }
+  w.y -= pad;
+  for (const l of laid) w.text(l.text, { x: LEFT + pad, width: WIDTH - 2 * pad, size: l.size, bold: l.bold, color: l.color });
+  w.y -= pad;
+}
+
+// ————— Words and formats —————
+
+const KIND_WORD: Record<string, string> = {
+  "padlock.placed": "Pose du double cadenas",
+  "padlock.removed": "Retrait du double cadenas",
+  "box.opened": "Ouverture du box",
+  "box.cleared": "Mise à la benne",
+};
+
+const ROLE_WORD: Record<string, string> = { door: "Porte et numéro du box", lock_cut: "Cadenas coupé", contents: "Contenu du box" };
+
+const CHANNEL_WORD = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "Lettre recommandée AR" } as const;
+const SENDING_KINDS = new Set<string>(Object.keys(CHANNEL_WORD));
+
+const STATUS_WORD: Record<string, string> = {
+  queued: "en attente d'envoi",
+  sending: "en cours d'envoi",
+  sent: "envoyé",
+  failed: "échec de l'envoi",
+  cancelled: "annulé",
+  unknown: "incertain (à vérifier auprès du fournisseur)",
+};
+
+const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", delivered: "remis", hardBounce: "non remis (adresse ou numéro invalide)", softBounce: "non remis (échec temporaire)" };
+
+const CASE_STATUS_WORD: Record<string, string> = { open: "ouvert", paid: "soldé", written_off: "abandonné (passé en perte)", contract_ended: "clos (contrat terminé)" };
+
+const MIME_WORD: Record<string, string> = { "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP" };
+const EXTENSION: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
+
+function sendingLines(m: typeof messages.$inferSelect, at: Moments): string[] {
+  const lines = [m.subject ? `« ${m.subject} »` : m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body, `À : ${m.recipient}`];
+  let state = `État : ${STATUS_WORD[m.status] ?? m.status}`;
+  if (m.status === "sent" && m.sentAt) state += ` le ${at.minute(m.sentAt)}`;
+  if (m.status === "failed" && m.lastError) state += ` — ${m.lastError}`;
+  lines.push(state);
+  if (m.channel === "registered_letter" && m.providerId) lines.push(`N° de suivi : ${m.providerId}`);
+  if (m.deliveryStatus) {
+    const when = m.deliveredAt ? ` le ${/^\d{4}-\d{2}-\d{2}$/.test(m.deliveredAt) ? formatDateFr(m.deliveredAt) : at.minute(m.deliveredAt)}` : "";
+    lines.push(`Distribution : ${DELIVERY_WORD[m.deliveryStatus] ?? m.deliveryStatus}${when}`);
+  }
+  return lines;
+}
+
+/** The facts a record carries besides its photos, in French. */
+function payloadSummary(payload: Record<string, unknown>): string {
+  const said: string[] = [];
+  for (const [key, value] of Object.entries(payload)) {
+    if (value === null || value === undefined || value === "" || key === "roles") continue;
+    const v = typeof value === "string" ? value : JSON.stringify(value);
+    const word = PAYLOAD_WORD[key];
+    said.push(word ? word(v) : `${key} : ${v}`);
+  }
+  return said.join(" ; ");
+}
+
+const PAYLOAD_WORD: Record<string, (v: string) => string> = {
+  unitNumber: (v) => `box ${v}`,
+  padlockNumber: (v) => `cadenas n° ${v}`,
+  newPadlockNumber: (v) => `nouveau cadenas n° ${v}`,
+  witness: (v) => `témoin : ${v}`,
+  inventory: (v) => `inventaire : ${v}`,
+  opening: (v) => `suit l'ouverture enregistrée sous l'empreinte ${v}`,
+  note: (v) => `note : ${v}`,
+};
+
+interface Moments {
+  /** "22/11/2026 10:30" */
+  minute(instant: string | Date): string;
+  /** "22/11/2026 10:30:05" */
+  second(instant: string | Date): string;
+}
+
+function moments(timeZone: string): Moments {
+  const format = (seconds: boolean) => {
+    const f = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: seconds ? "2-digit" : undefined, hourCycle: "h23" });
+    return (instant: string | Date) => {
+      const date = typeof instant === "string" ? new Date(instant) : instant;
+      if (Number.isNaN(date.getTime())) return String(instant);
+      const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
+      return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}${seconds ? `:${p.second}` : ""}`;
+    };
+  };
+  return { minute: format(false), second: format(true) };
+}
+
+function bytesFr(n: number): string {
+  const grouped = n.toLocaleString("fr-FR").replace(/\s/g, " ");
+  if (n < 1024) return `${grouped} octets`;
+  const [value, unit] = n < 1024 * 1024 ? [n / 1024, "Ko"] : [n / 1024 / 1024, "Mo"];
+  return `${value.toFixed(1).replace(".", ",")} ${unit} (${grouped} octets)`;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
