@@ -70,10 +70,17 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
     select c.id, c.ref, c.name, c.kind, c.phone, c.email, c.address, c.postal_code, c.city, c.payment_method, c.segment, c.stop,
       ${balanceSql(asOf, sql.raw("c.id"))} as balance_cents,
       -- The open case if there is one, else the latest closed one.
-      (select json_object('id', k.id, 'status', k.status, 'openedOn', k.opened_on, 'anchorOn', k.anchor_on, 'level', k.level, 'stage', k.stage)
+      (select json_object('id', k.id, 'status', k.status, 'openedOn', k.opened_on, 'anchorOn', k.anchor_on, 'level', k.level, 'stage', k.stage,
+                'exitDone', json(case when exists (select 1 from planned_actions pa where pa.case_id = k.id and pa.action = 'contract_end' and pa.status = 'done') then 'true' else 'false' end),
+                'r3Registered', json(case when exists (select 1 from actions ra where ra.customer_id = k.customer_id and ra.kind = 'registered_letter'
+                                                        and json_extract(ra.data, '$.step') = 'R3') then 'true' else 'false' end))
          from cases k where k.customer_id = c.id order by k.status = 'open' desc, k.opened_on desc limit 1) as kase,
       (select json_group_array(json_object('id', u.id, 'number', u.number, 'siteId', u.site_id, 'siteCode', s.code, 'building', u.building,
-                'aisle', u.aisle, 'padlock', u.padlock_state, 'gate', u.gate_state, 'contractEnded', ct.end_date))
+                'aisle', u.aisle, 'padlock', u.padlock_state, 'gate', u.gate_state, 'contractEnded', ct.end_date,
+                'opening', json((select json_object('openedAt', e.device_time, 'initials', e.author_initials, 'photos', json(json_extract(e.payload, '$.roles')),
+                    'missing', json((select json_group_array(j.value) from json_each(e.photos) j where not exists (select 1 from photos p where p.sha256 = j.value))),
+                    'clearedAt', (select x.device_time from evidence_records x where x.chain = e.chain and x.unit_id = u.id and x.kind = 'box.cleared'))
+                  from evidence_records e where e.unit_id = u.id and e.customer_id = c.id and e.kind = 'box.opened' order by e.seq desc limit 1))))
          from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
          where ct.customer_id = c.id and ${inScope(scope, sql.raw("u.site_id"))}
            and (ct.end_date is null or ct.end_date >= date(${asOf}, '-3 months'))) as units,
@@ -86,7 +93,7 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
                from invoices i where i.customer_id = c.id) i
          where i.amount_cents > i.paid_cents) as invoices,
       (select json_group_array(json_object('id', a.id, 'happenedAt', a.happened_at, 'kind', a.kind, 'outcome', a.outcome, 'text', a.text,
-                'initials', a.initials, 'unitId', a.unit_id, 'rejectedReason', a.rejected_reason))
+                'initials', a.initials, 'unitId', a.unit_id, 'rejectedReason', a.rejected_reason, 'photos', json(json_extract(a.data, '$.photos'))))
          from (select * from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc limit ${HISTORY_IN_DOC}) a) as history,
       (select json_object('madeAt', a.happened_at, 'data', json(a.data))
          from actions a where a.customer_id = c.id and a.kind = 'promise' order by a.happened_at desc limit 1) as promise

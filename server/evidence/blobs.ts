@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { AppError } from "../errors";
+import { markCustomersChanged } from "../sync/changes";
 import { photos } from "./evidence.sql";
 
 /**
@@ -130,10 +131,17 @@ export async function receivePiece(db: Database, dataDir: string, sha: string, p
   const target = finalPath(dataDir, sha);
   mkdirSync(dirname(target), { recursive: true });
   renameSync(part, target);
-  await db
-    .insert(photos)
-    .values({ sha256: sha, sizeBytes: bytes.length, mime: image.mime, width: image.width, height: image.height, takenBy: who.userId, receivedAt: who.now.toISOString() })
-    .onConflictDoNothing();
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(photos)
+      .values({ sha256: sha, sizeBytes: bytes.length, mime: image.mime, width: image.width, height: image.height, takenBy: who.userId, receivedAt: who.now.toISOString() })
+      .onConflictDoNothing();
+    // The debtors whose evidence waited for this photo change ("preuves en cours d'envoi" → received) on every phone.
+    const waiting = await tx.all<{ customer_id: string }>(
+      sql`select distinct customer_id from evidence_records where exists (select 1 from json_each(evidence_records.photos) j where j.value = ${sha})`,
+    );
+    await markCustomersChanged(tx, waiting.map((r) => r.customer_id));
+  });
   return { sha256: sha, received: bytes.length, complete: true, size: bytes.length, mime: image.mime };
 }
 

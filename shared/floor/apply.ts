@@ -27,6 +27,7 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
     initials: actor.initials,
     unitId: line.unitId,
     rejectedReason: null,
+    photos: photosOf(line.data),
     pending: true,
   };
   const day = dateOfInstant(m.happenedAt, actor.timeZone);
@@ -56,6 +57,23 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
     case "task.done":
       next = completeTasks(next, (t) => t.id === m.payload.taskId);
       break;
+    case "box.opened": {
+      const unit = next.units.find((u) => u.id === m.payload.unitId);
+      if (unit && !unit.opening) {
+        const opening = { openedAt: m.happenedAt, initials: actor.initials, photos: m.payload.photos, missing: m.payload.photos.map((p) => p.sha256), clearedAt: null };
+        next = { ...next, units: next.units.map((u) => (u.id === unit.id ? { ...u, opening } : u)) };
+        next = completeTasks(next, (t) => t.kind === "open_box");
+      }
+      break;
+    }
+    case "box.cleared": {
+      const unit = next.units.find((u) => u.id === m.payload.unitId);
+      if (unit?.opening && !unit.opening.clearedAt) {
+        const opening = { ...unit.opening, clearedAt: m.happenedAt };
+        next = { ...next, units: next.units.map((u) => (u.id === unit.id ? { ...u, opening } : u)) };
+      }
+      break;
+    }
     default:
       break;
   }
@@ -90,6 +108,11 @@ function alreadyReason(kind: "padlock.placed" | "padlock.removed" | "gate.suspen
     "gate.suspended": "Code d'accès déjà suspendu",
     "gate.restored": "Code d'accès déjà actif",
   }[kind];
+}
+
+function photosOf(data: Record<string, unknown> | null): string[] | null {
+  const photos = data?.photos;
+  return Array.isArray(photos) && photos.length > 0 ? (photos as string[]) : null;
 }
 
 function completeTasks(doc: DebtorDoc, which: (t: DocTask) => boolean): DebtorDoc {

@@ -82,11 +82,14 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
       const number = m.payload.padlockNumber ? ` (cadenas n° ${m.payload.padlockNumber})` : "";
       return line("padlock_placed", `Double cadenas posé sur le ${box(m.payload.unitId)}${number}`, {
         unitId: m.payload.unitId,
-        data: m.payload.padlockNumber ? { padlockNumber: m.payload.padlockNumber } : null,
+        data: { ...(m.payload.padlockNumber ? { padlockNumber: m.payload.padlockNumber } : {}), photos: m.payload.photos },
       });
     }
     case "padlock.removed":
-      return line("padlock_removed", `Double cadenas retiré du ${box(m.payload.unitId)}`, { unitId: m.payload.unitId });
+      return line("padlock_removed", `Double cadenas retiré du ${box(m.payload.unitId)}`, {
+        unitId: m.payload.unitId,
+        data: m.payload.photos?.length ? { photos: m.payload.photos } : null,
+      });
     case "gate.suspended":
       return line("gate_suspended", `Code d'accès suspendu (${box(m.payload.unitId)})`, { unitId: m.payload.unitId });
     case "gate.restored":
@@ -95,10 +98,13 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
       return line(
         "box_opened",
         `Box ${lookup.unitNumber(m.payload.unitId) ?? m.payload.confirmedNumber} ouvert en présence de ${m.payload.witness} ; nouveau cadenas n° ${m.payload.newPadlockNumber} ; ${m.payload.photos.length} photos. Inventaire : ${m.payload.inventory}`,
-        { unitId: m.payload.unitId, data: { witness: m.payload.witness, newPadlockNumber: m.payload.newPadlockNumber, photos: m.payload.photos.length } },
+        { unitId: m.payload.unitId, data: { witness: m.payload.witness, newPadlockNumber: m.payload.newPadlockNumber, photos: m.payload.photos.map((p) => p.sha256) } },
       );
     case "box.cleared":
-      return line("box_cleared", withNote(`Mise à la benne du ${box(m.payload.unitId)}`, m.payload.note), { unitId: m.payload.unitId });
+      return line("box_cleared", withNote(`Mise à la benne du ${box(m.payload.unitId)}`, m.payload.note), {
+        unitId: m.payload.unitId,
+        data: m.payload.photos?.length ? { photos: m.payload.photos } : null,
+      });
     case "task.done": {
       const kind = lookup.taskKind(m.payload.taskId);
       return line("task_done", withNote(`Fait : ${kind ? TASK_WORDING[kind] : "tâche"}`, m.payload.note), { data: { taskId: m.payload.taskId } });

@@ -12,7 +12,7 @@ import {
   TASK_KINDS,
   TASK_STATUSES,
 } from "../enums";
-import { CalendarDate, Cents, Id, Instant } from "./common";
+import { CalendarDate, Cents, Id, Instant, Sha256 } from "./common";
 
 /**
  * What the phone keeps about one debtor, whole: the floor's screens need nothing else. The server sends it
@@ -28,6 +28,17 @@ export const DocUnit = z.object({
   padlock: z.enum(PADLOCK_STATES),
   gate: z.enum(GATE_STATES),
   contractEnded: CalendarDate.nullable(),
+  /** The box's opening at the end of the procedure, once recorded; `missing`: its photos the server has not received yet. */
+  opening: z
+    .object({
+      openedAt: Instant,
+      initials: z.string(),
+      photos: z.array(z.object({ sha256: Sha256, role: z.enum(["door", "lock_cut", "contents"]) })),
+      missing: z.array(Sha256),
+      clearedAt: Instant.nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type DocUnit = z.infer<typeof DocUnit>;
 
@@ -50,6 +61,8 @@ export const DocHistory = z.object({
   unitId: Id.nullable(),
   /** Set when the event is kept but could not take effect (a padlock already placed by someone else). */
   rejectedReason: z.string().nullable(),
+  /** The photos taken with it (padlock, opening, clearing), by SHA-256. */
+  photos: z.array(Sha256).nullable().optional(),
   /** Only on the phone: made there and not yet confirmed by the server. */
   pending: z.boolean().optional(),
 });
@@ -80,6 +93,9 @@ export const DebtorDoc = CustomerFacts.extend({
       anchorOn: CalendarDate,
       level: z.enum(LEVELS),
       stage: z.string().nullable(),
+      /** What a box opening needs: the contract ended by the exit step, the formal notice (R3) sent registered. */
+      exitDone: z.boolean().optional(),
+      r3Registered: z.boolean().optional(),
     })
     .nullable(),
   balanceCents: Cents,

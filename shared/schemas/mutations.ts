@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CALL_OUTCOMES } from "../enums";
-import { CalendarDate, Id, Instant } from "./common";
+import { CalendarDate, Id, Instant, Sha256 } from "./common";
 
 /**
  * Everything a phone can do, as sync mutations. A mutation is made on the phone (id = UUID v7, `seq` = the
@@ -9,7 +9,6 @@ import { CalendarDate, Id, Instant } from "./common";
  */
 export const MUTATION_VERSION = 1;
 
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in lowercase hex");
 const text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
 
 export const MUTATION_PAYLOADS = {
@@ -28,8 +27,15 @@ export const MUTATION_PAYLOADS = {
   "message.logged": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60), text: text(2000) }),
   /** An SMS or e-mail for the server to send from a template. */
   "message.requested": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60) }),
-  /** `photos`: SHA-256 of the photos taken (door with its number, the padlock); the bytes may arrive later. */
-  "padlock.placed": z.object({ unitId: Id, padlockNumber: text(30).optional(), photos: z.array(Sha256).max(10).optional() }),
+  /**
+   * `photos`: SHA-256 of the photos taken (the door with its number and the padlock), at least one: the padlock
+   * is evidence. The bytes may reach the server after the mutation (`PUT /api/blobs/{sha256}`).
+   */
+  "padlock.placed": z.object({
+    unitId: Id,
+    padlockNumber: text(30).optional(),
+    photos: z.array(Sha256).min(1, "at least one photo: the door with its number and the padlock").max(10),
+  }),
   "padlock.removed": z.object({ unitId: Id, photos: z.array(Sha256).max(10).optional() }),
   "gate.suspended": z.object({ unitId: Id }),
   "gate.restored": z.object({ unitId: Id }),

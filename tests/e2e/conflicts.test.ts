@@ -44,7 +44,7 @@ it("shows an action the server refused, with its reason, until the user has read
   const earlier = new Date(Date.now() - 60_000).toISOString();
   const pushed = await call(server.url, "POST", "/api/sync/push", {
     cookie: manager,
-    body: { clientId: uuidv7(), mutations: [{ id: uuidv7(), seq: 1, v: 1, kind: "padlock.placed", payload: { unitId: unit.id }, happenedAt: earlier }] },
+    body: { clientId: uuidv7(), mutations: [{ id: uuidv7(), seq: 1, v: 1, kind: "padlock.placed", payload: { unitId: unit.id, photos: ["b".repeat(64)] }, happenedAt: earlier }] },
   });
   expect(pushed.body.results[0].status).toBe("applied");
 

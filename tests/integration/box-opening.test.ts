@@ -55,6 +55,13 @@ const refusal = (res: { status: number; body: { results: { status: string; reaso
   return res.body.results[0]!;
 };
 
+/** The manager's phone pulling what changed since `cursor`: the debtor's document if it changed. */
+async function pullDoc(customerId: string, cursor: string | null) {
+  const clientId = phones.get(manager) ?? (phones.set(manager, uuidv7()).get(manager) as string);
+  const body = (await call<{ docs: DebtorDoc[]; cursor: string }>(server.url, "POST", "/api/sync/pull", { cookie: manager, body: { clientId, cursor, page: null } })).body;
+  return { doc: body.docs.find((d) => d.customerId === customerId) ?? null, cursor: body.cursor };
+}
+
 describe("opening a box", () => {
   it("is refused to the site manager, on a wrong number, before the exit, without the required photos — each with its reason", async () => {
     const task = atExit.tasks.find((t) => t.kind === "open_box")!;
@@ -64,6 +71,7 @@ describe("opening a box", () => {
     expect(wrong.reason).toEqual({ code: "WRONG_BOX", message: `Numéro tapé « Z000 » : ce n'est pas le box ${atExit.units[0]!.number}. Vérifiez le numéro sur la porte.` });
     const tooEarly = refusal(await push(manager, "box.opened", opening(early)));
     expect(tooEarly.reason!.code).toBe("NOT_EXIT");
+    expect(early.case).toMatchObject({ exitDone: false });
     expect(tooEarly.reason!.message).toContain("n'est pas terminé");
     const noContents = refusal(await push(manager, "box.opened", opening(atExit, { photos: shots.map((b) => ({ sha256: sha(b), role: "door" })) })));
     expect(noContents.reason).toEqual({ code: "PHOTOS_MISSING", message: "Photos manquantes : le cadenas coupé, le contenu." });
@@ -77,12 +85,23 @@ describe("opening a box", () => {
     expect(opened.status).toBe("applied");
     const open = await server.services.db.select().from(tasks).where(and(eq(tasks.customerId, atExit.customerId), eq(tasks.kind, "open_box"), eq(tasks.status, "open")));
     expect(open).toEqual([]);
+    // The phones learn of the opening, its photos, and which of them the server still waits for.
+    let pulled = await pullDoc(atExit.customerId, null);
+    expect(pulled.doc!.case).toMatchObject({ exitDone: true, r3Registered: true });
+    expect(pulled.doc!.units[0]!.opening).toMatchObject({ initials: "MG", photos: opening(atExit).photos, missing: shots.map(sha), clearedAt: null });
+    expect(pulled.doc!.history.find((h) => h.kind === "box_opened")!.photos).toEqual(shots.map(sha));
     const pending = refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id }));
     expect(pending.reason).toEqual({ code: "EVIDENCE_PENDING", message: "Preuves en cours d'envoi : 4 photos de l'ouverture pas encore reçues. La mise à la benne attend qu'elles soient arrivées." });
     for (const b of shots.slice(0, 3)) await fetch(`${server.url}/api/blobs/${sha(b)}`, { method: "PUT", headers: { cookie: manager }, body: b as unknown as BodyInit });
     expect(refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id })).reason!.message).toContain("1 photo de l'ouverture pas encore reçue.");
+    // A photo arriving changes the debtor for every phone: "preuves en cours d'envoi" goes down without any action.
+    pulled = await pullDoc(atExit.customerId, pulled.cursor);
+    expect(pulled.doc!.units[0]!.opening!.missing).toEqual([sha(shots[3]!)]);
     await fetch(`${server.url}/api/blobs/${sha(shots[3]!)}`, { method: "PUT", headers: { cookie: manager }, body: shots[3] as unknown as BodyInit });
+    pulled = await pullDoc(atExit.customerId, pulled.cursor);
+    expect(pulled.doc!.units[0]!.opening!.missing).toEqual([]);
     expect(refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id })).status).toBe("applied");
+    expect((await pullDoc(atExit.customerId, pulled.cursor)).doc!.units[0]!.opening!.clearedAt).not.toBeNull();
     expect(refusal(await push(manager, "box.cleared", { unitId: atExit.units[0]!.id })).reason!.code).toBe("ALREADY_CLEARED");
     expect(refusal(await push(manager, "box.opened", opening(atExit))).reason!.code).toBe("ALREADY_OPENED");
     const log = (await call(server.url, "GET", `/api/cases/${atExit.case!.id}/evidence`, { cookie: manager })).body;

@@ -37,7 +37,7 @@ describe("the phone's store and sync", () => {
     const made = [
       await recordAction(phone.db, vt, "call.logged", { customerId: target.customerId, outcome: "no_answer" }),
       await recordAction(phone.db, vt, "promise.made", { customerId: target.customerId, promisedOn: "2026-11-28", amountCents: 9_000 }),
-      await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, padlockNumber: "777" }),
+      await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, padlockNumber: "777", photos: ["a".repeat(64)] }),
     ];
     const local = shown((await phone.db.debtors.get(target.customerId))!);
     expect(local.history.slice(0, 3).map((h) => h.id).sort()).toEqual(made.map((m) => m.id).sort());

@@ -13,6 +13,9 @@ import type { DebtorDoc, PullResponse } from "../../shared/schemas/debtor-doc";
 import { MUTATION_VERSION, type Mutation, type MutationKind, type MutationPayload, type PushResponse } from "../../shared/schemas/mutations";
 import { call, signIn, startTestServer, type TestServer } from "../support/server";
 
+/** A photo's SHA-256: the server takes the mutation before the photo's bytes. */
+const PHOTO = "c".repeat(64);
+
 let server: TestServer;
 let url: string;
 let vt: string; // site manager of LYO
@@ -206,7 +209,7 @@ describe("push", () => {
     const p = phone(vt);
     const [elsewhere] = await unitsAt("VIL", "none");
     const [mine] = await unitsAt("LYO", "none");
-    const batch = [p.make("padlock.placed", { unitId: elsewhere!.id }), p.make("padlock.placed", { unitId: mine!.id, padlockNumber: "4412" })];
+    const batch = [p.make("padlock.placed", { unitId: elsewhere!.id, photos: [PHOTO] }), p.make("padlock.placed", { unitId: mine!.id, padlockNumber: "4412", photos: [PHOTO] })];
     const res = await p.push(batch);
     expect(res.body.results[0]).toEqual({ id: batch[0]!.id, status: "rejected", reason: { code: "OUT_OF_SCOPE", message: "Ce box n'est pas sur vos sites." } });
     expect(res.body.results[1]).toEqual({ id: batch[1]!.id, status: "applied" });
@@ -260,8 +263,8 @@ describe("push", () => {
     const a = phone(vt);
     const b = phone(manager);
     const unit = (await a.pullAll(null)).docs.flatMap((d) => d.units).find((u) => u.padlock === "none");
-    const early = a.make("padlock.placed", { unitId: unit!.id, padlockNumber: "1001" }, "2026-11-22T09:00:00.000Z");
-    const late = b.make("padlock.placed", { unitId: unit!.id, padlockNumber: "2002" }, "2026-11-22T09:05:00.000Z");
+    const early = a.make("padlock.placed", { unitId: unit!.id, padlockNumber: "1001", photos: [PHOTO] }, "2026-11-22T09:00:00.000Z");
+    const late = b.make("padlock.placed", { unitId: unit!.id, padlockNumber: "2002", photos: [PHOTO] }, "2026-11-22T09:05:00.000Z");
     // The later one reaches the server first (phone A had no signal): it takes effect for now…
     expect((await b.push([late])).body.results[0]!.status).toBe("applied");
     // …until the earlier one arrives: it took effect first, so the later one is the one that could not.

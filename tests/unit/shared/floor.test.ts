@@ -6,8 +6,12 @@ import { dueItems, promiseStatus, walkingKey } from "../../../shared/floor/due";
 import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
 import { FLOOR_TEMPLATES, VOICEMAIL_SCRIPT, renderTemplate } from "../../../shared/floor/templates";
 import { foldUnitEvents, type UnitEvent } from "../../../shared/floor/unit-state";
+import { walkCounts, walkthrough } from "../../../shared/floor/walkthrough";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { Mutation, MUTATION_VERSION, type MutationKind, type MutationPayload } from "../../../shared/schemas/mutations";
+
+/** A photo's SHA-256: the server takes the mutation before the photo's bytes. */
+const PHOTO = "c".repeat(64);
 
 const CUSTOMER = "0190f1c2-0000-7000-8000-000000000001";
 const UNIT = "0190f1c2-0000-7000-8000-0000000000a1";
@@ -91,7 +95,7 @@ describe("history wording", () => {
     expect(describeMutation(m("promise.made", { customerId: CUSTOMER, promisedOn: "2026-11-27", amountCents: 12_050 }), lookup).text).toBe(
       "Promesse de paiement : 120,50 € le 27/11/2026",
     );
-    expect(describeMutation(m("padlock.placed", { unitId: UNIT, padlockNumber: "4411" }), lookup).text).toBe("Double cadenas posé sur le box B312 (cadenas n° 4411)");
+    expect(describeMutation(m("padlock.placed", { unitId: UNIT, padlockNumber: "4411", photos: [PHOTO] }), lookup).text).toBe("Double cadenas posé sur le box B312 (cadenas n° 4411)");
     expect(describeMutation(m("gate.restored", { unitId: UNIT }), lookup).text).toBe("Code d'accès rétabli (box B312)");
     expect(describeMutation(m("task.done", { taskId: TASK }), lookup).text).toBe("Fait : Repasser la carte");
     expect(describeMutation(m("message.logged", { customerId: CUSTOMER, channel: "sms", templateCode: "rappel-sms", text: "…" }), lookup).text).toBe(
@@ -102,7 +106,7 @@ describe("history wording", () => {
 
 describe("the phone's prediction", () => {
   it("shows a padlock placed at once and completes the padlock task of that box", () => {
-    const after = applyToDoc(doc(), m("padlock.placed", { unitId: UNIT }), actor);
+    const after = applyToDoc(doc(), m("padlock.placed", { unitId: UNIT, photos: [PHOTO] }), actor);
     expect(after.units[0]!.padlock).toBe("second_padlock");
     expect(after.tasks.find((t) => t.id === TASK)!.status).toBe("done");
     expect(after.history[0]).toMatchObject({ kind: "padlock_placed", pending: true, initials: "VT", rejectedReason: null });
@@ -110,7 +114,7 @@ describe("the phone's prediction", () => {
 
   it("marks, without changing the box, a padlock placed on a box already padlocked", () => {
     const before = doc({ units: [unit({ padlock: "second_padlock" })] });
-    const after = applyToDoc(before, m("padlock.placed", { unitId: UNIT }), actor);
+    const after = applyToDoc(before, m("padlock.placed", { unitId: UNIT, photos: [PHOTO] }), actor);
     expect(after.units[0]!.padlock).toBe("second_padlock");
     expect(after.tasks.find((t) => t.id === TASK)!.status).toBe("open");
     expect(after.history[0]!.rejectedReason).toBe("Double cadenas déjà posé");
@@ -239,5 +243,67 @@ describe("mutation schema", () => {
 
   it("refuses an unknown version", () => {
     expect(Mutation.safeParse({ ...m("note.added", { customerId: CUSTOMER, text: "x" }), v: 2 }).success).toBe(false);
+  });
+});
+
+describe("photos and the box opening on the phone", () => {
+  const OPENING = [
+    { sha256: "d".repeat(64), role: "door" as const },
+    { sha256: "e".repeat(64), role: "lock_cut" as const },
+    { sha256: "f".repeat(64), role: "contents" as const },
+    { sha256: "a".repeat(64), role: "contents" as const },
+  ];
+
+  it("refuses a padlock placed without a photo, naming the field", () => {
+    const result = Mutation.safeParse({ id: "0190f1c2-0000-7000-8000-000000000998", seq: 1, v: 1, kind: "padlock.placed", happenedAt: "2026-11-22T09:00:00Z", payload: { unitId: UNIT, photos: [] } });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path.join(".")).toBe("payload.photos");
+  });
+
+  it("shows a padlock's photos on its history line at once", () => {
+    const after = applyToDoc(doc(), m("padlock.placed", { unitId: UNIT, photos: [PHOTO, "b".repeat(64)] }), actor);
+    expect(after.history[0]!.photos).toEqual([PHOTO, "b".repeat(64)]);
+    expect(applyToDoc(doc(), m("padlock.removed", { unitId: UNIT }), actor).history[0]!.photos).toBeNull();
+  });
+
+  it("shows an opening with every photo still to send, closes the open-box task, then the clearing", () => {
+    const before = doc({ tasks: [{ id: TASK, kind: "open_box", dueOn: "2026-11-01", unitId: UNIT, status: "open" }] });
+    const opened = applyToDoc(before, m("box.opened", { unitId: UNIT, confirmedNumber: "b312", witness: "M. Roux", photos: OPENING, inventory: "Cartons", newPadlockNumber: "N-1" }, "2026-11-22T10:00:00.000Z"), actor);
+    expect(opened.units[0]!.opening).toEqual({ openedAt: "2026-11-22T10:00:00.000Z", initials: "VT", photos: OPENING, missing: OPENING.map((p) => p.sha256), clearedAt: null });
+    expect(opened.tasks[0]!.status).toBe("done");
+    expect(opened.history[0]!.photos).toEqual(OPENING.map((p) => p.sha256));
+    const cleared = applyToDoc(opened, m("box.cleared", { unitId: UNIT }, "2026-11-23T08:00:00.000Z"), actor);
+    expect(cleared.units[0]!.opening!.clearedAt).toBe("2026-11-23T08:00:00.000Z");
+    // Clearing a box never opened changes nothing on the box (the server refuses it with its reason).
+    expect(applyToDoc(before, m("box.cleared", { unitId: UNIT }), actor).units[0]!.opening).toBeUndefined();
+  });
+});
+
+describe("the padlock walk-through", () => {
+  const other = (n: number, over: Partial<DocUnit>) => unit({ id: `0190f1c2-0000-7000-8000-0000000001${String(n).padStart(2, "0")}`, number: `A${n}`, building: "A", aisle: "1", ...over });
+  const placedLine = { id: "0190f1c2-0000-7000-8000-000000000301", happenedAt: "2026-11-20T09:00:00.000Z", kind: "padlock_placed" as const, outcome: null, text: "Double cadenas posé", initials: "VT", unitId: other(2, {}).id, rejectedReason: null, photos: [PHOTO] };
+
+  it("sorts boxes into to place / to remove / confirmed, flags those out of step for more than 24 h, in walking order", () => {
+    const docs = [
+      // Padlock due since the 15th, not recorded: a mismatch.
+      doc(),
+      // Recorded on, nothing says it comes off: confirmed, with who placed it and the photo.
+      doc({ customerId: "0190f1c2-0000-7000-8000-000000000002", units: [other(2, { padlock: "second_padlock" })], tasks: [], history: [placedLine] }),
+      // Paid today: to remove, not yet out of step.
+      doc({ customerId: "0190f1c2-0000-7000-8000-000000000003", units: [other(10, { padlock: "second_padlock" })], tasks: [{ id: "0190f1c2-0000-7000-8000-0000000000b9", kind: "padlock_remove", dueOn: "2026-11-22", unitId: other(10, {}).id, status: "open" }] }),
+      // Nothing asked, nothing recorded; and an opened box: neither is part of the walk.
+      doc({ customerId: "0190f1c2-0000-7000-8000-000000000004", units: [other(3, {})], tasks: [] }),
+      doc({ customerId: "0190f1c2-0000-7000-8000-000000000005", units: [other(4, { padlock: "second_padlock", opening: { openedAt: "2026-11-20T09:00:00.000Z", initials: "MG", photos: [], missing: [], clearedAt: null } })], tasks: [] }),
+    ];
+    const rows = walkthrough(docs, "2026-11-22");
+    expect(rows.map((r) => [r.unit.number, r.category, r.mismatch])).toEqual([
+      ["A2", "confirmed", false],
+      ["A10", "to_remove", false],
+      ["B312", "to_place", true],
+    ]);
+    expect(rows[0]!.placed).toMatchObject({ initials: "VT", photos: [PHOTO] });
+    expect(walkCounts(rows)).toEqual({ to_place: 1, to_remove: 1, confirmed: 1, mismatch: 1 });
+    // The next day the box still padlocked after payment is out of step too.
+    expect(walkthrough(docs, "2026-11-23").filter((r) => r.mismatch).map((r) => r.unit.number)).toEqual(["A10", "B312"]);
   });
 });
