@@ -7,13 +7,17 @@ import { user } from "../session";
 import { Sheet } from "./Sheet";
 
 /**
- * Always on screen: how many actions are waiting to reach the server, when the phone last synced, and the
+ * Always on screen: how many actions and photos are waiting to reach the server, when the phone last synced, and the
  * actions the server refused, which stay listed until the user has read them.
  */
 export function StatusBar() {
   const userId = () => user()?.id ?? "";
   const pending = useLive(userId, (id) => db.outbox.where("userId").equals(id).filter((e) => e.status === "pending").count());
   const rejected = useLive(userId, (id) => db.rejected.where("userId").equals(id).sortBy("seq"));
+  const photosQueued = useLive(
+    () => null,
+    () => db.photos.where("state").equals("queued").count(),
+  );
   const lastSync = useLive(
     () => null,
     () => getMeta(db, "lastSyncAt"),
@@ -40,7 +44,8 @@ export function StatusBar() {
 
   const waiting = () => pending() ?? 0;
   const refused = () => rejected()?.length ?? 0;
-  const state = () => (!online() || lastOutcome() === "offline" ? "offline" : waiting() > 0 ? "waiting" : problem() ? "problem" : "synced");
+  const photos = () => photosQueued() ?? 0;
+  const state = () => (!online() || lastOutcome() === "offline" ? "offline" : waiting() + photos() > 0 ? "waiting" : problem() ? "problem" : "synced");
 
   return (
     <>
@@ -48,8 +53,13 @@ export function StatusBar() {
         <button type="button" class="status-main" onClick={() => syncNow()} aria-label="Synchroniser maintenant">
           <span class="status-dot" />
           <span class="status-text">
-            <Show when={waiting() > 0} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : problem() ?? "Tout est envoyé"}</>}>
-              {waiting()} action{waiting() > 1 ? "s" : ""} en attente
+            <Show when={waiting() + photos() > 0} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : problem() ?? "Tout est envoyé"}</>}>
+              {[
+                waiting() > 0 ? `${waiting()} action${waiting() > 1 ? "s" : ""} en attente` : "",
+                photos() > 0 ? `${photos()} photo${photos() > 1 ? "s" : ""} à envoyer` : "",
+              ]
+                .filter(Boolean)
+                .join(" · ")}
             </Show>
             <Show when={lastSync()}>{(at) => <span class="status-time"> · {sinceLabel(at())}</span>}</Show>
           </span>

@@ -37,12 +37,35 @@ export type RejectedEntry = Mutation & {
   rejectedAt: string;
 };
 
-/** Photo bytes as ArrayBuffer (WebKit loses Blobs in IndexedDB), until the server holds the same SHA-256. */
+/** Photo bytes as ArrayBuffer (WebKit loses Blobs in IndexedDB), apart from their state so a progress bar never reads them. */
 export interface BlobRow {
   sha256: string;
   bytes: ArrayBuffer;
   mime: string;
   createdAt: string;
+}
+
+/**
+ * A photo taken on this phone and where it stands: `draft` while the form it was taken in is open (`draftKey`
+ * says which, so an interrupted box opening finds its photos again), `queued` once the action that references
+ * it is saved, `sent` when the server holds the same SHA-256, `refused` when the server said why not (the bytes
+ * are kept: a photo is never thrown away by the phone on its own).
+ */
+export interface PhotoRow {
+  sha256: string;
+  state: "draft" | "queued" | "sent" | "refused";
+  draftKey: string | null;
+  /** What it shows in a box opening: the door, the lock being cut, the contents. */
+  role: "door" | "lock_cut" | "contents" | null;
+  mime: string;
+  width: number;
+  height: number;
+  size: number;
+  /** Bytes the server is known to hold. */
+  sent: number;
+  createdAt: string;
+  sentAt: string | null;
+  error: string | null;
 }
 
 export interface MetaRow {
@@ -55,6 +78,7 @@ export class CadenasDB extends Dexie {
   outbox!: Table<OutboxEntry, number>;
   rejected!: Table<RejectedEntry, string>;
   blobs!: Table<BlobRow, string>;
+  photos!: Table<PhotoRow, string>;
   meta!: Table<MetaRow, string>;
 
   constructor(name = "cadenas", options: DexieOptions = {}) {
@@ -66,6 +90,7 @@ export class CadenasDB extends Dexie {
       blobs: "sha256",
       meta: "key",
     });
+    this.version(2).stores({ photos: "sha256, state, draftKey" });
   }
 }
 

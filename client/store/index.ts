@@ -3,7 +3,7 @@ import type { MutationKind, MutationPayload } from "../../shared/schemas/mutatio
 import { settings, signOutLocally, user } from "../session";
 import { CadenasDB, setMeta, type DebtorRow } from "./db";
 import { startSyncScheduler, type SyncScheduler } from "./scheduler";
-import { SyncEngine, type TransportAnswer } from "./sync";
+import { SyncEngine, type SyncOutcome, type SyncUser, type TransportAnswer } from "./sync";
 
 /** The phone's database and its sync loop, one for the app. */
 export const db = new CadenasDB();
@@ -23,6 +23,17 @@ const engine = new SyncEngine(db, {
   },
 });
 
+/** One pass: the actions and debtors first (small, what the screens wait for), then the photos. */
+const pass = {
+  async syncOnce(u: SyncUser): Promise<SyncOutcome> {
+    const outcome = await engine.syncOnce(u);
+    if (outcome === "offline" || outcome === "signed-out") return outcome;
+    const { uploadQueued } = await import("./photos");
+    const uploaded = await uploadQueued(db);
+    return uploaded === "done" ? outcome : uploaded;
+  },
+};
+
 let scheduler: SyncScheduler | undefined;
 const [started, setStarted] = createSignal(false);
 export { started as syncStarted };
@@ -31,7 +42,7 @@ export { started as syncStarted };
 export function startSync(): void {
   if (scheduler) return scheduler.soon();
   scheduler = startSyncScheduler(
-    engine,
+    pass,
     () => {
       const u = user();
       return u ? { userId: u.id } : null;

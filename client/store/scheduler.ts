@@ -15,7 +15,7 @@ export interface SyncScheduler {
 const INTERVAL_MS = 30_000;
 const MAX_BACKOFF_MS = 300_000;
 
-export function startSyncScheduler(engine: SyncEngine, currentUser: () => SyncUser | null, onSignedOut: () => void): SyncScheduler {
+export function startSyncScheduler(engine: Pick<SyncEngine, "syncOnce">, currentUser: () => SyncUser | null, onSignedOut: () => void): SyncScheduler {
   let running = false;
   let again = false;
   let backoff = 0;

@@ -36,6 +36,8 @@ it("shows an action the server refused, with its reason, until the user has read
 
   await context.setOffline(true);
   await page.getByRole("button", { name: "Poser le double cadenas" }).click();
+  await page.getByLabel("Photo de la porte").setInputFiles("tests/fixtures/photos/door.jpg");
+  await page.locator(".photo-picker .photo-thumb img").waitFor();
   await page.getByRole("button", { name: "Double cadenas posé" }).click();
   await page.getByText("1 action en attente").waitFor();
 

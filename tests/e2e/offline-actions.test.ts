@@ -57,6 +57,8 @@ it("keeps a call, a promise and a padlock made offline through a reload, then se
 
   // The second padlock.
   await page.getByRole("button", { name: "Poser le double cadenas" }).click();
+  await page.getByLabel("Photo de la porte").setInputFiles("tests/fixtures/photos/door.jpg");
+  await page.locator(".photo-picker .photo-thumb img").waitFor();
   await page.getByLabel("N° du cadenas (facultatif)").fill("5521");
   await page.getByRole("button", { name: "Double cadenas posé" }).click();
 

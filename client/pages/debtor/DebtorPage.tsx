@@ -1,4 +1,4 @@
-import { useParams } from "@solidjs/router";
+import { A, useParams } from "@solidjs/router";
 import { For, Match, Show, Switch, createEffect, createSignal, onCleanup, onMount } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { todayIn } from "../../../shared/dates";
@@ -9,6 +9,7 @@ import type { SessionUser } from "../../../shared/schemas/auth";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
+import { PhotoPicker, PhotoStrip, useDrafts, usePendingCount } from "../../components/Photos";
 import { Sheet } from "../../components/Sheet";
 import { Spinner } from "../../components/Spinner";
 import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
@@ -22,8 +23,9 @@ import { templateValues } from "./context";
 import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { FullHistory } from "./FullHistory";
+import { PadlockSheet } from "./PadlockSheet";
 
-type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | "plan" | "close" | { padlockOn: DocUnit } | null;
+type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | "plan" | "close" | { padlock: DocUnit; on: boolean } | { clear: DocUnit } | null;
 
 export function DebtorPage() {
   const params = useParams<{ customerId: string }>();
@@ -165,7 +167,13 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                   </div>
                   <Show
                     when={t.kind !== "open_box"}
-                    fallback={<span class="muted task-hint">Ouverture par le Manager</span>}
+                    fallback={
+                      <Show when={props.user.role === "manager" && t.unitId} fallback={<span class="muted task-hint">Ouverture par le Manager</span>}>
+                        <A class="button secondary small" href={`/debiteurs/${d().customerId}/ouverture/${t.unitId}`}>
+                          Ouvrir
+                        </A>
+                      </Show>
+                    }
                   >
                     <button type="button" class="button secondary small" onClick={() => void act("task.done", { taskId: t.id })}>
                       Fait
@@ -196,36 +204,51 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                   </span>
                 </div>
                 <Show when={u.contractEnded}>{(end) => <span class="muted">Contrat terminé le {formatDateFr(end())}</span>}</Show>
-                <div class="unit-actions">
-                  <Show
-                    when={u.padlock === "second_padlock"}
-                    fallback={
-                      <button type="button" class="button secondary" onClick={() => setPanel({ padlockOn: u })}>
-                        Poser le double cadenas
+                {/* An opened box is out of the padlock procedure: it carries the Manager's new padlock. */}
+                <Show when={!u.opening}>
+                  <div class="unit-actions">
+                    <Show
+                      when={u.padlock === "second_padlock"}
+                      fallback={
+                        <button type="button" class="button secondary" onClick={() => setPanel({ padlock: u, on: true })}>
+                          Poser le double cadenas
+                        </button>
+                      }
+                    >
+                      <button type="button" class="button secondary on" onClick={() => setPanel({ padlock: u, on: false })}>
+                        Retirer le double cadenas
                       </button>
-                    }
-                  >
-                    <button type="button" class="button secondary on" onClick={() => void act("padlock.removed", { unitId: u.id })}>
-                      Retirer le double cadenas
-                    </button>
-                  </Show>
-                  <Show
-                    when={u.gate === "suspended"}
-                    fallback={
-                      <button type="button" class="button secondary" onClick={() => void act("gate.suspended", { unitId: u.id })}>
-                        Suspendre le code
+                    </Show>
+                    <Show
+                      when={u.gate === "suspended"}
+                      fallback={
+                        <button type="button" class="button secondary" onClick={() => void act("gate.suspended", { unitId: u.id })}>
+                          Suspendre le code
+                        </button>
+                      }
+                    >
+                      <button type="button" class="button secondary on" onClick={() => void act("gate.restored", { unitId: u.id })}>
+                        Rétablir le code
                       </button>
-                    }
-                  >
-                    <button type="button" class="button secondary on" onClick={() => void act("gate.restored", { unitId: u.id })}>
-                      Rétablir le code
-                    </button>
-                  </Show>
-                </div>
-                <div class="row-line states">
-                  <span class={u.padlock === "second_padlock" ? "state on" : "state"}>{u.padlock === "second_padlock" ? "Double cadenas posé" : "Sans double cadenas"}</span>
-                  <span class={u.gate === "suspended" ? "state on" : "state"}>{u.gate === "suspended" ? "Code suspendu" : "Code actif"}</span>
-                </div>
+                    </Show>
+                  </div>
+                  <div class="row-line states">
+                    <span class={u.padlock === "second_padlock" ? "state on" : "state"}>{u.padlock === "second_padlock" ? "Double cadenas posé" : "Sans double cadenas"}</span>
+                    <span class={u.gate === "suspended" ? "state on" : "state"}>{u.gate === "suspended" ? "Code suspendu" : "Code actif"}</span>
+                  </div>
+                </Show>
+                <Show
+                  when={u.opening}
+                  fallback={
+                    <Show when={props.user.role === "manager" && (u.contractEnded || openTasks().some((t) => t.kind === "open_box" && t.unitId === u.id))}>
+                      <A class="button secondary block" href={`/debiteurs/${d().customerId}/ouverture/${u.id}`}>
+                        Ouverture du box (procédure)
+                      </A>
+                    </Show>
+                  }
+                >
+                  {(o) => <OpeningState opening={o()} unit={u} canClear={props.user.role === "manager"} onClear={() => setPanel({ clear: u })} />}
+                </Show>
               </li>
             )}
           </For>
@@ -249,6 +272,9 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                     </span>
                   </div>
                   <p>{h.text}</p>
+                  <Show when={h.photos?.length}>
+                    <PhotoStrip photos={h.photos!} />
+                  </Show>
                   <Show when={h.pending}>
                     <span class="flag pending">En attente d'envoi</span>
                   </Show>
@@ -312,6 +338,23 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         </section>
       </Show>
 
+      <Show when={props.user.role !== "site_manager" && d().case}>
+        {(k) => (
+          <section class="card">
+            <h2>Preuves</h2>
+            <p class="hint">Chronologie, courriers, enregistrements de preuve et photos avec leur empreinte SHA-256.</p>
+            <div class="quick-actions">
+              <a class="button secondary" href={`/api/cases/${k().id}/evidence-pack.pdf`} download="">
+                Dossier PDF
+              </a>
+              <a class="button secondary" href={`/api/cases/${k().id}/evidence-pack.zip`} download="">
+                Photos (ZIP)
+              </a>
+            </div>
+          </section>
+        )}
+      </Show>
+
       <section class="card">
         <h2>Coordonnées</h2>
         <dl class="facts">
@@ -351,10 +394,18 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
       <Sheet title="Note" open={panel() === "note"} onClose={close}>
         <TextForm label="Note" onSubmit={(text) => act("note.added", { customerId: d().customerId, text })} onDone={close} />
       </Sheet>
-      <PadlockSheet unit={(() => {
+      <Show when={(() => {
         const p = panel();
-        return p && typeof p === "object" ? p.padlockOn : null;
-      })()} onClose={close} />
+        return p && typeof p === "object" && "padlock" in p ? p : null;
+      })()}>
+        {(p) => <PadlockSheet unit={p().padlock} on={p().on} onClose={close} />}
+      </Show>
+      <Show when={(() => {
+        const p = panel();
+        return p && typeof p === "object" && "clear" in p ? p.clear : null;
+      })()}>
+        {(u) => <ClearSheet unit={u()} onClose={close} />}
+      </Show>
       <Sheet title="Tout l'historique" open={panel() === "full"} onClose={close}>
         <FullHistory customerId={d().customerId} />
       </Sheet>
@@ -365,23 +416,66 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
   );
 }
 
-/** Placing the second padlock: the padlock's number is worth writing down (it is cut at the box opening). */
-function PadlockSheet(props: { unit: DocUnit | null; onClose: () => void }) {
+/** An opened box: its evidence, whether every photo has reached the server, and the clearing once it has. */
+function OpeningState(props: { opening: NonNullable<DocUnit["opening"]>; unit: DocUnit; canClear: boolean; onClear: () => void }) {
+  const shas = () => props.opening.photos.map((p) => p.sha256);
+  const pending = usePendingCount(shas, () => props.opening.missing);
+  return (
+    <div class="opening-state">
+      <p>
+        <strong>Box ouvert</strong> le {formatInstantShort(props.opening.openedAt)} ({props.opening.initials})
+      </p>
+      <PhotoStrip photos={shas()} serverMissing={props.opening.missing} />
+      <Show
+        when={(pending() ?? 1) === 0}
+        fallback={
+          <p class="evidence-pending" role="status">
+            Preuves en cours d'envoi{pending() ? ` : ${pending()} photo${pending()! > 1 ? "s" : ""}` : ""}
+          </p>
+        }
+      >
+        <p class="evidence-ok">Preuves reçues par le serveur ✓</p>
+      </Show>
+      <Show
+        when={props.opening.clearedAt}
+        fallback={
+          <Show when={props.canClear}>
+            <button type="button" class="button secondary block" disabled={(pending() ?? 1) > 0} onClick={() => props.onClear()}>
+              Mise à la benne
+            </button>
+            <Show when={(pending() ?? 1) > 0}>
+              <p class="hint">La mise à la benne attend que toutes les photos de l'ouverture soient arrivées.</p>
+            </Show>
+          </Show>
+        }
+      >
+        {(at) => <p class="muted">Vidé (mise à la benne) le {formatInstantShort(at())}</p>}
+      </Show>
+    </div>
+  );
+}
+
+/** Clearing an opened box (mise à la benne), with optional photos of the empty box. */
+function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
+  const draftKey = () => `clear:${props.unit.id}`;
+  const drafts = useDrafts(draftKey);
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
-    const number = String(new FormData(e.currentTarget as HTMLFormElement).get("number") ?? "").trim();
-    await act("padlock.placed", { unitId: props.unit!.id, ...(number ? { padlockNumber: number.slice(0, 30) } : {}) });
+    const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
+    const photos = (drafts() ?? []).map((p) => p.sha256);
+    await act("box.cleared", { unitId: props.unit.id, ...(photos.length ? { photos } : {}), ...(note ? { note: note.slice(0, 2000) } : {}) });
     props.onClose();
   };
   return (
-    <Sheet title={`Double cadenas · box ${props.unit?.number ?? ""}`} open={props.unit !== null} onClose={props.onClose}>
+    <Sheet title={`Mise à la benne · box ${props.unit.number}`} open onClose={props.onClose}>
       <form class="sheet-form" onSubmit={submit}>
+        <PhotoPicker draftKey={draftKey()} label="Photo du box vide" photos={drafts() ?? []} />
         <label class="field">
-          <span>N° du cadenas (facultatif)</span>
-          <input name="number" inputmode="numeric" autocomplete="off" maxLength={30} />
+          <span>Remarque (facultatif)</span>
+          <textarea name="note" rows="3" maxLength={2000} />
         </label>
         <button type="submit" class="button primary block big">
-          Double cadenas posé
+          Box vidé
         </button>
       </form>
     </Sheet>
