@@ -11,6 +11,8 @@ import { Spinner } from "./components/Spinner";
 const LoginPage = lazy(() => import("./pages/login/LoginPage").then((m) => ({ default: m.LoginPage })));
 const TodayPage = lazy(() => import("./pages/today/TodayPage").then((m) => ({ default: m.TodayPage })));
 const DebtorPage = lazy(() => import("./pages/debtor/DebtorPage").then((m) => ({ default: m.DebtorPage })));
+const OpeningPage = lazy(() => import("./pages/opening/OpeningPage").then((m) => ({ default: m.OpeningPage })));
+const WalkthroughPage = lazy(() => import("./pages/walkthrough/WalkthroughPage").then((m) => ({ default: m.WalkthroughPage })));
 const ApprovalsPage = lazy(() => import("./pages/approvals/ApprovalsPage").then((m) => ({ default: m.ApprovalsPage })));
 const ScenariosPage = lazy(() => import("./pages/scenarios/ScenariosPage").then((m) => ({ default: m.ScenariosPage })));
 const MessagesPage = lazy(() => import("./pages/messages/MessagesPage").then((m) => ({ default: m.MessagesPage })));
@@ -24,6 +26,8 @@ export function App() {
         <Route path="/connexion" component={LoginPage} />
         <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} />
         <Route path="/debiteurs/:customerId" component={() => <RequireUser>{() => <DebtorPage />}</RequireUser>} />
+        <Route path="/debiteurs/:customerId/ouverture/:unitId" component={() => <RequireUser>{() => <OpeningPage />}</RequireUser>} />
+        <Route path="/cadenas" component={() => <RequireUser>{() => <WalkthroughPage />}</RequireUser>} />
         <Route path="/validations" component={() => <RequireUser>{() => <ApprovalsPage />}</RequireUser>} />
         <Route path="/scenarios" component={() => <RequireUser>{() => <ScenariosPage />}</RequireUser>} />
         <Route path="/envois" component={() => <RequireUser>{() => <MessagesPage />}</RequireUser>} />

@@ -59,6 +59,17 @@ export function UserMenu(props: { user: SessionUser }) {
             <span>{ROLE_LABEL[props.user.role]}</span>
             <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
           </div>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item"
+            onClick={() => {
+              setOpen(false);
+              navigate("/cadenas");
+            }}
+          >
+            Contrôle des cadenas
+          </button>
           <Show when={props.user.role !== "site_manager"}>
             <For each={OFFICE_SCREENS}>
               {([path, label]) => (

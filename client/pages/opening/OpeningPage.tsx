@@ -1,0 +1,279 @@
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { Match, Show, Switch, createSignal, onCleanup, onMount } from "solid-js";
+import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
+import { AppBar } from "../../components/AppBar";
+import { PhotoPicker, useDrafts } from "../../components/Photos";
+import { Sheet } from "../../components/Sheet";
+import { Spinner } from "../../components/Spinner";
+import { formatDateFr } from "../../format";
+import { user } from "../../session";
+import { act, db } from "../../store";
+import { useLive } from "../../store/live";
+import { shown } from "../../store/views";
+
+/**
+ * Opening a box at the end of the procedure, the Manager's guided flow: the conditions first (contract ended by
+ * the exit step, formal notice sent registered), then the box number typed from the door (or its QR code), the
+ * witness, the photos of the door, the lock being cut and the contents, the inventory and the new padlock. What
+ * is typed and photographed is kept on the phone as it goes: a call or a closed app loses nothing.
+ */
+export function OpeningPage() {
+  const params = useParams<{ customerId: string; unitId: string }>();
+  const row = useLive(
+    () => params.customerId,
+    (id) => db.debtors.get(id).then((r) => r ?? null),
+  );
+  const doc = () => (row() ? shown(row()!) : null);
+  const unit = () => doc()?.units.find((u) => u.id === params.unitId) ?? null;
+  return (
+    <>
+      <AppBar title={unit() ? `Ouverture du box ${unit()!.number}` : "Ouverture d'un box"} subtitle={doc()?.name} back={`/debiteurs/${params.customerId}`} />
+      <main class="page with-status-bar">
+        <Switch>
+          <Match when={row() === undefined}>
+            <Spinner />
+          </Match>
+          <Match when={!doc() || !unit()}>
+            <div class="empty">
+              <p>Ce box n'est pas sur ce téléphone (client d'un autre site, ou pas encore synchronisé).</p>
+            </div>
+          </Match>
+          <Match when={user()?.role !== "manager"}>
+            <div class="empty">
+              <p>L'ouverture d'un box est faite par le Manager.</p>
+            </div>
+          </Match>
+          <Match when={unit()!.opening}>
+            <div class="empty">
+              <p>Ce box a déjà été ouvert.</p>
+              <A class="button secondary" href={`/debiteurs/${params.customerId}`}>
+                Voir le dossier
+              </A>
+            </div>
+          </Match>
+          <Match when={doc() && unit()}>
+            <OpeningFlow doc={doc()!} unit={unit()!} />
+          </Match>
+        </Switch>
+      </main>
+    </>
+  );
+}
+
+interface Typed {
+  number: string;
+  witness: string;
+  inventory: string;
+  padlock: string;
+}
+
+function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
+  const navigate = useNavigate();
+  const draftKey = `opening:${props.unit.id}`;
+  const storageKey = `cadenas:${draftKey}`;
+  const saved = (): Typed => {
+    try {
+      return { number: "", witness: "", inventory: "", padlock: "", ...JSON.parse(localStorage.getItem(storageKey) ?? "{}") };
+    } catch {
+      return { number: "", witness: "", inventory: "", padlock: "" };
+    }
+  };
+  const [typed, setTyped] = createSignal<Typed>(saved());
+  const set = (key: keyof Typed, value: string) => {
+    setTyped({ ...typed(), [key]: value });
+    localStorage.setItem(storageKey, JSON.stringify(typed()));
+  };
+  const photos = useDrafts(() => draftKey);
+  const byRole = (role: "door" | "lock_cut" | "contents") => (photos() ?? []).filter((p) => p.role === role);
+  const [tried, setTried] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [scanning, setScanning] = createSignal(false);
+
+  const exitDone = () => props.doc.case?.exitDone === true;
+  const r3 = () => props.doc.case?.r3Registered === true;
+  const allowed = () => exitDone() && r3();
+  const numberOk = () => typed().number.trim().toUpperCase() === props.unit.number.toUpperCase();
+  const missing = () => {
+    const m: string[] = [];
+    if (!numberOk()) m.push("le numéro du box tapé depuis la porte");
+    if (!typed().witness.trim()) m.push("le nom du témoin");
+    if (byRole("door").length === 0) m.push("une photo de la porte avec son numéro");
+    if (byRole("lock_cut").length === 0) m.push("une photo du cadenas coupé");
+    if (byRole("contents").length === 0) m.push("une photo du contenu");
+    const count = (photos() ?? []).length;
+    if (count < 4) m.push(`${4 - count} photo${4 - count > 1 ? "s" : ""} de plus (4 au moins)`);
+    if (!typed().inventory.trim()) m.push("l'inventaire");
+    if (!typed().padlock.trim()) m.push("le n° du nouveau cadenas");
+    return m;
+  };
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setTried(true);
+    if (missing().length > 0) return;
+    const t = typed();
+    try {
+      await act("box.opened", {
+        unitId: props.unit.id,
+        confirmedNumber: t.number.trim().slice(0, 20),
+        witness: t.witness.trim().slice(0, 120),
+        photos: (photos() ?? []).map((p) => ({ sha256: p.sha256, role: p.role ?? "contents" })),
+        inventory: t.inventory.trim().slice(0, 4000),
+        newPadlockNumber: t.padlock.trim().slice(0, 30),
+      });
+    } catch (err) {
+      return setError(`Ouverture non enregistrée : ${err instanceof Error ? err.message : String(err)}`);
+    }
+    localStorage.removeItem(storageKey);
+    navigate(`/debiteurs/${props.doc.customerId}`);
+  };
+
+  return (
+    <form class="opening-flow" onSubmit={submit}>
+      <section class="card">
+        <h2>1. Conditions</h2>
+        <ul class="checklist">
+          <li classList={{ ok: exitDone(), ko: !exitDone() }}>
+            {exitDone()
+              ? `Contrat terminé${props.unit.contractEnded ? ` le ${formatDateFr(props.unit.contractEnded)}` : ""} (sortie validée)`
+              : "Contrat pas terminé : la sortie doit d'abord être validée par le Manager"}
+          </li>
+          <li classList={{ ok: r3(), ko: !r3() }}>{r3() ? "Mise en demeure (R3) envoyée en recommandé" : "Mise en demeure (R3) pas encore envoyée en recommandé"}</li>
+        </ul>
+        <Show when={!allowed()}>
+          <p class="form-error" role="alert">
+            Ouverture impossible tant que ces conditions ne sont pas remplies. Le contenu reste la propriété du locataire.
+          </p>
+        </Show>
+      </section>
+
+      <Show when={allowed()}>
+        <section class="card">
+          <h2>2. Le bon box</h2>
+          <label class="field">
+            <span>N° lu sur la porte</span>
+            <input
+              name="confirmed"
+              autocomplete="off"
+              autocapitalize="characters"
+              maxLength={20}
+              value={typed().number}
+              onInput={(e) => set("number", e.currentTarget.value)}
+              aria-invalid={typed().number !== "" && !numberOk()}
+            />
+          </label>
+          <Show when={"BarcodeDetector" in window}>
+            <button type="button" class="button secondary block" onClick={() => setScanning(true)}>
+              Scanner le QR code de la porte
+            </button>
+          </Show>
+          <Show when={typed().number !== ""}>
+            <p class={numberOk() ? "box-check" : "form-error"} role="status">
+              {numberOk() ? `Box ${props.unit.number} confirmé ✓` : `« ${typed().number} » n'est pas le box ${props.unit.number} : vérifiez la porte.`}
+            </p>
+          </Show>
+        </section>
+
+        <section class="card">
+          <h2>3. Témoin</h2>
+          <label class="field">
+            <span>Nom du témoin (ou du commissaire de justice)</span>
+            <input name="witness" autocomplete="off" maxLength={120} value={typed().witness} onInput={(e) => set("witness", e.currentTarget.value)} />
+          </label>
+        </section>
+
+        <section class="card">
+          <h2>4. Photos</h2>
+          <h3>La porte avec son numéro</h3>
+          <PhotoPicker draftKey={draftKey} role="door" label="Porte" photos={byRole("door")} />
+          <h3>Le cadenas coupé</h3>
+          <PhotoPicker draftKey={draftKey} role="lock_cut" label="Cadenas coupé" photos={byRole("lock_cut")} />
+          <h3>Le contenu</h3>
+          <PhotoPicker draftKey={draftKey} role="contents" label="Contenu" photos={byRole("contents")} hint="Photographiez tout le contenu, plusieurs photos si besoin." />
+          <p class="hint">{(photos() ?? []).length} photo(s) · 4 au moins</p>
+        </section>
+
+        <section class="card">
+          <h2>5. Inventaire et nouveau cadenas</h2>
+          <label class="field">
+            <span>Inventaire du contenu</span>
+            <textarea name="inventory" rows="5" maxLength={4000} value={typed().inventory} onInput={(e) => set("inventory", e.currentTarget.value)} />
+          </label>
+          <label class="field">
+            <span>N° du nouveau cadenas</span>
+            <input name="padlock" inputmode="numeric" autocomplete="off" maxLength={30} value={typed().padlock} onInput={(e) => set("padlock", e.currentTarget.value)} />
+          </label>
+        </section>
+
+        <section class="card">
+          <Show when={tried() && missing().length > 0}>
+            <p class="form-error" role="alert">
+              Il manque : {missing().join(", ")}.
+            </p>
+          </Show>
+          <Show when={error()}>
+            <p class="form-error" role="alert">
+              {error()}
+            </p>
+          </Show>
+          <button type="submit" class="button primary block big">
+            Enregistrer l'ouverture
+          </button>
+          <p class="hint">Les photos partent vers le serveur dès que le réseau le permet ; la mise à la benne attend qu'elles soient toutes arrivées.</p>
+        </section>
+      </Show>
+      <Sheet title="Scanner le QR code" open={scanning()} onClose={() => setScanning(false)}>
+        <QrScanner
+          onFound={(text) => {
+            set("number", boxNumberIn(text, props.unit.number));
+            setScanning(false);
+          }}
+        />
+      </Sheet>
+    </form>
+  );
+}
+
+/** The box number a door's QR code carries: the unit's own number when the code contains it, else the code as read. */
+function boxNumberIn(text: string, expected: string): string {
+  return text.toUpperCase().includes(expected.toUpperCase()) ? expected : text.trim().slice(0, 20);
+}
+
+interface Detector {
+  detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]>;
+}
+
+/** The back camera's picture, read for a QR code with the browser's own BarcodeDetector. */
+function QrScanner(props: { onFound: (text: string) => void }) {
+  let video: HTMLVideoElement | undefined;
+  const [problem, setProblem] = createSignal<string | null>(null);
+  let stream: MediaStream | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  onMount(async () => {
+    try {
+      const Ctor = (window as unknown as { BarcodeDetector: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
+      const detector = new Ctor({ formats: ["qr_code"] });
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      video!.srcObject = stream;
+      await video!.play();
+      timer = setInterval(async () => {
+        const [code] = await detector.detect(video!).catch(() => []);
+        if (code?.rawValue) props.onFound(code.rawValue);
+      }, 300);
+    } catch (e) {
+      setProblem(`Caméra indisponible (${e instanceof Error ? e.message : String(e)}) : tapez le numéro.`);
+    }
+  });
+  onCleanup(() => {
+    clearInterval(timer);
+    stream?.getTracks().forEach((t) => t.stop());
+  });
+  return (
+    <div class="qr-scanner">
+      <video ref={video} muted playsinline />
+      <Show when={problem()}>
+        <p class="form-error">{problem()}</p>
+      </Show>
+    </div>
+  );
+}
