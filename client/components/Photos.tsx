@@ -2,6 +2,7 @@ import { For, Show, createResource, createSignal, onCleanup } from "solid-js";
 import type { PhotoRow } from "../store/db";
 import { db } from "../store";
 import { useLive } from "../store/live";
+import { FormError } from "./FormError";
 
 /**
  * Photos on the floor's screens: taking them (camera, several per action), showing them from the phone's own
@@ -70,11 +71,7 @@ export function PhotoPicker(props: { draftKey: string; role?: Role; label: strin
       <Show when={props.hint}>
         <p class="hint">{props.hint}</p>
       </Show>
-      <Show when={error()}>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError message={error()} />
     </div>
   );
 }

@@ -6,13 +6,14 @@ import { ROLE_LABEL } from "../labels";
 import { signOut } from "../session";
 import { db, forgetDebtors } from "../store";
 
-/** The office's screens (office and Manager). */
-const OFFICE_SCREENS = [
-  ["/validations", "Validations"],
-  ["/envois", "Envois et courriers"],
-  ["/scenarios", "Scénarios et réglages"],
-  ["/modeles", "Modèles de messages"],
-  ["/facturation", "À saisir en facturation"],
+/** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager. */
+const SCREENS = [
+  ["/cadenas", "Contrôle des cadenas", "floor"],
+  ["/validations", "Validations", "office"],
+  ["/envois", "Envois et courriers", "office"],
+  ["/scenarios", "Scénarios et réglages", "office"],
+  ["/modeles", "Modèles de messages", "office"],
+  ["/facturation", "À saisir en facturation", "office"],
 ] as const;
 
 /** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */
@@ -59,34 +60,21 @@ export function UserMenu(props: { user: SessionUser }) {
             <span>{ROLE_LABEL[props.user.role]}</span>
             <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
           </div>
-          <button
-            type="button"
-            role="menuitem"
-            class="menu-item"
-            onClick={() => {
-              setOpen(false);
-              navigate("/cadenas");
-            }}
-          >
-            Contrôle des cadenas
-          </button>
-          <Show when={props.user.role !== "site_manager"}>
-            <For each={OFFICE_SCREENS}>
-              {([path, label]) => (
-                <button
-                  type="button"
-                  role="menuitem"
-                  class="menu-item"
-                  onClick={() => {
-                    setOpen(false);
-                    navigate(path);
-                  }}
-                >
-                  {label}
-                </button>
-              )}
-            </For>
-          </Show>
+          <For each={SCREENS.filter(([, , who]) => who === "floor" || props.user.role !== "site_manager")}>
+            {([path, label]) => (
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                onClick={() => {
+                  setOpen(false);
+                  navigate(path);
+                }}
+              >
+                {label}
+              </button>
+            )}
+          </For>
           <Show when={installPrompt()}>
             <button type="button" role="menuitem" class="menu-item" onClick={() => void install()}>
               Installer l'application

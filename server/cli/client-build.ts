@@ -31,7 +31,10 @@ function sourcesHash(): string {
 function filesUnder(path: string): string[] {
   if (!existsSync(path)) return [];
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).flatMap((name) => filesUnder(join(path, name)));
+  // Tools keep caches in node_modules folders (vitest writes its results under client/): not sources.
+  return readdirSync(path)
+    .filter((name) => name !== "node_modules")
+    .flatMap((name) => filesUnder(join(path, name)));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,39 +1,33 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { evidenceRecords } from "../../server/evidence/evidence.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { pngImage } from "../support/images";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
+import { call, signIn, type TestServer } from "../support/server";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
 
 // The Manager's box opening on the phone: refused with its reasons before the exit and the R3 letter; with them,
 // the guided flow (typed number, witness, photos of the door, the cut lock and the contents, inventory, new
 // padlock) completes offline — what is typed and photographed survives the app being closed — shows "preuves en
 // cours d'envoi", and the clearing unlocks only once every photo has reached the server.
 
+let session: PhoneSession;
 let server: TestServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 let docs: DebtorDoc[];
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
-  context = await phoneContext(browser, server.url);
-  page = await context.newPage();
-  errors = watchErrors(page);
+  session = await startPhoneSession();
+  ({ server, context, page, errors } = session);
   const office = await signIn(server.url, "bureau@demo.test");
   docs = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
   await signInThroughTheForm(page, "manager@demo.test");
   await waitForServiceWorker(page);
   await page.getByText("Tout est envoyé").waitFor();
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 const photo = (name: string, buffer: Buffer) => ({ name, mimeType: "image/png", buffer });
 

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { startTestServer, type TestServer } from "../support/server";
 
 /** Debian's Chromium (apt-get install -y chromium); CHROMIUM_PATH overrides it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -72,8 +73,35 @@ export async function signInThroughTheForm(page: Page, email: string, password =
 
 /** Waits until the service worker has installed, precached the shell and controls the page. */
 export async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(async () => {
-    const registration = await navigator.serviceWorker.getRegistration();
-    return Boolean(registration?.active && navigator.serviceWorker.controller);
-  }, undefined, { timeout: 30_000 });
+  // A plain predicate: an async one returns a promise, which is truthy at once, while the worker is still
+  // installing (precaching) — a reload with no network then found no worker to answer it.
+  await page.waitForFunction(() => navigator.serviceWorker.controller?.state === "activated", undefined, { timeout: 30_000 });
+}
+
+/** The real server (demo data, the built client) and one phone-sized page on it in Chromium, its errors watched. */
+export interface PhoneSession {
+  server: TestServer;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function startPhoneSession(): Promise<PhoneSession> {
+  const server = await startTestServer({ clientDir: copyOfBuiltClient() });
+  const browser = await launchChromium();
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  return {
+    server,
+    browser,
+    context,
+    page,
+    errors: watchErrors(page),
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
 }

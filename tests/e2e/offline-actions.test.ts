@@ -1,31 +1,25 @@
 import { and, eq, isNotNull } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { actions } from "../../server/cases/cases.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
+import { call, signIn, type TestServer } from "../support/server";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
 
 // The "done when": with no signal, log a call, a promise and a padlock; reload still offline; all three
 // are still there and queued; back online they reach the server, each exactly once.
 
+let session: PhoneSession;
 let server: TestServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
-  context = await phoneContext(browser, server.url);
-  page = await context.newPage();
-  errors = watchErrors(page);
+  session = await startPhoneSession();
+  ({ server, context, page, errors } = session);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 it("keeps a call, a promise and a padlock made offline through a reload, then sends each once", async () => {
   const office = await signIn(server.url, "bureau@demo.test");

@@ -1,39 +1,33 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { eq, inArray } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { evidenceRecords, photos } from "../../server/evidence/evidence.sql";
 import { readBlob } from "../../server/evidence/blobs";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { pngImage } from "../support/images";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
+import { call, signIn, type TestServer } from "../support/server";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
 
 // The "done when" for photos: a padlock placed offline with two photos survives a reload with its photos,
 // and once online the server holds the same bytes (same SHA-256); a 3 MB photo whose upload is cut by the network
 // resumes where it stopped and completes.
 
+let session: PhoneSession;
 let server: TestServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
-  context = await phoneContext(browser, server.url);
-  page = await context.newPage();
-  errors = watchErrors(page);
+  session = await startPhoneSession();
+  ({ server, context, page, errors } = session);
   await signInThroughTheForm(page, "gestionnaire@demo.test");
   await waitForServiceWorker(page);
   await page.getByText("Tout est envoyé").waitFor();
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

@@ -1,31 +1,25 @@
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { units } from "../../server/sites/sites.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
+import { call, signIn, type TestServer } from "../support/server";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
 
 // The padlock walk-through in the corridors, with no signal: the boxes out of step are listed first, one is fixed
 // from the list (placed, with its photo), the list follows at once and through a reload, and the server gets it.
 
+let session: PhoneSession;
 let server: TestServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
-  context = await phoneContext(browser, server.url);
-  page = await context.newPage();
-  errors = watchErrors(page);
+  session = await startPhoneSession();
+  ({ server, context, page, errors } = session);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 it("lists the site's padlocks offline, fixes a box out of step from the list, and sends it once back online", async () => {
   const office = await signIn(server.url, "bureau@demo.test");

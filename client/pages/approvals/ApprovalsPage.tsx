@@ -8,6 +8,7 @@ import { formatDateFr, formatEuros, formatInstantShort } from "../../format";
 import { LEVEL_LABEL, STAGE_LABEL } from "../../labels";
 import { queryClient } from "../../query";
 import { user } from "../../session";
+import { FormError } from "../../components/FormError";
 
 const CHANNEL_LABEL: Record<string, string> = {
   email: "courriel",
@@ -95,11 +96,7 @@ function Approvals() {
                     Refuser
                   </button>
                 </div>
-                <Show when={decide.isError}>
-                  <p class="form-error" role="alert">
-                    {decide.error instanceof ApiError ? decide.error.message : "La décision n'a pas été enregistrée."}
-                  </p>
-                </Show>
+                <FormError message={decide.isError && (decide.error instanceof ApiError ? decide.error.message : "La décision n'a pas été enregistrée.")} />
               </div>
               <ul class="approval-list">
                 <For each={items()}>

@@ -6,6 +6,7 @@ import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros } from "../../format";
 import { queryClient } from "../../query";
+import { FormError } from "../../components/FormError";
 
 /**
  * What Cadenas billed or credited (fees, credit notes, write-offs), for the office to enter in the billing
@@ -48,11 +49,7 @@ function Billing() {
           <button type="button" class="button primary" disabled={pending().length === 0 || mark.isPending} onClick={() => mark.mutate(pending().map((i) => i.ref))}>
             Marquer saisis ({pending().length})
           </button>
-          <Show when={mark.isError}>
-            <p class="form-error" role="alert">
-              {problemsOf(mark.error).join(" ; ")}
-            </p>
-          </Show>
+          <FormError message={mark.isError && problemsOf(mark.error).join(" ; ")} />
         </div>
         <QueryState query={list} failed="La liste n'a pas pu être chargée.">
           <Switch>

@@ -3,6 +3,7 @@ import type { DocUnit } from "../../../shared/schemas/debtor-doc";
 import { PhotoPicker, useDrafts } from "../../components/Photos";
 import { Sheet } from "../../components/Sheet";
 import { act } from "../../store";
+import { FormError } from "../../components/FormError";
 
 /**
  * Placing or removing the second padlock, with photos of the door (its number) and the padlock: required to
@@ -42,11 +43,7 @@ export function PadlockSheet(props: { unit: DocUnit; on: boolean; onClose: () =>
             <input name="number" inputmode="numeric" autocomplete="off" maxLength={30} />
           </label>
         </Show>
-        <Show when={noPhoto()}>
-          <p class="form-error" role="alert">
-            Prenez au moins une photo : la porte avec son numéro et le cadenas posé.
-          </p>
-        </Show>
+        <FormError message={noPhoto() && "Prenez au moins une photo : la porte avec son numéro et le cadenas posé."} />
         <button type="submit" class="button primary block big" disabled={drafts() === undefined}>
           {props.on ? "Double cadenas posé" : "Double cadenas retiré"}
         </button>

@@ -4,6 +4,7 @@ import { formatEurosPlain, parseEuros } from "../../../shared/money";
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { settings } from "../../session";
 import { act } from "../../store";
+import { FormError } from "../../components/FormError";
 
 /** A promise to pay: when, and how much (the balance by default). */
 export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
@@ -29,11 +30,7 @@ export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
         <span>Montant (€)</span>
         <input name="amount" inputmode="decimal" value={formatEurosPlain(Math.max(props.doc.balanceCents, 0)).replace(/\s?€/, "")} required />
       </label>
-      <Show when={error()}>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError message={error()} />
       <button type="submit" class="button primary block big">
         Enregistrer la promesse
       </button>
@@ -61,11 +58,7 @@ export function TextForm(props: { label: string; placeholder?: string; optional?
         <span>{props.label}</span>
         <textarea name="text" rows="4" maxLength={2000} placeholder={props.placeholder} />
       </label>
-      <Show when={error()}>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError message={error()} />
       <button type="submit" class="button primary block big">
         Enregistrer
       </button>

@@ -5,6 +5,7 @@ import { ApiError } from "../../api";
 import { signIn, user } from "../../session";
 import { db } from "../../store";
 import { useLive } from "../../store/live";
+import { FormError } from "../../components/FormError";
 
 export function LoginPage() {
   const navigate = useNavigate();
@@ -60,11 +61,7 @@ export function LoginPage() {
             {unsent()} action{unsent()! > 1 ? "s" : ""} enregistrée{unsent()! > 1 ? "s" : ""} sur ce téléphone partira{unsent()! > 1 ? "ont" : ""} après la connexion.
           </p>
         </Show>
-        <Show when={error()}>
-          <p class="form-error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <FormError message={error()} />
         <button class="button primary block" type="submit" disabled={busy()}>
           {busy() ? "Connexion…" : "Se connecter"}
         </button>

@@ -7,6 +7,7 @@ import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatInstantShort } from "../../format";
 import { queryClient } from "../../query";
+import { FormError } from "../../components/FormError";
 
 /**
  * The office's view of what Cadenas sends: every e-mail, SMS and letter with its state and each attempt; the
@@ -145,11 +146,7 @@ function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
         <button type="button" class="button primary" disabled={post.isPending} onClick={() => post.mutate()}>
           Marquer postés
         </button>
-        <Show when={post.isError}>
-          <p class="form-error" role="alert">
-            {problemsOf(post.error).join(" ; ")}
-          </p>
-        </Show>
+        <FormError message={post.isError && problemsOf(post.error).join(" ; ")} />
       </div>
       <ul class="billing-list">
         <For each={props.letters}>

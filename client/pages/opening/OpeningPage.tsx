@@ -10,6 +10,7 @@ import { user } from "../../session";
 import { act, db } from "../../store";
 import { useLive } from "../../store/live";
 import { shown } from "../../store/views";
+import { FormError } from "../../components/FormError";
 
 /**
  * Opening a box at the end of the procedure, the Manager's guided flow: the conditions first (contract ended by
@@ -140,11 +141,7 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
           </li>
           <li classList={{ ok: r3(), ko: !r3() }}>{r3() ? "Mise en demeure (R3) envoyée en recommandé" : "Mise en demeure (R3) pas encore envoyée en recommandé"}</li>
         </ul>
-        <Show when={!allowed()}>
-          <p class="form-error" role="alert">
-            Ouverture impossible tant que ces conditions ne sont pas remplies. Le contenu reste la propriété du locataire.
-          </p>
-        </Show>
+        <FormError message={!allowed() && "Ouverture impossible tant que ces conditions ne sont pas remplies. Le contenu reste la propriété du locataire."} />
       </section>
 
       <Show when={allowed()}>
@@ -206,16 +203,8 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
         </section>
 
         <section class="card">
-          <Show when={tried() && missing().length > 0}>
-            <p class="form-error" role="alert">
-              Il manque : {missing().join(", ")}.
-            </p>
-          </Show>
-          <Show when={error()}>
-            <p class="form-error" role="alert">
-              {error()}
-            </p>
-          </Show>
+          <FormError message={tried() && missing().length > 0 && `Il manque : ${missing().join(", ")}.`} />
+          <FormError message={error()} />
           <button type="submit" class="button primary block big">
             Enregistrer l'ouverture
           </button>
