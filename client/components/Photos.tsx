@@ -31,10 +31,19 @@ export function PhotoPicker(props: { draftKey: string; role?: Role; label: strin
     const [{ preparePhoto, PhotoError }, { keepDraft }] = await Promise.all([import("../photos/prepare"), import("../store/photos")]);
     for (const file of files) {
       try {
+        const started = performance.now();
         const photo = await preparePhoto(file);
         await keepDraft(db, photo, props.draftKey, props.role ?? null);
+        // For the photo benchmark: from the file chosen to the photo stored on the phone.
+        performance.measure("cadenas:photo-kept", { start: started });
       } catch (e) {
-        setError(e instanceof PhotoError ? e.message : `Photo « ${file.name} » non gardée : ${e instanceof Error ? e.message : String(e)}`);
+        setError(
+          e instanceof PhotoError
+            ? e.message
+            : (e as Error)?.name === "QuotaExceededError" || (e as { inner?: Error })?.inner?.name === "QuotaExceededError"
+              ? "Mémoire du téléphone pleine : photo non gardée. Laissez les photos en attente partir (réseau), puis reprenez-la."
+              : `Photo « ${file.name} » non gardée : ${e instanceof Error ? e.message : String(e)}`,
+        );
       } finally {
         setBusy((n) => n - 1);
       }

@@ -38,9 +38,21 @@ let scheduler: SyncScheduler | undefined;
 const [started, setStarted] = createSignal(false);
 export { started as syncStarted };
 
+/**
+ * Asks the browser to keep the phone's data (unsent actions, photos not yet sent) when space runs short; Safari
+ * otherwise deletes it after 7 days without use unless the app is installed.
+ */
+function askToKeepData(): void {
+  void navigator.storage
+    ?.persisted?.()
+    .then((kept) => kept || navigator.storage.persist())
+    .catch(() => undefined);
+}
+
 /** Starts syncing for the signed-in user (idempotent). */
 export function startSync(): void {
   if (scheduler) return scheduler.soon();
+  askToKeepData();
   scheduler = startSyncScheduler(
     pass,
     () => {

@@ -94,6 +94,10 @@ it("opens a box through the guided flow offline; clearing waits until every phot
   await page.getByText(/^Vidé \(mise à la benne\) le/).waitFor();
   await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
   await screenshot(page, "opening-cleared");
+  // The office's view of the same debtor: the server's check of the evidence chain, and the pack to download.
+  await page.reload();
+  await page.getByText(/^Chaîne de preuves intègre \(\d+ enregistrements\)$/).waitFor();
+  expect(await page.getByRole("link", { name: "Dossier PDF" }).getAttribute("href")).toBe(`/api/cases/${target.case!.id}/evidence-pack.pdf`);
 
   const records = await server.services.db.select().from(evidenceRecords);
   const mine = records.filter((r) => r.unitId === unit.id).sort((a, b) => a.seq - b.seq);

@@ -1,5 +1,5 @@
 import { A, useParams } from "@solidjs/router";
-import { For, Match, Show, Switch, createEffect, createSignal, onCleanup, onMount } from "solid-js";
+import { For, Match, Show, Switch, createEffect, createResource, createSignal, onCleanup, onMount } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { todayIn } from "../../../shared/dates";
 import { toBillingLog } from "../../../shared/floor/action-log";
@@ -342,6 +342,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         {(k) => (
           <section class="card">
             <h2>Preuves</h2>
+            <EvidenceCheck caseId={k().id} />
             <p class="hint">Chronologie, courriers, enregistrements de preuve et photos avec leur empreinte SHA-256.</p>
             <div class="quick-actions">
               <a class="button secondary" href={`/api/cases/${k().id}/evidence-pack.pdf`} download="">
@@ -413,6 +414,60 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <BillingLog doc={d()} />
       </Sheet>
     </>
+  );
+}
+
+interface EvidenceIntegrity {
+  ok: boolean;
+  records: number;
+  photosPending: string[];
+  problems: string[];
+}
+
+/** The server's check of the case's evidence chain, for the office (needs the network; says so without it). */
+function EvidenceCheck(props: { caseId: string }) {
+  const [check] = createResource(
+    () => props.caseId,
+    async (id) => {
+      const { apiGet } = await import("../../api");
+      return (await apiGet<{ integrity: EvidenceIntegrity }>(`/cases/${id}/evidence`)).integrity;
+    },
+  );
+  return (
+    <Switch>
+      <Match when={check.error}>
+        <p class="muted">
+          {(check.error as { code?: string }).code === "NETWORK"
+            ? "Vérification des preuves : pas de réseau pour l'instant."
+            : `Vérification des preuves impossible : ${(check.error as Error).message}`}
+        </p>
+      </Match>
+      <Match when={check()}>
+        {(c) => (
+          <Show
+            when={c().ok}
+            fallback={
+              <div class="form-error" role="alert">
+                <p>Chaîne de preuves altérée :</p>
+                <ul>
+                  <For each={c().problems}>{(p) => <li>{p}</li>}</For>
+                </ul>
+              </div>
+            }
+          >
+            <Show when={c().records > 0} fallback={<p class="muted">Aucun enregistrement de preuve pour l'instant (photos de cadenas, ouverture).</p>}>
+              <p class="evidence-ok">
+                Chaîne de preuves intègre ({c().records} enregistrement{c().records > 1 ? "s" : ""})
+                <Show when={c().photosPending.length > 0}>
+                  {" "}
+                  · {c().photosPending.length} photo{c().photosPending.length > 1 ? "s" : ""} pas encore reçue{c().photosPending.length > 1 ? "s" : ""}
+                </Show>
+              </p>
+            </Show>
+          </Show>
+        )}
+      </Match>
+    </Switch>
   );
 }
 
