@@ -2,6 +2,7 @@ import { For, Show, createResource, createSignal, onCleanup } from "solid-js";
 import type { PhotoRow } from "../store/db";
 import { db } from "../store";
 import { useLive } from "../store/live";
+import { Sheet } from "./Sheet";
 import { FormError } from "./FormError";
 
 /**
@@ -132,6 +133,7 @@ export function PhotoThumb(props: { sha256: string; withState?: boolean; missing
   );
   onCleanup(() => objectUrl && URL.revokeObjectURL(objectUrl));
   const [broken, setBroken] = createSignal(false);
+  const [zoomed, setZoomed] = createSignal(false);
   const state = () => {
     const r = row();
     if (r) return r.state;
@@ -140,8 +142,14 @@ export function PhotoThumb(props: { sha256: string; withState?: boolean; missing
   return (
     <figure class={`photo-thumb ${props.withState ? state() : ""}`} data-sha256={props.sha256}>
       <Show when={src() && !broken()} fallback={<div class="photo-placeholder">Photo</div>}>
-        <img src={src()} alt="" loading="lazy" decoding="async" onError={() => setBroken(true)} />
+        <button type="button" class="photo-open" aria-label="Voir la photo en grand" onClick={() => setZoomed(true)}>
+          <img src={src()} alt="" loading="lazy" decoding="async" onError={() => setBroken(true)} />
+        </button>
       </Show>
+      <Sheet title="Photo" open={zoomed()} onClose={() => setZoomed(false)}>
+        <img class="photo-full" src={src()} alt="Photo en grand" />
+        <p class="photo-hash">SHA-256 : {props.sha256}</p>
+      </Sheet>
       <Show when={props.withState}>
         <figcaption>
           <PhotoState row={row()} missingOnServer={props.missingOnServer} />
