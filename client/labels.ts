@@ -1,4 +1,4 @@
-import type { ActionKind, CallOutcome, GateState, Level, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
+import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
 
 // French words the users see, one place for each code.
 
@@ -91,3 +91,6 @@ export const OUTCOME_LABEL: Record<CallOutcome, string> = {
 
 /** Task wording is shared with the history lines the server writes. */
 export { TASK_WORDING as TASK_LABEL } from "../shared/floor/describe";
+
+/** How the office names a message's channel. */
+export const CHANNEL_LABEL: Record<MessageChannel, string> = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "LRAR" };

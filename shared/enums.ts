@@ -102,6 +102,14 @@ export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 export const MESSAGE_STATUSES = ["queued", "sending", "sent", "failed", "cancelled", "unknown"] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/** An invoice from the billing software (rent), or made by Cadenas: a fee, a credit note, a write-off (negative). */
+export const INVOICE_KINDS = ["rent", "fee", "credit_note", "write_off"] as const;
+export type InvoiceKind = (typeof INVOICE_KINDS)[number];
+
+/** What a photo of a box opening shows: the door with its number, the lock being cut, the contents. */
+export const PHOTO_ROLES = ["door", "lock_cut", "contents"] as const;
+export type PhotoRole = (typeof PHOTO_ROLES)[number];
+
 export const PADLOCK_STATES = ["none", "second_padlock"] as const;
 export type PadlockState = (typeof PADLOCK_STATES)[number];
 

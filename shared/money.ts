@@ -13,6 +13,11 @@ export function formatEurosPlain(cents: Cents): string {
   return formatEuros(cents).replace(/[\u00a0\u202f]/g, " ");
 }
 
+/** An amount as it is typed in a field: "1 234,50" (no currency sign), read back by `parseEuros`. */
+export function formatEurosInput(cents: Cents): string {
+  return formatEurosPlain(cents).replace(/\s?€/, "");
+}
+
 /**
  * Reads an amount typed the French way or the English way ("1 234,50", "1234.5", "12 €") into cents;
  * null when it is not an amount.

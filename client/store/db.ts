@@ -1,4 +1,5 @@
 import Dexie, { type DexieOptions, type Table } from "dexie";
+import type { PhotoRole } from "../../shared/enums";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import type { ActorContext } from "../../shared/floor/apply";
 import type { Mutation, Rejection } from "../../shared/schemas/mutations";
@@ -56,7 +57,7 @@ export interface PhotoRow {
   state: "draft" | "queued" | "sent" | "refused";
   draftKey: string | null;
   /** What it shows in a box opening: the door, the lock being cut, the contents. */
-  role: "door" | "lock_cut" | "contents" | null;
+  role: PhotoRole | null;
   mime: string;
   width: number;
   height: number;

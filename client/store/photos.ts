@@ -15,12 +15,12 @@ export interface TakenPhoto {
 }
 
 /** Keeps a photo just taken in the form `draftKey` ("padlock:<unit>", "opening:<unit>"). Taking it twice keeps one. */
-export async function keepDraft(db: CadenasDB, photo: TakenPhoto, draftKey: string, role: PhotoRow["role"] = null, now = new Date()): Promise<PhotoRow> {
-  return db.transaction("rw", db.blobs, db.photos, async () => {
+export async function keepDraft(db: CadenasDB, photo: TakenPhoto, draftKey: string, role: PhotoRow["role"] = null, now = new Date()): Promise<void> {
+  await db.transaction("rw", db.blobs, db.photos, async () => {
     const known = await db.photos.get(photo.sha256);
     if (known) {
       if (known.state === "draft" && (known.draftKey !== draftKey || known.role !== role)) await db.photos.update(known.sha256, { draftKey, role });
-      return { ...known, ...(known.state === "draft" ? { draftKey, role } : {}) };
+      return;
     }
     const row: PhotoRow = {
       sha256: photo.sha256,
@@ -38,13 +38,7 @@ export async function keepDraft(db: CadenasDB, photo: TakenPhoto, draftKey: stri
     };
     await db.blobs.put({ sha256: photo.sha256, bytes: photo.bytes, mime: photo.mime, createdAt: row.createdAt });
     await db.photos.put(row);
-    return row;
   });
-}
-
-/** The photos of a form still open (or interrupted), oldest first. */
-export function draftsOf(db: CadenasDB, draftKey: string): Promise<PhotoRow[]> {
-  return db.photos.where("draftKey").equals(draftKey).filter((p) => p.state === "draft").sortBy("createdAt");
 }
 
 /** Removes a photo from a form before it is saved; a photo an action references is never removed this way. */
@@ -66,13 +60,6 @@ export async function queueReferenced(db: CadenasDB, shas: readonly string[]): P
     const row = await db.photos.get(sha);
     if (row && (row.state === "draft" || row.state === "refused")) await db.photos.update(sha, { state: "queued", draftKey: null, error: null });
   }
-}
-
-/** The SHA-256 of every photo a mutation payload names (`photos: [sha]` or `photos: [{ sha256 }]`). */
-export function photosOfPayload(payload: unknown): string[] {
-  const photos = (payload as { photos?: unknown })?.photos;
-  if (!Array.isArray(photos)) return [];
-  return photos.map((p) => (typeof p === "string" ? p : (p as { sha256: string }).sha256));
 }
 
 export type UploadOutcome = "done" | "offline" | "signed-out";

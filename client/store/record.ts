@@ -1,8 +1,9 @@
 import { v7 as uuidv7 } from "uuid";
 import { applyToDoc } from "../../shared/floor/apply";
+import { photosOfPayload } from "../../shared/floor/photos";
 import { MUTATION_VERSION, Mutation, type MutationKind, type MutationPayload } from "../../shared/schemas/mutations";
 import { getMeta, setMeta, type CadenasDB, type DebtorRow, type OutboxEntry } from "./db";
-import { photosOfPayload, queueReferenced } from "./photos";
+import { queueReferenced } from "./photos";
 import { debtorConcerned } from "./views";
 
 export interface Who {

@@ -1,10 +1,7 @@
 import { index, integer, sqliteTable, text, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import { INCIDENT_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/enums";
+import { INCIDENT_KINDS, INVOICE_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/enums";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 import { contracts, customers } from "../customers/customers.sql";
-
-export const INVOICE_KINDS = ["rent", "fee", "credit_note", "write_off"] as const;
-export type InvoiceKind = (typeof INVOICE_KINDS)[number];
 
 /** Where an invoice comes from: the billing software's import, or Cadenas (a fee, a credit note, a write-off). */
 export const INVOICE_SOURCES = ["import", "cadenas"] as const;

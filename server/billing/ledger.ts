@@ -1,5 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
+import { settledOnInvoiceSql } from "./balance";
 import { daysBetween, type CalendarDate } from "../../shared/dates";
+import type { FeeKind } from "../../shared/engine/scenarios";
 import { RECOVERY_INDEMNITY_CENTS } from "../../shared/schemas/settings";
 import type { Database, Transaction } from "../db/client";
 import { invoices } from "./billing.sql";
@@ -25,9 +27,7 @@ export async function unpaidInvoicesOf(db: Db, customerIds: readonly string[]): 
   for (let i = 0; i < customerIds.length; i += 500) {
     const rows = await db.all<{ id: string; invoices: string; loose: number }>(sql`
       select c.id,
-        (select json_group_array(json_array(i.id, i.ref, i.contract_id, i.due_date, i.amount_cents,
-            coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
-            - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0)))
+        (select json_group_array(json_array(i.id, i.ref, i.contract_id, i.due_date, i.amount_cents, ${settledOnInvoiceSql(sql.raw("i.id"))}))
           from invoices i where i.customer_id = c.id and i.amount_cents > 0) as invoices,
         coalesce((select sum(p.amount_cents) from payments p where p.customer_id = c.id and p.status = 'ok' and p.invoice_id is null), 0)
           - coalesce((select sum(cr.amount_cents) from invoices cr where cr.customer_id = c.id and cr.amount_cents < 0 and cr.applies_to_id is null), 0) as loose
@@ -58,13 +58,13 @@ export async function unpaidInvoices(db: Db, customerId: string): Promise<OpenIn
  * unpaid (recovery indemnity), and late penalties at the yearly rate on each unpaid amount for the days late.
  */
 export function feeAmount(
-  fee: "sepa_reject" | "late_penalties" | "recovery_indemnity",
+  fee: FeeKind,
   open: readonly OpenInvoice[],
   day: CalendarDate,
   settings: { sepaRejectFeeCents: number; latePenaltyRatePercent: number },
 ): number {
-  const late = open.filter((i) => i.dueDate < day);
   if (fee === "sepa_reject") return settings.sepaRejectFeeCents;
+  const late = open.filter((i) => i.dueDate < day);
   if (fee === "recovery_indemnity") return RECOVERY_INDEMNITY_CENTS * late.length;
   return late.reduce((sum, i) => sum + Math.round((i.remainingCents * settings.latePenaltyRatePercent * daysBetween(i.dueDate, day)) / 36_500), 0);
 }

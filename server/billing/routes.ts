@@ -94,8 +94,15 @@ export const billingRoutes = createRouter()
     officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
     const { refs } = c.req.valid("json");
-    const known = await toEnter(db, c.get("scope"), true);
-    const missing = refs.filter((r) => !known.some((k) => k.ref === r));
+    const known = new Set(
+      (
+        await db
+          .select({ ref: invoices.ref })
+          .from(invoices)
+          .where(and(inArray(invoices.ref, refs), eq(invoices.source, "cadenas"), inArray(invoices.customerId, customersAtScopedSites(db, c.get("scope")))))
+      ).map((r) => r.ref),
+    );
+    const missing = refs.filter((r) => !known.has(r));
     if (missing.length > 0) throw new AppError("NOT_FOUND", `Inconnu ou hors de vos sites : ${missing.slice(0, 5).join(", ")}`, { missing });
     const marked = await db
       .update(invoices)

@@ -1,17 +1,19 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { addDays, type CalendarDate } from "../../shared/dates";
+import { addDays, formatDateFr, type CalendarDate } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
 import type { SessionUser } from "../../shared/schemas/auth";
 import type { CloseCaseBody, CloseCaseResponse, PaymentPlanBody, PaymentPlanResponse } from "../../shared/schemas/cases";
+import { officeOnly } from "../auth/roles";
 import type { Scope } from "../auth/scope";
 import { balanceSql } from "../billing/balance";
 import { invoices } from "../billing/billing.sql";
 import { cadenasRef, creditsFor, unpaidInvoices } from "../billing/ledger";
 import { customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
+import { exitDoneSql } from "../evidence/opening";
 import { customersAtScopedSites } from "../debtors/queries";
-import { paymentPlans, plannedActions } from "../engine/engine.sql";
+import { paymentPlans } from "../engine/engine.sql";
 import { closeCase, runEngineDay } from "../engine/run";
 import { AppError } from "../errors";
 import { markCustomersChanged } from "../sync/changes";
@@ -34,7 +36,7 @@ export async function closeCaseByHand(
   today: CalendarDate,
   now: Date,
 ): Promise<CloseCaseResponse> {
-  if (user.role === "site_manager") throw new AppError("FORBIDDEN", "Un dossier est clôturé par le bureau ou le Manager.");
+  officeOnly(user.role, "Un dossier est clôturé par le bureau ou le Manager.");
   if (body.reason === "write_off" && user.role !== "manager") throw new AppError("FORBIDDEN", "Passer une dette en perte est décidé par le Manager.");
   const result = await db.transaction(
     async (tx) => {
@@ -62,14 +64,10 @@ export async function closeCaseByHand(
         amountCents = -credits.reduce((s, c) => s + c.amountCents, 0);
         await note(`Dette passée en perte : ${formatEurosPlain(amountCents)} (${credits.map((c) => c.ref).join(", ")}). ${body.note}`, { amountCents });
       } else {
-        const [ended] = await tx
-          .select({ date: plannedActions.date })
-          .from(plannedActions)
-          .where(and(eq(plannedActions.caseId, caseId), eq(plannedActions.action, "contract_end"), eq(plannedActions.status, "done")));
-        if (!ended) {
+        const [row] = await tx.select({ balance: balanceSql(today), exitDone: exitDoneSql(caseId) }).from(customers).where(eq(customers.id, kase.customerId));
+        if (!Number(row?.exitDone)) {
           throw new AppError("CONFLICT", "Le contrat n'est pas terminé : la sortie (étape « exit ») doit d'abord être validée par le Manager.");
         }
-        const [row] = await tx.select({ balance: balanceSql(today) }).from(customers).where(eq(customers.id, kase.customerId));
         amountCents = Math.max(0, Number(row?.balance ?? 0));
         await closeCase(tx, caseId, "contract_ended", today);
         await note(`Dossier clôturé après la sortie : ${formatEurosPlain(amountCents)} restent dus, transmis au contentieux. ${body.note}`, { amountCents });
@@ -98,7 +96,7 @@ export async function agreePaymentPlan(
   today: CalendarDate,
   now: Date,
 ): Promise<PaymentPlanResponse> {
-  if (user.role === "site_manager") throw new AppError("FORBIDDEN", "Un échéancier est accordé par le bureau ou le Manager.");
+  officeOnly(user.role, "Un échéancier est accordé par le bureau ou le Manager.");
   const dates = body.instalments.map((i) => i.dueOn);
   const issues = body.instalments.flatMap((i, n) => [
     ...(i.dueOn < today ? [{ path: `instalments.${n}.dueOn`, message: `L'échéance ${n + 1} (${i.dueOn}) est passée` }] : []),
@@ -119,7 +117,7 @@ export async function agreePaymentPlan(
       const id = uuidv7();
       await tx.insert(paymentPlans).values({ id, customerId, agreedOn: today, instalments: body.instalments });
       const [open] = await tx.select({ id: cases.id }).from(cases).where(and(eq(cases.customerId, customerId), eq(cases.status, "open")));
-      const list = body.instalments.map((i) => `${formatEurosPlain(i.amountCents)} le ${i.dueOn.slice(8, 10)}/${i.dueOn.slice(5, 7)}`).join(", ");
+      const list = body.instalments.map((i) => `${formatEurosPlain(i.amountCents)} le ${formatDateFr(i.dueOn).slice(0, 5)}`).join(", ");
       await tx.insert(actions).values({
         id: uuidv7(),
         caseId: open?.id ?? null,

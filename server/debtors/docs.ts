@@ -1,7 +1,8 @@
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { HISTORY_IN_DOC, type DebtorDoc, type DocHistory, type DocTask, type DocUnit } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
-import { balanceSql } from "../billing/balance";
+import { balanceSql, settledOnInvoiceSql } from "../billing/balance";
+import { exitDoneSql, r3RegisteredSql } from "../evidence/opening";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
@@ -71,9 +72,8 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
       ${balanceSql(asOf, sql.raw("c.id"))} as balance_cents,
       -- The open case if there is one, else the latest closed one.
       (select json_object('id', k.id, 'status', k.status, 'openedOn', k.opened_on, 'anchorOn', k.anchor_on, 'level', k.level, 'stage', k.stage,
-                'exitDone', json(case when exists (select 1 from planned_actions pa where pa.case_id = k.id and pa.action = 'contract_end' and pa.status = 'done') then 'true' else 'false' end),
-                'r3Registered', json(case when exists (select 1 from actions ra where ra.customer_id = k.customer_id and ra.kind = 'registered_letter'
-                                                        and json_extract(ra.data, '$.step') = 'R3') then 'true' else 'false' end))
+                'exitDone', json(case when ${exitDoneSql(sql.raw("k.id"))} then 'true' else 'false' end),
+                'r3Registered', json(case when ${r3RegisteredSql(sql.raw("k.customer_id"))} then 'true' else 'false' end))
          from cases k where k.customer_id = c.id order by k.status = 'open' desc, k.opened_on desc limit 1) as kase,
       (select json_group_array(json_object('id', u.id, 'number', u.number, 'siteId', u.site_id, 'siteCode', s.code, 'building', u.building,
                 'aisle', u.aisle, 'padlock', u.padlock_state, 'gate', u.gate_state, 'contractEnded', ct.end_date,
@@ -87,9 +87,7 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
       (select json_group_array(json_object('id', t.id, 'kind', t.kind, 'dueOn', t.due_on, 'unitId', t.unit_id, 'status', t.status))
          from tasks t where t.customer_id = c.id and t.status = 'open' and ${inScope(scope, sql.raw("t.site_id"))}) as tasks,
       (select json_group_array(json_object('ref', i.ref, 'dueDate', i.due_date, 'amountCents', i.amount_cents, 'paidCents', i.paid_cents))
-         from (select i.ref, i.due_date, i.amount_cents,
-                      coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
-                      - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0) as paid_cents
+         from (select i.ref, i.due_date, i.amount_cents, ${settledOnInvoiceSql(sql.raw("i.id"))} as paid_cents
                from invoices i where i.customer_id = c.id) i
          where i.amount_cents > i.paid_cents) as invoices,
       (select json_group_array(json_object('id', a.id, 'happenedAt', a.happened_at, 'kind', a.kind, 'outcome', a.outcome, 'text', a.text,

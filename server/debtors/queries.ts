@@ -9,7 +9,7 @@ import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { notFound } from "../errors";
-import { balanceSql } from "../billing/balance";
+import { balanceSql, settledOnInvoiceSql } from "../billing/balance";
 import { sites, units } from "../sites/sites.sql";
 import { buildDebtorDocs, floorCustomerIds, unitColumns } from "./docs";
 
@@ -47,8 +47,7 @@ export async function getDebtor(db: Database, scope: Scope, customerId: string, 
         dueDate: invoices.dueDate,
         amountCents: invoices.amountCents,
         // Credit notes and write-offs settle the invoice they name, as payments do.
-        paidCents: sql<number>`coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = "invoices"."id" and p.status = 'ok'), 0)
-          - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = "invoices"."id"), 0)`,
+        paidCents: settledOnInvoiceSql(sql.raw(`"invoices"."id"`)),
       })
       .from(invoices)
       .where(eq(invoices.customerId, customerId))

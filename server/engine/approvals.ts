@@ -7,10 +7,11 @@ import { balanceSql } from "../billing/balance";
 import { actions, cases } from "../cases/cases.sql";
 import { customers } from "../customers/customers.sql";
 import type { Database } from "../db/client";
+import { officeOnly } from "../auth/roles";
 import { AppError } from "../errors";
 import { markCustomersChanged } from "../sync/changes";
 import { plannedActions } from "./engine.sql";
-import { carryOut } from "./run";
+import { carryOutAll } from "./run";
 
 /** What only a Manager decides: ending a contract, and the credit notes that follow it. */
 const MANAGER_ONLY = ["contract_end", "credit_note"];
@@ -101,7 +102,7 @@ export async function listApprovals(db: Database, scope: Scope, asOf: string): P
  * outbox's queue.
  */
 export async function decide(db: Database, user: SessionUser, scope: Scope, body: DecisionBody, now: Date, today: string): Promise<number> {
-  if (user.role === "site_manager") throw new AppError("FORBIDDEN", "Les validations sont faites par le bureau ou le Manager.");
+  officeOnly(user.role, "Les validations sont faites par le bureau ou le Manager.");
   return db.transaction(
     async (tx) => {
       const rows = await tx.select().from(plannedActions).where(inArray(plannedActions.id, body.ids));
@@ -121,16 +122,13 @@ export async function decide(db: Database, user: SessionUser, scope: Scope, body
         const managers = rows.filter((r) => MANAGER_ONLY.includes(r.action));
         if (managers.length > 0) throw new AppError("FORBIDDEN", "Une fin de contrat et les avoirs sont décidés par le Manager.", { ids: managers.map((r) => r.id) });
       }
-      for (const r of rows) {
-        if (body.decision === "reject") {
-          await tx.update(plannedActions).set({ status: "rejected" }).where(eq(plannedActions.id, r.id));
-          continue;
-        }
-        // A message approved goes to the outbox now; the rest is done now.
-        const status = r.action === "message" ? "approved" : "done";
-        await tx.update(plannedActions).set({ status }).where(eq(plannedActions.id, r.id));
-        await carryOut(tx, r, now, today, { userId: user.id, initials: user.initials });
+      // Rejected, or approved: a message approved goes to the outbox now; the rest is done now.
+      const statusOf = (r: (typeof rows)[number]) => (body.decision === "reject" ? "rejected" : r.action === "message" ? "approved" : "done");
+      for (const status of ["rejected", "approved", "done"] as const) {
+        const ids = rows.filter((r) => statusOf(r) === status).map((r) => r.id);
+        if (ids.length > 0) await tx.update(plannedActions).set({ status }).where(inArray(plannedActions.id, ids));
       }
+      if (body.decision === "approve") await carryOutAll(tx, rows, now, today, { userId: user.id, initials: user.initials });
       await markCustomersChanged(tx, [...new Set(rows.map((r) => r.customerId))]);
       return rows.length;
     },

@@ -1,4 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
+import { settledOnInvoiceSql } from "../billing/balance";
 import type { EngineInput, InvoiceFact, LetterFact, PaymentFact, PaymentPlanFact, PromiseFact } from "../../shared/engine/engine";
 import { DEFAULT_SCENARIOS, type Scenario } from "../../shared/engine/scenarios";
 import { addDays, dateOfInstant, type CalendarDate } from "../../shared/dates";
@@ -37,14 +38,29 @@ export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: 
     union
     select i.customer_id from invoices i
      where ((i.due_date > ${recent} and i.due_date <= ${addDays(asOf, 10)}) or (i.updated_at >= ${since} and i.due_date <= ${addDays(asOf, 10)}))
-       and i.amount_cents > coalesce((select sum(p.amount_cents) from payments p where p.invoice_id = i.id and p.status = 'ok'), 0)
-                          - coalesce((select sum(cr.amount_cents) from invoices cr where cr.applies_to_id = i.id), 0)
+       and i.amount_cents > ${settledOnInvoiceSql(sql.raw("i.id"))}
     union
     select customer_id from payments where status = 'rejected' and ((date > ${recent} and date <= ${asOf}) or updated_at >= ${since})
     union
     select customer_id from cases where status <> 'open' and closed_on >= ${addDays(asOf, -10)}
     order by 1`);
   return rows.map((r) => r.id);
+}
+
+/**
+ * A customer's promises to pay and payment plans, as JSON columns of a query over `customers c`: what pauses the
+ * reminders. The daily run and the outbox's last check before sending read them the same way.
+ */
+export const PROMISES_OF_C = sql`(select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
+  where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null)`;
+export const PLANS_OF_C = sql`(select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id)`;
+
+export function parsePromises(json: string, timeZone: string): PromiseFact[] {
+  return (JSON.parse(json) as [string, string | null][]).flatMap(([at, promisedOn]) => (promisedOn ? [{ madeOn: dateOfInstant(at, timeZone), promisedOn }] : []));
+}
+
+export function parsePlans(json: string): PaymentPlanFact[] {
+  return (JSON.parse(json) as [string, PaymentPlanFact["instalments"]][]).map(([agreedOn, instalments]) => ({ agreedOn, instalments }));
 }
 
 export interface CustomerFacts {
@@ -85,11 +101,10 @@ export async function loadFacts(
       select c.id, c.ref, c.kind, c.payment_method, c.stop, c.segment,
         (select json_group_array(json_array(i.ref, i.issue_date, i.due_date, i.amount_cents, i.kind)) from invoices i where i.customer_id = c.id) as invoices,
         (select json_group_array(json_array(p.ref, p.date, p.amount_cents, p.status, p.method)) from payments p where p.customer_id = c.id) as payments,
-        (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
-          where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null) as promises,
+        ${PROMISES_OF_C} as promises,
         (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.step'))) from actions a
           where a.customer_id = c.id and a.kind = 'registered_letter') as letters,
-        (select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id) as plans,
+        ${PLANS_OF_C} as plans,
         (select json_group_array(pa.key) from planned_actions pa where pa.customer_id = c.id) as recorded,
         (select json_group_array(k.closed_on) from cases k where k.customer_id = c.id and k.status = 'contract_ended') as closures
       from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
@@ -107,9 +122,9 @@ export async function loadFacts(
           payments: (JSON.parse(r.payments) as [string, string, number, PaymentFact["status"], PaymentFact["method"]][]).map(
             ([ref, date, amountCents, status, method]): PaymentFact => ({ ref, date, amountCents, status, method }),
           ),
-          promises: (JSON.parse(r.promises) as [string, string | null][]).flatMap(([at, promisedOn]): PromiseFact[] => (promisedOn ? [{ madeOn: day(at), promisedOn }] : [])),
+          promises: parsePromises(r.promises, timeZone),
           letters: (JSON.parse(r.letters) as [string, string | null][]).flatMap(([at, step]): LetterFact[] => (step ? [{ step, sentOn: day(at) }] : [])),
-          plans: (JSON.parse(r.plans) as [string, PaymentPlanFact["instalments"]][]).map(([agreedOn, instalments]): PaymentPlanFact => ({ agreedOn, instalments })),
+          plans: parsePlans(r.plans),
           closures: (JSON.parse(r.closures) as (string | null)[]).filter((d): d is string => d !== null),
           minBalanceCents,
         },

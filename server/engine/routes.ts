@@ -1,5 +1,5 @@
 import { ApprovalsResponse, DecisionBody, DecisionResponse } from "../../shared/schemas/approvals";
-import { AppError } from "../errors";
+import { officeOnly } from "../auth/roles";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { decide, listApprovals } from "./approvals";
 
@@ -22,7 +22,7 @@ const decision = protectedRoute({
 
 export const approvalRoutes = createRouter()
   .openapi(list, async (c) => {
-    if (c.get("user").role === "site_manager") throw new AppError("FORBIDDEN", "Les validations sont faites par le bureau ou le Manager.");
+    officeOnly(c.get("user").role, "Les validations sont faites par le bureau ou le Manager.");
     const { db, clock } = c.get("services");
     return c.json({ items: await listApprovals(db, c.get("scope"), clock.today()) }, 200);
   })

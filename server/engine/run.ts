@@ -78,13 +78,9 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
     timings[name] += t - lap;
     lap = t;
   };
-  const [previous] = await db
-    .select({ asOf: engineRuns.asOf, startedAt: engineRuns.startedAt })
-    .from(engineRuns)
-    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)))
-    .orderBy(desc(engineRuns.asOf), desc(engineRuns.startedAt))
-    .limit(1);
-  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, previous);
+  // A targeted run (an approval, an import) looks at the customers it is given; the daily run at those changed
+  // since the previous run.
+  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, await previousRun(db, asOf));
   phase("find");
   const plan: PlanLine[] = [];
   const runId = targeted ? null : uuidv7();
@@ -436,7 +432,9 @@ class Writes {
   /** Fees, credit notes proposed at a contract's end and credit notes approved: rare, one customer at a time. */
   private async flushBilling(tx: Database | Transaction): Promise<void> {
     for (const { row, fee, note } of this.fees) {
-      const amount = feeAmount(fee, await unpaidInvoices(tx, row.customerId), row.date, this.settings);
+      // The SEPA reject fee is a flat amount; the others count the invoices still open (fees written above included).
+      const open = fee === "sepa_reject" ? [] : await unpaidInvoices(tx, row.customerId);
+      const amount = feeAmount(fee, open, row.date, this.settings);
       if (amount <= 0) {
         note("fee", `${FEE_TEXT[fee]} : rien à facturer`, { fee });
         continue;
@@ -499,11 +497,20 @@ class Writes {
   }
 }
 
-/** Carries out one planned action now (an approval): its effects, written at once, in the approver's name. */
-export async function carryOut(tx: Database | Transaction, row: PlannedRow, now: Date, today: CalendarDate, by: Author): Promise<void> {
-  const [kase] = row.caseId ? await tx.select({ id: cases.id, level: cases.level }).from(cases).where(eq(cases.id, row.caseId)) : [];
-  const writes = new Writes(new Map(kase ? [[kase.id, kase.level]] : []), await loadSettings(tx), today, by);
-  writes.effectsOf(row, (await boxesByCustomer(tx, [row.customerId], row.date)).get(row.customerId) ?? [], now);
+/**
+ * Carries out planned actions now (approvals, up to a whole batch): their effects, gathered and written together
+ * as the daily run writes them, in the approver's name.
+ */
+export async function carryOutAll(tx: Database | Transaction, rows: readonly PlannedRow[], now: Date, today: CalendarDate, by: Author): Promise<void> {
+  if (rows.length === 0) return;
+  const caseIds = [...new Set(rows.flatMap((r) => (r.caseId ? [r.caseId] : [])))];
+  const levels = caseIds.length > 0 ? await tx.select({ id: cases.id, level: cases.level }).from(cases).where(inArray(cases.id, caseIds)) : [];
+  const writes = new Writes(new Map(levels.map((k) => [k.id, k.level])), await loadSettings(tx), today, by);
+  const boxesOn = new Map<CalendarDate, Map<string, Box[]>>();
+  for (const date of new Set(rows.map((r) => r.date))) {
+    boxesOn.set(date, await boxesByCustomer(tx, [...new Set(rows.filter((r) => r.date === date).map((r) => r.customerId))], date));
+  }
+  for (const row of rows) writes.effectsOf(row, boxesOn.get(row.date)!.get(row.customerId) ?? [], now);
   await writes.flush(tx);
 }
 
@@ -540,4 +547,15 @@ function recordMoot(writes: Writes, customerId: string, scenario: string, moot: 
 
 function compact(o: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** The latest finished run up to `asOf`. */
+async function previousRun(db: Database, asOf: CalendarDate) {
+  const [previous] = await db
+    .select({ asOf: engineRuns.asOf, startedAt: engineRuns.startedAt })
+    .from(engineRuns)
+    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)))
+    .orderBy(desc(engineRuns.asOf), desc(engineRuns.startedAt))
+    .limit(1);
+  return previous;
 }

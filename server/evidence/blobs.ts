@@ -18,6 +18,11 @@ import { photos } from "./evidence.sql";
 export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
 export const SHA256 = /^[0-9a-f]{64}$/;
 
+/** The address of a photo's bytes: their SHA-256 in lowercase hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 export interface BlobState {
   sha256: string;
   /** Bytes the server holds for it (the whole size once complete). */
@@ -118,7 +123,7 @@ export async function receivePiece(db: Database, dataDir: string, sha: string, p
 
   // The last byte is in: the whole is checked, kept, or dropped entirely.
   const bytes = readFileSync(part);
-  const actual = createHash("sha256").update(bytes).digest("hex");
+  const actual = sha256Hex(bytes);
   if (actual !== sha) {
     rmSync(part, { force: true });
     throw new AppError("HASH_MISMATCH", `Les octets reçus ont pour SHA-256 ${actual}, pas ${sha} : photo refusée, rien n'est gardé. Renvoyez-la depuis le téléphone.`, { actual });

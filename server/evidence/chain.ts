@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { asc, desc, eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database, Transaction } from "../db/client";
-import { readBlob } from "./blobs";
+import { readBlob, sha256Hex } from "./blobs";
 import { evidenceRecords, photos } from "./evidence.sql";
 
 type Db = Database | Transaction;
@@ -96,7 +96,7 @@ export async function verifyChain(db: Db, dataDir: string, chain: string): Promi
     }
     const bytes = readBlob(dataDir, h);
     if (!bytes) problems.push(`photo ${h.slice(0, 12)}… : fichier disparu`);
-    else if (createHash("sha256").update(bytes).digest("hex") !== h) problems.push(`photo ${h.slice(0, 12)}… : fichier modifié (son empreinte ne correspond plus)`);
+    else if (sha256Hex(bytes) !== h) problems.push(`photo ${h.slice(0, 12)}… : fichier modifié (son empreinte ne correspond plus)`);
   }
   return { chain, ok: problems.length === 0, records: rows.length, photosPending: pending, problems };
 }

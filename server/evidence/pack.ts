@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { and, asc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import { zipSync, type Zippable } from "fflate";
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type RGB } from "pdf-lib";
@@ -11,7 +10,7 @@ import { AppError } from "../errors";
 import { messages } from "../messaging/messaging.sql";
 import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts } from "../pdf";
 import { sites, units } from "../sites/sites.sql";
-import { readBlob } from "./blobs";
+import { readBlob, sha256Hex } from "./blobs";
 import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
 
@@ -49,7 +48,7 @@ export async function evidencePackZip(db: Database, caseId: string, options: Pac
   for (const p of pack.photos) if (p.bytes && p.fileName) files.set(p.fileName, p.bytes);
   files.set("manifest.json", new TextEncoder().encode(`${JSON.stringify(manifestOf(pack, files, options), null, 2)}\n`));
   // The list sha256sum checks: every file of the archive but itself.
-  const sums = [...files].map(([name, bytes]) => `${sha256(bytes)}  ${name}`).join("\n");
+  const sums = [...files].map(([name, bytes]) => `${sha256Hex(bytes)}  ${name}`).join("\n");
   files.set("empreintes.txt", new TextEncoder().encode(`${sums}\n`));
   // Level 0: JPEG, PNG and WebP are compressed already; the archive only gathers them.
   const mtime = options.now;
@@ -181,7 +180,7 @@ async function photosOf(db: Database, dataDir: string, records: (typeof evidence
   for (const p of all) {
     p.stored = stored.find((s) => s.sha256 === p.sha256) ?? null;
     p.bytes = p.stored ? readBlob(dataDir, p.sha256) : null;
-    p.intact = p.bytes ? sha256(p.bytes) === p.sha256 : null;
+    p.intact = p.bytes ? sha256Hex(p.bytes) === p.sha256 : null;
     p.fileName = p.bytes ? `${p.fileName}.${EXTENSION[p.stored!.mime] ?? "bin"}` : null;
   }
   return all;
@@ -193,7 +192,7 @@ function manifestOf(pack: Pack, files: Map<string, Uint8Array>, options: PackOpt
     generatedAt: options.now.toISOString(),
     timeZone: options.timeZone,
     integrity: { ok: pack.integrity.ok, records: pack.integrity.records, photosPending: pack.integrity.photosPending, problems: pack.integrity.problems },
-    files: [...files].map(([name, bytes]) => ({ name, sha256: sha256(bytes), size: bytes.length })),
+    files: [...files].map(([name, bytes]) => ({ name, sha256: sha256Hex(bytes), size: bytes.length })),
     photos: pack.photos.map((p) => ({
       sha256: p.sha256,
       records: p.seqs,
@@ -560,8 +559,4 @@ function bytesFr(n: number): string {
   if (n < 1024) return `${grouped} octets`;
   const [value, unit] = n < 1024 * 1024 ? [n / 1024, "Ko"] : [n / 1024 / 1024, "Mo"];
   return `${value.toFixed(1).replace(".", ",")} ${unit} (${grouped} octets)`;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }

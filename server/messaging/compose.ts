@@ -1,7 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
 import { addDays, formatDateFr, type CalendarDate } from "../../shared/dates";
 import type { MessageChannel } from "../../shared/enums";
-import { fill, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "../../shared/messaging/templates";
+import { fill, OWED_LIST, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "../../shared/messaging/templates";
 import { formatEurosPlain } from "../../shared/money";
 import { unpaidInvoicesOf, type OpenInvoice } from "../billing/ledger";
 import type { Database, Transaction } from "../db/client";
@@ -73,15 +73,18 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
 const MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
 
 /** "23 novembre 2026" */
-export function longDateFr(date: CalendarDate): string {
+function longDateFr(date: CalendarDate): string {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   return `${d === 1 ? "1er" : d} ${MONTHS[m - 1]} ${y}`;
 }
 
+/** The invoices a message lists: a notice before the due date is about its invoice; the others, what has fallen due. */
+function listedInvoices(a: Addressee, asOf: CalendarDate, invoiceRef?: string) {
+  return invoiceRef ? a.invoices.filter((i) => i.ref === invoiceRef) : a.invoices.filter((i) => i.dueDate <= asOf);
+}
+
 /** What a template's variables stand for, for this customer on `asOf`. */
-export function valuesFor(a: Addressee, asOf: CalendarDate, signature?: string, invoiceRef?: string): Record<string, string> {
-  // A notice before the due date is about its invoice; the others list what has fallen due.
-  const listed = invoiceRef ? a.invoices.filter((i) => i.ref === invoiceRef) : a.invoices.filter((i) => i.dueDate <= asOf);
+function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices"], signature?: string, invoiceRef?: string): Record<string, string> {
   return {
     nom: a.name,
     reference: a.ref,
@@ -100,7 +103,7 @@ export function valuesFor(a: Addressee, asOf: CalendarDate, signature?: string, 
 /** Where a letter's text has the table of invoices and the total. */
 export const INVOICE_TABLE = "[[factures]]";
 
-export interface Composed {
+interface Composed {
   recipient: string;
   senderName: string;
   subject: string | null;
@@ -115,20 +118,19 @@ export interface Composed {
 export function compose(template: MessageTemplate, channel: MessageChannel, a: Addressee, asOf: CalendarDate, options: { signature?: string; invoiceRef?: string } = {}): Composed | null {
   const variant = variantFor(template, channel);
   if (!variant) return null;
-  const values = valuesFor(a, asOf, options.signature, options.invoiceRef);
+  const listed = listedInvoices(a, asOf, options.invoiceRef);
+  const values = valuesFor(a, asOf, listed, options.signature, options.invoiceRef);
   const letterOf = (l: LetterVariant): LetterContent => {
-    const listed = options.invoiceRef ? a.invoices.filter((i) => i.ref === options.invoiceRef) : a.invoices.filter((i) => i.dueDate <= asOf);
     return {
       subject: fill(l.subject, values),
       // The invoices are printed as a table where the text lists them.
-      body: fill(l.body.replaceAll("{{factures}}\n\nTotal dû : {{solde}}", INVOICE_TABLE), values),
+      body: fill(l.body.replaceAll(OWED_LIST, INVOICE_TABLE), values),
       formalNotice: Boolean(l.formalNotice),
       address: a.address,
       from: { name: a.site.name, address: a.site.address, phone: a.site.phone },
       placeAndDate: `${a.site.city || a.site.name}, le ${longDateFr(asOf)}`,
       invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents })),
       totalCents: listed.reduce((s, i) => s + i.remainingCents, 0),
-      deadline: values.echeance!,
       signature: values.signature!,
       copies: channel === "registered_letter" ? ["Lettre recommandée avec AR", "Lettre simple", "Dossier"] : ["Original"],
     };

@@ -21,7 +21,6 @@ export interface LetterContent {
   placeAndDate: string;
   invoices: { ref: string; dueDate: string; remainingCents: number }[];
   totalCents: number;
-  deadline: string;
   signature: string;
   /** Registered letters print in three copies (registered, simple, file). */
   copies: string[];

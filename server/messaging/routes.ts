@@ -317,11 +317,14 @@ export const messagingRoutes = createRouter()
     if (problems.length > 0) throw new AppError("CONFLICT", problems.join(" ; "));
     const now = clock.now().toISOString();
     await db.transaction(async (tx) => {
+      const where = new Map(
+        (await tx.select({ id: messages.id, caseId: messages.caseId, siteId: messages.siteId }).from(messages).where(inArray(messages.id, found.map((m) => m.id)))).map((r) => [r.id, r]),
+      );
       for (const m of found) {
         const tracking = letters.find((l) => l.id === m.id)!.trackingNumber?.toUpperCase() ?? null;
         await tx.update(messages).set({ status: "sent", sentAt: now, providerId: tracking, attempts: m.attempts + 1 }).where(eq(messages.id, m.id));
         await tx.insert(messageAttempts).values({ id: uuidv7(), messageId: m.id, worker: user.initials, at: now, outcome: "sent", detail: tracking ? `Posté en recommandé, suivi ${tracking}` : "Posté" });
-        const [row] = await tx.select({ caseId: messages.caseId, siteId: messages.siteId, step: messages.stepCode }).from(messages).where(eq(messages.id, m.id));
+        const row = where.get(m.id);
         await tx.insert(actions).values({
           id: uuidv7(),
           caseId: row?.caseId ?? null,
@@ -333,7 +336,7 @@ export const messagingRoutes = createRouter()
           text: m.channel === "registered_letter" ? `LRAR ${m.step ?? ""} envoyée, suivi ${tracking} : « ${m.subject} »` : `Lettre ${m.step ?? ""} envoyée : « ${m.subject} »`,
           happenedAt: now,
           // The engine's gate reads `step` of registered letters: the next steps may now come.
-          data: { messageId: m.id, step: row?.step, trackingNumber: tracking },
+          data: { messageId: m.id, step: m.step, trackingNumber: tracking },
         });
       }
       await markCustomersChanged(tx, [...new Set(found.map((f) => f.customerId))]);

@@ -131,7 +131,7 @@ function slug(text: string): string {
 }
 
 /** The tag a message carries at the provider, to find it again after a crash. */
-export const smsTag = (id: string) => `cadenas-${id}`;
+const smsTag = (id: string) => `cadenas-${id}`;
 
 export function createSmsSender(config: TransportConfig): SmsSender {
   const check = (m: Outgoing): SendResult | string => {

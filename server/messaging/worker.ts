@@ -2,8 +2,9 @@ import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { addDays, dateOfInstant, formatDateFr, zonedInstant, type CalendarDate } from "../../shared/dates";
 import { isWorkingDay } from "../../shared/engine/calendar";
-import { paused, type PaymentPlanFact } from "../../shared/engine/engine";
+import { paused, type PausePayment, type PaymentPlanFact, type PromiseFact } from "../../shared/engine/engine";
 import { unpaidInvoicesOf } from "../billing/ledger";
+import { parsePlans, parsePromises, PLANS_OF_C, PROMISES_OF_C } from "../engine/facts";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import type { Database, Transaction } from "../db/client";
 import { markCustomersChanged } from "../sync/changes";
@@ -155,9 +156,9 @@ interface Standing {
   caseStatus: Map<string, string>;
   balanceCents: number;
   unpaid: Set<string>;
-  promises: { madeOn: string; promisedOn: string }[];
+  promises: PromiseFact[];
   plans: PaymentPlanFact[];
-  payments: { ref: string; date: string; amountCents: number; status: "ok"; method: "transfer" }[];
+  payments: PausePayment[];
 }
 
 /** Why a message must not go now (in French, for the office), or null. */
@@ -176,10 +177,9 @@ export async function standingOf(db: Database, customerIds: string[], caseIds: s
   const [people, caseRows, unpaid] = await Promise.all([
     db.all<{ id: string; stop: number; promises: string; plans: string; payments: string }>(sql`
       select c.id, c.stop,
-        (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
-          where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null) as promises,
-        (select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id) as plans,
-        (select json_group_array(json_array(p.ref, p.date, p.amount_cents)) from payments p where p.customer_id = c.id and p.status = 'ok' and p.date >= date(${today}, '-1 year')) as payments
+        ${PROMISES_OF_C} as promises,
+        ${PLANS_OF_C} as plans,
+        (select json_group_array(json_array(p.date, p.amount_cents)) from payments p where p.customer_id = c.id and p.status = 'ok' and p.date >= date(${today}, '-1 year')) as payments
       from customers c where ${inArray(sql.raw("c.id"), customerIds)}`),
     caseIds.length > 0 ? db.select({ id: cases.id, status: cases.status }).from(cases).where(inArray(cases.id, caseIds)) : Promise.resolve([]),
     unpaidInvoicesOf(db, customerIds),
@@ -193,9 +193,9 @@ export async function standingOf(db: Database, customerIds: string[], caseIds: s
       caseStatus,
       balanceCents: open.filter((i) => i.dueDate <= today).reduce((s, i) => s + i.remainingCents, 0),
       unpaid: new Set(open.map((i) => i.ref)),
-      promises: (JSON.parse(p.promises) as [string, string | null][]).flatMap(([at, on]) => (on ? [{ madeOn: dateOfInstant(at, timeZone), promisedOn: on }] : [])),
-      plans: (JSON.parse(p.plans) as [string, PaymentPlanFact["instalments"]][]).map(([agreedOn, instalments]) => ({ agreedOn, instalments })),
-      payments: (JSON.parse(p.payments) as [string, string, number][]).map(([ref, date, amountCents]) => ({ ref, date, amountCents, status: "ok" as const, method: "transfer" as const })),
+      promises: parsePromises(p.promises, timeZone),
+      plans: parsePlans(p.plans),
+      payments: (JSON.parse(p.payments) as [string, number][]).map(([date, amountCents]) => ({ date, amountCents, status: "ok" as const })),
     });
   }
   return out;

@@ -1,17 +1,18 @@
 import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { dateOfInstant } from "../../shared/dates";
-import type { TaskKind } from "../../shared/enums";
+import { PHOTO_ROLES, type PhotoRole, type TaskKind } from "../../shared/enums";
 import { describeMutation, type ActionLine } from "../../shared/floor/describe";
 import { FLOOR_TEMPLATES, renderTemplate } from "../../shared/floor/templates";
 import { foldUnitEvents, type UnitEvent } from "../../shared/floor/unit-state";
 import { formatEuros } from "../../shared/money";
 import type { SessionUser } from "../../shared/schemas/auth";
+import { photosOfPayload } from "../../shared/floor/photos";
 import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutations";
 import { canSeeSite, inScope, type Scope } from "../auth/scope";
 import { balanceSql } from "../billing/balance";
 import { appendEvidence, chainOf } from "../evidence/chain";
 import { evidenceRecords, photos as photosTable } from "../evidence/evidence.sql";
-import { plannedActions } from "../engine/engine.sql";
+import { exitDoneSql, r3RegisteredSql } from "../evidence/opening";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
@@ -128,10 +129,13 @@ async function applyCustomerAction(ctx: ApplyContext, m: CustomerMutation): Prom
   return { outcome: "applied" };
 }
 
-async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored">): Promise<Outcome> {
-  const [unit] = await ctx.tx.select().from(units).where(eq(units.id, m.payload.unitId)).limit(1);
+/**
+ * The box a floor action is about, refused outside the user's sites, and its tenant: the one of the unit's latest
+ * contract (an ended contract still has its padlock to remove and its box to open).
+ */
+async function unitAndTenant(ctx: ApplyContext, unitId: string) {
+  const [unit] = await ctx.tx.select().from(units).where(eq(units.id, unitId)).limit(1);
   if (!unit || !canSeeSite(ctx.scope, unit.siteId)) throw new Refusal("OUT_OF_SCOPE", "Ce box n'est pas sur vos sites.");
-  // The tenant is the one of the unit's latest contract: an ended contract still has its padlock to remove.
   const [tenant] = await ctx.tx
     .select({ customerId: contracts.customerId })
     .from(contracts)
@@ -139,6 +143,11 @@ async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" 
     .orderBy(desc(contracts.startDate))
     .limit(1);
   if (!tenant) throw new Refusal("NO_TENANT", `Le box ${unit.number} n'est loué à personne.`);
+  return { unit, tenant };
+}
+
+async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored">): Promise<Outcome> {
+  const { unit, tenant } = await unitAndTenant(ctx, m.payload.unitId);
 
   const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
   await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);
@@ -150,7 +159,7 @@ async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" 
       unitId: unit.id,
       kind: m.kind,
       actionId: m.id,
-      photos: m.payload.photos ?? [],
+      photos: photosOfPayload(m.payload),
       authorId: ctx.user.id,
       authorInitials: ctx.user.initials,
       deviceTime: m.happenedAt,
@@ -197,13 +206,11 @@ async function rederiveUnit(ctx: ApplyContext, unitId: string): Promise<Map<stri
  * padlock. Clearing waits until every photo of the opening has reached the server.
  */
 async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "box.cleared">): Promise<Outcome> {
-  const [unit] = await ctx.tx.select().from(units).where(eq(units.id, m.payload.unitId)).limit(1);
-  if (!unit || !canSeeSite(ctx.scope, unit.siteId)) throw new Refusal("OUT_OF_SCOPE", "Ce box n'est pas sur vos sites.");
   if (ctx.user.role !== "manager") throw new Refusal("MANAGER_ONLY", "L'ouverture et la mise à la benne d'un box sont faites par le Manager.");
-  const [tenant] = await ctx.tx.select({ customerId: contracts.customerId }).from(contracts).where(eq(contracts.unitId, unit.id)).orderBy(desc(contracts.startDate)).limit(1);
-  if (!tenant) throw new Refusal("NO_TENANT", `Le box ${unit.number} n'est loué à personne.`);
-  const [kase] = await ctx.tx.select({ id: cases.id }).from(cases).where(eq(cases.customerId, tenant.customerId)).orderBy(desc(cases.openedOn)).limit(1);
-  const chain = chainOf(kase?.id ?? null, tenant.customerId);
+  const { unit, tenant } = await unitAndTenant(ctx, m.payload.unitId);
+  // The case the history line hangs on, too (the open one, else the latest: filed after the contract's end).
+  const caseId = await caseOf(ctx, tenant.customerId);
+  const chain = chainOf(caseId, tenant.customerId);
   const opened = (
     await ctx.tx
       .select()
@@ -217,20 +224,15 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     const typed = m.payload.confirmedNumber.trim().toUpperCase();
     if (typed !== unit.number.toUpperCase()) throw new Refusal("WRONG_BOX", `Numéro tapé « ${m.payload.confirmedNumber} » : ce n'est pas le box ${unit.number}. Vérifiez le numéro sur la porte.`);
     const roles = new Set(m.payload.photos.map((p) => p.role));
-    const missing = (["door", "lock_cut", "contents"] as const).filter((r) => !roles.has(r));
+    const missing = PHOTO_ROLES.filter((r) => !roles.has(r));
     if (missing.length > 0) throw new Refusal("PHOTOS_MISSING", `Photos manquantes : ${missing.map((r) => ROLE_WORD[r]).join(", ")}.`);
-    const ended = kase
-      ? await ctx.tx
-          .select({ id: plannedActions.id })
-          .from(plannedActions)
-          .where(and(eq(plannedActions.caseId, kase.id), eq(plannedActions.action, "contract_end"), eq(plannedActions.status, "done")))
-          .limit(1)
-      : [];
-    if (ended.length === 0) throw new Refusal("NOT_EXIT", `Ouverture refusée : le contrat du box ${unit.number} n'est pas terminé (la sortie doit d'abord être validée par le Manager).`);
-    const r3 = await ctx.tx.all<{ n: number }>(sql`select count(*) as n from actions where customer_id = ${tenant.customerId} and kind = 'registered_letter' and json_extract(data, '$.step') = 'R3'`);
-    if (!Number(r3[0]?.n)) throw new Refusal("NO_R3_LETTER", "Ouverture refusée : la mise en demeure (R3) n'a pas été envoyée en recommandé.");
+    const [lawful] = await ctx.tx.all<{ exit_done: number; r3: number }>(
+      sql`select ${caseId ? exitDoneSql(caseId) : sql`0`} as exit_done, ${r3RegisteredSql(tenant.customerId)} as r3`,
+    );
+    if (!Number(lawful?.exit_done)) throw new Refusal("NOT_EXIT", `Ouverture refusée : le contrat du box ${unit.number} n'est pas terminé (la sortie doit d'abord être validée par le Manager).`);
+    if (!Number(lawful?.r3)) throw new Refusal("NO_R3_LETTER", "Ouverture refusée : la mise en demeure (R3) n'a pas été envoyée en recommandé.");
     if (opened.some((r) => r.kind === "box.opened")) throw new Refusal("ALREADY_OPENED", `Le box ${unit.number} a déjà été ouvert.`);
-    photos = m.payload.photos.map((p) => p.sha256);
+    photos = photosOfPayload(m.payload);
     payload = { unitNumber: unit.number, witness: m.payload.witness, inventory: m.payload.inventory, newPadlockNumber: m.payload.newPadlockNumber, roles: m.payload.photos };
   } else {
     const opening = opened.find((r) => r.kind === "box.opened");
@@ -239,13 +241,13 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     const received = opening.photos.length > 0 ? await ctx.tx.select({ sha: photosTable.sha256 }).from(photosTable).where(inArray(photosTable.sha256, opening.photos)) : [];
     const waiting = opening.photos.length - new Set(received.map((r) => r.sha)).size;
     if (waiting > 0) throw new Refusal("EVIDENCE_PENDING", `Preuves en cours d'envoi : ${waiting} photo${waiting > 1 ? "s" : ""} de l'ouverture pas encore reçue${waiting > 1 ? "s" : ""}. La mise à la benne attend qu'elles soient arrivées.`);
-    photos = m.payload.photos ?? [];
+    photos = photosOfPayload(m.payload);
     payload = { unitNumber: unit.number, opening: opening.hash };
   }
   const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
   await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);
   await appendEvidence(ctx.tx, {
-    caseId: kase?.id ?? null,
+    caseId,
     customerId: tenant.customerId,
     unitId: unit.id,
     kind: m.kind,
@@ -267,7 +269,7 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
   return { outcome: "applied" };
 }
 
-const ROLE_WORD = { door: "la porte avec son numéro", lock_cut: "le cadenas coupé", contents: "le contenu" } as const;
+const ROLE_WORD: Record<PhotoRole, string> = { door: "la porte avec son numéro", lock_cut: "le cadenas coupé", contents: "le contenu" };
 
 async function applyTaskDone(ctx: ApplyContext, m: MutationOf<"task.done">): Promise<Outcome> {
   const [task] = await ctx.tx.select().from(tasks).where(eq(tasks.id, m.payload.taskId)).limit(1);

@@ -1,5 +1,5 @@
 import { addDays, type CalendarDate } from "../dates";
-import type { CustomerKind, IncidentKind, Level, PaymentMethod, TaskKind } from "../enums";
+import type { CustomerKind, IncidentKind, InvoiceKind, Level, PaymentMethod, TaskKind } from "../enums";
 import { LEVELS } from "../enums";
 import { COMPANY_ONLY_FEES, type FeeKind, type PlanAction, type PlanChannel, type Scenario, type ScenarioStep, type StepAction } from "./scenarios";
 import { stepDate } from "./schedule";
@@ -27,7 +27,7 @@ export interface InvoiceFact {
   /** Negative for a credit note or a write-off: it settles debt on its date, as a payment would. */
   amountCents: number;
   /** `write_off`: the debt given up (the case closes as written off, no thanks). Default: rent. */
-  kind?: "rent" | "fee" | "credit_note" | "write_off";
+  kind?: InvoiceKind;
 }
 
 export interface PaymentFact {
@@ -373,7 +373,10 @@ function channelOf(a: StepAction): PlanChannel | null {
 }
 
 /** Automatic steps wait during a promise to pay (until its day has passed) and while a payment plan is kept. */
-export function paused(input: Pick<EngineInput, "promises" | "plans" | "payments">, t: CalendarDate): boolean {
+/** What a payment-plan check needs of a payment. */
+export type PausePayment = Pick<PaymentFact, "date" | "amountCents" | "status">;
+
+export function paused(input: Pick<EngineInput, "promises" | "plans"> & { payments: readonly PausePayment[] }, t: CalendarDate): boolean {
   for (const p of input.promises ?? []) if (p.madeOn <= t && t <= p.promisedOn) return true;
   for (const plan of input.plans ?? []) {
     if (plan.agreedOn > t) continue;

@@ -2,6 +2,7 @@ import { dateOfInstant } from "../dates";
 import type { TaskKind } from "../enums";
 import type { DebtorDoc, DocHistory, DocTask, DocUnit } from "../schemas/debtor-doc";
 import type { Mutation } from "../schemas/mutations";
+import { photosOfPayload } from "./photos";
 import { describeMutation, type DescribeLookup } from "./describe";
 
 /** Who acts, and the site's time zone (a call "today" completes the calls due today, site time). */
@@ -18,6 +19,7 @@ export interface ActorContext {
  */
 export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): DebtorDoc {
   const line = describeMutation(m, lookupIn(doc));
+  const photos = photosOfPayload(m.payload);
   const entry: DocHistory = {
     id: m.id,
     happenedAt: m.happenedAt,
@@ -27,7 +29,7 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
     initials: actor.initials,
     unitId: line.unitId,
     rejectedReason: null,
-    photos: photosOf(line.data),
+    photos: photos.length > 0 ? photos : null,
     pending: true,
   };
   const day = dateOfInstant(m.happenedAt, actor.timeZone);
@@ -108,11 +110,6 @@ function alreadyReason(kind: "padlock.placed" | "padlock.removed" | "gate.suspen
     "gate.suspended": "Code d'accès déjà suspendu",
     "gate.restored": "Code d'accès déjà actif",
   }[kind];
-}
-
-function photosOf(data: Record<string, unknown> | null): string[] | null {
-  const photos = data?.photos;
-  return Array.isArray(photos) && photos.length > 0 ? (photos as string[]) : null;
 }
 
 function completeTasks(doc: DebtorDoc, which: (t: DocTask) => boolean): DebtorDoc {

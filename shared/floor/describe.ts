@@ -2,6 +2,7 @@ import { formatDateFr } from "../dates";
 import type { ActionKind, CallOutcome, TaskKind } from "../enums";
 import { formatEurosPlain } from "../money";
 import type { Mutation } from "../schemas/mutations";
+import { photosOfPayload } from "./photos";
 import { FLOOR_TEMPLATES } from "./templates";
 
 /**
@@ -98,7 +99,7 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
       return line(
         "box_opened",
         `Box ${lookup.unitNumber(m.payload.unitId) ?? m.payload.confirmedNumber} ouvert en présence de ${m.payload.witness} ; nouveau cadenas n° ${m.payload.newPadlockNumber} ; ${m.payload.photos.length} photos. Inventaire : ${m.payload.inventory}`,
-        { unitId: m.payload.unitId, data: { witness: m.payload.witness, newPadlockNumber: m.payload.newPadlockNumber, photos: m.payload.photos.map((p) => p.sha256) } },
+        { unitId: m.payload.unitId, data: { witness: m.payload.witness, newPadlockNumber: m.payload.newPadlockNumber, photos: photosOfPayload(m.payload) } },
       );
     case "box.cleared":
       return line("box_cleared", withNote(`Mise à la benne du ${box(m.payload.unitId)}`, m.payload.note), {

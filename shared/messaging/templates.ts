@@ -84,7 +84,9 @@ export function templateProblems(t: MessageTemplate): string[] {
 }
 
 const SIGN = "\n\n{{signature}}\n{{site}} — {{telephone_site}}";
-const OWED = "\n\n{{factures}}\n\nTotal dû : {{solde}}";
+/** The list of invoices and the total, as the default texts write them (a letter prints them as a table). */
+export const OWED_LIST = "{{factures}}\n\nTotal dû : {{solde}}";
+const OWED = `\n\n${OWED_LIST}`;
 
 const T = (t: MessageTemplate) => t;
 

@@ -8,6 +8,7 @@ import {
   LEVELS,
   PADLOCK_STATES,
   PAYMENT_METHODS,
+  PHOTO_ROLES,
   SEGMENTS,
   TASK_KINDS,
   TASK_STATUSES,
@@ -33,7 +34,7 @@ export const DocUnit = z.object({
     .object({
       openedAt: Instant,
       initials: z.string(),
-      photos: z.array(z.object({ sha256: Sha256, role: z.enum(["door", "lock_cut", "contents"]) })),
+      photos: z.array(z.object({ sha256: Sha256, role: z.enum(PHOTO_ROLES) })),
       missing: z.array(Sha256),
       clearedAt: Instant.nullable(),
     })

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MESSAGE_CHANNELS, MESSAGE_STATUSES } from "../enums";
-import { CalendarDate, Id, Instant } from "./common";
+import { CalendarDate, Id, Instant, Sha256 } from "./common";
 
 export const MessageItem = z
   .object({
@@ -64,10 +64,7 @@ export const AcknowledgedBody = z
   .object({
     receivedOn: CalendarDate,
     /** The photo of the AR card, by the SHA-256 of its bytes (uploaded with `PUT /api/blobs/:sha256`). */
-    photoSha256: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
+    photoSha256: Sha256.optional(),
   })
   .meta({ id: "AcknowledgedBody" });
 export type AcknowledgedBody = z.infer<typeof AcknowledgedBody>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CALL_OUTCOMES } from "../enums";
+import { CALL_OUTCOMES, PHOTO_ROLES } from "../enums";
 import { CalendarDate, Id, Instant, Sha256 } from "./common";
 
 /**
@@ -49,7 +49,7 @@ export const MUTATION_PAYLOADS = {
     confirmedNumber: text(20),
     witness: text(120),
     photos: z
-      .array(z.object({ sha256: Sha256, role: z.enum(["door", "lock_cut", "contents"]) }))
+      .array(z.object({ sha256: Sha256, role: z.enum(PHOTO_ROLES) }))
       .min(4, "at least 4 photos: the door, the lock being cut, the contents")
       .max(40),
     inventory: text(4000),

@@ -1,4 +1,4 @@
-import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
 import type { ApprovalItem, ApprovalsResponse, DecisionBody } from "../../../shared/schemas/approvals";
 import { ApiError, apiGet, apiPost } from "../../api";
@@ -6,7 +6,7 @@ import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros, formatInstantShort } from "../../format";
 import { LEVEL_LABEL, STAGE_LABEL } from "../../labels";
-import { queryClient } from "../../query";
+import { queryClient, withQueries } from "../../query";
 import { user } from "../../session";
 import { FormError } from "../../components/FormError";
 
@@ -37,13 +37,7 @@ function actionText(a: ApprovalItem["actions"][number]): string {
 }
 
 /** The office's queue: steps that wait for a decision (R2, registered letters, contract ends), decided in bulk. */
-export function ApprovalsPage() {
-  return (
-    <QueryClientProvider client={queryClient}>
-      <Approvals />
-    </QueryClientProvider>
-  );
-}
+export const ApprovalsPage = withQueries(Approvals);
 
 function Approvals() {
   const list = useQuery(() => ({ queryKey: ["approvals"], queryFn: () => apiGet<ApprovalsResponse>("/approvals") }));

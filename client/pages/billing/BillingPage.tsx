@@ -1,24 +1,18 @@
-import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { ToEnterItem } from "../../../shared/schemas/billing";
 import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
-import { formatDateFr, formatEuros } from "../../format";
-import { queryClient } from "../../query";
+import { formatDateFr, formatEuros, formatInstantDate } from "../../format";
+import { queryClient, withQueries } from "../../query";
 import { FormError } from "../../components/FormError";
 
 /**
  * What Cadenas billed or credited (fees, credit notes, write-offs), for the office to enter in the billing
  * software under the same ref: a CSV to open in Excel, then marked as entered.
  */
-export function BillingPage() {
-  return (
-    <QueryClientProvider client={queryClient}>
-      <Billing />
-    </QueryClientProvider>
-  );
-}
+export const BillingPage = withQueries(Billing);
 
 const KIND_LABEL: Record<ToEnterItem["kind"], string> = { fee: "Frais", credit_note: "Avoir", write_off: "Perte" };
 
@@ -77,7 +71,7 @@ function Billing() {
                         <p class="muted">{i.label}</p>
                       </Show>
                       <Show when={i.exportedAt}>
-                        <p class="muted">Saisi le {formatDateFr(i.exportedAt!.slice(0, 10))}</p>
+                        <p class="muted">Saisi le {formatInstantDate(i.exportedAt!)}</p>
                       </Show>
                     </li>
                   )}

@@ -1,20 +1,14 @@
-import { QueryClientProvider, useQuery } from "@tanstack/solid-query";
+import { useQuery } from "@tanstack/solid-query";
 import { For, Match, Switch } from "solid-js";
 import type { DebtorDetail } from "../../../shared/schemas/debtors";
 import { ApiError, apiGet } from "../../api";
 import { Spinner } from "../../components/Spinner";
 import { formatDateFr, formatEuros, formatInstantShort } from "../../format";
 import { ACTION_LABEL, PAYMENT_METHOD_LABEL } from "../../labels";
-import { queryClient } from "../../query";
+import { withQueries } from "../../query";
 
 /** Everything the server holds on a debtor — older history, payments — read when there is a network. */
-export function FullHistory(props: { customerId: string }) {
-  return (
-    <QueryClientProvider client={queryClient}>
-      <FullHistoryBody customerId={props.customerId} />
-    </QueryClientProvider>
-  );
-}
+export const FullHistory = withQueries(FullHistoryBody);
 
 function FullHistoryBody(props: { customerId: string }) {
   const detail = useQuery(() => ({

@@ -1,6 +1,6 @@
 import { For, Index, Show, createSignal } from "solid-js";
 import { addDays, addMonths, isCalendarDate, todayIn } from "../../../shared/dates";
-import { formatEurosPlain, parseEuros } from "../../../shared/money";
+import { formatEurosInput, formatEurosPlain, parseEuros } from "../../../shared/money";
 import type { CloseCaseBody, CloseCaseResponse, PaymentPlanResponse } from "../../../shared/schemas/cases";
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { apiPost, problemsOf } from "../../api";
@@ -11,7 +11,6 @@ import { syncNow } from "../../store";
 // What the office and the Manager decide on a debtor, online (the server checks and records it at once; the
 // phone's copy follows at the next sync): a payment plan, a case closed by hand.
 
-const euros = (cents: number) => formatEurosPlain(cents).replace(/\s?€/, "");
 
 /** A payment plan: the balance split into monthly instalments by default, each line editable. */
 export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
@@ -19,7 +18,7 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
   const split = (n: number) => {
     const balance = Math.max(props.doc.balanceCents, 0);
     const each = Math.floor(balance / n / 100) * 100;
-    return Array.from({ length: n }, (_, k) => ({ dueOn: addMonths(addDays(today, 7), k), amount: euros(k === n - 1 ? balance - each * (n - 1) : each) }));
+    return Array.from({ length: n }, (_, k) => ({ dueOn: addMonths(addDays(today, 7), k), amount: formatEurosInput(k === n - 1 ? balance - each * (n - 1) : each) }));
   };
   const [lines, setLines] = createSignal(split(3));
   const [problems, setProblems] = createSignal<string[]>([]);

@@ -1,6 +1,6 @@
 import { Show, createSignal } from "solid-js";
 import { addDays, isCalendarDate, todayIn } from "../../../shared/dates";
-import { formatEurosPlain, parseEuros } from "../../../shared/money";
+import { formatEurosInput, parseEuros } from "../../../shared/money";
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { settings } from "../../session";
 import { act } from "../../store";
@@ -28,7 +28,7 @@ export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
       </label>
       <label class="field">
         <span>Montant (€)</span>
-        <input name="amount" inputmode="decimal" value={formatEurosPlain(Math.max(props.doc.balanceCents, 0)).replace(/\s?€/, "")} required />
+        <input name="amount" inputmode="decimal" value={formatEurosInput(Math.max(props.doc.balanceCents, 0))} required />
       </label>
       <FormError message={error()} />
       <button type="submit" class="button primary block big">

@@ -1,4 +1,4 @@
-import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { MessageStatus } from "../../../shared/enums";
 import type { MessageDetail, MessageItem } from "../../../shared/schemas/messages";
@@ -6,20 +6,15 @@ import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatInstantShort } from "../../format";
-import { queryClient } from "../../query";
+import { CHANNEL_LABEL } from "../../labels";
+import { queryClient, withQueries } from "../../query";
 import { FormError } from "../../components/FormError";
 
 /**
  * The office's view of what Cadenas sends: every e-mail, SMS and letter with its state and each attempt; the
  * letters to print and post (registered ones with their tracking number); failed messages sent again.
  */
-export function MessagesPage() {
-  return (
-    <QueryClientProvider client={queryClient}>
-      <Messages />
-    </QueryClientProvider>
-  );
-}
+export const MessagesPage = withQueries(Messages);
 
 const STATUS_LABEL: Record<MessageStatus, string> = {
   queued: "En file",
@@ -38,14 +33,27 @@ const STATE_LABEL: Record<MessageStatus, string> = {
   cancelled: "Annulé",
   unknown: "À vérifier",
 };
-const CHANNEL_LABEL: Record<MessageItem["channel"], string> = { email: "Courriel", sms: "SMS", letter: "Lettre", registered_letter: "LRAR" };
 const FILTERS: (MessageStatus | "letters")[] = ["letters", "queued", "failed", "unknown", "sent", "cancelled"];
+
+type Listed = { items: MessageItem[]; counts: Record<string, number> };
+
+/**
+ * One tab's messages. The letters to post are asked for by channel, so that a queue full of e-mails (thousands
+ * after a daily run) never pushes them out of the list the batch PDF prints from.
+ */
+async function messagesIn(filter: MessageStatus | "letters"): Promise<Listed> {
+  if (filter !== "letters") return apiGet<Listed>(`/messages?status=${filter}&limit=200`);
+  const [letters, registered] = await Promise.all(
+    (["letter", "registered_letter"] as const).map((channel) => apiGet<Listed>(`/messages?status=queued&channel=${channel}&limit=500`)),
+  );
+  const items = [...letters!.items, ...registered!.items].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id.localeCompare(a.id)));
+  return { items, counts: letters!.counts };
+}
 
 function Messages() {
   const [filter, setFilter] = createSignal<MessageStatus | "letters">("letters");
-  const path = () => (filter() === "letters" ? "/messages?status=queued&limit=500" : `/messages?status=${filter()}&limit=200`);
-  const list = useQuery(() => ({ queryKey: ["messages", filter()], queryFn: () => apiGet<{ items: MessageItem[]; counts: Record<string, number> }>(path()) }));
-  const shown = () => (list.data?.items ?? []).filter((m) => (filter() === "letters" ? m.channel === "letter" || m.channel === "registered_letter" : true));
+  const list = useQuery(() => ({ queryKey: ["messages", filter()], queryFn: () => messagesIn(filter()) }));
+  const shown = () => list.data?.items ?? [];
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["messages"] });
   return (
     <>
@@ -89,7 +97,13 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
   const m = () => props.message;
   const [open, setOpen] = createSignal(false);
   const detail = useQuery(() => ({ queryKey: ["message", m().id], queryFn: () => apiGet<MessageDetail>(`/messages/${m().id}`), enabled: open() }));
-  const retry = useMutation(() => ({ mutationFn: () => apiPost<MessageDetail>(`/messages/${m().id}/retry`), onSuccess: props.onChanged }));
+  const retry = useMutation(() => ({
+    mutationFn: () => apiPost<MessageDetail>(`/messages/${m().id}/retry`),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(["message", m().id], updated);
+      props.onChanged();
+    },
+  }));
   return (
     <li class="card message-card">
       <button type="button" class="message-head" aria-expanded={open()} onClick={() => setOpen(!open())}>

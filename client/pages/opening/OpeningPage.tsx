@@ -1,5 +1,6 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { Match, Show, Switch, createSignal, onCleanup, onMount } from "solid-js";
+import type { PhotoRole } from "../../../shared/enums";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { PhotoPicker, useDrafts } from "../../components/Photos";
@@ -85,7 +86,7 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
     localStorage.setItem(storageKey, JSON.stringify(typed()));
   };
   const photos = useDrafts(() => draftKey);
-  const byRole = (role: "door" | "lock_cut" | "contents") => (photos() ?? []).filter((p) => p.role === role);
+  const byRole = (role: PhotoRole) => (photos() ?? []).filter((p) => p.role === role);
   const [tried, setTried] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   const [scanning, setScanning] = createSignal(false);

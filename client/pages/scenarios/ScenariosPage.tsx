@@ -1,39 +1,33 @@
-import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Index, Match, Show, Switch, createEffect, createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { stepDate } from "../../../shared/engine/schedule";
 import type { ScenarioStep, StepAction } from "../../../shared/engine/scenarios";
 import type { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../../shared/schemas/scenarios";
-import type { Settings } from "../../../shared/schemas/settings";
+import { formatEurosInput, parseEuros } from "../../../shared/money";
+import { RECOVERY_INDEMNITY_CENTS, type Settings } from "../../../shared/schemas/settings";
 import { apiGet, apiPut } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { SaveBar } from "../../components/SaveBar";
 import { QueryState } from "../../components/QueryState";
 import { formatDateFr, formatEuros } from "../../format";
-import { STAGE_LABEL, TASK_LABEL } from "../../labels";
-import { plain, queryClient } from "../../query";
+import { CHANNEL_LABEL, STAGE_LABEL, TASK_LABEL } from "../../labels";
+import type { MessageChannel } from "../../../shared/enums";
+import { plain, queryClient, withQueries } from "../../query";
 import { user } from "../../session";
 
 /** The office's screen for the reminder scenarios (one per customer type) and the procedure's settings. */
-export function ScenariosPage() {
-  return (
-    <QueryClientProvider client={queryClient}>
-      <Scenarios />
-    </QueryClientProvider>
-  );
-}
+export const ScenariosPage = withQueries(Scenarios);
 
 const FROM_LABEL = { due: "de l'échéance", previous: "de l'étape précédente", payment: "du paiement" } as const;
-const CHANNEL_WORD: Record<string, string> = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "LRAR" };
 const FEE_WORD: Record<string, string> = { sepa_reject: "frais de rejet SEPA", late_penalties: "pénalités de retard (pro)", recovery_indemnity: "indemnité de 40 € (pro)" };
 /** An example due date for the preview of each step's day (a Monday, as in CONTRACT.md). */
 const EXAMPLE_DUE = "2026-03-02";
 
-
 function actionWord(a: StepAction): string {
   switch (a.action) {
     case "message":
-      return CHANNEL_WORD[a.channel] ?? a.channel;
+      return CHANNEL_LABEL[a.channel as MessageChannel] ?? a.channel;
     case "task":
       return TASK_LABEL[a.task];
     case "fee":
@@ -49,6 +43,7 @@ function actionWord(a: StepAction): string {
 
 function Scenarios() {
   const list = useQuery(() => ({ queryKey: ["scenarios"], queryFn: () => apiGet<ScenariosResponse>("/scenarios") }));
+  useQuery(settingsQuery); // at the same time, for the settings card below the scenario
   const [code, setCode] = createSignal<ScenarioResponse["code"]>("box");
   const [draft, setDraft] = createStore<ScenarioBody>({ name: "", steps: [] });
   const [saved, setSaved] = createSignal(false);
@@ -156,7 +151,7 @@ function StepCard(props: { step: ScenarioStep; editable: boolean; templates: str
                   <select
                     value={m().template}
                     disabled={!props.editable}
-                    aria-label={`${props.step.code} : modèle ${CHANNEL_WORD[m().channel]}`}
+                    aria-label={`${props.step.code} : modèle ${CHANNEL_LABEL[m().channel as MessageChannel]}`}
                     onChange={(e) => props.onChange((s) => ({ ...s, actions: s.actions.map((x, k) => (k === n && x.action === "message" ? { ...x, template: e.currentTarget.value } : x)) }))}
                   >
                     <For each={props.templates.includes(m().template) ? props.templates : [m().template, ...props.templates]}>{(t) => <option value={t}>{t}</option>}</For>
@@ -176,8 +171,11 @@ function StepCard(props: { step: ScenarioStep; editable: boolean; templates: str
 }
 
 /** Amounts shown and typed in euros, stored in cents. */
+/** The procedure's settings, asked for with the scenarios (not after them). */
+const settingsQuery = () => ({ queryKey: ["settings"], queryFn: () => apiGet<Settings>("/settings") });
+
 function SettingsCard(props: { editable: boolean }) {
-  const settings = useQuery(() => ({ queryKey: ["settings"], queryFn: () => apiGet<Settings>("/settings") }));
+  const settings = useQuery(settingsQuery);
   const [saved, setSaved] = createSignal(false);
   const save = useMutation(() => ({
     mutationFn: async (body: Settings) => {
@@ -190,7 +188,7 @@ function SettingsCard(props: { editable: boolean }) {
       queryClient.setQueryData(["settings"], data);
     },
   }));
-  const cents = (v: FormDataEntryValue | null) => Math.round(Number(String(v ?? "").replace(",", ".")) * 100);
+  const cents = (v: FormDataEntryValue | null) => parseEuros(String(v ?? "")) ?? Number.NaN;
   return (
     <Show when={settings.data}>
       {(s) => (
@@ -210,7 +208,7 @@ function SettingsCard(props: { editable: boolean }) {
           <h2>Réglages de la procédure</h2>
           <label class="field">
             Frais de rejet de prélèvement (€)
-            <input name="sepa" inputmode="decimal" value={(s().sepaRejectFeeCents / 100).toFixed(2).replace(".", ",")} disabled={!props.editable} />
+            <input name="sepa" inputmode="decimal" value={formatEurosInput(s().sepaRejectFeeCents)} disabled={!props.editable} />
           </label>
           <label class="field">
             Taux des pénalités de retard, clients professionnels (% par an)
@@ -218,9 +216,9 @@ function SettingsCard(props: { editable: boolean }) {
           </label>
           <label class="field">
             Pas de relance en dessous de (€)
-            <input name="min" inputmode="decimal" value={(s().minBalanceCents / 100).toFixed(2).replace(".", ",")} disabled={!props.editable} />
+            <input name="min" inputmode="decimal" value={formatEurosInput(s().minBalanceCents)} disabled={!props.editable} />
           </label>
-          <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(4000)} par facture, fixée par la loi, clients professionnels seulement.</p>
+          <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(RECOVERY_INDEMNITY_CENTS)} par facture, fixée par la loi, clients professionnels seulement.</p>
           <SaveBar label="Enregistrer les réglages" error={save.error} saved={saved()} pending={save.isPending} editable={props.editable} sticky={false} />
         </form>
       )}

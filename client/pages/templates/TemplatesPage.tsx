@@ -1,25 +1,23 @@
-import { QueryClientProvider, useMutation, useQuery } from "@tanstack/solid-query";
+import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createEffect, createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import type { MessageChannel } from "../../../shared/enums";
 import { smsCount } from "../../../shared/messaging/sms";
-import type { TodayResponse } from "../../../shared/schemas/debtors";
 import type { PreviewResponse, TemplateBody, TemplateItem, TemplatesResponse } from "../../../shared/schemas/templates";
 import { apiGet, apiPut, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
+import { FormError } from "../../components/FormError";
+import { CHANNEL_LABEL } from "../../labels";
 import { SaveBar } from "../../components/SaveBar";
 import { QueryState } from "../../components/QueryState";
-import { plain, queryClient } from "../../query";
+import { plain, queryClient, withQueries } from "../../query";
 import { user } from "../../session";
+import { db } from "../../store";
+import { useLive } from "../../store/live";
+import { shown } from "../../store/views";
 
 /** The office edits the messages' wording and sees it filled for a real customer before it goes to anyone. */
-export function TemplatesPage() {
-  return (
-    <QueryClientProvider client={queryClient}>
-      <Templates />
-    </QueryClientProvider>
-  );
-}
+export const TemplatesPage = withQueries(Templates);
 
 
 function Templates() {
@@ -38,6 +36,8 @@ function Templates() {
     onSuccess: (data) => {
       setSaved(true);
       queryClient.setQueryData(["templates"], data);
+      // The preview shows the saved text: ask for it again.
+      void queryClient.invalidateQueries({ queryKey: ["preview"] });
     },
   }));
   const set = (path: ["email" | "sms" | "letter", string], value: string) => {
@@ -113,16 +113,19 @@ function Templates() {
   );
 }
 
-/** The saved template filled for a customer of the user's sites, as it would go today. */
+/** The saved template filled for a customer of the user's sites (from those the phone holds), as it would go today. */
 function Preview(props: { code: string; template: TemplateItem }) {
-  const debtors = useQuery(() => ({ queryKey: ["today-for-preview"], queryFn: () => apiGet<TodayResponse>("/today") }));
+  const debtors = useLive(
+    () => null,
+    async () => (await db.debtors.toArray()).map(shown).sort((a, b) => a.name.localeCompare(b.name, "fr")),
+  );
   const channels = (): MessageChannel[] => [...(props.template.email ? (["email"] as const) : []), ...(props.template.sms ? (["sms"] as const) : []), ...(props.template.letter ? (["letter"] as const) : [])];
   const [customerId, setCustomerId] = createSignal<string>("");
   const [channel, setChannel] = createSignal<MessageChannel>("email");
-  const chosen = () => customerId() || debtors.data?.debtors[0]?.customerId || "";
+  const chosen = () => customerId() || debtors()?.[0]?.customerId || "";
   const shownChannel = () => (channels().includes(channel()) ? channel() : channels()[0]!);
   const preview = useQuery(() => ({
-    queryKey: ["preview", props.code, chosen(), shownChannel(), JSON.stringify(props.template)],
+    queryKey: ["preview", props.code, chosen(), shownChannel()],
     queryFn: () => apiGet<PreviewResponse>(`/templates/${props.code}/preview?customerId=${chosen()}&channel=${shownChannel()}`),
     enabled: Boolean(chosen()),
   }));
@@ -130,13 +133,13 @@ function Preview(props: { code: string; template: TemplateItem }) {
     <section class="card step-card">
       <h2>Aperçu avec un vrai client</h2>
       <select class="big-select" value={chosen()} onChange={(e) => setCustomerId(e.currentTarget.value)} aria-label="Client">
-        <For each={debtors.data?.debtors ?? []}>{(d) => <option value={d.customerId}>{`${d.name} (${d.ref})`}</option>}</For>
+        <For each={debtors() ?? []}>{(d) => <option value={d.customerId}>{`${d.name} (${d.ref})`}</option>}</For>
       </select>
       <div class="segmented" role="group" aria-label="Canal">
         <For each={channels()}>
           {(c) => (
             <button type="button" aria-pressed={shownChannel() === c} onClick={() => setChannel(c)}>
-              {c === "email" ? "Courriel" : c === "sms" ? "SMS" : "Lettre"}
+              {CHANNEL_LABEL[c]}
             </button>
           )}
         </For>
@@ -160,9 +163,7 @@ function Preview(props: { code: string; template: TemplateItem }) {
           </>
         )}
       </Show>
-      <Show when={preview.isError}>
-        <p class="form-error">{problemsOf(preview.error).join(" ; ")}</p>
-      </Show>
+      <FormError message={preview.isError && problemsOf(preview.error).join(" ; ")} />
     </section>
   );
 }

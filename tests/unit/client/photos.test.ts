@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fitWithin, looksCut, MAX_SIDE } from "../../../client/photos/prepare";
-import { photosOfPayload } from "../../../client/store/photos";
+import { photosOfPayload } from "../../../shared/floor/photos";
 
 describe("preparing a photo on the phone", () => {
   it("brings the longest side down to 1600 px, keeps the proportions, never enlarges", () => {

@@ -1,4 +1,5 @@
-import { QueryClient } from "@tanstack/solid-query";
+import { QueryClient, QueryClientProvider } from "@tanstack/solid-query";
+import type { Component } from "solid-js";
 import { ApiError } from "./api";
 
 /**
@@ -17,3 +18,12 @@ export const queryClient = new QueryClient({
 
 /** A plain copy of what a query or a Solid store holds (both are proxies, which structuredClone refuses): to edit. */
 export const plain = <T,>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** A screen (or panel) with the query client it reads the server through. */
+export function withQueries<P extends object>(Page: Component<P>): Component<P> {
+  return (props) => (
+    <QueryClientProvider client={queryClient}>
+      <Page {...props} />
+    </QueryClientProvider>
+  );
+}
