@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { startTestServer, type TestServer } from "../support/server";
+import { TEST_NOW, startTestServer, type TestServer } from "../support/server";
 
 /** Debian's Chromium (apt-get install -y chromium); CHROMIUM_PATH overrides it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,9 +26,12 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A mid-range phone: 390×844, touch, French, in Paris. */
-export function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  return browser.newContext({
+/**
+ * A mid-range phone: 390×844, touch, French, in Paris, its clock set to the tests' pinned day (`TEST_NOW`) and
+ * running from there, so a date typed on the phone means the same thing whatever day the suite runs.
+ */
+export async function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({
     baseURL,
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
@@ -38,6 +41,8 @@ export function phoneContext(browser: Browser, baseURL: string): Promise<Browser
     timezoneId: "Europe/Paris",
     serviceWorkers: "allow",
   });
+  await context.clock.install({ time: TEST_NOW });
+  return context;
 }
 
 /** Uncaught errors and console errors (CSP violations among them), except failed loads, which offline tests cause. */

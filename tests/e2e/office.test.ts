@@ -7,7 +7,7 @@ import { scenarios } from "../../server/engine/engine.sql";
 import { customers } from "../../server/customers/customers.sql";
 import { messages } from "../../server/messaging/messaging.sql";
 import { queueMessages } from "../../server/messaging/outbox";
-import { startTestServer, type TestServer } from "../support/server";
+import { TEST_TODAY, startTestServer, type TestServer } from "../support/server";
 import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, watchErrors } from "./browser";
 
 // The office's screens on a phone: a scenario edited and saved, a refused setting named, a debt written off by the
@@ -107,7 +107,7 @@ it("edits a template: an unknown variable is named, the preview shows it filled 
 it("prints and posts the letters waiting, a registered one with its tracking number", async () => {
   const db = server.services.db;
   const [c] = await db.select({ id: customers.id }).from(customers).where(eq(customers.ref, "CL1003"));
-  await queueMessages(db, [{ customerId: c!.id, caseId: null, plannedActionId: "x", key: "e2e|R3", step: "R3", template: "box-R3", channel: "registered_letter", purpose: "floor" }], "2026-11-22");
+  await queueMessages(db, [{ customerId: c!.id, caseId: null, plannedActionId: "x", key: "e2e|R3", step: "R3", template: "box-R3", channel: "registered_letter", purpose: "floor" }], TEST_TODAY);
   const context = await phoneContext(browser, server.url);
   const page = await context.newPage();
   const errors = watchErrors(page);

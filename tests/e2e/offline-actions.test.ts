@@ -2,8 +2,9 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { actions } from "../../server/cases/cases.sql";
+import { addDays } from "../../shared/dates";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import { call, signIn, type TestServer } from "../support/server";
+import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
 import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
 
 // The issue's "done when": with no signal, log a call, a promise and a padlock; reload still offline; all three
@@ -45,7 +46,7 @@ it("keeps a call, a promise and a padlock made offline through a reload, then se
 
   // A promise to pay.
   await page.getByRole("button", { name: "Promesse", exact: true }).click();
-  await page.getByLabel("Date promise").fill("2026-11-27");
+  await page.getByLabel("Date promise").fill(addDays(TEST_TODAY, 5));
   await page.getByLabel("Montant (€)").fill("120,50");
   await page.getByRole("button", { name: "Enregistrer la promesse" }).click();
 

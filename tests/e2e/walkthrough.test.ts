@@ -3,7 +3,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { units } from "../../server/sites/sites.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import { call, signIn, type TestServer } from "../support/server";
+import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
 import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
 
 // The padlock walk-through in the corridors, with no signal: the boxes out of step are listed first, one is fixed
@@ -24,7 +24,7 @@ afterAll(() => session?.close());
 it("lists the site's padlocks offline, fixes a box out of step from the list, and sends it once back online", async () => {
   const office = await signIn(server.url, "bureau@demo.test");
   const debtors: DebtorDoc[] = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
-  const late = debtors.find((d) => d.tasks.some((t) => t.kind === "padlock_place" && t.status === "open" && t.dueOn < "2026-11-22" && d.units.some((u) => u.id === t.unitId && u.siteCode === "LYO" && u.padlock === "none")))!;
+  const late = debtors.find((d) => d.tasks.some((t) => t.kind === "padlock_place" && t.status === "open" && t.dueOn < TEST_TODAY && d.units.some((u) => u.id === t.unitId && u.siteCode === "LYO" && u.padlock === "none")))!;
   const unit = late.units.find((u) => late.tasks.some((t) => t.kind === "padlock_place" && t.unitId === u.id))!;
   const padlocked = debtors.flatMap((d) => d.units).filter((u) => u.siteCode === "LYO" && u.padlock === "second_padlock" && !u.opening).length;
 

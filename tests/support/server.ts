@@ -6,6 +6,8 @@ import { startServer, type RunningServer } from "../../server/server";
 
 /** The demo data's "today" in tests, so that dates and stages are the same on every run. */
 export const TEST_TODAY = "2026-11-22";
+/** The instant the tests' phones and outbox workers start from: 10:00 in Paris on `TEST_TODAY`. */
+export const TEST_NOW = new Date(`${TEST_TODAY}T09:00:00Z`);
 
 export interface TestServer extends RunningServer {
   dir: string;
