@@ -1,6 +1,6 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { count } from "drizzle-orm";
-import { todayIn } from "../shared/dates";
+import { daysBetween, todayIn } from "../shared/dates";
 import { createApp } from "./app";
 import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
@@ -71,10 +71,22 @@ export async function prepareDatabase(config: Config, log: (line: string) => voi
   return handle;
 }
 
-export function systemClock(config: Config): Clock {
+/**
+ * The server's clock. `NOW` starts it at that instant, `TODAY` on that day at the real time of day; either way it
+ * runs from there, so what is recorded after a pinned start still comes in order (a letter posted, then the engine's
+ * next run). Unpinned, it is the machine's clock.
+ */
+export function systemClock(config: Pick<Config, "now" | "today" | "siteTimeZone">, real: () => Date = () => new Date()): Clock {
+  const start = real();
+  const offsetMs = config.now
+    ? Date.parse(config.now) - start.getTime()
+    : config.today
+      ? daysBetween(todayIn(config.siteTimeZone, start), config.today) * 86_400_000
+      : 0;
+  const now = () => new Date(real().getTime() + offsetMs);
   return {
-    now: () => new Date(),
-    today: () => config.today ?? todayIn(config.siteTimeZone),
+    now,
+    today: () => config.today ?? todayIn(config.siteTimeZone, now()),
   };
 }
 

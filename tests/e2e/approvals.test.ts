@@ -11,7 +11,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  await runEngineDay(server.services.db, { asOf: "2026-12-05", dryRun: false, now: new Date() });
+  await runEngineDay(server.services.db, { asOf: "2026-12-05", dryRun: false, now: server.services.clock.now() });
   browser = await launchChromium();
 });
 afterAll(async () => {

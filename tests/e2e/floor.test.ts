@@ -3,8 +3,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatLongDay } from "../../client/format";
-import { todayIn } from "../../shared/dates";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { TEST_TODAY, call, signIn, startTestServer, type TestServer } from "../support/server";
 import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
 
 let server: TestServer;
@@ -55,8 +54,8 @@ describe("the floor app in Chromium at 390×844", () => {
     expect(aisles).toEqual([...aisles].sort());
     await page.getByRole("button", { name: "Priorité" }).click();
     await page.getByRole("button", { name: /^À faire/ }).click();
-    // The phone's own date (the server's TODAY only fixes the demo data), e.g. "Lundi 23 novembre · Lyon Gerland".
-    const day = formatLongDay(todayIn("Europe/Paris"));
+    // The phone's own date (its clock is pinned at the tests' day), e.g. "Dimanche 22 novembre · Lyon Gerland".
+    const day = formatLongDay(TEST_TODAY);
     await expect.poll(async () => (await page.locator(".app-bar p").innerText()).toLowerCase()).toBe(`${day} · Lyon Gerland`.toLowerCase());
     await screenshot(page, "today");
   });

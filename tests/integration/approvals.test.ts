@@ -16,7 +16,7 @@ let floor: string;
 beforeAll(async () => {
   server = await startTestServer();
   [office, manager, floor] = await Promise.all([signIn(server.url, "bureau@demo.test"), signIn(server.url, "manager@demo.test"), signIn(server.url, "gestionnaire@demo.test")]);
-  await runEngineDay(server.services.db, { asOf: "2026-12-05", dryRun: false, now: new Date() });
+  await runEngineDay(server.services.db, { asOf: "2026-12-05", dryRun: false, now: server.services.clock.now() });
 });
 afterAll(() => server.close());
 

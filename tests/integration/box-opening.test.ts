@@ -40,7 +40,7 @@ afterAll(() => server.close());
 /** One phone per user: a client id belongs to the user who first used it. */
 const phones = new Map<string, string>();
 const push = (cookie: string, kind: string, payload: unknown) =>
-  call(server.url, "POST", "/api/sync/push", { cookie, body: { clientId: phones.get(cookie) ?? (phones.set(cookie, uuidv7()).get(cookie) as string), mutations: [{ id: uuidv7(), seq: ++seq, v: MUTATION_VERSION, kind, payload, happenedAt: new Date().toISOString() }] } });
+  call(server.url, "POST", "/api/sync/push", { cookie, body: { clientId: phones.get(cookie) ?? (phones.set(cookie, uuidv7()).get(cookie) as string), mutations: [{ id: uuidv7(), seq: ++seq, v: MUTATION_VERSION, kind, payload, happenedAt: server.services.clock.now().toISOString() }] } });
 const opening = (doc: DebtorDoc, over: Record<string, unknown> = {}) => ({
   unitId: doc.units[0]!.id,
   confirmedNumber: doc.units[0]!.number.toLowerCase(),

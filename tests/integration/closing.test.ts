@@ -75,7 +75,7 @@ async function customerId(ref: string): Promise<string> {
 
 const openCaseOf = async (ref: string) =>
   (await server.services.db.select().from(cases).where(and(eq(cases.customerId, await customerId(ref)), eq(cases.status, "open"))))[0];
-const run = (asOf: string, dryRun = false) => runEngineDay(server.services.db, { asOf, dryRun, now: new Date() });
+const run = (asOf: string, dryRun = false) => runEngineDay(server.services.db, { asOf, dryRun, now: server.services.clock.now() });
 const approvals = async (cookie: string) => (await call<ApprovalsResponse>(server.url, "GET", "/api/approvals", { cookie })).body.items;
 
 describe("settings", () => {

@@ -27,14 +27,14 @@ describe("a day's run", () => {
   it("takes over from the demo's history: the day the demo was written for plans nothing new", async () => {
     const marked = await rowsIn(plannedActions);
     expect(marked).toBeGreaterThan(100);
-    const result = await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: new Date() });
+    const result = await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: server.services.clock.now() });
     expect(result.heldReason).toBeNull();
     expect(result.plan).toEqual([]);
   });
 
   it("writes nothing on a dry run", async () => {
     const [plannedBefore, tasksBefore] = [await rowsIn(plannedActions), await rowsIn(tasks)];
-    const result = await runEngineDay(server.services.db, { asOf: "2026-11-27", dryRun: true, now: new Date() });
+    const result = await runEngineDay(server.services.db, { asOf: "2026-11-27", dryRun: true, now: server.services.clock.now() });
     expect(result.heldReason).toBe("dry run");
     expect(result.plan.length).toBeGreaterThan(0);
     expect(await rowsIn(plannedActions)).toBe(plannedBefore);
@@ -44,7 +44,7 @@ describe("a day's run", () => {
   it("records a day's plan once: a second run of the same day plans nothing new", async () => {
     const db = server.services.db;
     const tasksBefore = await rowsIn(tasks);
-    const first = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: new Date() });
+    const first = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: server.services.clock.now() });
     expect(first.heldReason).toBeNull();
     expect(first.plan.length).toBeGreaterThan(0);
     for (const line of first.plan) {
@@ -56,7 +56,7 @@ describe("a day's run", () => {
     const waiting = await db.select().from(plannedActions).where(eq(plannedActions.status, "awaiting_approval"));
     expect(waiting.length).toBe(first.plan.filter((l) => l.needs_approval).length);
 
-    const second = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: new Date() });
+    const second = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: server.services.clock.now() });
     expect(second.plan).toEqual([]);
     expect(await rowsIn(plannedActions)).toBe(recorded);
     // One open case a customer, still.
@@ -66,11 +66,11 @@ describe("a day's run", () => {
 
   it("catches up missed days: a run after three days off plans what fell due on each", async () => {
     const db = server.services.db;
-    const missed = [...(await runEngineDay(db, { asOf: "2026-11-26", dryRun: true, now: new Date() })).plan];
+    const missed = [...(await runEngineDay(db, { asOf: "2026-11-26", dryRun: true, now: server.services.clock.now() })).plan];
     expect(new Set(missed.map((l) => l.date)).size).toBeGreaterThan(1);
-    const caughtUp = await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: new Date() });
+    const caughtUp = await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: server.services.clock.now() });
     expect(caughtUp.plan.map(({ case_id: _, ...l }) => l)).toEqual(missed.map(({ case_id: _, ...l }) => l));
-    expect((await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: new Date() })).plan).toEqual([]);
+    expect((await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: server.services.clock.now() })).plan).toEqual([]);
   });
 
   it("holds everything while no import has been made, and says why", async () => {
@@ -78,7 +78,7 @@ describe("a day's run", () => {
     const saved = await db.select().from(importRuns);
     await db.delete(importRuns);
     try {
-      const result = await runEngineDay(db, { asOf: "2026-12-05", dryRun: false, now: new Date() });
+      const result = await runEngineDay(db, { asOf: "2026-12-05", dryRun: false, now: server.services.clock.now() });
       expect(result.heldReason).toMatch(/no import yet/);
       expect(result.plan.length).toBeGreaterThan(0);
       expect(await db.select().from(plannedActions).where(eq(plannedActions.date, "2026-12-05"))).toEqual([]);

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const push = (kind: string, payload: unknown, happenedAt = new Date().toISOString()) =>
+const push = (kind: string, payload: unknown, happenedAt = server.services.clock.now().toISOString()) =>
   call(server.url, "POST", "/api/sync/push", { cookie: vt, body: { clientId, mutations: [{ id: uuidv7(), seq: ++seq, v: MUTATION_VERSION, kind, payload, happenedAt }] } });
 const evidence = async () => (await call(server.url, "GET", `/api/cases/${caseId}/evidence`, { cookie: office })).body;
 const upload = (b: Buffer) => fetch(`${server.url}/api/blobs/${sha(b)}`, { method: "PUT", headers: { cookie: vt }, body: b as unknown as BodyInit });

@@ -115,7 +115,7 @@ describe("a registered letter", () => {
     await csv("contracts", "contract_ref;customer_ref;site_code;unit_number;monthly_rent;start_date\nCLRA1;LRA1;LYO;X901;120,00;07/01/2026\n");
     await csv("invoices", "invoice_ref;customer_ref;contract_ref;issue_date;due_date;amount\nFLRA1;LRA1;CLRA1;31/08/2026;07/09/2026;120,00\n");
     // Due 7 September: R2 (registered) fell due on 7 October and waits for approval; R3 waits for the R2 letter.
-    await runEngineDay(db, { asOf: TEST_TODAY, dryRun: false, now: new Date() });
+    await runEngineDay(db, { asOf: TEST_TODAY, dryRun: false, now: server.services.clock.now() });
     const items = (await call<ApprovalsResponse>(server.url, "GET", "/api/approvals", { cookie: office })).body.items.filter((i) => i.customerRef === "LRA1");
     const r2 = items.find((i) => i.step === "R2")!;
 
@@ -141,7 +141,7 @@ describe("a registered letter", () => {
     expect(lrar[0]!.data).toMatchObject({ step: "R2", trackingNumber: "1A23456789012" });
 
     // The R2 letter recorded: the formal notice may come.
-    await runEngineDay(db, { asOf: "2026-11-24", dryRun: false, now: new Date() });
+    await runEngineDay(db, { asOf: "2026-11-24", dryRun: false, now: server.services.clock.now() });
     const after = (await call<ApprovalsResponse>(server.url, "GET", "/api/approvals", { cookie: office })).body.items.filter((i) => i.customerRef === "LRA1");
     expect(after.map((i) => i.step)).toContain("R3");
 

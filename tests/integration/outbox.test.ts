@@ -61,7 +61,7 @@ FOBX4;OBX4;COBX4;30/10/2026;06/11/2026;80,00
 `,
   );
   // Due 6 November: first contact, the reminder of the 16th (SMS + e-mail), R1 by e-mail on the 20th, the lockout.
-  await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: new Date() });
+  await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: server.services.clock.now() });
 });
 afterAll(async () => {
   transports.email.close();

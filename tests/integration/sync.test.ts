@@ -35,7 +35,7 @@ function phone(cookie: string) {
   let seq = 0;
   return {
     clientId,
-    make<K extends MutationKind>(kind: K, payload: MutationPayload<K>, happenedAt = new Date().toISOString()): Mutation {
+    make<K extends MutationKind>(kind: K, payload: MutationPayload<K>, happenedAt = server.services.clock.now().toISOString()): Mutation {
       return { id: uuidv7(), seq: ++seq, v: MUTATION_VERSION, kind, payload, happenedAt } as Mutation;
     },
     // Typed loosely: a push may also be answered with an error body.
@@ -94,7 +94,7 @@ describe("pull", () => {
   it("pages a large answer and the pages add up to the whole, first pull and changes alike", async () => {
     const db = server.services.db;
     const [user] = await db.select().from(users).where(eq(users.email, "bureau@demo.test"));
-    const base = { user: { ...user!, sites: [] }, scope: { all: true } as const, asOf: "2026-11-22", now: new Date(), pageSize: 7 };
+    const base = { user: { ...user!, sites: [] }, scope: { all: true } as const, asOf: "2026-11-22", now: server.services.clock.now(), pageSize: 7 };
     const clientId = uuidv7();
     async function pullAll(cursor: string | null) {
       const pages: PullResponse[] = [];
