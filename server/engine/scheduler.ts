@@ -1,5 +1,6 @@
 import { and, eq, isNotNull } from "drizzle-orm";
-import { todayIn, zonedInstant } from "../../shared/dates";
+import { zonedInstant } from "../../shared/dates";
+import type { Clock } from "../context";
 import type { Database } from "../db/client";
 import type { Config } from "../env";
 import { engineRuns } from "./engine.sql";
@@ -9,17 +10,24 @@ import { runEngineDay } from "./run";
  * Runs the engine once a day, at `config.engineAt` site time. It looks every minute whether today's run is due
  * and not yet done (a run recorded in `engine_runs`), so a server started late, or restarted, catches up at
  * once and never runs a day twice; a day it was down for is caught up by the next run (the engine plans
- * everything due and not yet done).
+ * everything due and not yet done). Its first look is logged whatever it finds, so a person (or a test) restarting
+ * the server sees what it decided.
  */
-export function startEngineScheduler(db: Database, config: Config, log: (line: string) => void): { stop(): void } {
+export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void): { stop(): void } {
   const at = config.engineAt;
   if (at === "off") return { stop() {} };
   let running = false;
+  let first = true;
   const tick = async () => {
     if (running) return;
-    const now = new Date();
-    const today = config.today ?? todayIn(config.siteTimeZone, now);
-    if (now < new Date(zonedInstant(today, at, config.siteTimeZone))) return;
+    const now = clock.now();
+    const today = clock.today();
+    const firstLook = first;
+    first = false;
+    if (now < new Date(zonedInstant(today, at, config.siteTimeZone))) {
+      if (firstLook) log(`Engine for ${today}: due at ${at}.`);
+      return;
+    }
     running = true;
     try {
       const [done] = await db
@@ -27,7 +35,10 @@ export function startEngineScheduler(db: Database, config: Config, log: (line: s
         .from(engineRuns)
         .where(and(eq(engineRuns.asOf, today), isNotNull(engineRuns.finishedAt)))
         .limit(1);
-      if (done) return;
+      if (done) {
+        if (firstLook) log(`Engine for ${today}: already run.`);
+        return;
+      }
       const result = await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: config.siteTimeZone });
       log(`Engine for ${today}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason})` : ""}.`);
     } catch (e) {

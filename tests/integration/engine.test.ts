@@ -120,8 +120,10 @@ describe("the daily run", () => {
       await expect.poll(async () => (await runsFor(first.services.db)).filter((r) => r.finishedAt).length, { timeout: 10_000 }).toBe(1);
       // The same database, started again: today's run is done, nothing more.
       await first.stop();
-      const again = await startServer(first.services.config, () => {});
-      await new Promise((r) => setTimeout(r, 1_000));
+      let looked!: (line: string) => void;
+      const decided = new Promise<string>((resolve) => (looked = resolve));
+      const again = await startServer(first.services.config, (line) => line.startsWith("Engine for") && looked(line));
+      expect(await decided).toBe(`Engine for ${TEST_TODAY}: already run.`);
       expect(await runsFor(again.services.db)).toHaveLength(1);
       await again.stop();
     } finally {
