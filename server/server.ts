@@ -34,7 +34,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);
-  const engine = startEngineScheduler(handle.db, config, log);
+  const engine = startEngineScheduler(handle.db, config, services.clock, log);
   const outbox = startOutboxWorker(handle.db, config, log);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
