@@ -1,4 +1,4 @@
-import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
+import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, MessageStatus, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
 
 // French words the users see, one place for each code.
 
@@ -80,6 +80,7 @@ export const ACTION_LABEL: Record<ActionKind, string> = {
   box_opened: "Ouverture du box",
   box_cleared: "Mise à la benne",
   task_done: "Tâche faite",
+  correction: "Correction",
 };
 
 export const OUTCOME_LABEL: Record<CallOutcome, string> = {
@@ -94,3 +95,37 @@ export { TASK_WORDING as TASK_LABEL } from "../shared/floor/describe";
 
 /** How the office names a message's channel. */
 export const CHANNEL_LABEL: Record<MessageChannel, string> = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "LRAR" };
+
+/** A list of messages in one state, as the *Envois* filters name it. */
+export const MESSAGE_STATUS_LABEL: Record<MessageStatus, string> = {
+  queued: "En file",
+  sending: "En cours",
+  sent: "Partis",
+  written: "Écrits, pas envoyés",
+  failed: "Échecs",
+  cancelled: "Annulés",
+  unknown: "À vérifier",
+};
+
+/** One message's state, as its badge says it. `written`: no provider is set, nobody received it. */
+export const MESSAGE_STATE_LABEL: Record<MessageStatus, string> = {
+  queued: "En file",
+  sending: "En cours",
+  sent: "Parti",
+  written: "Écrit, pas envoyé",
+  failed: "Échec",
+  cancelled: "Annulé",
+  unknown: "À vérifier",
+};
+
+/** What came of one attempt at sending a message. */
+export const ATTEMPT_LABEL: Record<string, string> = {
+  sent: "Parti",
+  written: "Écrit dans le dossier local, pas envoyé",
+  retry: "À réessayer",
+  failed: "Échec",
+  cancelled: "Annulé",
+  postponed: "Reporté",
+  in_doubt: "Incertain",
+  reconciled: "Retrouvé chez le fournisseur",
+};

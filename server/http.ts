@@ -42,6 +42,8 @@ const ERROR_DESCRIPTIONS = {
   415: "Body is not JSON",
   422: "The file was refused: every problem is listed in `details.errors`, nothing was written",
   429: "Too many attempts; see Retry-After",
+  500: "A fault on the server (not a refusal): nothing was recorded; try again later",
+  503: "The server is busy: nothing was recorded; try again shortly",
 } as const;
 
 /** The error answers a route may give, all with the same `{"error": …}` body. */

@@ -73,6 +73,8 @@ export const ACTION_KINDS = [
   "box_opened",
   "box_cleared",
   "task_done",
+  /** A floor entry made by mistake, cancelled by its author the same day; the entry stays, struck through. */
+  "correction",
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -98,8 +100,9 @@ export const MESSAGE_CHANNELS = ["email", "sms", "letter", "registered_letter"] 
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
 /** `unknown`: the worker stopped while the provider had the message and nothing says whether it went (e-mail):
- * never sent again by itself; the office checks and decides. */
-export const MESSAGE_STATUSES = ["queued", "sending", "sent", "failed", "cancelled", "unknown"] as const;
+ * never sent again by itself; the office checks and decides. `written`: no provider is set, so the message was
+ * written to the local folder (`DATA_DIR/outbox/`) and never reached the customer; it is not sent again either. */
+export const MESSAGE_STATUSES = ["queued", "sending", "sent", "written", "failed", "cancelled", "unknown"] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** An invoice from the billing software (rent), or made by Cadenas: a fee, a credit note, a write-off (negative). */

@@ -16,6 +16,13 @@ export const ERROR_STATUS = {
   IMPORT_REJECTED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /**
+   * A sync mutation met a fault that is not a refusal (a bug, a disk error, a constraint): nothing of the batch was
+   * recorded, `details.mutationId` names the mutation; the phone sends it again later.
+   */
+  MUTATION_FAULT: 500,
+  /** The database stayed locked by other work past the wait: nothing was recorded; try again shortly. */
+  SERVER_BUSY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

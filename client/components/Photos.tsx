@@ -1,7 +1,6 @@
 import { For, Show, createResource, createSignal, onCleanup } from "solid-js";
 import type { PhotoRow } from "../store/db";
-import { db } from "../store";
-import { useLive } from "../store/live";
+import { discardPhotoDraft, keepPhotoDraft, photoBytes, useDraftPhotos, usePhoto, usePhotoStates } from "../store/queries";
 import { Sheet } from "./Sheet";
 import { FormError } from "./FormError";
 
@@ -14,7 +13,7 @@ type Role = PhotoRow["role"];
 
 /** The photos taken so far in a form, as they are stored (they survive the app being closed mid-form). */
 export function useDrafts(draftKey: () => string) {
-  return useLive(draftKey, (key) => db.photos.where("draftKey").equals(key).filter((p) => p.state === "draft").sortBy("createdAt"));
+  return useDraftPhotos(draftKey);
 }
 
 /**
@@ -29,12 +28,12 @@ export function PhotoPicker(props: { draftKey: string; role?: Role; label: strin
     input.value = "";
     setError(null);
     setBusy((n) => n + files.length);
-    const [{ preparePhoto, PhotoError }, { keepDraft }] = await Promise.all([import("../photos/prepare"), import("../store/photos")]);
+    const { preparePhoto, PhotoError } = await import("../photos/prepare");
     for (const file of files) {
       try {
         const started = performance.now();
         const photo = await preparePhoto(file);
-        await keepDraft(db, photo, props.draftKey, props.role ?? null);
+        await keepPhotoDraft(photo, props.draftKey, props.role ?? null);
         // For the photo benchmark: from the file chosen to the photo stored on the phone.
         performance.measure("cadenas:photo-kept", { start: started });
       } catch (e) {
@@ -51,8 +50,7 @@ export function PhotoPicker(props: { draftKey: string; role?: Role; label: strin
     }
   };
   const remove = async (sha: string) => {
-    const { discardDraft } = await import("../store/photos");
-    await discardDraft(db, sha);
+    await discardPhotoDraft(sha);
   };
   return (
     <div class="photo-picker">
@@ -91,16 +89,16 @@ export function PhotoPicker(props: { draftKey: string; role?: Role; label: strin
  * by what the server said in the debtor's last copy (`missing`).
  */
 export function usePendingCount(shas: () => readonly string[], missing: () => readonly string[]) {
-  return useLive(
-    () => [shas(), missing()] as const,
-    async ([all, notOnServer]) => {
-      const rows = await db.photos.bulkGet([...all]);
-      return all.filter((sha, i) => {
-        const row = rows[i];
-        return row ? row.state !== "sent" : notOnServer.includes(sha);
-      }).length;
-    },
-  );
+  const states = usePhotoStates(shas, (all) => all);
+  return () => {
+    const known = states();
+    if (!known) return undefined;
+    const notOnServer = missing();
+    return known.shas.filter((sha, i) => {
+      const row = known.rows[i];
+      return row ? row.state !== "sent" : notOnServer.includes(sha);
+    }).length;
+  };
 }
 
 /** A row of photos named by their SHA-256 (a history line, an opening), each with where it stands. */
@@ -117,15 +115,12 @@ export function PhotoStrip(props: { photos: readonly string[]; serverMissing?: r
  * ("en attente", the share sent, "reçue", or why the server refused it).
  */
 export function PhotoThumb(props: { sha256: string; withState?: boolean; missingOnServer?: boolean }) {
-  const row = useLive(
-    () => props.sha256,
-    (sha) => db.photos.get(sha),
-  );
+  const row = usePhoto(() => props.sha256);
   let objectUrl: string | undefined;
   const [src] = createResource(
     () => props.sha256,
     async (sha) => {
-      const blob = await db.blobs.get(sha);
+      const blob = await photoBytes(sha);
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = blob ? URL.createObjectURL(new Blob([blob.bytes], { type: blob.mime })) : undefined;
       return objectUrl ?? `/api/blobs/${sha}`;

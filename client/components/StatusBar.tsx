@@ -1,37 +1,21 @@
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import { formatInstantShort, formatTime } from "../format";
-import { db, syncNow } from "../store";
-import { getMeta } from "../store/db";
-import { useLive } from "../store/live";
+import { dismissPhotoRefusal, dismissRejectedAction, retrySetAsideNow, sendPhotoAgain, syncNow, useSyncStatus } from "../store";
+import { syncStateOf } from "../store/status";
 import { user } from "../session";
+import { PhotoThumb } from "./Photos";
 import { Sheet } from "./Sheet";
 
 /**
- * Always on screen: how many actions and photos are waiting to reach the server, when the phone last synced, and the
- * actions the server refused, which stay listed until the user has read them.
+ * Always on screen: how many actions and photos are waiting to reach the server, when the phone last synced, what
+ * the server refused (actions and photos) and what was set aside after repeated server faults, which stay named
+ * until the user has read them. `data-sync-state` is set only once the counts are read (e2e tests wait on it).
  */
 export function StatusBar() {
-  const userId = () => user()?.id ?? "";
-  const pending = useLive(userId, (id) => db.outbox.where("userId").equals(id).filter((e) => e.status === "pending").count());
-  const rejected = useLive(userId, (id) => db.rejected.where("userId").equals(id).sortBy("seq"));
-  const photosQueued = useLive(
-    () => null,
-    () => db.photos.where("state").equals("queued").count(),
-  );
-  const lastSync = useLive(
-    () => null,
-    () => getMeta(db, "lastSyncAt"),
-  );
-  const problem = useLive(
-    () => null,
-    () => getMeta(db, "syncProblem"),
-  );
-  const lastOutcome = useLive(
-    () => null,
-    () => getMeta(db, "lastOutcome"),
-  );
+  const status = useSyncStatus(() => user()?.id ?? "");
   const [online, setOnline] = createSignal(navigator.onLine);
   const [showRejected, setShowRejected] = createSignal(false);
+  const [showTrouble, setShowTrouble] = createSignal(false);
   onMount(() => {
     const update = () => setOnline(navigator.onLine);
     window.addEventListener("online", update);
@@ -42,31 +26,58 @@ export function StatusBar() {
     });
   });
 
-  const waiting = () => pending() ?? 0;
-  const refused = () => rejected()?.length ?? 0;
-  const photos = () => photosQueued() ?? 0;
-  const state = () => (!online() || lastOutcome() === "offline" ? "offline" : waiting() + photos() > 0 ? "waiting" : problem() ? "problem" : "synced");
+  const waiting = () => status()?.pending ?? 0;
+  const photos = () => status()?.photosQueued ?? 0;
+  const setAside = () => status()?.setAside ?? [];
+  const refusedPhotos = () => status()?.refusedPhotos ?? [];
+  const rejected = () => status()?.rejected ?? [];
+  const state = () => {
+    const s = status();
+    return s ? syncStateOf(s, online()) : "loading";
+  };
+  const hasTrouble = () => setAside().length + refusedPhotos().length > 0;
+  const counts = () =>
+    [
+      waiting() > 0 ? `${waiting()} action${plural(waiting())} en attente` : "",
+      photos() > 0 ? `${photos()} photo${plural(photos())} à envoyer` : "",
+      setAside().length > 0 ? `${setAside().length} action${plural(setAside().length)} mise${plural(setAside().length)} de côté` : "",
+      refusedPhotos().length > 0 ? `${refusedPhotos().length} photo${plural(refusedPhotos().length)} refusée${plural(refusedPhotos().length)}` : "",
+    ]
+      .filter(Boolean)
+      .join(" · ");
+  const onMain = () => {
+    if (status.error()) status.retry();
+    syncNow();
+    if (hasTrouble()) setShowTrouble(true);
+  };
 
   return (
     <>
-      <div class={`status-bar ${state()}`} role="status" aria-live="polite">
-        <button type="button" class="status-main" onClick={() => syncNow()} aria-label="Synchroniser maintenant">
+      <div
+        class={`status-bar ${state() === "pending" ? "waiting" : state()}`}
+        role="status"
+        aria-live="polite"
+        data-sync-state={state()}
+        data-pending={status() ? waiting() : undefined}
+        data-photos-queued={status() ? photos() : undefined}
+        data-set-aside={status() ? setAside().length : undefined}
+        data-photos-refused={status() ? refusedPhotos().length : undefined}
+        data-rejected={status() ? rejected().length : undefined}
+      >
+        <button type="button" class="status-main" onClick={onMain} aria-label={hasTrouble() ? "Voir ce qui n'est pas parti" : "Synchroniser maintenant"}>
           <span class="status-dot" />
           <span class="status-text">
-            <Show when={waiting() + photos() > 0} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : problem() ?? "Tout est envoyé"}</>}>
-              {[
-                waiting() > 0 ? `${waiting()} action${waiting() > 1 ? "s" : ""} en attente` : "",
-                photos() > 0 ? `${photos()} photo${photos() > 1 ? "s" : ""} à envoyer` : "",
-              ]
-                .filter(Boolean)
-                .join(" · ")}
+            <Show when={status()} fallback={<>{status.error() ? "Lecture impossible · Réessayer" : "Lecture…"}</>}>
+              <Show when={counts()} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : (status()?.problem ?? "Tout est envoyé")}</>}>
+                {counts()}
+              </Show>
+              <Show when={status()?.lastSyncAt}>{(at) => <span class="status-time"> · {sinceLabel(at())}</span>}</Show>
             </Show>
-            <Show when={lastSync()}>{(at) => <span class="status-time"> · {sinceLabel(at())}</span>}</Show>
           </span>
         </button>
-        <Show when={refused() > 0}>
+        <Show when={rejected().length > 0}>
           <button type="button" class="status-refused" onClick={() => setShowRejected(true)}>
-            {refused()} refusée{refused() > 1 ? "s" : ""}
+            {rejected().length} refusée{plural(rejected().length)}
           </button>
         </Show>
       </div>
@@ -78,7 +89,7 @@ export function StatusBar() {
                 <strong>{r.summary}</strong>
                 <span class="muted">{formatInstantShort(r.happenedAt)}</span>
                 <span class="flag refused">{r.reason.message}</span>
-                <button type="button" class="button secondary small" onClick={() => void db.rejected.delete(r.id)}>
+                <button type="button" class="button secondary small" onClick={() => void dismissRejectedAction(r.id)}>
                   J'ai compris
                 </button>
               </li>
@@ -86,9 +97,66 @@ export function StatusBar() {
           </For>
         </ul>
       </Sheet>
+      <Sheet title="Pas encore parti" open={showTrouble() && hasTrouble()} onClose={() => setShowTrouble(false)}>
+        <Show when={setAside().length > 0}>
+          <h3 class="sheet-section">Actions mises de côté</h3>
+          <p class="hint">
+            Le serveur a échoué plusieurs fois en les enregistrant. Elles restent sur le téléphone et sont renvoyées à chaque ouverture de l'application et
+            toutes les heures ; le bureau est prévenu.
+          </p>
+          <ul class="plain-list rejected-list" data-set-aside-list>
+            <For each={setAside()}>
+              {(a) => (
+                <li>
+                  <strong>{a.summary}</strong>
+                  <span class="muted">
+                    {a.debtorName ? `${a.debtorName} · ` : ""}
+                    {formatInstantShort(a.happenedAt)}
+                  </span>
+                  <span class="flag refused">
+                    Erreur du serveur, {a.faults} fois{a.lastError ? ` (${a.lastError})` : ""}
+                  </span>
+                </li>
+              )}
+            </For>
+          </ul>
+          <button type="button" class="button secondary block" onClick={() => retrySetAsideNow()}>
+            Réessayer maintenant
+          </button>
+        </Show>
+        <Show when={refusedPhotos().length > 0}>
+          <h3 class="sheet-section">Photos refusées par le serveur</h3>
+          <ul class="plain-list rejected-list" data-refused-photos>
+            <For each={refusedPhotos()}>
+              {(p) => (
+                <li class="refused-photo">
+                  <PhotoThumb sha256={p.sha256} />
+                  <div>
+                    <strong>{p.action ?? "Photo"}</strong>
+                    <span class="muted">
+                      {p.debtorName ? `${p.debtorName} · ` : ""}prise le {formatInstantShort(p.takenAt)}
+                    </span>
+                    <span class="flag refused">{p.reason}</span>
+                    <div class="history-actions">
+                      <button type="button" class="button secondary small" onClick={() => void sendPhotoAgain(p.sha256)}>
+                        Renvoyer
+                      </button>
+                      <button type="button" class="button secondary small" onClick={() => void dismissPhotoRefusal(p.sha256)}>
+                        J'ai compris
+                      </button>
+                    </div>
+                  </div>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </Sheet>
     </>
   );
 }
+
+const plural = (n: number) => (n > 1 ? "s" : "");
 
 /** "synchro 14:02" today, "synchro 21/11" before. */
 function sinceLabel(instant: string): string {

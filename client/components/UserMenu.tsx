@@ -4,7 +4,8 @@ import type { SessionUser } from "../../shared/schemas/auth";
 import { queryClient } from "../query";
 import { ROLE_LABEL } from "../labels";
 import { signOut } from "../session";
-import { db, forgetDebtors } from "../store";
+import { forgetDebtors } from "../store";
+import { countUnsent } from "../store/queries";
 
 /** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager. */
 const SCREENS = [
@@ -40,7 +41,7 @@ export function UserMenu(props: { user: SessionUser }) {
   };
 
   const leave = async () => {
-    const waiting = await db.outbox.where("userId").equals(props.user.id).count();
+    const waiting = await countUnsent(props.user.id);
     if (waiting > 0 && !confirm(`${waiting} action(s) pas encore envoyée(s). Elles partiront à votre prochaine connexion. Se déconnecter ?`)) return;
     await signOut();
     await forgetDebtors();

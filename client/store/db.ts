@@ -1,6 +1,7 @@
 import Dexie, { type DexieOptions, type Table } from "dexie";
 import type { PhotoRole } from "../../shared/enums";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
+import type { FloorMessaging } from "../../shared/schemas/templates";
 import type { ActorContext } from "../../shared/floor/apply";
 import type { Mutation, Rejection } from "../../shared/schemas/mutations";
 
@@ -17,15 +18,24 @@ export interface DebtorRow {
   taskIds: string[];
 }
 
-/** A mutation waiting for the server. `acked`: the server has it; kept until a pull brings its effect. */
+/**
+ * A mutation waiting for the server. `acked`: the server has it; kept until a pull brings its effect.
+ * `set-aside`: the server faulted on it again and again (`faults`); it no longer holds the others back, is shown
+ * to the user, reported to the office, and tried again at each app start and every hour. Never dropped.
+ */
 export type OutboxEntry = Mutation & {
   userId: string;
   /** Who made it and the site's time zone, to lay it over the debtor the same way every time. */
   actor: ActorContext;
   customerId: string | null;
-  status: "pending" | "acked";
+  status: "pending" | "acked" | "set-aside";
   attempts: number;
   lastError: string | null;
+  /** Server faults named on this mutation (a 5xx answer naming it); absent on entries made before faults were counted. */
+  faults?: number;
+  setAsideAt?: string | null;
+  /** Whether the office has been told of its set-aside with the current `faults`. */
+  reported?: boolean;
 };
 
 /** A mutation the server refused: kept, with why, until the user has read it. */
@@ -67,6 +77,8 @@ export interface PhotoRow {
   createdAt: string;
   sentAt: string | null;
   error: string | null;
+  /** A refused photo the user has read about: the status bar stops naming it (the photo still shows "refusée"). */
+  refusalSeen?: boolean;
 }
 
 export interface MetaRow {
@@ -108,6 +120,8 @@ export interface Meta {
   syncProblem: string | null;
   /** How the last sync pass ended: "offline" while the server cannot be reached. */
   lastOutcome: "synced" | "offline" | "signed-out" | "failed";
+  /** The office's templates offered on the message sheet, and the sites they name (from the last pull that had them). */
+  floorMessaging: FloorMessaging | null;
 }
 
 export async function getMeta<K extends keyof Meta>(db: CadenasDB, key: K): Promise<Meta[K] | undefined> {

@@ -3,6 +3,8 @@ import type { MutationKind, MutationPayload } from "../../shared/schemas/mutatio
 import { settings, signOutLocally, user } from "../session";
 import { CadenasDB, setMeta, type DebtorRow } from "./db";
 import { startSyncScheduler, type SyncScheduler } from "./scheduler";
+import { useLive } from "./live";
+import { dismissRefusedPhoto, dismissRejected, readSyncStatus, sendRefusedPhotoAgain } from "./status";
 import { SyncEngine, type SyncOutcome, type SyncUser, type TransportAnswer } from "./sync";
 
 /** The phone's database and its sync loop, one for the app. */
@@ -107,4 +109,23 @@ export async function forgetDebtors(): Promise<void> {
     await db.debtors.clear();
     await setMeta(db, "cursor", null);
   });
+}
+
+/** What the status bar shows for this user (counts, set-aside and refused items), live; undefined until read. */
+export function useSyncStatus(userId: () => string) {
+  return useLive(userId, (id) => readSyncStatus(db, id));
+}
+
+/** The user read why the server refused an action, or a photo. */
+export const dismissRejectedAction = (id: string) => dismissRejected(db, id);
+export const dismissPhotoRefusal = (sha256: string) => dismissRefusedPhoto(db, sha256);
+export const sendPhotoAgain = async (sha256: string) => {
+  await sendRefusedPhotoAgain(db, sha256);
+  syncNow();
+};
+
+/** The user asked to try the set-aside actions again now, not at the next hour. */
+export function retrySetAsideNow(): void {
+  engine.retrySetAsideSoon();
+  syncNow();
 }

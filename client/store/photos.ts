@@ -62,7 +62,8 @@ export async function queueReferenced(db: CadenasDB, shas: readonly string[]): P
   }
 }
 
-export type UploadOutcome = "done" | "offline" | "signed-out";
+/** "failed": a server fault (5xx) on some photo; it stays queued and the next pass tries again, after a pause. */
+export type UploadOutcome = "done" | "offline" | "signed-out" | "failed";
 
 /** How the uploader reaches the server; `fetch` in the browser, a test's own in the chaos tests. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -74,17 +75,20 @@ const KEEP_SENT_MS = 14 * 24 * 3600 * 1000;
 
 /**
  * Sends every queued photo, oldest first, resuming each where the server stands (`GET …/status`). Stops at the
- * first sign of no network, to try again on the next sync. A photo the server refuses is marked with why, and
- * the others go on.
+ * first sign of no network, to try again on the next sync. Only a refusal (a 4xx with its reason) is final: the
+ * photo is marked with why, and the others go on. A server fault (5xx) leaves the photo queued with what went
+ * wrong, the others are tried, and the pass ends "failed" so the next one comes after a pause.
  */
 export async function uploadQueued(db: CadenasDB, fetchFn: Fetch = fetch, now: () => Date = () => new Date()): Promise<UploadOutcome> {
   const queued = await db.photos.where("state").equals("queued").sortBy("createdAt");
+  let faulted = false;
   for (const photo of queued) {
     const outcome = await uploadOne(db, photo, fetchFn, now);
-    if (outcome !== "done") return outcome;
+    if (outcome === "failed") faulted = true;
+    else if (outcome !== "done") return outcome;
   }
   await forgetOldSent(db, now());
-  return "done";
+  return faulted ? "failed" : "done";
 }
 
 async function uploadOne(db: CadenasDB, photo: PhotoRow, fetchFn: Fetch, now: () => Date): Promise<UploadOutcome> {
@@ -93,6 +97,7 @@ async function uploadOne(db: CadenasDB, photo: PhotoRow, fetchFn: Fetch, now: ()
   try {
     const res = await fetchFn(`${url}/status`, { credentials: "same-origin", headers: { accept: "application/json" } });
     if (res.status === 401) return "signed-out";
+    if (isFault(res.status)) return fault(db, photo, res.status);
     if (!res.ok) return refuse(db, photo, await messageOf(res));
     const state = (await res.json()) as { received: number; complete: boolean };
     if (state.complete) return markSent(db, photo, now());
@@ -118,6 +123,7 @@ async function uploadOne(db: CadenasDB, photo: PhotoRow, fetchFn: Fetch, now: ()
       return "offline";
     }
     if (res.status === 401) return "signed-out";
+    if (isFault(res.status)) return fault(db, photo, res.status);
     const body = (await res.json().catch(() => null)) as { received?: number; complete?: boolean; error?: { code: string; message: string; details?: { received?: number } } } | null;
     if (res.status === 409 && typeof body?.error?.details?.received === "number") {
       // The server holds a different amount than we thought (a piece that arrived before a drop): go on from there.
@@ -137,6 +143,16 @@ async function uploadOne(db: CadenasDB, photo: PhotoRow, fetchFn: Fetch, now: ()
 async function markSent(db: CadenasDB, photo: PhotoRow, at: Date): Promise<UploadOutcome> {
   await db.photos.update(photo.sha256, { state: "sent", sent: photo.size, sentAt: at.toISOString(), error: null });
   return "done";
+}
+
+/** Not a refusal: the server could not take it now (a fault, or too many requests). Tried again later. */
+function isFault(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+async function fault(db: CadenasDB, photo: PhotoRow, status: number): Promise<UploadOutcome> {
+  await db.photos.update(photo.sha256, { error: `Le serveur n'a pas pu la recevoir (${status}) : nouvel essai bientôt.` });
+  return "failed";
 }
 
 async function refuse(db: CadenasDB, photo: PhotoRow, error: string): Promise<UploadOutcome> {

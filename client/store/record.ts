@@ -29,7 +29,7 @@ export async function recordAction<K extends MutationKind>(
 ): Promise<Mutation> {
   // The schema check needs a seq; the real one is set below, inside the transaction.
   const checked = Mutation.parse({ id: uuidv7(), seq: 1, v: MUTATION_VERSION, kind, payload, happenedAt: now.toISOString() });
-  const actor = { initials: who.initials, timeZone: who.timeZone };
+  const actor = { initials: who.initials, timeZone: who.timeZone, userId: who.userId };
   let updated: DebtorRow | undefined;
   const photos = photosOfPayload(checked.payload);
   const saved = await db.transaction("rw", [db.outbox, db.debtors, db.meta, db.photos], async () => {

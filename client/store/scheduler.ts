@@ -1,10 +1,11 @@
-import type { SyncEngine, SyncOutcome, SyncUser } from "./sync";
+import { SET_ASIDE_RETRY_MS, type SyncEngine, type SyncOutcome, type SyncUser } from "./sync";
 
 /**
  * When the phone syncs: right after each action, when the network comes back, when the app comes to the
  * foreground, and every 30 s while it is in view; after a failure, again with growing pauses (2 s … 5 min).
  * Never through the Background Sync API (Safari and Firefox do not have it). One tab at a time syncs (Web Locks);
- * the others see the result through the shared database.
+ * the others see the result through the shared database. Once an hour, in view or not, a pass runs so that the
+ * engine tries the set-aside actions again (it tries them at the first pass after the app starts, too).
  */
 export interface SyncScheduler {
   /** Sync shortly (debounced): after an action, or when the user asks. */
@@ -69,6 +70,7 @@ export function startSyncScheduler(engine: Pick<SyncEngine, "syncOnce">, current
   const interval = setInterval(() => {
     if (document.visibilityState === "visible" && backoff === 0) void run();
   }, INTERVAL_MS);
+  const hourly = setInterval(() => void run(), SET_ASIDE_RETRY_MS);
   soon();
 
   return {
@@ -77,6 +79,7 @@ export function startSyncScheduler(engine: Pick<SyncEngine, "syncOnce">, current
       window.removeEventListener("online", onOnline);
       document.removeEventListener("visibilitychange", onVisible);
       clearInterval(interval);
+      clearInterval(hourly);
       clearTimeout(retryTimer);
       clearTimeout(soonTimer);
     },

@@ -8,7 +8,9 @@ import { refreshViews, rowFor, summaryOf } from "./views";
  * The sync loop's one pass: push the outbox in order, then pull until up to date. Written against a transport
  * and a Dexie database only, so the same code runs in the browser and in the chaos test's simulated phones.
  * It never drops a mutation: a mutation leaves the outbox only when the server has answered for it, and a
- * refused one moves to the `rejected` table for the user to read.
+ * refused one moves to the `rejected` table for the user to read. A server fault is not an answer: the batch is
+ * sent again later; a mutation the server faults on `SET_ASIDE_AFTER` times is set aside so the others go on,
+ * reported to the office, and tried again at each app start and every hour.
  */
 
 /** How a request went: an answer with a status, or no answer at all (no signal, server down). */
@@ -25,8 +27,15 @@ export interface SyncUser {
 export type SyncOutcome = "synced" | "offline" | "signed-out" | "failed";
 
 const PUSH_BATCH = 100;
+/** Server faults named on one mutation before it stops holding the queue back. */
+export const SET_ASIDE_AFTER = 5;
+/** How often set-aside mutations are tried again while the app runs (and once at each start). */
+export const SET_ASIDE_RETRY_MS = 3_600_000;
 
 export class SyncEngine {
+  /** When set-aside mutations were last tried; null until the first try of this run (an app start tries them). */
+  private setAsideTriedAt: number | null = null;
+
   constructor(
     private readonly db: CadenasDB,
     private readonly transport: Transport,
@@ -37,8 +46,17 @@ export class SyncEngine {
   async syncOnce(user: SyncUser): Promise<SyncOutcome> {
     const clientId = await this.clientIdFor(user.userId);
     const pushed = await this.pushAll(user.userId, clientId);
+    if (pushed === "offline" || pushed === "signed-out") return this.finish(pushed);
+    await this.reportSetAside(user.userId, clientId);
     if (pushed !== "synced") return this.finish(pushed);
+    const retried = await this.retrySetAsideWhenDue(user.userId, clientId);
+    if (retried !== "synced") return this.finish(retried);
     return this.finish(await this.pullAll(clientId));
+  }
+
+  /** The user asked: the next pass tries the set-aside mutations again without waiting for the hour. */
+  retrySetAsideSoon(): void {
+    this.setAsideTriedAt = null;
   }
 
   /** This phone's sync id for the user; a different user on the same phone starts with an empty store. */
@@ -64,30 +82,97 @@ export class SyncEngine {
     for (;;) {
       const batch = await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "pending").limit(PUSH_BATCH).sortBy("seq");
       if (batch.length === 0) return "synced";
-      const mutations = batch.map(toMutation);
-      const answer = await this.transport.post("/api/sync/push", { clientId, mutations });
-      if (!answer.ok) {
-        await this.noteAttempt(batch, answer.error);
-        return "offline";
-      }
-      if (answer.status === 401) return "signed-out";
-      if (answer.status === 400) {
-        const malformed = malformedIndexes(answer.body);
-        if (malformed.size === 0) return this.problem(`Envoi refusé (${answer.status})`);
-        await this.rejectLocally(
-          batch.flatMap((entry, i) => {
-            const what = malformed.get(i);
-            return what ? [{ entry, reason: { code: "MALFORMED", message: `Action invalide, refusée par le serveur : ${what}` } }] : [];
-          }),
-        );
-        continue;
-      }
-      if (answer.status !== 200) {
-        await this.noteAttempt(batch, `HTTP ${answer.status}`);
-        return this.problem(`Le serveur n'a pas pu enregistrer les actions (${answer.status}).`);
-      }
-      await this.settle(batch, (answer.body as PushResponse).results);
+      const sent = await this.send(clientId, batch);
+      if (sent !== "answered") return sent;
     }
+  }
+
+  /**
+   * Pushes one batch and stores what the server said. "answered": every mutation of the batch has its answer, or
+   * was set aside or refused as malformed, and the next batch can go; otherwise how the pass ends.
+   */
+  private async send(clientId: string, batch: OutboxEntry[]): Promise<"answered" | SyncOutcome> {
+    const answer = await this.transport.post("/api/sync/push", { clientId, mutations: batch.map(toMutation) });
+    if (!answer.ok) {
+      await this.noteAttempt(batch, answer.error);
+      return "offline";
+    }
+    if (answer.status === 401) return "signed-out";
+    if (answer.status === 400) {
+      const malformed = malformedIndexes(answer.body);
+      if (malformed.size === 0) return this.problem(`Envoi refusé (${answer.status})`);
+      await this.rejectLocally(
+        batch.flatMap((entry, i) => {
+          const what = malformed.get(i);
+          return what ? [{ entry, reason: { code: "MALFORMED", message: `Action invalide, refusée par le serveur : ${what}` } }] : [];
+        }),
+      );
+      return "answered";
+    }
+    if (answer.status === 200) {
+      await this.settle(batch, (answer.body as PushResponse).results);
+      return "answered";
+    }
+    const error = errorOf(answer.status, answer.body);
+    await this.noteAttempt(batch, error.label);
+    const faulted = batch.find((e) => e.id === error.mutationId);
+    if (answer.status >= 500 && faulted && (await this.noteFault(faulted, error.label)) === "set-aside") return "answered";
+    return this.problem(`Le serveur n'a pas pu enregistrer les actions (${answer.status}). Nouvel essai bientôt.`);
+  }
+
+  /** Counts a server fault named on `entry`; at `SET_ASIDE_AFTER` the entry is set aside so the others can go. */
+  private async noteFault(entry: OutboxEntry, error: string): Promise<"counted" | "set-aside"> {
+    const faults = (entry.faults ?? 0) + 1;
+    if (faults < SET_ASIDE_AFTER) {
+      await this.db.outbox.update(entry.seq, { faults, lastError: error });
+      return "counted";
+    }
+    await this.db.outbox.update(entry.seq, { faults, lastError: error, status: "set-aside", setAsideAt: entry.setAsideAt ?? this.now().toISOString(), reported: false });
+    return "set-aside";
+  }
+
+  /**
+   * Tells the server (the office) which mutations this phone set aside, in a request of its own: the push that
+   * faults cannot carry it. Not told yet (no signal), they are told on a later pass.
+   */
+  private async reportSetAside(userId: string, clientId: string): Promise<void> {
+    const untold = (await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "set-aside" && !e.reported).sortBy("seq")).slice(0, 200);
+    if (untold.length === 0) return;
+    const pending = await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "pending").count();
+    const answer = await this.transport.post("/api/sync/set-aside", {
+      clientId,
+      mutations: untold.map((e) => ({ id: e.id, seq: e.seq, kind: e.kind, faults: e.faults ?? 0, lastError: e.lastError?.slice(0, 500) ?? null })),
+      pending,
+    });
+    if (!answer.ok || answer.status >= 300) return;
+    await this.db.transaction("rw", this.db.outbox, async () => {
+      for (const e of untold) {
+        // Only if nothing changed since it was read (a fault counted meanwhile is told next time).
+        await this.db.outbox
+          .where("seq")
+          .equals(e.seq)
+          .filter((now) => now.status === "set-aside" && now.faults === e.faults)
+          .modify({ reported: true });
+      }
+    });
+  }
+
+  /**
+   * Tries the set-aside mutations again, each alone so one that still faults holds no other back: at the first
+   * pass of the app's run, then once an hour. The server applies one it never processed whatever its `seq`.
+   */
+  private async retrySetAsideWhenDue(userId: string, clientId: string): Promise<SyncOutcome> {
+    const now = this.now().getTime();
+    if (this.setAsideTriedAt !== null && now - this.setAsideTriedAt < SET_ASIDE_RETRY_MS) return "synced";
+    const setAside = await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "set-aside").sortBy("seq");
+    for (const entry of setAside) {
+      const sent = await this.send(clientId, [entry]);
+      // No signal, or a fault naming none of them (a busy server): all of them again on the next pass.
+      if (sent !== "answered") return sent;
+    }
+    this.setAsideTriedAt = now;
+    await this.reportSetAside(userId, clientId);
+    return "synced";
   }
 
   /** Applies the server's answers: confirmed ones wait for their pull, refused ones go to the rejected list. */
@@ -137,7 +222,8 @@ export class SyncEngine {
     let cursor = (await getMeta(this.db, "cursor")) ?? null;
     let page: string | null = null;
     for (;;) {
-      const answer = await this.transport.post("/api/sync/pull", { clientId, cursor, page });
+      const templates = (await getMeta(this.db, "floorMessaging"))?.version ?? null;
+      const answer = await this.transport.post("/api/sync/pull", { clientId, cursor, page, templates });
       if (!answer.ok) return "offline";
       if (answer.status === 401) return "signed-out";
       if (answer.status !== 200) return this.problem(`Mise à jour impossible (${answer.status}).`);
@@ -172,6 +258,8 @@ export class SyncEngine {
         done.flatMap((e) => (e.customerId ? [e.customerId] : [])),
       );
       if (last) await setMeta(this.db, "cursor", body.cursor);
+      // The office's floor templates, when they changed since the copy this phone holds.
+      if (body.templates) await setMeta(this.db, "floorMessaging", body.templates);
     });
   }
 
@@ -197,8 +285,15 @@ export class SyncEngine {
 }
 
 /** The mutation as the server knows it, without the phone's bookkeeping. */
-function toMutation(e: OutboxEntry): Mutation {
+export function toMutation(e: OutboxEntry): Mutation {
   return { id: e.id, seq: e.seq, v: e.v, kind: e.kind, payload: e.payload, happenedAt: e.happenedAt } as Mutation;
+}
+
+/** A failed push's answer: a short label for the outbox, and the mutation the server says faulted, if it names one. */
+function errorOf(status: number, body: unknown): { label: string; mutationId: string | null } {
+  const error = (body as { error?: { code?: string; details?: { mutationId?: unknown } } } | null)?.error;
+  const mutationId = typeof error?.details?.mutationId === "string" ? error.details.mutationId : null;
+  return { label: `HTTP ${status}${error?.code ? ` ${error.code}` : ""}`, mutationId };
 }
 
 /** From a 400 answer: the index of each malformed mutation and what is wrong with it (`mutations.3.payload.x`). */

@@ -71,9 +71,15 @@ export const actions = sqliteTable(
     rejectedReason: text("rejected_reason"),
     /** Kind-specific facts (promise date and amount, padlock number, photo hashes…), JSON. */
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    /**
+     * On a correction: the entry it cancels. That entry's row is never changed (history stays append-only); it
+     * reads as corrected because a row names it here, and at most one may.
+     */
+    correctsId: text("corrects_id"),
   },
   (t) => [
     index("actions_customer_happened").on(t.customerId, t.happenedAt),
+    uniqueIndex("actions_corrects").on(t.correctsId),
     index("actions_case").on(t.caseId),
     index("actions_unit").on(t.unitId),
     oneOf("actions_kind", t.kind, ACTION_KINDS),

@@ -11,7 +11,7 @@ try {
   await migrateDatabase(handle.db);
   const now = config.now ? () => new Date(config.now!) : undefined;
   const r = await sendDueMessages(handle.db, transports, { id: process.env.OUTBOX_WORKER_ID ?? `cli-${process.pid}`, timeZone: config.siteTimeZone, now });
-  console.log(`Outbox: ${r.sent} sent, ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check, ${r.reconciled} found sent after an interruption.`);
+  console.log(`Outbox: ${r.sent} sent, ${r.written} written to the local folder (not sent: no provider set), ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check, ${r.reconciled} found sent after an interruption.`);
 } finally {
   transports.email.close();
   handle.close();

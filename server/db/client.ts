@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient, type Client } from "@libsql/client";
+import { createClient, type Client, type TransactionMode } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "./schema";
@@ -29,7 +29,10 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
   }
   // A busy timeout lets the pool's connections wait for each other's writes instead of failing at once.
   const client = createClient({ url, authToken, timeout: 5_000 });
-  if (isFile) await client.execute("PRAGMA journal_mode = WAL");
+  if (isFile) {
+    await client.execute("PRAGMA journal_mode = WAL");
+    waitForWriteLockBeforeBegin(client);
+  }
   const db = drizzle(client, { schema });
   return { db, client, close: () => client.close() };
 }
@@ -37,4 +40,18 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
 /** Applies the committed migrations that the database has not seen yet. Safe to call at every start. */
 export async function migrateDatabase(db: Database): Promise<void> {
   await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+}
+
+/**
+ * libsql 0.5 leaves a statement that failed with SQLITE_BUSY un-reset on its connection; a `BEGIN IMMEDIATE` that
+ * met another process's write lock for longer than the busy timeout would then make every later COMMIT on that
+ * pooled connection fail ("SQL statements in progress") until the statement happens to be garbage-collected. So a
+ * write transaction first waits for the write lock through `exec`, which fails cleanly, and begins once it is free.
+ */
+function waitForWriteLockBeforeBegin(client: Client): void {
+  const begin = client.transaction.bind(client);
+  client.transaction = async (mode?: TransactionMode) => {
+    if (mode !== "read" && mode !== "deferred") await client.executeMultiple("BEGIN IMMEDIATE; ROLLBACK");
+    return begin(mode);
+  };
 }

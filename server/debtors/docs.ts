@@ -6,6 +6,7 @@ import { exitDoneSql, r3RegisteredSql } from "../evidence/opening";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
+import { correctionOfSql, notCorrectedSql } from "./corrections";
 
 type Db = Database | Transaction;
 
@@ -91,10 +92,12 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
                from invoices i where i.customer_id = c.id) i
          where i.amount_cents > i.paid_cents) as invoices,
       (select json_group_array(json_object('id', a.id, 'happenedAt', a.happened_at, 'kind', a.kind, 'outcome', a.outcome, 'text', a.text,
-                'initials', a.initials, 'unitId', a.unit_id, 'rejectedReason', a.rejected_reason, 'photos', json(json_extract(a.data, '$.photos'))))
+                'initials', a.initials, 'unitId', a.unit_id, 'rejectedReason', a.rejected_reason, 'photos', json(json_extract(a.data, '$.photos')),
+                'authorId', a.user_id, 'correctsId', a.corrects_id, 'correction', json(${correctionOfSql(sql.raw("a.id"))}),
+                'promise', json(case when a.kind = 'promise' then json_object('promisedOn', json_extract(a.data, '$.promisedOn'), 'amountCents', json_extract(a.data, '$.amountCents')) end)))
          from (select * from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc limit ${HISTORY_IN_DOC}) a) as history,
       (select json_object('madeAt', a.happened_at, 'data', json(a.data))
-         from actions a where a.customer_id = c.id and a.kind = 'promise' order by a.happened_at desc limit 1) as promise
+         from actions a where a.customer_id = c.id and a.kind = 'promise' and ${notCorrectedSql(sql.raw("a.id"))} order by a.happened_at desc limit 1) as promise
     from customers c where ${inArray(sql.raw("c.id"), list)}`);
 
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -131,10 +134,26 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
           ? { promisedOn: promise.data.promisedOn, amountCents: promise.data.amountCents, madeAt: promise.madeAt }
           : null,
       invoices: (JSON.parse(row.invoices) as DebtorDoc["invoices"]).sort((a, b) => compare(a.dueDate, b.dueDate) || compare(a.ref, b.ref)),
-      history: (JSON.parse(row.history) as DocHistory[]).sort((a, b) => compare(b.happenedAt, a.happenedAt) || compare(b.id, a.id)),
+      history: (JSON.parse(row.history) as HistoryRow[]).map(historyEntry).sort((a, b) => compare(b.happenedAt, a.happenedAt) || compare(b.id, a.id)),
     });
   }
   return docs;
+}
+
+type HistoryRow = Omit<DocHistory, "correctedBy" | "correctedAt"> & { correction: { correctedBy: string; correctedAt: string } | null };
+
+/**
+ * A history line as the phone keeps it: who corrected it and when, flat. Fields a line has no use for (a promise's
+ * terms on a call, a correction's target on a note) are left out rather than sent as null: a first sync carries
+ * thousands of debtors' lines.
+ */
+function historyEntry({ correction, promise, correctsId, ...h }: HistoryRow): DocHistory {
+  return {
+    ...h,
+    ...(correction ? { correctedBy: correction.correctedBy, correctedAt: correction.correctedAt } : {}),
+    ...(promise ? { promise } : {}),
+    ...(correctsId ? { correctsId } : {}),
+  };
 }
 
 /** Code-unit order, as SQLite's binary collation sorts ids, dates and instants. */

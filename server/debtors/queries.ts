@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { daysBetween } from "../../shared/dates";
 import { priorityOf } from "../../shared/engine/priority";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
@@ -114,6 +115,7 @@ export function customersAtScopedSites(db: Database | Transaction, scope: Scope)
 
 
 function historyOf(db: Database, customerId: string): Promise<HistoryEntry[]> {
+  const correction = alias(actions, "correction");
   return db
     .select({
       id: actions.id,
@@ -123,9 +125,12 @@ function historyOf(db: Database, customerId: string): Promise<HistoryEntry[]> {
       text: actions.text,
       initials: actions.initials,
       unitNumber: units.number,
+      correctedBy: correction.initials,
+      correctedAt: correction.happenedAt,
     })
     .from(actions)
     .leftJoin(units, eq(units.id, actions.unitId))
+    .leftJoin(correction, eq(correction.correctsId, actions.id))
     .where(eq(actions.customerId, customerId))
     .orderBy(desc(actions.happenedAt))
     .limit(200);

@@ -5,6 +5,7 @@ import { DEFAULT_SCENARIOS, type Scenario } from "../../shared/engine/scenarios"
 import { addDays, dateOfInstant, type CalendarDate } from "../../shared/dates";
 import type { Segment } from "../../shared/enums";
 import type { Database, Transaction } from "../db/client";
+import { notCorrectedSql } from "../debtors/corrections";
 import { scenarios } from "./engine.sql";
 
 type Db = Database | Transaction;
@@ -49,14 +50,18 @@ export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: 
 
 /**
  * A customer's promises to pay and payment plans, as JSON columns of a query over `customers c`: what pauses the
- * reminders. The daily run and the outbox's last check before sending read them the same way.
+ * reminders. The daily run and the outbox's last check before sending read them the same way. A promise its
+ * author corrected (cancelled as a mistake) is no promise.
  */
 export const PROMISES_OF_C = sql`(select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.promisedOn'))) from actions a
-  where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null)`;
+  where a.customer_id = c.id and a.kind = 'promise' and a.rejected_reason is null and ${notCorrectedSql(sql.raw("a.id"))})`;
 export const PLANS_OF_C = sql`(select json_group_array(json_array(pp.agreed_on, json(pp.instalments))) from payment_plans pp where pp.customer_id = c.id)`;
 
+/** In the order they were made (to the instant): a later promise replaces an earlier one of the same day. */
 export function parsePromises(json: string, timeZone: string): PromiseFact[] {
-  return (JSON.parse(json) as [string, string | null][]).flatMap(([at, promisedOn]) => (promisedOn ? [{ madeOn: dateOfInstant(at, timeZone), promisedOn }] : []));
+  return (JSON.parse(json) as [string, string | null][])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([at, promisedOn]) => (promisedOn ? [{ madeOn: dateOfInstant(at, timeZone), promisedOn }] : []));
 }
 
 export function parsePlans(json: string): PaymentPlanFact[] {

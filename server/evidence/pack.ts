@@ -2,6 +2,7 @@ import { and, asc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-or
 import { zipSync, type Zippable } from "fflate";
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type RGB } from "pdf-lib";
 import { addDays, dateOfInstant, formatDateFr, zonedInstant } from "../../shared/dates";
+import type { MessageStatus } from "../../shared/enums";
 import { users } from "../auth/auth.sql";
 import { actions, cases } from "../cases/cases.sql";
 import { contracts, customers } from "../customers/customers.sql";
@@ -17,7 +18,7 @@ import { evidenceRecords, photos } from "./evidence.sql";
 /**
  * The evidence pack of a case, for a lawyer, a bailiff or a court: one PDF — who the customer is, whether the
  * evidence chain is intact, every line of the case's history with its author and time, the letters, e-mails and
- * SMS sent, each evidence record with its hashes, and each photo with its SHA-256 — and one ZIP of the original
+ * SMS with what became of each (sent, or only written to the server's folder), each evidence record with its hashes, and each photo with its SHA-256 — and one ZIP of the original
  * photo files, a manifest, a checksum list (`sha256sum -c empreintes.txt`) and the PDF. Every time is printed in
  * the sites' time zone.
  */
@@ -482,10 +483,12 @@ const ROLE_WORD: Record<string, string> = { door: "Porte et numéro du box", loc
 const CHANNEL_WORD = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "Lettre recommandée AR" } as const;
 const SENDING_KINDS = new Set<string>(Object.keys(CHANNEL_WORD));
 
-const STATUS_WORD: Record<string, string> = {
+const STATUS_WORD: Record<MessageStatus, string> = {
   queued: "en attente d'envoi",
   sending: "en cours d'envoi",
   sent: "envoyé",
+  // No provider was set: the message is a file on the server, the customer never received it.
+  written: "pas envoyé au client — seulement écrit dans le dossier local du serveur (aucun fournisseur d'envoi configuré)",
   failed: "échec de l'envoi",
   cancelled: "annulé",
   unknown: "incertain (à vérifier auprès du fournisseur)",
@@ -502,6 +505,7 @@ function sendingLines(m: typeof messages.$inferSelect, at: Moments): string[] {
   const lines = [m.subject ? `« ${m.subject} »` : m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body, `À : ${m.recipient}`];
   let state = `État : ${STATUS_WORD[m.status] ?? m.status}`;
   if (m.status === "sent" && m.sentAt) state += ` le ${at.minute(m.sentAt)}`;
+  if (m.status === "written" && m.sentAt) state += `, le ${at.minute(m.sentAt)}`;
   if (m.status === "failed" && m.lastError) state += ` — ${m.lastError}`;
   lines.push(state);
   if (m.channel === "registered_letter" && m.providerId) lines.push(`N° de suivi : ${m.providerId}`);

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { LetterContent } from "../../shared/messaging/compose";
 import type { MessageTemplate } from "../../shared/messaging/templates";
 import { MESSAGE_CHANNELS, MESSAGE_STATUSES } from "../../shared/enums";
 import { cases } from "../cases/cases.sql";
@@ -7,24 +8,7 @@ import { customers } from "../customers/customers.sql";
 
 export const MESSAGE_PURPOSES = ["reminder", "notice", "thanks", "floor"] as const;
 export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
-
-/** A letter to print, or attached to an e-mail as a PDF: rendered text, frozen when the message was queued. */
-export interface LetterContent {
-  subject: string;
-  body: string;
-  formalNotice: boolean;
-  /** The address block, line by line. */
-  address: string[];
-  /** The sender's block: the operator's site. */
-  from: { name: string; address: string; phone: string };
-  /** Place and date line ("Lyon, le 23 novembre 2026"). */
-  placeAndDate: string;
-  invoices: { ref: string; dueDate: string; remainingCents: number }[];
-  totalCents: number;
-  signature: string;
-  /** Registered letters print in three copies (registered, simple, file). */
-  copies: string[];
-}
+export type { LetterContent };
 
 /**
  * The outbox. A message is written in the same transaction as the step or the action that asks for it and sent
@@ -63,6 +47,7 @@ export const messages = sqliteTable(
     notBefore: text("not_before"),
     leaseOwner: text("lease_owner"),
     leaseUntil: text("lease_until"),
+    /** When it left the outbox: handed to the provider or posted (`sent`), or written to the local folder (`written`). */
     sentAt: text("sent_at"),
     /** What the provider later said (SMS delivered, bounced…). */
     deliveryStatus: text("delivery_status"),
@@ -80,7 +65,7 @@ export const messages = sqliteTable(
   ],
 );
 
-export const ATTEMPT_OUTCOMES = ["sent", "retry", "failed", "cancelled", "postponed", "in_doubt", "reconciled"] as const;
+export const ATTEMPT_OUTCOMES = ["sent", "written", "retry", "failed", "cancelled", "postponed", "in_doubt", "reconciled"] as const;
 
 /** Every try at sending a message, for the office: when, what came of it, what the provider said. */
 export const messageAttempts = sqliteTable(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { dateOfInstant, formatDateFr } from "../../shared/dates";
+import type { MessageStatus } from "../../shared/enums";
 import { smsCount } from "../../shared/messaging/sms";
 import { TEMPLATE_VARIABLES, templateProblems, type MessageTemplate } from "../../shared/messaging/templates";
 import {
@@ -32,6 +33,16 @@ import { loadTemplates } from "./outbox";
 import { reasonNotToSend, standingOf, type Row } from "./worker";
 
 const OFFICE_ONLY = "Les envois sont suivis par le bureau ou le Manager.";
+
+/** Why a message is not sent again on request (only a failed one, or one left to check, is). */
+const NOT_AGAIN: Record<Exclude<MessageStatus, "failed" | "unknown">, string> = {
+  queued: "est déjà en file",
+  sending: "est en cours d'envoi",
+  sent: "est déjà parti",
+  // It never reached anyone, but it is final: the office reads the file; a provider set later does not resend it.
+  written: "a été écrit dans le dossier local (aucun fournisseur d'envoi configuré) : il n'est pas renvoyé",
+  cancelled: "est annulé",
+};
 
 // The office's view of the outbox: templates (edited, previewed with a real customer), every message and each
 // attempt at it, the letters to print and post, registered letters' tracking numbers and acknowledgements.
@@ -267,7 +278,7 @@ export const messagingRoutes = createRouter()
     const { db, clock } = c.get("services");
     const { id } = c.req.valid("param");
     const m = await detailOf(db, c.get("scope"), id);
-    if (m.status !== "failed" && m.status !== "unknown") throw new AppError("CONFLICT", `Ce message est ${m.status === "sent" ? "déjà parti" : m.status === "cancelled" ? "annulé" : "déjà en file"}.`);
+    if (m.status !== "failed" && m.status !== "unknown") throw new AppError("CONFLICT", `Ce message ${NOT_AGAIN[m.status]}.`);
     const user = c.get("user");
     await db.update(messages).set({ status: "queued", notBefore: null, lastError: null }).where(eq(messages.id, id));
     await db.insert(messageAttempts).values({ id: uuidv7(), messageId: id, worker: user.initials, at: clock.now().toISOString(), outcome: "retry", detail: `Renvoi demandé par ${user.name}` });

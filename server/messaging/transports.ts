@@ -7,8 +7,9 @@ import type { LetterContent } from "./messaging.sql";
 
 /**
  * How messages leave: e-mail over SMTP (nodemailer), SMS through Brevo's transactional SMS API, or — with nothing
- * configured — files under `DATA_DIR/outbox/` that the office reads in the app. A provider's answer is sorted into
- * sent, to retry (the provider or the network is down) or failed for good (the address or the number is wrong).
+ * configured — files under `DATA_DIR/outbox/` that the office reads in the app (written, not sent: nobody receives
+ * them). A provider's answer is sorted into sent, to retry (the provider or the network is down) or failed for good
+ * (the address or the number is wrong).
  */
 
 export interface Outgoing {
@@ -20,7 +21,11 @@ export interface Outgoing {
   letter: LetterContent | null;
 }
 
-export type SendResult = { ok: true; providerId: string } | { ok: false; permanent: boolean; error: string };
+/**
+ * `written`: no provider is set and the message was only written to the local folder: it did not reach the
+ * customer, and the outbox records it as such (status `written`), never as sent.
+ */
+export type SendResult = { ok: true; providerId: string; written?: true } | { ok: false; permanent: boolean; error: string };
 
 export interface EmailSender {
   readonly kind: "smtp" | "files";
@@ -103,7 +108,7 @@ export function createEmailSender(config: TransportConfig): EmailSender {
       const info = await files.sendMail(await mailOf(m));
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, `${m.id}.eml`), info.message as Buffer);
-      return { ok: true, providerId: `file:${m.id}.eml` };
+      return { ok: true, providerId: `file:${m.id}.eml`, written: true };
     },
     close: () => files.close(),
   };
@@ -203,7 +208,7 @@ export function createSmsSender(config: TransportConfig): SmsSender {
       const count = smsCount(m.body);
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, `${m.id}.sms.txt`), `To: ${to}\nEncoding: ${count.encoding}, ${count.segments} SMS\n\n${m.body}\n`);
-      return { ok: true, providerId: `file:${m.id}.sms.txt` };
+      return { ok: true, providerId: `file:${m.id}.sms.txt`, written: true };
     },
   };
 }

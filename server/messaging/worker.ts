@@ -47,6 +47,8 @@ export interface WorkerOptions {
 
 export interface RoundResult {
   sent: number;
+  /** Written to the local folder because no provider is set: not sent. */
+  written: number;
   retried: number;
   failed: number;
   cancelled: number;
@@ -113,7 +115,7 @@ async function settleAbandoned(db: Database, transports: Transports, options: Wo
       if (providerId) {
         await db.update(messages).set({ status: "sent", providerId, sentAt: now.toISOString(), leaseOwner: null, leaseUntil: null }).where(eq(messages.id, m.id));
         await attempt("reconciled", `Envoi interrompu ; le fournisseur l'a reçu (${providerId}) : pas de second envoi`);
-        await historyOf(db, [{ m, at: now }]);
+        await historyOf(db, [{ m, at: now, written: false }]);
         result.reconciled++;
       } else {
         await db.update(messages).set({ status: "queued", leaseOwner: null, leaseUntil: null }).where(eq(messages.id, m.id));
@@ -133,7 +135,7 @@ async function settleAbandoned(db: Database, transports: Transports, options: Wo
 }
 
 function emptyResult(): RoundResult {
-  return { sent: 0, retried: 0, failed: 0, cancelled: 0, postponed: 0, unknown: 0, reconciled: 0 };
+  return { sent: 0, written: 0, retried: 0, failed: 0, cancelled: 0, postponed: 0, unknown: 0, reconciled: 0 };
 }
 
 function outgoing(m: Row): Outgoing {
@@ -238,10 +240,16 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
       outcome = { ok: false, permanent: false, error: (error as Error).message };
     }
     const at = clock();
-    if (outcome.ok) {
+    if (outcome.ok && outcome.written) {
+      // Final like a sending (never tried again), but recorded as what it is: nobody received it.
+      pending.updates.push({ id: m.id, set: { status: "written", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release } });
+      attempt(m, "written", `Écrit dans le dossier local (${outcome.providerId.replace(/^file:/, "")}) : pas envoyé, aucun fournisseur d'envoi configuré`, at);
+      pending.done.push({ m, at, written: true });
+      result.written++;
+    } else if (outcome.ok) {
       pending.updates.push({ id: m.id, set: { status: "sent", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release } });
       attempt(m, "sent", outcome.providerId, at);
-      pending.done.push({ m, at });
+      pending.done.push({ m, at, written: false });
       result.sent++;
     } else if (outcome.permanent || m.attempts >= MAX_ATTEMPTS) {
       pending.updates.push({ id: m.id, set: { status: "failed", lastError: outcome.error, ...release } });
@@ -279,20 +287,28 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
 interface Outcomes {
   updates: { id: string; set: Partial<typeof messages.$inferInsert> }[];
   attempts: (typeof messageAttempts.$inferInsert)[];
-  done: { m: Row; at: Date }[];
+  done: Done[];
   fixContact: Row[];
+}
+
+/** A message that left the outbox: sent, or only written to the local folder. */
+interface Done {
+  m: Row;
+  at: Date;
+  written: boolean;
 }
 
 function newOutcomes(): Outcomes {
   return { updates: [], attempts: [], done: [], fixContact: [] };
 }
 
-const CHANNEL_WORD = { email: "Courriel", sms: "SMS" } as const;
-
-/** The customer's history says what went, as the floor and the billing software's log want it. */
-async function historyOf(db: Database | Transaction, done: { m: Row; at: Date }[]): Promise<void> {
+/**
+ * The customer's history says what happened, as the floor and the billing software's log want it: sent, or only
+ * written to the local folder. It keeps the text that went (an SMS's in the line, an e-mail's in `data`).
+ */
+async function historyOf(db: Database | Transaction, done: Done[]): Promise<void> {
   if (done.length === 0) return;
-  const rows = done.map(({ m, at }) => ({
+  const rows = done.map(({ m, at, written }) => ({
     id: uuidv7(),
     caseId: m.caseId,
     customerId: m.customerId,
@@ -300,12 +316,22 @@ async function historyOf(db: Database | Transaction, done: { m: Row; at: Date }[
     userId: null,
     initials: "SYS",
     kind: m.channel === "email" ? ("email" as const) : ("sms" as const),
-    text: `${CHANNEL_WORD[m.channel as "email" | "sms"]} envoyé${m.subject ? ` : « ${m.subject} »` : ""} à ${m.recipient}`,
+    text: historyText(m, written),
     happenedAt: at.toISOString(),
-    data: { messageId: m.id, step: m.stepCode, template: m.templateCode },
+    data: { messageId: m.id, step: m.stepCode, template: m.templateCode, delivery: written ? "local_folder" : "provider", subject: m.subject, text: m.body },
   }));
   for (let i = 0; i < rows.length; i += 200) await db.insert(actions).values(rows.slice(i, i + 200));
   await markCustomersChanged(db, [...new Set(done.map((d) => d.m.customerId))]);
+}
+
+/**
+ * "Courriel envoyé : « Relance » à jeanne@x.fr", "SMS écrit dans le dossier local, pas envoyé (pour 06…) : « … »".
+ * A message only written to the folder never says "envoyé" without "pas": it did not reach the customer.
+ */
+export function historyText(m: Pick<Row, "channel" | "subject" | "body" | "recipient">, written: boolean): string {
+  const what = m.channel === "email" ? "Courriel" : "SMS";
+  const quoted = m.channel === "sms" ? ` : « ${m.body} »` : m.subject ? ` : « ${m.subject} »` : "";
+  return written ? `${what} écrit dans le dossier local, pas envoyé (pour ${m.recipient})${quoted}` : m.channel === "sms" ? `${what} envoyé à ${m.recipient}${quoted}` : `${what} envoyé${quoted} à ${m.recipient}`;
 }
 
 /** A bounced address or a wrong number: one open task for the floor to fix the customer's contact. */
@@ -376,8 +402,8 @@ export function startOutboxWorker(db: Database, config: Config, log: (line: stri
     running = true;
     try {
       const r = await sendDueMessages(db, transports, options);
-      const moved = r.sent + r.failed + r.retried + r.cancelled + r.unknown + r.reconciled;
-      if (moved > 0) log(`Outbox: ${r.sent} sent, ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check.`);
+      const moved = r.sent + r.written + r.failed + r.retried + r.cancelled + r.unknown + r.reconciled;
+      if (moved > 0) log(`Outbox: ${r.sent} sent, ${r.written} written to the local folder (not sent), ${r.retried} to retry, ${r.failed} failed, ${r.cancelled} cancelled, ${r.postponed} postponed, ${r.unknown} to check.`);
       // Delivery reports every tenth round.
       if (++rounds % 10 === 0) await recordSmsDeliveries(db, transports.sms, config.siteTimeZone);
     } catch (e) {

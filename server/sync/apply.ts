@@ -1,23 +1,21 @@
 import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { dateOfInstant } from "../../shared/dates";
 import { PHOTO_ROLES, type PhotoRole, type TaskKind } from "../../shared/enums";
+import { correctionRefusal } from "../../shared/floor/corrections";
 import { describeMutation, type ActionLine } from "../../shared/floor/describe";
-import { FLOOR_TEMPLATES, renderTemplate } from "../../shared/floor/templates";
 import { foldUnitEvents, type UnitEvent } from "../../shared/floor/unit-state";
-import { formatEuros } from "../../shared/money";
 import type { SessionUser } from "../../shared/schemas/auth";
 import { photosOfPayload } from "../../shared/floor/photos";
 import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutations";
 import { canSeeSite, inScope, type Scope } from "../auth/scope";
-import { balanceSql } from "../billing/balance";
 import { appendEvidence, chainOf } from "../evidence/chain";
 import { evidenceRecords, photos as photosTable } from "../evidence/evidence.sql";
 import { exitDoneSql, r3RegisteredSql } from "../evidence/opening";
 import { actions, cases, tasks } from "../cases/cases.sql";
-import { contracts, customers } from "../customers/customers.sql";
+import { contracts } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
-import { messages } from "../messaging/messaging.sql";
-import { sites, units } from "../sites/sites.sql";
+import { queueFloorMessage } from "../messaging/floor";
+import { units } from "../sites/sites.sql";
 
 export interface ApplyContext {
   tx: Transaction;
@@ -105,18 +103,20 @@ export async function applyOrThrow(ctx: ApplyContext, m: Mutation): Promise<Outc
     case "box.opened":
     case "box.cleared":
       return applyBoxEvent(ctx, m);
+    case "entry.corrected":
+      return applyCorrection(ctx, m);
     default:
       return applyCustomerAction(ctx, m);
   }
 }
 
-type CustomerMutation = Exclude<Mutation, { kind: "padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored" | "task.done" | "box.opened" | "box.cleared" }>;
+type CustomerMutation = Exclude<Mutation, { kind: "padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored" | "task.done" | "box.opened" | "box.cleared" | "entry.corrected" }>;
 
 async function applyCustomerAction(ctx: ApplyContext, m: CustomerMutation): Promise<Outcome> {
   const { customerId } = m.payload;
   const siteId = await scopedSiteOf(ctx, customerId);
   const line = describeMutation(m, { unitNumber: () => undefined, taskKind: () => undefined });
-  if (m.kind === "message.requested") await queueMessage(ctx, m, siteId);
+  if (m.kind === "message.requested") await queueMessage(ctx, m);
   await insertAction(ctx, m, line, customerId, siteId);
   if (m.kind === "call.logged") {
     const day = dateOfInstant(m.happenedAt, ctx.timeZone);
@@ -125,6 +125,29 @@ async function applyCustomerAction(ctx: ApplyContext, m: CustomerMutation): Prom
       .set({ status: "done", doneAt: ctx.now.toISOString(), doneBy: ctx.user.id })
       .where(and(eq(tasks.customerId, customerId), eq(tasks.kind, "call"), eq(tasks.status, "open"), lte(tasks.dueOn, day), inScope(ctx.scope, tasks.siteId)));
   }
+  ctx.batch.changed.add(customerId);
+  return { outcome: "applied" };
+}
+
+/**
+ * A floor entry cancelled as a mistake by its author, the same site day (the rule is `correctionRefusal`). The
+ * entry's row is left as it is; the correction is a row of its own naming it (`corrects_id`, unique: corrected
+ * once). The day is the one the correction was made on the phone (it may arrive the next morning), never later
+ * than the server's clock.
+ */
+async function applyCorrection(ctx: ApplyContext, m: MutationOf<"entry.corrected">): Promise<Outcome> {
+  const { customerId, actionId } = m.payload;
+  const siteId = await scopedSiteOf(ctx, customerId);
+  // The entry may have come in the same batch, just before its correction.
+  await flushActions(ctx);
+  const [entry] = await ctx.tx.select().from(actions).where(and(eq(actions.id, actionId), eq(actions.customerId, customerId))).limit(1);
+  if (!entry) throw new Refusal("NOT_FOUND", "La saisie à corriger est introuvable (elle n'a peut-être pas été enregistrée).");
+  const [already] = await ctx.tx.select({ at: actions.happenedAt }).from(actions).where(eq(actions.correctsId, actionId)).limit(1);
+  const at = new Date(Math.min(new Date(m.happenedAt).getTime(), ctx.now.getTime())).toISOString();
+  const refusal = correctionRefusal({ ...entry, authorId: entry.userId, correctedAt: already?.at ?? null }, { userId: ctx.user.id, at }, ctx.timeZone);
+  if (refusal) throw new Refusal(refusal.code, refusal.message);
+  const line = describeMutation(m, { unitNumber: () => undefined, taskKind: () => undefined, entry: () => entry });
+  await insertAction(ctx, m, line, customerId, siteId, undefined, { correctsId: actionId });
   ctx.batch.changed.add(customerId);
   return { outcome: "applied" };
 }
@@ -303,7 +326,7 @@ async function scopedSiteOf(ctx: ApplyContext, customerId: string): Promise<stri
   return siteId;
 }
 
-async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, customerId: string, siteId: string, unitId?: string): Promise<void> {
+async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, customerId: string, siteId: string, unitId?: string, extra?: { correctsId: string }): Promise<void> {
   // A phone whose clock runs ahead must not put its events after everything that follows.
   const deviceTime = new Date(m.happenedAt);
   const clockAhead = deviceTime.getTime() > ctx.now.getTime() + 5 * 60_000;
@@ -323,6 +346,7 @@ async function insertAction(ctx: ApplyContext, m: Mutation, line: ActionLine, cu
     happenedAt,
     deviceId: ctx.clientId,
     data: clockAhead ? { ...line.data, deviceTime: m.happenedAt } : line.data,
+    ...extra,
   });
 }
 
@@ -348,42 +372,20 @@ async function caseOf(ctx: ApplyContext, customerId: string): Promise<string | n
   return caseId;
 }
 
-/** Puts the message in the outbox for the sending worker, rendered now from the template and the customer's data. */
-async function queueMessage(ctx: ApplyContext, m: MutationOf<"message.requested">, siteId: string): Promise<void> {
-  const template = FLOOR_TEMPLATES[m.payload.templateCode];
-  if (!template || template.channel !== m.payload.channel) throw new Refusal("UNKNOWN_TEMPLATE", `Modèle de message inconnu : ${m.payload.templateCode}.`);
-  const asOf = dateOfInstant(ctx.now, ctx.timeZone);
-  const [row] = await ctx.tx
-    .select({ customer: customers, balanceCents: balanceSql(asOf) })
-    .from(customers)
-    .where(eq(customers.id, m.payload.customerId))
-    .limit(1);
-  const [site] = await ctx.tx.select().from(sites).where(eq(sites.id, siteId)).limit(1);
-  const customer = row!.customer;
-  const recipient = m.payload.channel === "sms" ? customer.phone : customer.email;
-  if (!recipient) throw new Refusal("NO_CONTACT", m.payload.channel === "sms" ? "Pas de numéro de téléphone pour ce client." : "Pas d'adresse e-mail pour ce client.");
-  const boxes = await ctx.tx
-    .select({ number: units.number })
-    .from(contracts)
-    .innerJoin(units, eq(units.id, contracts.unitId))
-    .where(and(eq(contracts.customerId, customer.id), eq(units.siteId, siteId)));
-  const values = {
-    nom: customer.name,
-    box: boxes.map((b) => b.number).join(", "),
-    site: site?.name ?? "",
-    telephone_site: site?.phone ?? "",
-    solde: formatEuros(Number(row!.balanceCents)),
-    signature: ctx.user.name,
-  };
-  await ctx.tx.insert(messages).values({
+/**
+ * Puts the message in the outbox for the sending worker, rendered now from the office's template and the
+ * customer's document, by the renderer the phone previewed it with (`queueFloorMessage`).
+ */
+async function queueMessage(ctx: ApplyContext, m: MutationOf<"message.requested">): Promise<void> {
+  const refusal = await queueFloorMessage(ctx.tx, {
     id: m.id,
-    caseId: await caseOf(ctx, customer.id),
-    customerId: customer.id,
+    customerId: m.payload.customerId,
+    caseId: await caseOf(ctx, m.payload.customerId),
     channel: m.payload.channel,
     templateCode: m.payload.templateCode,
-    recipient,
-    subject: template.subject ? renderTemplate(template.subject, values) : null,
-    body: renderTemplate(template.body, values),
-    idempotencyKey: `floor:${m.id}`,
+    userName: ctx.user.name,
+    scope: ctx.scope,
+    asOf: dateOfInstant(ctx.now, ctx.timeZone),
   });
+  if (refusal) throw new Refusal(refusal.code, refusal.message);
 }

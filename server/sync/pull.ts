@@ -5,6 +5,7 @@ import type { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
 import type { Database, Transaction } from "../db/client";
 import { buildDebtorDocs, floorCustomerIds } from "../debtors/docs";
+import { floorMessaging } from "../messaging/floor";
 import { currentVersion, oldestVersion } from "./changes";
 import { claimClient } from "./push";
 import { syncChanges } from "./sync.sql";
@@ -25,7 +26,8 @@ export interface PullRequest extends PullBody {
  * What changed in the user's scope since the phone's cursor: the documents of the customers changed since then
  * (all of them on a reset), and the customers no longer followed. A cursor carries the version it was cut at and
  * a fingerprint of the user's sites, so a phone whose user changed sites, a phone never seen, or a cursor the
- * server cannot read, starts again from everything.
+ * server cannot read, starts again from everything. The floor's message templates come along when they changed
+ * since the phone's copy (`templates`, their fingerprint), and always on a reset.
  */
 export async function pullChanges(db: Database, req: PullRequest): Promise<PullResponse> {
   const scopeKey = scopeFingerprint(req.scope);
@@ -46,6 +48,8 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
       const docs = await buildDebtorDocs(tx, req.scope, ids, req.asOf);
       const sent = new Set(docs.map((d) => d.customerId));
       const hasMore = candidates.length > ids.length;
+      // The floor's templates ride on the first page, when the phone's copy is missing or out of date.
+      const templates = page ? null : await floorMessaging(tx, req.scope);
       return {
         reset,
         docs,
@@ -55,6 +59,7 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
         nextPage: hasMore ? encodePage({ reset, snapshot, since, after: ids.at(-1)! }) : null,
         lastSeq: client.lastSeq,
         asOf: req.asOf,
+        ...(templates && (reset || templates.version !== req.templates) ? { templates } : {}),
       };
     },
     { behavior: "deferred" },

@@ -22,21 +22,71 @@ export interface PushRequest {
  * processed are written together, in one transaction for the batch, so a crash anywhere leaves either both or
  * neither and a retry is answered `duplicate`.
  *
- * A batch is first applied straight through. If any mutation throws (a refusal, or a fault), that attempt is
- * rolled back whole and the batch is applied again with a savepoint a mutation, so a refusal or a fault undoes
- * only its own mutation's writes and never holds the later ones back. Refusals are rare; savepoints on every
- * mutation of every batch cost a third of a push's time.
+ * A batch is first applied straight through. If any mutation throws, that attempt is rolled back whole and the
+ * batch is applied again with a savepoint a mutation, so a refusal undoes only its own mutation's writes and never
+ * holds the later ones back. Refusals are rare; savepoints on every mutation of every batch cost a third of a
+ * push's time.
+ *
+ * Only a refusal (a rule of the domain) is an outcome. Any other fault (a bug, a disk error, a constraint met
+ * mid-batch) fails the whole request and rolls the whole batch back: nothing is recorded, the answer
+ * (`MUTATION_FAULT`, 500) names the mutation that faulted, and the phone sends it again later. A database kept
+ * locked by other work is nobody's mutation's fault: `SERVER_BUSY` (503), naming none.
+ *
+ * Exactly-once rests on `processed_mutations` alone (by id): a mutation never processed is applied whatever its
+ * `seq`, so one the phone set aside is accepted after later ones went through.
  */
 export async function pushMutations(db: Database, req: PushRequest): Promise<PushResponse> {
   try {
-    return await pushBatch(db, req, "straight");
+    try {
+      return await pushBatch(db, req, "straight");
+    } catch (e) {
+      if (!(e instanceof RetryWithSavepoints)) throw e;
+      return await pushBatch(db, req, "savepoints");
+    }
   } catch (e) {
-    if (!(e instanceof RetryWithSavepoints)) throw e;
-    return pushBatch(db, req, "savepoints");
+    if (e instanceof MutationFault) {
+      console.error(`[sync] mutation ${e.mutation.id} (${e.mutation.kind}) failed; nothing of the batch recorded`, e.cause);
+      throw new AppError("MUTATION_FAULT", `Mutation ${e.mutation.id} met a server fault; nothing of the batch was recorded. Send it again later.`, {
+        mutationId: e.mutation.id,
+        seq: e.mutation.seq,
+        kind: e.mutation.kind,
+      });
+    }
+    if (isBusy(e)) throw new AppError("SERVER_BUSY", "The database is busy; nothing of the batch was recorded. Send it again shortly.", undefined, { "retry-after": "5" });
+    throw e;
   }
 }
 
+/**
+ * Tests only: called before each mutation is applied, inside the batch's transaction, to make a fault happen
+ * there (throw) or to let another connection take the database's write lock (await). Null in production.
+ */
+export type FaultHook = (m: Mutation) => void | Promise<void>;
+let faultHook: FaultHook | null = null;
+export function injectFaults(hook: FaultHook | null): void {
+  faultHook = hook;
+}
+
 class RetryWithSavepoints extends Error {}
+
+/** A fault (not a refusal) while applying `mutation`: the whole request fails, nothing of the batch is recorded. */
+class MutationFault extends Error {
+  constructor(
+    readonly mutation: Mutation,
+    cause: unknown,
+  ) {
+    super(`mutation ${mutation.id} faulted`, { cause });
+  }
+}
+
+/** SQLite's "database is locked" (another connection's write outlasted the busy timeout), however it is wrapped. */
+function isBusy(e: unknown): boolean {
+  for (let cause = e, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const code = String((cause as { code?: unknown }).code ?? "");
+    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || /database is locked/i.test(String((cause as Error).message))) return true;
+  }
+  return false;
+}
 
 async function pushBatch(db: Database, req: PushRequest, mode: "straight" | "savepoints"): Promise<PushResponse> {
   const ordered = [...req.mutations].sort((a, b) => a.seq - b.seq);
@@ -74,7 +124,7 @@ async function pushBatch(db: Database, req: PushRequest, mode: "straight" | "sav
         continue;
       }
       if (results.has(m.id)) continue; // the same mutation twice in one batch
-      const outcome = m.seq <= lastSeq ? outOfOrder(m.seq, lastSeq) : mode === "straight" ? await applyStraight(ctx, m) : await applyInSavepoint(tx, ctx, m);
+      const outcome = mode === "straight" ? await applyStraight(ctx, m) : await applyInSavepoint(tx, ctx, m);
       processed.push({
         id: m.id,
         clientId: req.clientId,
@@ -88,7 +138,7 @@ async function pushBatch(db: Database, req: PushRequest, mode: "straight" | "sav
       lastSeq = Math.max(lastSeq, m.seq);
       results.set(m.id, outcome.outcome === "applied" ? { id: m.id, status: "applied" } : { id: m.id, status: "rejected", reason: outcome.reason });
     }
-    if (mode === "straight") await flushActions(ctx).catch(() => Promise.reject(new RetryWithSavepoints()));
+    if (mode === "straight") await flushActions(ctx).catch((e: unknown) => Promise.reject(isBusy(e) ? e : new RetryWithSavepoints()));
     for (let i = 0; i < processed.length; i += 100) await tx.insert(processedMutations).values(processed.slice(i, i + 100));
     await markCustomersChanged(tx, [...ctx.batch.changed]);
     await tx.update(syncClients).set({ lastSeq, lastSeenAt: req.now.toISOString() }).where(eq(syncClients.id, req.clientId));
@@ -100,9 +150,12 @@ async function pushBatch(db: Database, req: PushRequest, mode: "straight" | "sav
 
 async function applyStraight(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
   try {
+    await faultHook?.(m);
     return await applyOrThrow(ctx, m);
-  } catch {
-    // A fault is logged by the second pass, where it happens again in its savepoint.
+  } catch (e) {
+    if (isBusy(e)) throw e;
+    // A refusal is undone in its savepoint by the second pass; a fault is named there, where the mutation's own
+    // writes are flushed in its savepoint (here an earlier mutation's buffered lines could be the cause).
     throw new RetryWithSavepoints();
   }
 }
@@ -120,8 +173,9 @@ export async function claimClient(tx: Pick<Database, "select" | "insert">, req: 
 }
 
 /**
- * Applies one mutation in a savepoint of the batch's transaction. A refusal or a fault (a bug) rolls back just
- * that mutation, which is answered `rejected`, so one bad mutation never holds every later one back.
+ * Applies one mutation in a savepoint of the batch's transaction. A refusal rolls back just that mutation, which
+ * is answered `rejected`, so one refused mutation never holds every later one back. Any other fault ends the
+ * batch (`MutationFault`): it is not the outcome of the user's action.
  */
 async function applyInSavepoint(tx: Transaction, ctx: ApplyContext, m: Mutation): Promise<Outcome> {
   let undone: Outcome | null = null;
@@ -129,17 +183,14 @@ async function applyInSavepoint(tx: Transaction, ctx: ApplyContext, m: Mutation)
     .transaction(async (sp) => {
       const inner = { ...ctx, tx: sp };
       try {
+        await faultHook?.(m);
         const outcome = await applyOrThrow(inner, m);
         await flushActions(inner);
         return outcome;
       } catch (e) {
         ctx.batch.actions.length = 0;
-        if (e instanceof Refusal) {
-          undone = { outcome: "rejected", reason: { code: e.code, message: e.message } };
-        } else {
-          console.error(`[sync] mutation ${m.id} (${m.kind}) failed`, e);
-          undone = { outcome: "rejected", reason: { code: "INTERNAL", message: "Erreur du serveur en enregistrant cette action." } };
-        }
+        if (!(e instanceof Refusal)) throw isBusy(e) ? e : new MutationFault(m, e);
+        undone = { outcome: "rejected", reason: { code: e.code, message: e.message } };
         sp.rollback();
         throw e;
       }
@@ -148,8 +199,4 @@ async function applyInSavepoint(tx: Transaction, ctx: ApplyContext, m: Mutation)
       if (undone && e instanceof TransactionRollbackError) return undone;
       throw e;
     });
-}
-
-function outOfOrder(seq: number, lastSeq: number): Outcome {
-  return { outcome: "rejected", reason: { code: "OUT_OF_ORDER", message: `Action reçue dans le désordre (n° ${seq} après ${lastSeq}).` } };
 }

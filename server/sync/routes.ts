@@ -1,8 +1,10 @@
 import { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
-import { PushBody, PushResponse } from "../../shared/schemas/mutations";
+import { PushBody, PushResponse, SetAsideBody, SetAsideList } from "../../shared/schemas/mutations";
+import { officeOnly } from "../auth/roles";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { pullChanges } from "./pull";
 import { pushMutations } from "./push";
+import { listSetAside, reportSetAside } from "./set-aside";
 
 const push = protectedRoute({
   method: "post",
@@ -12,9 +14,30 @@ const push = protectedRoute({
   description:
     "Each mutation is answered `applied`, `rejected` with a reason for the user, or `duplicate` (already processed; " +
     "`original` says how). A malformed mutation fails the whole request with 400 naming it (`mutations.N.field`) " +
-    "and nothing of the batch is applied: the phone sets it aside and sends the rest again.",
+    "and nothing of the batch is applied: the phone sets it aside and sends the rest again. Only a rule of the " +
+    "domain rejects a mutation; any other fault fails the request with 500 `MUTATION_FAULT` naming it " +
+    "(`details.mutationId`), or 503 `SERVER_BUSY` when the database stayed locked, and nothing of the batch is " +
+    "recorded: the phone sends it again later. A mutation never processed is applied whatever its `seq`.",
   request: { body: { ...json(PushBody, "The phone's id and its mutations"), required: true } },
-  responses: { 200: json(PushResponse, "One result a mutation, in the request's order"), ...errors(400, 401, 409, 415) },
+  responses: { 200: json(PushResponse, "One result a mutation, in the request's order"), ...errors(400, 401, 409, 415, 500, 503) },
+});
+
+const reportSetAsideRoute = protectedRoute({
+  method: "post",
+  path: "/sync/set-aside",
+  tags: ["sync"],
+  summary: "A phone reports the mutations it set aside after repeated server faults",
+  description: "Sent apart from the failing push so the office sees them; the phone keeps trying them. Reported again, a row is updated.",
+  request: { body: { ...json(SetAsideBody, "The phone's id, the set-aside mutations, its pending count"), required: true } },
+  responses: { 204: { description: "Recorded" }, ...errors(400, 401, 409, 415) },
+});
+
+const listSetAsideRoute = protectedRoute({
+  method: "get",
+  path: "/sync/set-aside",
+  tags: ["office"],
+  summary: "Actions the phones set aside after repeated server faults (office or Manager)",
+  responses: { 200: json(SetAsideList, "Latest reports first; those processed since come last"), ...errors(401, 403) },
 });
 
 const pull = protectedRoute({
@@ -32,6 +55,15 @@ export const syncRoutes = createRouter()
     const { clientId, mutations } = c.req.valid("json");
     const result = await pushMutations(db, { user: c.get("user"), scope: c.get("scope"), clientId, mutations, now: clock.now(), timeZone: config.siteTimeZone });
     return c.json(result, 200);
+  })
+  .openapi(reportSetAsideRoute, async (c) => {
+    const { db, clock } = c.get("services");
+    await reportSetAside(db, { user: c.get("user"), body: c.req.valid("json"), now: clock.now() });
+    return c.body(null, 204);
+  })
+  .openapi(listSetAsideRoute, async (c) => {
+    officeOnly(c.get("user").role, "La liste des actions mises de côté est au bureau.");
+    return c.json({ items: await listSetAside(c.get("services").db) }, 200);
   })
   .openapi(pull, async (c) => {
     const { db, clock } = c.get("services");

@@ -11,6 +11,9 @@ export const syncClients = sqliteTable("sync_clients", {
   lastSeq: integer("last_seq").notNull().default(0),
   createdAt: createdAt(),
   lastSeenAt: text("last_seen_at").notNull(),
+  /** How many actions the phone said were still waiting on it, with its last report of a set-aside action. */
+  reportedPending: integer("reported_pending"),
+  reportedAt: text("reported_at"),
 });
 
 export const MUTATION_OUTCOMES = ["applied", "rejected"] as const;
@@ -47,4 +50,27 @@ export const syncChanges = sqliteTable(
     siteId: text("site_id").notNull(),
   },
   (t) => [index("sync_changes_site_version").on(t.siteId, t.version)],
+);
+
+/**
+ * Mutations a phone set aside after they met a server fault again and again, as the phone reported them (outside
+ * the failing push), so the office sees an action that is stuck on a phone. The phone keeps trying them; once one
+ * is processed, its row in `processed_mutations` (same id) says how it went.
+ */
+export const setAsideMutations = sqliteTable(
+  "set_aside_mutations",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    seq: integer("seq").notNull(),
+    kind: text("kind").notNull(),
+    faults: integer("faults").notNull(),
+    lastError: text("last_error"),
+    firstReportedAt: text("first_reported_at").notNull(),
+    reportedAt: text("reported_at").notNull(),
+  },
+  (t) => [index("set_aside_mutations_reported").on(t.reportedAt)],
 );

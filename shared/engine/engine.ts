@@ -3,6 +3,7 @@ import type { CustomerKind, IncidentKind, InvoiceKind, Level, PaymentMethod, Tas
 import { LEVELS } from "../enums";
 import { COMPANY_ONLY_FEES, type FeeKind, type PlanAction, type PlanChannel, type Scenario, type ScenarioStep, type StepAction } from "./scenarios";
 import { stepDate } from "./schedule";
+import { promiseInForce } from "./promises";
 
 /**
  * The reminder engine's core: a customer's facts and a day in, what the scenario asks for up to that day out.
@@ -41,6 +42,7 @@ export interface PaymentFact {
   credit?: "credit_note" | "write_off";
 }
 
+/** A promise to pay still standing (corrected ones left out), given in the order they were made. */
 export interface PromiseFact {
   madeOn: CalendarDate;
   promisedOn: CalendarDate;
@@ -377,7 +379,8 @@ function channelOf(a: StepAction): PlanChannel | null {
 export type PausePayment = Pick<PaymentFact, "date" | "amountCents" | "status">;
 
 export function paused(input: Pick<EngineInput, "promises" | "plans"> & { payments: readonly PausePayment[] }, t: CalendarDate): boolean {
-  for (const p of input.promises ?? []) if (p.madeOn <= t && t <= p.promisedOn) return true;
+  // Only the latest promise is in force: one made again with a new date replaces the earlier one.
+  if (promiseInForce(input.promises ?? [], t)) return true;
   for (const plan of input.plans ?? []) {
     if (plan.agreedOn > t) continue;
     const last = plan.instalments.at(-1);

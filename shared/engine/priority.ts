@@ -1,4 +1,5 @@
-import { daysLate, dueItems, promiseStatus } from "../floor/due";
+import { daysLate, dueItems } from "../floor/due";
+import { brokenPromiseCount } from "./promises";
 import type { DebtorDoc } from "../schemas/debtor-doc";
 
 /**
@@ -25,12 +26,22 @@ export function priorityOf(doc: DebtorDoc, today: string): Priority {
   return { total: parts.reduce((sum, p) => sum + p.points, 0), parts };
 }
 
-/** The latest promise if its week of grace is over, and the earlier ones of the case (the debt is still owed). */
+/**
+ * The promises of the open case the customer broke (`brokenPromiseCount`): a new promise replaces the earlier one,
+ * which counts as broken only if its day had gone by when the new one was made. The standing promise is the
+ * document's own (`doc.promise`: the latest uncorrected one, even when older than the history the phone holds).
+ * Corrected promises count for nothing; one just recorded on the phone already replaces the earlier one.
+ */
 function brokenPromises(doc: DebtorDoc, today: string): number {
-  if (doc.balanceCents <= 0 || !doc.case || doc.case.status !== "open") return 0;
-  const promises = doc.history.filter((h) => h.kind === "promise" && !h.pending && h.happenedAt.slice(0, 10) >= doc.case!.openedOn);
-  const latestBroken = promiseStatus(doc, today) === "broken" ? 1 : 0;
-  return Math.max(0, promises.length - 1) + latestBroken;
+  const kase = doc.case;
+  if (doc.balanceCents <= 0 || !kase || kase.status !== "open") return 0;
+  const standing = doc.promise;
+  const earlier = doc.history
+    .filter((h) => h.kind === "promise" && h.promise && !h.correctedAt && h.happenedAt.slice(0, 10) >= kase.openedOn)
+    .filter((h) => !standing || h.happenedAt < standing.madeAt)
+    .map((h) => ({ madeOn: h.happenedAt.slice(0, 10), promisedOn: h.promise!.promisedOn }));
+  const latest = standing ? [{ madeOn: standing.madeAt.slice(0, 10), promisedOn: standing.promisedOn }] : [];
+  return brokenPromiseCount([...earlier, ...latest], today, true);
 }
 
 /** Two-hour windows of the working day, site time. */
@@ -51,7 +62,7 @@ export function bestHourToCall(doc: DebtorDoc, timeZone: string): { from: number
   const score = WINDOWS.map(() => 0);
   const answered = WINDOWS.map(() => 0);
   for (const h of doc.history) {
-    if (h.kind !== "call" || !h.outcome) continue;
+    if (h.kind !== "call" || !h.outcome || h.correctedAt) continue;
     const hour = Number(hourIn(h.happenedAt, timeZone));
     const w = WINDOWS.findIndex(([from, to]) => hour >= from && hour < to);
     if (w < 0) continue;

@@ -2,6 +2,7 @@ import { dateOfInstant } from "../dates";
 import type { TaskKind } from "../enums";
 import type { DebtorDoc, DocHistory, DocTask, DocUnit } from "../schemas/debtor-doc";
 import type { Mutation } from "../schemas/mutations";
+import { correctionRefusal } from "./corrections";
 import { photosOfPayload } from "./photos";
 import { describeMutation, type DescribeLookup } from "./describe";
 
@@ -9,6 +10,8 @@ import { describeMutation, type DescribeLookup } from "./describe";
 export interface ActorContext {
   initials: string;
   timeZone: string;
+  /** The user's id: their own entries of the day offer "Corriger" (older outbox entries lack it). */
+  userId?: string;
 }
 
 /**
@@ -31,6 +34,9 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
     rejectedReason: null,
     photos: photos.length > 0 ? photos : null,
     pending: true,
+    authorId: actor.userId ?? null,
+    ...(m.kind === "promise.made" ? { promise: { promisedOn: m.payload.promisedOn, amountCents: m.payload.amountCents } } : {}),
+    ...(m.kind === "entry.corrected" ? { correctsId: m.payload.actionId } : {}),
   };
   const day = dateOfInstant(m.happenedAt, actor.timeZone);
   let next: DebtorDoc = doc;
@@ -76,6 +82,14 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
       }
       break;
     }
+    case "entry.corrected": {
+      const target = next.history.find((h) => h.id === m.payload.actionId);
+      // Refused on the server in the same cases: the line then stays as it was, and the refusal is shown.
+      if (!target || correctionRefusal(target, { userId: actor.userId ?? "", at: m.happenedAt }, actor.timeZone)) break;
+      const history = next.history.map((h) => (h.id === target.id ? { ...h, correctedBy: actor.initials, correctedAt: m.happenedAt } : h));
+      next = { ...next, history, promise: target.kind === "promise" ? latestPromise(history, next.case) : next.promise };
+      break;
+    }
     default:
       break;
   }
@@ -87,7 +101,20 @@ export function lookupIn(doc: DebtorDoc): DescribeLookup {
   return {
     unitNumber: (id) => doc.units.find((u) => u.id === id)?.number,
     taskKind: (id) => doc.tasks.find((t) => t.id === id)?.kind,
+    entry: (id) => doc.history.find((h) => h.id === id),
   };
+}
+
+/**
+ * The promise standing once one was corrected: the latest uncorrected promise of the open case in the history the
+ * phone holds, as the server reads it from all of it.
+ */
+function latestPromise(history: readonly DocHistory[], kase: DebtorDoc["case"]): DebtorDoc["promise"] {
+  if (kase?.status !== "open") return null;
+  const p = history
+    .filter((h) => h.kind === "promise" && h.promise && !h.correctedAt && h.happenedAt.slice(0, 10) >= kase.openedOn)
+    .sort((a, b) => (a.happenedAt < b.happenedAt ? 1 : a.happenedAt > b.happenedAt ? -1 : 0))[0];
+  return p?.promise ? { promisedOn: p.promise.promisedOn, amountCents: p.promise.amountCents, madeAt: p.happenedAt } : null;
 }
 
 function transition(unit: DocUnit, kind: "padlock.placed" | "padlock.removed" | "gate.suspended" | "gate.restored"): { unit: Partial<DocUnit>; completes: TaskKind } | null {

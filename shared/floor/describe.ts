@@ -2,8 +2,8 @@ import { formatDateFr } from "../dates";
 import type { ActionKind, CallOutcome, TaskKind } from "../enums";
 import { formatEurosPlain } from "../money";
 import type { Mutation } from "../schemas/mutations";
+import { correctionText } from "./corrections";
 import { photosOfPayload } from "./photos";
-import { FLOOR_TEMPLATES } from "./templates";
 
 /**
  * The history line a mutation writes, worded as the billing software's log wants it: what was done, not only
@@ -22,6 +22,8 @@ export interface ActionLine {
 export interface DescribeLookup {
   unitNumber(unitId: string): string | undefined;
   taskKind(taskId: string): TaskKind | undefined;
+  /** A history entry, for the wording of its correction (unknown: a plainer line). */
+  entry?(actionId: string): { kind: ActionKind; text: string } | undefined;
 }
 
 export const TASK_WORDING: Record<TaskKind, string> = {
@@ -68,13 +70,13 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
         { data: { promisedOn: m.payload.promisedOn, amountCents: m.payload.amountCents } },
       );
     case "message.logged": {
-      const name = FLOOR_TEMPLATES[m.payload.templateCode]?.label ?? m.payload.templateCode;
+      const name = m.payload.templateLabel ?? m.payload.templateCode;
       return line(m.payload.channel, `${m.payload.channel === "sms" ? "SMS" : "Courriel"} envoyé depuis le téléphone (modèle « ${name} »)`, {
-        data: { templateCode: m.payload.templateCode, via: "phone" },
+        data: { templateCode: m.payload.templateCode, via: "phone", text: m.payload.text },
       });
     }
     case "message.requested": {
-      const name = FLOOR_TEMPLATES[m.payload.templateCode]?.label ?? m.payload.templateCode;
+      const name = m.payload.templateLabel ?? m.payload.templateCode;
       return line(m.payload.channel, `${m.payload.channel === "sms" ? "SMS" : "Courriel"} à envoyer par Cadenas (modèle « ${name} »)`, {
         data: { templateCode: m.payload.templateCode, via: "server" },
       });
@@ -106,6 +108,8 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
         unitId: m.payload.unitId,
         data: m.payload.photos?.length ? { photos: m.payload.photos } : null,
       });
+    case "entry.corrected":
+      return line("correction", correctionText(lookup.entry?.(m.payload.actionId)), { data: { correctsId: m.payload.actionId } });
     case "task.done": {
       const kind = lookup.taskKind(m.payload.taskId);
       return line("task_done", withNote(`Fait : ${kind ? TASK_WORDING[kind] : "tâche"}`, m.payload.note), { data: { taskId: m.payload.taskId } });

@@ -1,4 +1,5 @@
 import { daysBetween } from "../dates";
+import { PROMISE_CHECK_DAYS } from "../engine/promises";
 import type { DebtorDoc, DocTask, DocUnit } from "../schemas/debtor-doc";
 
 /** Something to do today for a debtor: an open task fallen due, or a promise to pay whose day has come. */
@@ -16,9 +17,6 @@ export function dueItems(doc: DebtorDoc, today: string): DueItem[] {
   }
   return items;
 }
-
-/** How many days after its date a promise still calls for a check; after that it is simply broken. */
-export const PROMISE_CHECK_DAYS = 7;
 
 /** `pending` before its day, `due` from its day for a week while unpaid, then `broken`; `kept` once paid. */
 export function promiseStatus(doc: DebtorDoc, today: string): "pending" | "due" | "broken" | "kept" | null {

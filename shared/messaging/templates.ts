@@ -1,7 +1,8 @@
 import type { MessageChannel } from "../enums";
 
 /**
- * The messages the scenarios send, as the office edits them: one template per step, with a variant per channel
+ * The messages the scenarios send and the floor sends from the phones (`floor`), as the office edits them — one
+ * template system for both: one template per step or per floor message, with a variant per channel
  * (an e-mail, an SMS, a letter — a registered letter prints the letter variant). French defaults below, the tone
  * growing from kind to firm (DOMAIN.md, seed 001): a reminder first assumes an oversight, the formal notice states
  * the debt, the deadline and what comes next. `{{variable}}` is replaced by the customer's data; a variable not
@@ -39,6 +40,11 @@ export interface LetterVariant {
 export interface MessageTemplate {
   code: string;
   label: string;
+  /**
+   * Offered on the phones' message sheet (after a call with no answer), with its SMS and e-mail variants. The
+   * phones get it with their next sync and preview it with the same renderer the server sends it with.
+   */
+  floor?: boolean;
   /** Sender name shown on e-mails (the address is the server's). */
   from?: string;
   email?: EmailVariant;
@@ -51,6 +57,11 @@ export function variantFor(template: MessageTemplate, channel: MessageChannel): 
   if (channel === "email") return template.email;
   if (channel === "sms") return template.sms;
   return template.letter;
+}
+
+/** The templates a site manager may send from the phone: marked for the floor, with an SMS or an e-mail. */
+export function floorTemplates(all: Iterable<MessageTemplate>): MessageTemplate[] {
+  return [...all].filter((t) => t.floor && (t.sms || t.email)).sort((a, b) => a.label.localeCompare(b.label, "fr") || (a.code < b.code ? -1 : 1));
 }
 
 const PLACEHOLDER = /\{\{\s*([\w]+)\s*\}\}/g;
@@ -80,6 +91,7 @@ export function templateProblems(t: MessageTemplate): string[] {
   check("Lettre", t.letter?.body);
   if (!t.email && !t.sms && !t.letter) problems.push("Un modèle a au moins un courriel, un SMS ou une lettre");
   if (t.email?.attachLetter && !t.letter) problems.push("Le courriel joint la lettre, mais le modèle n'a pas de lettre");
+  if (t.floor && !t.sms && !t.email) problems.push("Un modèle proposé sur les téléphones a un SMS ou un courriel");
   return problems;
 }
 
@@ -91,6 +103,27 @@ const OWED = `\n\n${OWED_LIST}`;
 const T = (t: MessageTemplate) => t;
 
 export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
+  // The floor's messages after a call with no answer: kind first, never naming the debt in the call-back SMS
+  // (seed 000: the customer would not call back).
+  T({
+    code: "rappel-sms",
+    label: "Merci de nous rappeler",
+    floor: true,
+    sms: { body: "Bonjour {{nom}}, ici {{site}}. Merci de nous rappeler au {{telephone_site}} au sujet de votre box {{box}}. Bonne journée." },
+  }),
+  T({
+    code: "rappel-email",
+    label: "Premier rappel",
+    floor: true,
+    email: {
+      subject: "Votre box {{box}} — merci de nous contacter",
+      body:
+        "Bonjour {{nom}},\n\nNous avons essayé de vous joindre au sujet de votre box {{box}} chez {{site}}. " +
+        "Sauf erreur de notre part, le règlement de {{solde}} ne nous est pas encore parvenu : il s'agit peut-être d'un oubli " +
+        "ou d'un souci de carte.\n\nPouvez-vous nous rappeler au {{telephone_site}} ou régler directement à l'accueil ?\n\n" +
+        "Merci d'avance,\n{{signature}}\n{{site}}",
+    },
+  }),
   T({
     code: "box-reminder-sms",
     label: "Box — rappel avant le 15 (SMS)",

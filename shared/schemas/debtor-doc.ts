@@ -14,6 +14,7 @@ import {
   TASK_STATUSES,
 } from "../enums";
 import { CalendarDate, Cents, Id, Instant, Sha256 } from "./common";
+import { FloorMessaging } from "./templates";
 
 /**
  * What the phone keeps about one debtor, whole: the floor's screens need nothing else. The server sends it
@@ -66,6 +67,15 @@ export const DocHistory = z.object({
   photos: z.array(Sha256).nullable().optional(),
   /** Only on the phone: made there and not yet confirmed by the server. */
   pending: z.boolean().optional(),
+  /** The user who made it (null: the system): only they may correct it. */
+  authorId: Id.nullable().optional(),
+  /** Cancelled as a mistake by its author (initials) at `correctedAt`: shown struck through, counts for nothing. */
+  correctedBy: z.string().nullable().optional(),
+  correctedAt: Instant.nullable().optional(),
+  /** A promise's date and amount: a new promise replaces the earlier ones, which were broken only if already late. */
+  promise: z.object({ promisedOn: CalendarDate, amountCents: Cents }).nullable().optional(),
+  /** A correction: the entry it cancels. */
+  correctsId: Id.nullable().optional(),
 });
 export type DocHistory = z.infer<typeof DocHistory>;
 
@@ -119,6 +129,8 @@ export const PullBody = z
     cursor: z.string().max(200).nullable(),
     /** The `nextPage` of the previous answer while `hasMore`. */
     page: z.string().max(300).nullable().optional(),
+    /** The `version` of the floor's templates the phone holds: the answer carries them when they changed. */
+    templates: z.string().max(100).nullable().optional(),
   })
   .meta({ id: "PullBody" });
 export type PullBody = z.infer<typeof PullBody>;
@@ -136,6 +148,8 @@ export const PullResponse = z
     /** The highest `seq` of this client the server has processed. */
     lastSeq: z.number().int(),
     asOf: CalendarDate,
+    /** The floor's templates and sites, on the first page when the phone's copy is missing or out of date. */
+    templates: FloorMessaging.optional(),
   })
   .meta({ id: "PullResponse" });
 export type PullResponse = z.infer<typeof PullResponse>;

@@ -37,6 +37,9 @@ export const HistoryEntry = z
     text: z.string(),
     initials: z.string(),
     unitNumber: z.string().nullable(),
+    /** Cancelled as a mistake by its author (initials) at `correctedAt`: kept, struck through, counts for nothing. */
+    correctedBy: z.string().nullable().optional(),
+    correctedAt: Instant.nullable().optional(),
   })
   .meta({ id: "HistoryEntry" });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;

@@ -23,10 +23,13 @@ export const MUTATION_PAYLOADS = {
     amountCents: z.number().int().positive().max(100_000_000),
     note: text(2000).optional(),
   }),
-  /** An SMS or e-mail sent by the phone's own app from a template (the server could not send it). */
-  "message.logged": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60), text: text(2000) }),
+  /**
+   * An SMS or e-mail sent by the phone's own app from a template (the server could not send it). `templateLabel`:
+   * the template's name as the phone showed it, for the history line.
+   */
+  "message.logged": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60), templateLabel: text(120).optional(), text: text(2000) }),
   /** An SMS or e-mail for the server to send from a template. */
-  "message.requested": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60) }),
+  "message.requested": z.object({ customerId: Id, channel: z.enum(["sms", "email"]), templateCode: text(60), templateLabel: text(120).optional() }),
   /**
    * `photos`: SHA-256 of the photos taken (the door with its number and the padlock), at least one: the padlock
    * is evidence. The bytes may reach the server after the mutation (`PUT /api/blobs/{sha256}`).
@@ -55,6 +58,12 @@ export const MUTATION_PAYLOADS = {
     inventory: text(4000),
     newPadlockNumber: text(30),
   }),
+  /**
+   * A floor entry made by mistake (a note, a call, an answer, a promise), cancelled by its author the same site
+   * day. It carries no replacement: on a phone the user then records the right entry with the form they already
+   * know, instead of a second copy of every form inside the correction. The entry stays in the history, struck.
+   */
+  "entry.corrected": z.object({ customerId: Id, actionId: Id }),
   /** The box cleared (*mise à la benne*), once every photo of its opening has reached the server. */
   "box.cleared": z.object({ unitId: Id, photos: z.array(Sha256).max(20).optional(), note: text(2000).optional() }),
 } as const;
@@ -89,6 +98,7 @@ export const Mutation = z
     mutation("task.done"),
     mutation("box.opened"),
     mutation("box.cleared"),
+    mutation("entry.corrected"),
   ])
   .meta({ id: "Mutation" });
 export type Mutation = z.infer<typeof Mutation>;
@@ -118,3 +128,50 @@ export const PushResponse = z
   .object({ results: z.array(PushResult), lastSeq: z.number().int() })
   .meta({ id: "PushResponse" });
 export type PushResponse = z.infer<typeof PushResponse>;
+
+/**
+ * A phone's report of the mutations it set aside after they met a server fault again and again (sent apart from
+ * the failing push, so the office sees them). `pending`: how many other actions are still waiting on the phone.
+ */
+export const SetAsideBody = z
+  .object({
+    clientId: Id,
+    mutations: z
+      .array(
+        z.object({
+          id: Id,
+          seq: z.number().int().positive(),
+          kind: z.string().max(60),
+          faults: z.number().int().nonnegative(),
+          lastError: z.string().max(500).nullable(),
+        }),
+      )
+      .min(1)
+      .max(200),
+    pending: z.number().int().nonnegative().optional(),
+  })
+  .meta({ id: "SetAsideBody" });
+export type SetAsideBody = z.infer<typeof SetAsideBody>;
+
+/** One set-aside mutation as the office sees it; `processed` once a later try went through (how, and when). */
+export const SetAsideItem = z
+  .object({
+    id: Id,
+    clientId: Id,
+    userId: Id,
+    userName: z.string(),
+    seq: z.number().int(),
+    kind: z.string(),
+    faults: z.number().int(),
+    lastError: z.string().nullable(),
+    firstReportedAt: Instant,
+    reportedAt: Instant,
+    /** How many actions were still waiting on that phone at its last report. */
+    pendingOnPhone: z.number().int().nullable(),
+    processed: z.object({ outcome: z.enum(["applied", "rejected"]), at: Instant }).nullable(),
+  })
+  .meta({ id: "SetAsideItem" });
+export type SetAsideItem = z.infer<typeof SetAsideItem>;
+
+export const SetAsideList = z.object({ items: z.array(SetAsideItem) }).meta({ id: "SetAsideList" });
+export type SetAsideList = z.infer<typeof SetAsideList>;

@@ -8,6 +8,8 @@ const Text = (max: number) => z.string().trim().min(1).max(max);
 export const TemplateBody = z
   .object({
     label: Text(120),
+    /** Offered on the phones' message sheet (its SMS and e-mail variants). */
+    floor: z.boolean().optional(),
     from: z.string().trim().max(80).optional(),
     email: z.object({ subject: Text(200), body: Text(10_000), attachLetter: z.boolean().optional() }).optional(),
     sms: z.object({ body: Text(1_000) }).optional(),
@@ -25,6 +27,22 @@ export const TemplatesResponse = z
   .object({ templates: z.array(TemplateItem), variables: z.record(z.string(), z.string()) })
   .meta({ id: "TemplatesResponse" });
 export type TemplatesResponse = z.infer<typeof TemplatesResponse>;
+
+/** The site a floor message speaks for, as the renderer needs it (`SenderSite`). */
+export const TemplateSite = z.object({ id: Id, name: z.string(), address: z.string(), city: z.string(), phone: z.string() });
+
+/**
+ * What the phones need to write the floor's messages themselves (the preview): the templates marked for the floor
+ * and the sites of the user's scope. `version` is its fingerprint: a pull sends it again only when it changed.
+ */
+export const FloorMessaging = z
+  .object({
+    version: z.string(),
+    templates: z.array(TemplateBody.extend({ code: z.string() })),
+    sites: z.array(TemplateSite),
+  })
+  .meta({ id: "FloorMessaging" });
+export type FloorMessaging = z.infer<typeof FloorMessaging>;
 
 export const PreviewQuery = z.object({ customerId: Id, channel: z.enum(MESSAGE_CHANNELS) });
 

@@ -4,7 +4,7 @@ import { evidenceRecords } from "../../server/evidence/evidence.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { pngImage } from "../support/images";
 import { call, signIn, type TestServer } from "../support/server";
-import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker, waitUntilSynced } from "./browser";
 
 // The Manager's box opening on the phone: refused with its reasons before the exit and the R3 letter; with them,
 // the guided flow (typed number, witness, photos of the door, the cut lock and the contents, inventory, new
@@ -25,7 +25,7 @@ beforeAll(async () => {
   docs = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
   await signInThroughTheForm(page, "manager@demo.test");
   await waitForServiceWorker(page);
-  await page.getByText("Tout est envoyé").waitFor();
+  await waitUntilSynced(page);
 });
 afterAll(() => session?.close());
 
@@ -114,13 +114,13 @@ it("opens a box through the guided flow offline; clearing waits until every phot
 
   await context.setOffline(false);
   await page.getByText("Preuves reçues par le serveur ✓").waitFor({ timeout: 30_000 });
-  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(page);
   expect(await clear.isDisabled()).toBe(false);
   await clear.click();
   await page.getByLabel("Remarque (facultatif)").fill("Benne enlevée par Veolia");
   await page.getByRole("button", { name: "Box vidé" }).click();
   await page.getByText(/^Vidé \(mise à la benne\) le/).waitFor();
-  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(page);
   await screenshot(page, "opening-cleared");
   // The office's view of the same debtor: the server's check of the evidence chain, and the pack to download.
   await page.reload();

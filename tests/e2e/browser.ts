@@ -110,3 +110,11 @@ export async function startPhoneSession(): Promise<PhoneSession> {
     },
   };
 }
+
+/**
+ * Waits until the phone has sent everything and knows it: the status bar's `data-sync-state` is set only once the
+ * pending counts have loaded (the words "Tout est envoyé" can show before they have).
+ */
+export async function waitUntilSynced(page: Page, timeout = 30_000): Promise<void> {
+  await page.locator('.status-bar[data-sync-state="synced"]').waitFor({ timeout });
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { actions } from "../../server/cases/cases.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { call, signIn, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
+import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors, waitUntilSynced } from "./browser";
 
 let server: TestServer;
 let browser: Browser;
@@ -83,8 +83,8 @@ it("lets two tabs work on the same store, and sends each action once", async () 
   await first.getByRole("button", { name: "Enregistrer" }).click();
   // The other tab sees it at once, through the shared store.
   await second.getByText("Vu depuis le premier onglet").waitFor();
-  await first.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
-  await second.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(first);
+  await waitUntilSynced(second);
   const stored = await server.services.db
     .select()
     .from(actions)

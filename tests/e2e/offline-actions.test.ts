@@ -5,7 +5,7 @@ import { actions } from "../../server/cases/cases.sql";
 import { addDays } from "../../shared/dates";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
-import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker, waitUntilSynced } from "./browser";
 
 // The issue's "done when": with no signal, log a call, a promise and a padlock; reload still offline; all three
 // are still there and queued; back online they reach the server, each exactly once.
@@ -30,7 +30,7 @@ it("keeps a call, a promise and a padlock made offline through a reload, then se
 
   await signInThroughTheForm(page, "gestionnaire@demo.test");
   await waitForServiceWorker(page);
-  await page.getByText("Tout est envoyé").waitFor();
+  await waitUntilSynced(page);
   await page.goto(`/debiteurs/${target.customerId}`);
   await page.getByRole("heading", { name: target.name }).waitFor();
 
@@ -75,7 +75,7 @@ it("keeps a call, a promise and a padlock made offline through a reload, then se
   await screenshot(page, "offline-after-reload");
 
   await context.setOffline(false);
-  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(page);
   await expect.poll(() => pendingFlags.count()).toBe(0);
 
   const stored = await server.services.db

@@ -8,7 +8,7 @@ import { readBlob } from "../../server/evidence/blobs";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { pngImage } from "../support/images";
 import { call, signIn, type TestServer } from "../support/server";
-import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker, waitUntilSynced } from "./browser";
 
 // The issue's "done when" for photos: a padlock placed offline with two photos survives a reload with its photos,
 // and once online the server holds the same bytes (same SHA-256); a 3 MB photo whose upload is cut by the network
@@ -25,7 +25,7 @@ beforeAll(async () => {
   ({ server, context, page, errors } = session);
   await signInThroughTheForm(page, "gestionnaire@demo.test");
   await waitForServiceWorker(page);
-  await page.getByText("Tout est envoyé").waitFor();
+  await waitUntilSynced(page);
 });
 afterAll(() => session?.close());
 
@@ -96,7 +96,7 @@ it("keeps a padlock's two photos through an offline reload, then the server hold
   await screenshot(page, "padlock-photos-after-reload");
 
   await context.setOffline(false);
-  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(page);
   const confirmed = page.locator(".timeline li", { hasText: `Double cadenas posé sur le box ${unit.number}` });
   await expect.poll(() => confirmed.getByText("Reçue ✓").count()).toBe(2);
 
@@ -169,6 +169,6 @@ it("resumes a 3 MB photo's upload cut by the network where it stopped, and compl
   expect(after[0]).toBe(`bytes ${4 * 256 * 1024}-${5 * 256 * 1024 - 1}/${sha.size}`);
   expect(pieces.filter((p) => p.startsWith("bytes 0-"))).toHaveLength(1);
   expect(sha256(readBlob(server.dir, sha.hash)!)).toBe(sha.hash);
-  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(page);
   expect(errors).toEqual([]);
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { units } from "../../server/sites/sites.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
-import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession, waitForServiceWorker, waitUntilSynced } from "./browser";
 
 // The padlock walk-through in the corridors, with no signal: the boxes out of step are listed first, one is fixed
 // from the list (placed, with its photo), the list follows at once and through a reload, and the server gets it.
@@ -30,7 +30,7 @@ it("lists the site's padlocks offline, fixes a box out of step from the list, an
 
   await signInThroughTheForm(page, "gestionnaire@demo.test");
   await waitForServiceWorker(page);
-  await page.getByText("Tout est envoyé").waitFor();
+  await waitUntilSynced(page);
   await page.getByText(late.name).first().waitFor();
   await context.setOffline(true);
   await page.getByRole("button", { name: /^Menu de/ }).click();
@@ -60,7 +60,7 @@ it("lists the site's padlocks offline, fixes a box out of step from the list, an
   await page.getByRole("heading", { name: "Contrôle des cadenas" }).waitFor();
   await nowConfirmed.waitFor();
   await context.setOffline(false);
-  await page.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await waitUntilSynced(page);
   const [stored] = await server.services.db.select().from(units).where(eq(units.id, unit.id));
   expect(stored!.padlockState).toBe("second_padlock");
   expect(errors).toEqual([]);

@@ -265,6 +265,7 @@ describe("OpenAPI", () => {
       "/settings",
       "/sync/pull",
       "/sync/push",
+      "/sync/set-aside",
       "/templates",
       "/templates/{code}",
       "/templates/{code}/preview",

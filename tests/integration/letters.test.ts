@@ -41,8 +41,8 @@ const person: Addressee = {
   boxes: ["B312"],
   site: { id: "s", name: "Lyon Gerland", address: "40 avenue Tony Garnier, 69007 Lyon", city: "Lyon", phone: "04 78 00 00 00" },
   invoices: [
-    { id: "1", ref: "F2026-00010", contractId: null, dueDate: "2026-09-01", amountCents: 15_900, remainingCents: 15_900 },
-    { id: "2", ref: "F2026-00011", contractId: null, dueDate: "2026-10-01", amountCents: 15_900, remainingCents: 15_900 },
+    { ref: "F2026-00010", dueDate: "2026-09-01", remainingCents: 15_900 },
+    { ref: "F2026-00011", dueDate: "2026-10-01", remainingCents: 15_900 },
   ],
   balanceCents: 31_800,
 };

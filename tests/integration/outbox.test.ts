@@ -206,13 +206,13 @@ describe("the office's view", () => {
     expect((await call(server.url, "POST", `/api/messages/${bounce.id}/retry`, { cookie: office })).status).toBe(409);
   });
 
-  it("without SMTP_URL, e-mails are .eml files the office reads in the app", async () => {
+  it("without SMTP_URL, e-mails are .eml files the office reads in the app, recorded as written, not sent", async () => {
     const files = { email: createEmailSender({ dataDir: server.dir }), sms: createSmsSender({ dataDir: server.dir }) };
     const id = await idOf("OBX1");
     await queueMessages(server.services.db, [{ customerId: id, caseId: null, plannedActionId: "x", key: "test|file", step: "R1", template: "box-R1", channel: "email", purpose: "floor" }], TEST_TODAY);
     await sendDueMessages(server.services.db, files, { id: "files", timeZone: "Europe/Paris", now: () => MONDAY_10H });
     const [m] = (await messagesOf("OBX1")).filter((x) => x.idempotencyKey.endsWith("test|file"));
-    expect(m).toMatchObject({ status: "sent", providerId: `file:${m!.id}.eml` });
+    expect(m).toMatchObject({ status: "written", providerId: `file:${m!.id}.eml` });
     const raw = await fetch(`${server.url}/api/messages/${m!.id}/raw`, { headers: { cookie: office } });
     expect(raw.headers.get("content-type")).toBe("message/rfc822");
     const eml = await raw.text();

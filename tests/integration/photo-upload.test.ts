@@ -6,6 +6,7 @@ import { users } from "../../server/auth/auth.sql";
 import { readBlob } from "../../server/evidence/blobs";
 import { recordAction, type Who } from "../../client/store/record";
 import { discardDraft, keepDraft, PIECE_BYTES, uploadQueued, type Fetch } from "../../client/store/photos";
+import { dismissRefusedPhoto, readSyncStatus, syncStateOf } from "../../client/store/status";
 import { pngImage } from "../support/images";
 import { SimulatedPhone } from "../support/phone";
 import { signIn, startTestServer, type TestServer } from "../support/server";
@@ -90,6 +91,42 @@ describe("the phone's photo queue", () => {
     expect(sha(readBlob(server.dir, big.sha256)!)).toBe(big.sha256);
   });
 
+  it("keeps a photo queued through a server fault (5xx) or a network error, and sends it on a later pass", async () => {
+    const phone = new SimulatedPhone(server.url, vt.cookie);
+    // Photos of their own: the server must not hold them already from another test.
+    const door = photoOf(pngImage(61, 47, { noise: true }), "image/png");
+    const padlock = photoOf(pngImage(53, 59, { noise: true }), "image/png");
+    for (const p of [door, padlock]) {
+      await keepDraft(phone.db, p, "test");
+      await phone.db.photos.update(p.sha256, { state: "queued", draftKey: null });
+    }
+    const real = network().fetchFn;
+    /** The server answering `status` with an error body to the requests `when` picks, as a failing disk would. */
+    const failing =
+      (status: number, when: (path: string, init?: RequestInit) => boolean): Fetch =>
+      async (path, init) =>
+        when(path, init) ? new Response(JSON.stringify({ error: { code: "INTERNAL", message: "Internal error" } }), { status, headers: { "content-type": "application/json" } }) : real(path, init);
+
+    // A fault on one photo's piece: it stays queued with what happened, the other goes, the pass says "failed".
+    expect(await uploadQueued(phone.db, failing(500, (path, init) => init?.method === "PUT" && path.includes(door.sha256)))).toBe("failed");
+    expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "queued", error: expect.stringContaining("500") });
+    expect(await phone.db.photos.get(padlock.sha256)).toMatchObject({ state: "sent" });
+    // A fault on the status question, and a busy server: still queued.
+    expect(await uploadQueued(phone.db, failing(503, (path) => path.endsWith("/status")))).toBe("failed");
+    expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "queued" });
+    // No network at all: queued, the pass says "offline".
+    expect(
+      await uploadQueued(phone.db, async () => {
+        throw new TypeError("Failed to fetch");
+      }),
+    ).toBe("offline");
+    expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "queued" });
+
+    expect(await uploadQueued(phone.db, real)).toBe("done");
+    expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "sent", error: null });
+    expect(sha(readBlob(server.dir, door.sha256)!)).toBe(door.sha256);
+  });
+
   it("marks a photo the server refuses with its reason, keeps its bytes, and goes on with the others", async () => {
     const phone = new SimulatedPhone(server.url, vt.cookie);
     const notAPhoto = photoOf(Buffer.from("Ceci est un texte, pas une photo. ".repeat(20)), "image/jpeg");
@@ -107,5 +144,19 @@ describe("the phone's photo queue", () => {
     expect(await phone.db.photos.get(padlock.sha256)).toMatchObject({ state: "sent" });
     expect(readBlob(server.dir, notAPhoto.sha256)).toBeNull();
     expect(readBlob(server.dir, wrongHash.sha256)).toBeNull();
+
+    // Never hidden behind "all sent": the status bar names each, with why, until the user has read it.
+    const status = await readSyncStatus(phone.db, vt.userId);
+    expect(status.refusedPhotos.map((p) => [p.sha256, p.reason])).toEqual([
+      [notAPhoto.sha256, expect.stringContaining("pas une photo")],
+      [wrongHash.sha256, expect.stringContaining("SHA-256")],
+    ]);
+    expect(syncStateOf(status, true)).toBe("problem");
+    await dismissRefusedPhoto(phone.db, notAPhoto.sha256);
+    await dismissRefusedPhoto(phone.db, wrongHash.sha256);
+    const read = await readSyncStatus(phone.db, vt.userId);
+    expect(read.refusedPhotos).toEqual([]);
+    expect(syncStateOf(read, true)).toBe("synced");
+    expect(await phone.db.photos.get(wrongHash.sha256)).toMatchObject({ state: "refused" });
   });
 });

@@ -263,8 +263,8 @@ describe("push", () => {
     const a = phone(vt);
     const b = phone(manager);
     const unit = (await a.pullAll(null)).docs.flatMap((d) => d.units).find((u) => u.padlock === "none");
-    const early = a.make("padlock.placed", { unitId: unit!.id, padlockNumber: "1001", photos: [PHOTO] }, "2026-11-22T09:00:00.000Z");
-    const late = b.make("padlock.placed", { unitId: unit!.id, padlockNumber: "2002", photos: [PHOTO] }, "2026-11-22T09:05:00.000Z");
+    const early = a.make("padlock.placed", { unitId: unit!.id, padlockNumber: "1001", photos: [PHOTO] }, "2026-11-22T07:00:00.000Z");
+    const late = b.make("padlock.placed", { unitId: unit!.id, padlockNumber: "2002", photos: [PHOTO] }, "2026-11-22T07:05:00.000Z");
     // The later one reaches the server first (phone A had no signal): it takes effect for now…
     expect((await b.push([late])).body.results[0]!.status).toBe("applied");
     // …until the earlier one arrives: it took effect first, so the later one is the one that could not.
@@ -272,7 +272,7 @@ describe("push", () => {
     expect(res.body.results[0]!.status).toBe("applied");
     const rows = await server.services.db.select().from(actions).where(inArray(actions.id, [early.id, late.id]));
     expect(rows.find((r) => r.id === early.id)!.rejectedReason).toBeNull();
-    expect(rows.find((r) => r.id === late.id)!.rejectedReason).toMatch(/^Double cadenas déjà posé \(VT, 22\/11 à 10:00\)$/);
+    expect(rows.find((r) => r.id === late.id)!.rejectedReason).toMatch(/^Double cadenas déjà posé \(VT, 22\/11 à 08:00\)$/);
     // Both phones see both events, and which one did not take effect.
     for (const p of [a, b]) {
       const docs = (await p.pullAll(null)).docs;
@@ -281,8 +281,8 @@ describe("push", () => {
       expect(history.find((h) => h.id === late.id)!.rejectedReason).toMatch(/déjà posé/);
     }
     // Removing twice: the second removal is kept and answered rejected.
-    const r1 = a.make("padlock.removed", { unitId: unit!.id }, "2026-11-22T11:00:00.000Z");
-    const r2 = b.make("padlock.removed", { unitId: unit!.id }, "2026-11-22T11:01:00.000Z");
+    const r1 = a.make("padlock.removed", { unitId: unit!.id }, "2026-11-22T08:00:00.000Z");
+    const r2 = b.make("padlock.removed", { unitId: unit!.id }, "2026-11-22T08:01:00.000Z");
     expect((await a.push([r1])).body.results[0]!.status).toBe("applied");
     expect((await b.push([r2])).body.results[0]).toMatchObject({ status: "rejected", reason: { code: "CONFLICT", message: expect.stringMatching(/^Aucun double cadenas à retirer/) } });
     expect(await server.services.db.select().from(actions).where(eq(actions.id, r2.id))).toHaveLength(1);

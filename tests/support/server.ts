@@ -23,6 +23,7 @@ export async function startTestServer(options: { demo?: boolean; clientDir?: str
     DATABASE_URL: `file:${join(dir, "cadenas.db")}`,
     DATA_DIR: dir,
     TODAY: TEST_TODAY,
+    NOW: TEST_NOW.toISOString(),
     DEMO_DATA: options.demo === false ? "off" : "auto",
     CLIENT_DIR: options.clientDir ?? join(dir, "no-client"),
     ENGINE_AT: "off",

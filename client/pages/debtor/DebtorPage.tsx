@@ -10,29 +10,28 @@ import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
 import { PhotoPicker, PhotoStrip, useDrafts, usePendingCount } from "../../components/Photos";
+import { FormError } from "../../components/FormError";
+import { ActionButton, SaveButton, useSaving } from "../../components/Saving";
 import { Sheet } from "../../components/Sheet";
-import { Spinner } from "../../components/Spinner";
+import { LiveWait } from "../../components/LiveWait";
 import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
-import { ACTION_LABEL, OUTCOME_LABEL, PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
+import { PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { act, db, onActionSaved, preloadRecorder } from "../../store";
-import { useLive } from "../../store/live";
+import { act, onActionSaved, preloadRecorder } from "../../store";
+import { useDebtorRow } from "../../store/queries";
 import { shown } from "../../store/views";
 import { CallSheet, MessageChoices } from "./CallSheet";
-import { templateValues } from "./context";
 import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { FullHistory } from "./FullHistory";
+import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
 
 type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | "plan" | "close" | { padlock: DocUnit; on: boolean } | { clear: DocUnit } | null;
 
 export function DebtorPage() {
   const params = useParams<{ customerId: string }>();
-  const row = useLive(
-    () => params.customerId,
-    (id) => db.debtors.get(id).then((r) => r ?? null),
-  );
+  const row = useDebtorRow(() => params.customerId);
   // Each change brings a whole new copy of the debtor from the store; reconciled into a Solid store, only what
   // differs is redrawn (a new history line is one <li> added, not the page rebuilt), which keeps a tap's answer
   // within a frame.
@@ -53,7 +52,7 @@ export function DebtorPage() {
       <main class="page with-status-bar">
         <Switch>
           <Match when={row() === undefined}>
-            <Spinner />
+            <LiveWait live={row} />
           </Match>
           <Match when={row() === null}>
             <div class="empty">
@@ -175,9 +174,9 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                       </Show>
                     }
                   >
-                    <button type="button" class="button secondary small" onClick={() => void act("task.done", { taskId: t.id })}>
+                    <ActionButton class="button secondary small" savingLabel="…" action={() => act("task.done", { taskId: t.id })}>
                       Fait
-                    </button>
+                    </ActionButton>
                   </Show>
                 </li>
               )}
@@ -222,14 +221,14 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                     <Show
                       when={u.gate === "suspended"}
                       fallback={
-                        <button type="button" class="button secondary" onClick={() => void act("gate.suspended", { unitId: u.id })}>
+                        <ActionButton class="button secondary" action={() => act("gate.suspended", { unitId: u.id })}>
                           Suspendre le code
-                        </button>
+                        </ActionButton>
                       }
                     >
-                      <button type="button" class="button secondary on" onClick={() => void act("gate.restored", { unitId: u.id })}>
+                      <ActionButton class="button secondary on" action={() => act("gate.restored", { unitId: u.id })}>
                         Rétablir le code
-                      </button>
+                      </ActionButton>
                     </Show>
                   </div>
                   <div class="row-line states">
@@ -258,33 +257,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
       <section class="card">
         <h2>Historique</h2>
         <Show when={d().history.length > 0} fallback={<p class="muted">Aucune action enregistrée.</p>}>
-          <ol class="timeline">
-            <For each={d().history}>
-              {(h) => (
-                <li classList={{ pending: Boolean(h.pending), refused: Boolean(h.rejectedReason) }}>
-                  <div class="timeline-head">
-                    <span class="kind">
-                      {ACTION_LABEL[h.kind]}
-                      <Show when={h.outcome}>{(o) => <> · {OUTCOME_LABEL[o()]}</>}</Show>
-                    </span>
-                    <span class="muted">
-                      {h.initials} · {formatInstantShort(h.happenedAt)}
-                    </span>
-                  </div>
-                  <p>{h.text}</p>
-                  <Show when={h.photos?.length}>
-                    <PhotoStrip photos={h.photos!} />
-                  </Show>
-                  <Show when={h.pending}>
-                    <span class="flag pending">En attente d'envoi</span>
-                  </Show>
-                  <Show when={h.rejectedReason}>
-                    <span class="flag refused">Non pris en compte : {h.rejectedReason}</span>
-                  </Show>
-                </li>
-              )}
-            </For>
-          </ol>
+          <HistoryList doc={d()} user={props.user} />
         </Show>
         <div class="history-actions">
           <button type="button" class="button ghost" onClick={() => setPanel("full")}>
@@ -379,7 +352,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <PromiseForm doc={d()} onDone={close} />
       </Sheet>
       <Sheet title="SMS / e-mail" open={panel() === "message"} onClose={close}>
-        <MessageChoices doc={d()} values={templateValues(d(), props.user)} onSent={close} />
+        <MessageChoices doc={d()} user={props.user} onSent={close} />
       </Sheet>
       <Sheet title="Réponse du client" open={panel() === "answer"} onClose={close}>
         <TextForm label="Ce que le client a dit" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: d().customerId, text })} onDone={close} />
@@ -514,12 +487,15 @@ function OpeningState(props: { opening: NonNullable<DocUnit["opening"]>; unit: D
 function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
   const draftKey = () => `clear:${props.unit.id}`;
   const drafts = useDrafts(draftKey);
-  const submit = async (e: SubmitEvent) => {
+  const save = useSaving();
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
-    const photos = (drafts() ?? []).map((p) => p.sha256);
-    await act("box.cleared", { unitId: props.unit.id, ...(photos.length ? { photos } : {}), ...(note ? { note: note.slice(0, 2000) } : {}) });
-    props.onClose();
+    void save.run(async () => {
+      const photos = (drafts() ?? []).map((p) => p.sha256);
+      await act("box.cleared", { unitId: props.unit.id, ...(photos.length ? { photos } : {}), ...(note ? { note: note.slice(0, 2000) } : {}) });
+      props.onClose();
+    });
   };
   return (
     <Sheet title={`Mise à la benne · box ${props.unit.number}`} open onClose={props.onClose}>
@@ -529,9 +505,8 @@ function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
           <span>Remarque (facultatif)</span>
           <textarea name="note" rows="3" maxLength={2000} />
         </label>
-        <button type="submit" class="button primary block big">
-          Box vidé
-        </button>
+        <FormError message={save.error()} />
+        <SaveButton saving={save.saving()}>Box vidé</SaveButton>
       </form>
     </Sheet>
   );

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/solid-query";
-import { For, Match, Switch } from "solid-js";
+import { For, Match, Show, Switch } from "solid-js";
 import type { DebtorDetail } from "../../../shared/schemas/debtors";
 import { ApiError, apiGet } from "../../api";
 import { Spinner } from "../../components/Spinner";
@@ -47,7 +47,7 @@ function FullHistoryBody(props: { customerId: string }) {
             <ol class="timeline">
               <For each={d().history}>
                 {(h) => (
-                  <li>
+                  <li classList={{ corrected: Boolean(h.correctedAt) }} data-entry-id={h.id} data-corrected={h.correctedAt ? "true" : undefined}>
                     <div class="timeline-head">
                       <span class="kind">{ACTION_LABEL[h.kind]}</span>
                       <span class="muted">
@@ -55,6 +55,13 @@ function FullHistoryBody(props: { customerId: string }) {
                       </span>
                     </div>
                     <p>{h.text}</p>
+                    <Show when={h.correctedAt}>
+                      {(at) => (
+                        <span class="flag corrected">
+                          Corrigé par {h.correctedBy} le {formatInstantShort(at())}
+                        </span>
+                      )}
+                    </Show>
                   </li>
                 )}
               </For>

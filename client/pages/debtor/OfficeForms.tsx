@@ -5,6 +5,7 @@ import type { CloseCaseBody, CloseCaseResponse, PaymentPlanResponse } from "../.
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { apiPost, problemsOf } from "../../api";
 import { Problems } from "../../components/SaveBar";
+import { SaveButton, useSaving } from "../../components/Saving";
 import { settings, user } from "../../session";
 import { syncNow } from "../../store";
 
@@ -22,9 +23,10 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
   };
   const [lines, setLines] = createSignal(split(3));
   const [problems, setProblems] = createSignal<string[]>([]);
-  const [busy, setBusy] = createSignal(false);
+  const save = useSaving();
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
+    if (save.saving()) return;
     const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
     const instalments = lines().map((l) => ({ dueOn: l.dueOn, amountCents: parseEuros(l.amount) }));
     const bad = instalments.flatMap((i, n) => [
@@ -32,16 +34,15 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
       ...(i.amountCents && i.amountCents > 0 ? [] : [`Échéance ${n + 1} : montant illisible (ex. 150 ou 150,50)`]),
     ]);
     if (bad.length > 0) return setProblems(bad);
-    setBusy(true);
-    try {
-      await apiPost<PaymentPlanResponse>(`/customers/${props.doc.customerId}/payment-plans`, { instalments, ...(note ? { note } : {}) });
-      syncNow();
-      props.onDone();
-    } catch (error) {
-      setProblems(problemsOf(error));
-    } finally {
-      setBusy(false);
-    }
+    await save.run(async () => {
+      try {
+        await apiPost<PaymentPlanResponse>(`/customers/${props.doc.customerId}/payment-plans`, { instalments, ...(note ? { note } : {}) });
+        syncNow();
+        props.onDone();
+      } catch (error) {
+        setProblems(problemsOf(error));
+      }
+    });
   };
   const total = () => lines().reduce((s, l) => s + (parseEuros(l.amount) ?? 0), 0);
   return (
@@ -74,9 +75,7 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
         <input name="note" placeholder="ex. : accord au téléphone avec le client" />
       </label>
       <Problems list={problems()} />
-      <button type="submit" class="button primary block big" disabled={busy()}>
-        Accorder l'échéancier
-      </button>
+      <SaveButton saving={save.saving()}>Accorder l'échéancier</SaveButton>
     </form>
   );
 }
@@ -88,22 +87,22 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
 export function CloseCaseForm(props: { doc: DebtorDoc; onDone: (result: CloseCaseResponse) => void }) {
   const [reason, setReason] = createSignal<CloseCaseBody["reason"]>("contract_ended");
   const [problems, setProblems] = createSignal<string[]>([]);
-  const [busy, setBusy] = createSignal(false);
+  const save = useSaving();
   const isManager = () => user()?.role === "manager";
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
+    if (save.saving()) return;
     const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
     if (note.length < 3) return setProblems(["Dites pourquoi en quelques mots."]);
-    setBusy(true);
-    try {
-      const result = await apiPost<CloseCaseResponse>(`/cases/${props.doc.case!.id}/close`, { reason: reason(), note });
-      syncNow();
-      props.onDone(result);
-    } catch (error) {
-      setProblems(problemsOf(error));
-    } finally {
-      setBusy(false);
-    }
+    await save.run(async () => {
+      try {
+        const result = await apiPost<CloseCaseResponse>(`/cases/${props.doc.case!.id}/close`, { reason: reason(), note });
+        syncNow();
+        props.onDone(result);
+      } catch (error) {
+        setProblems(problemsOf(error));
+      }
+    });
   };
   return (
     <form class="sheet-form" onSubmit={submit} novalidate>
@@ -131,9 +130,7 @@ export function CloseCaseForm(props: { doc: DebtorDoc; onDone: (result: CloseCas
         <input name="note" placeholder="ex. : dossier transmis à l'huissier" required />
       </label>
       <Problems list={problems()} />
-      <button type="submit" class="button primary block big" disabled={busy()}>
-        Clôturer le dossier
-      </button>
+      <SaveButton saving={save.saving()}>Clôturer le dossier</SaveButton>
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { PhotoPicker, useDrafts } from "../../components/Photos";
 import { Sheet } from "../../components/Sheet";
 import { act } from "../../store";
 import { FormError } from "../../components/FormError";
+import { SaveButton, useSaving } from "../../components/Saving";
 
 /**
  * Placing or removing the second padlock, with photos of the door (its number) and the padlock: required to
@@ -15,18 +16,21 @@ export function PadlockSheet(props: { unit: DocUnit; on: boolean; onClose: () =>
   const drafts = useDrafts(draftKey);
   const [tried, setTried] = createSignal(false);
   const noPhoto = () => props.on && tried() && (drafts() ?? []).length === 0;
-  const submit = async (e: SubmitEvent) => {
+  const save = useSaving();
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
-    const photos = (drafts() ?? []).map((p) => p.sha256);
-    if (props.on) {
-      setTried(true);
-      if (photos.length === 0) return;
-      const number = String(new FormData(e.currentTarget as HTMLFormElement).get("number") ?? "").trim();
-      await act("padlock.placed", { unitId: props.unit.id, photos, ...(number ? { padlockNumber: number.slice(0, 30) } : {}) });
-    } else {
-      await act("padlock.removed", { unitId: props.unit.id, ...(photos.length > 0 ? { photos } : {}) });
-    }
-    props.onClose();
+    const number = String(new FormData(e.currentTarget as HTMLFormElement).get("number") ?? "").trim();
+    void save.run(async () => {
+      const photos = (drafts() ?? []).map((p) => p.sha256);
+      if (props.on) {
+        setTried(true);
+        if (photos.length === 0) return;
+        await act("padlock.placed", { unitId: props.unit.id, photos, ...(number ? { padlockNumber: number.slice(0, 30) } : {}) });
+      } else {
+        await act("padlock.removed", { unitId: props.unit.id, ...(photos.length > 0 ? { photos } : {}) });
+      }
+      props.onClose();
+    });
   };
   return (
     <Sheet title={`Double cadenas · box ${props.unit.number}`} open onClose={props.onClose}>
@@ -44,9 +48,10 @@ export function PadlockSheet(props: { unit: DocUnit; on: boolean; onClose: () =>
           </label>
         </Show>
         <FormError message={noPhoto() && "Prenez au moins une photo : la porte avec son numéro et le cadenas posé."} />
-        <button type="submit" class="button primary block big" disabled={drafts() === undefined}>
+        <FormError message={save.error()} />
+        <SaveButton saving={save.saving()} disabled={drafts() === undefined}>
           {props.on ? "Double cadenas posé" : "Double cadenas retiré"}
-        </button>
+        </SaveButton>
       </form>
     </Sheet>
   );

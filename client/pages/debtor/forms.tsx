@@ -1,24 +1,27 @@
-import { Show, createSignal } from "solid-js";
+import { Show } from "solid-js";
 import { addDays, isCalendarDate, todayIn } from "../../../shared/dates";
 import { formatEurosInput, parseEuros } from "../../../shared/money";
 import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { settings } from "../../session";
 import { act } from "../../store";
 import { FormError } from "../../components/FormError";
+import { SaveButton, useSaving } from "../../components/Saving";
 
 /** A promise to pay: when, and how much (the balance by default). */
 export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
   const today = todayIn(settings().timeZone);
-  const [error, setError] = createSignal<string | null>(null);
-  const submit = async (e: SubmitEvent) => {
+  const save = useSaving();
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
-    const promisedOn = String(form.get("date") ?? "");
-    const amountCents = parseEuros(String(form.get("amount") ?? ""));
-    if (!isCalendarDate(promisedOn) || promisedOn < today) return setError("Choisissez une date à partir d'aujourd'hui.");
-    if (amountCents === null || amountCents <= 0) return setError("Saisissez un montant, par exemple 150 ou 150,50.");
-    await act("promise.made", { customerId: props.doc.customerId, promisedOn, amountCents });
-    props.onDone();
+    void save.run(async () => {
+      const promisedOn = String(form.get("date") ?? "");
+      const amountCents = parseEuros(String(form.get("amount") ?? ""));
+      if (!isCalendarDate(promisedOn) || promisedOn < today) return save.fail("Choisissez une date à partir d'aujourd'hui.");
+      if (amountCents === null || amountCents <= 0) return save.fail("Saisissez un montant, par exemple 150 ou 150,50.");
+      await act("promise.made", { customerId: props.doc.customerId, promisedOn, amountCents });
+      props.onDone();
+    });
   };
   return (
     <form class="sheet-form" onSubmit={submit} novalidate>
@@ -30,27 +33,27 @@ export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
         <span>Montant (€)</span>
         <input name="amount" inputmode="decimal" value={formatEurosInput(Math.max(props.doc.balanceCents, 0))} required />
       </label>
-      <FormError message={error()} />
-      <button type="submit" class="button primary block big">
-        Enregistrer la promesse
-      </button>
+      <FormError message={save.error()} />
+      <SaveButton saving={save.saving()}>Enregistrer la promesse</SaveButton>
     </form>
   );
 }
 
 /** One text to record (a note, what the customer said). `optional`: the user may leave without writing. */
 export function TextForm(props: { label: string; placeholder?: string; optional?: boolean; onSubmit: (text: string) => Promise<unknown>; onDone: () => void }) {
-  const [error, setError] = createSignal<string | null>(null);
-  const submit = async (e: SubmitEvent) => {
+  const save = useSaving();
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const text = String(new FormData(e.currentTarget as HTMLFormElement).get("text") ?? "").trim();
-    if (!text) {
-      if (props.optional) return props.onDone();
-      return setError("Écrivez quelque chose avant d'enregistrer.");
-    }
-    if (text.length > 2000) return setError("2 000 caractères au plus.");
-    await props.onSubmit(text);
-    props.onDone();
+    void save.run(async () => {
+      if (!text) {
+        if (props.optional) return props.onDone();
+        return save.fail("Écrivez quelque chose avant d'enregistrer.");
+      }
+      if (text.length > 2000) return save.fail("2 000 caractères au plus.");
+      await props.onSubmit(text);
+      props.onDone();
+    });
   };
   return (
     <form class="sheet-form" onSubmit={submit} novalidate>
@@ -58,12 +61,10 @@ export function TextForm(props: { label: string; placeholder?: string; optional?
         <span>{props.label}</span>
         <textarea name="text" rows="4" maxLength={2000} placeholder={props.placeholder} />
       </label>
-      <FormError message={error()} />
-      <button type="submit" class="button primary block big">
-        Enregistrer
-      </button>
+      <FormError message={save.error()} />
+      <SaveButton saving={save.saving()}>Enregistrer</SaveButton>
       <Show when={props.optional}>
-        <button type="button" class="button ghost block" onClick={() => props.onDone()}>
+        <button type="button" class="button ghost block" disabled={save.saving()} onClick={() => props.onDone()}>
           Passer
         </button>
       </Show>

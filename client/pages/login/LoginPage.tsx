@@ -3,8 +3,7 @@ import { Show, createSignal } from "solid-js";
 import { LoginBody } from "../../../shared/schemas/auth";
 import { ApiError } from "../../api";
 import { signIn, user } from "../../session";
-import { db } from "../../store";
-import { useLive } from "../../store/live";
+import { useUnsentCount } from "../../store/queries";
 import { FormError } from "../../components/FormError";
 
 export function LoginPage() {
@@ -13,10 +12,7 @@ export function LoginPage() {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
-  const unsent = useLive(
-    () => null,
-    () => db.outbox.count(),
-  );
+  const unsent = useUnsentCount();
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();

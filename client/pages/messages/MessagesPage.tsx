@@ -6,7 +6,7 @@ import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatInstantShort } from "../../format";
-import { CHANNEL_LABEL } from "../../labels";
+import { ATTEMPT_LABEL, CHANNEL_LABEL, MESSAGE_STATE_LABEL, MESSAGE_STATUS_LABEL } from "../../labels";
 import { queryClient, withQueries } from "../../query";
 import { FormError } from "../../components/FormError";
 
@@ -16,24 +16,7 @@ import { FormError } from "../../components/FormError";
  */
 export const MessagesPage = withQueries(Messages);
 
-const STATUS_LABEL: Record<MessageStatus, string> = {
-  queued: "En file",
-  sending: "En cours",
-  sent: "Partis",
-  failed: "Échecs",
-  cancelled: "Annulés",
-  unknown: "À vérifier",
-};
-/** One message's state, as its badge says it. */
-const STATE_LABEL: Record<MessageStatus, string> = {
-  queued: "En file",
-  sending: "En cours",
-  sent: "Parti",
-  failed: "Échec",
-  cancelled: "Annulé",
-  unknown: "À vérifier",
-};
-const FILTERS: (MessageStatus | "letters")[] = ["letters", "queued", "failed", "unknown", "sent", "cancelled"];
+const FILTERS: (MessageStatus | "letters")[] = ["letters", "queued", "failed", "unknown", "sent", "written", "cancelled"];
 
 type Listed = { items: MessageItem[]; counts: Record<string, number> };
 
@@ -63,7 +46,7 @@ function Messages() {
           <For each={FILTERS}>
             {(f) => (
               <button type="button" class="chip" aria-pressed={filter() === f} onClick={() => setFilter(f)}>
-                {f === "letters" ? "Courriers à poster" : STATUS_LABEL[f]}
+                {f === "letters" ? "Courriers à poster" : MESSAGE_STATUS_LABEL[f]}
                 <Show when={f !== "letters" && list.data?.counts[f]}>
                   <span class="muted"> · {list.data!.counts[f]}</span>
                 </Show>
@@ -71,6 +54,15 @@ function Messages() {
             )}
           </For>
         </nav>
+        <Show when={list.data?.counts.written}>
+          {(n) => (
+            <p class="notice warn" data-written={n()}>
+              {n() > 1
+                ? `Aucun fournisseur d'envoi n'est configuré : ${n()} courriels et SMS ont été écrits dans le dossier local du serveur, pas envoyés. Les clients ne les ont pas reçus.`
+                : "Aucun fournisseur d'envoi n'est configuré : 1 message a été écrit dans le dossier local du serveur, pas envoyé. Le client ne l'a pas reçu."}
+            </p>
+          )}
+        </Show>
         <QueryState query={list} failed="La liste n'a pas pu être chargée.">
           <Switch>
             <Match when={filter() === "letters"}>
@@ -112,11 +104,11 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
           <br />
           {CHANNEL_LABEL[m().channel]} · {m().subject ?? m().template ?? ""}
         </span>
-        <span class={`badge status-${m().status}`}>{STATE_LABEL[m().status]}</span>
+        <span class={`badge status-${m().status}`}>{MESSAGE_STATE_LABEL[m().status]}</span>
       </button>
       <p class="muted">
         {m().recipient.split("\n")[0] || "pas d'adresse"} · créé {formatInstantShort(m().createdAt)}
-        <Show when={m().sentAt}> · parti {formatInstantShort(m().sentAt!)}</Show>
+        <Show when={m().sentAt}> · {m().status === "written" ? "écrit dans le dossier local du serveur, pas envoyé au client," : "parti"} {formatInstantShort(m().sentAt!)}</Show>
         <Show when={m().attempts > 1}> · {m().attempts} essais</Show>
         <Show when={m().deliveryStatus}> · {m().deliveryStatus === "delivered" ? "reçu" : m().deliveryStatus === "acknowledged" ? "AR signé" : m().deliveryStatus}</Show>
       </p>
@@ -134,7 +126,7 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
           <For each={detail.data!.tries}>
             {(t) => (
               <li>
-                <span class="muted">{formatInstantShort(t.at)}</span> {t.outcome} {t.detail ?? ""}
+                <span class="muted">{formatInstantShort(t.at)}</span> {ATTEMPT_LABEL[t.outcome] ?? t.outcome} {t.detail ?? ""}
               </li>
             )}
           </For>

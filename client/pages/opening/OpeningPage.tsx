@@ -5,13 +5,14 @@ import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { PhotoPicker, useDrafts } from "../../components/Photos";
 import { Sheet } from "../../components/Sheet";
-import { Spinner } from "../../components/Spinner";
+import { LiveWait } from "../../components/LiveWait";
 import { formatDateFr } from "../../format";
 import { user } from "../../session";
-import { act, db } from "../../store";
-import { useLive } from "../../store/live";
+import { act } from "../../store";
+import { useDebtorRow } from "../../store/queries";
 import { shown } from "../../store/views";
 import { FormError } from "../../components/FormError";
+import { SaveButton, useSaving } from "../../components/Saving";
 
 /**
  * Opening a box at the end of the procedure, the Manager's guided flow: the conditions first (contract ended by
@@ -21,10 +22,7 @@ import { FormError } from "../../components/FormError";
  */
 export function OpeningPage() {
   const params = useParams<{ customerId: string; unitId: string }>();
-  const row = useLive(
-    () => params.customerId,
-    (id) => db.debtors.get(id).then((r) => r ?? null),
-  );
+  const row = useDebtorRow(() => params.customerId);
   const doc = () => (row() ? shown(row()!) : null);
   const unit = () => doc()?.units.find((u) => u.id === params.unitId) ?? null;
   return (
@@ -33,7 +31,7 @@ export function OpeningPage() {
       <main class="page with-status-bar">
         <Switch>
           <Match when={row() === undefined}>
-            <Spinner />
+            <LiveWait live={row} />
           </Match>
           <Match when={!doc() || !unit()}>
             <div class="empty">
@@ -88,7 +86,6 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
   const photos = useDrafts(() => draftKey);
   const byRole = (role: PhotoRole) => (photos() ?? []).filter((p) => p.role === role);
   const [tried, setTried] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
   const [scanning, setScanning] = createSignal(false);
 
   const exitDone = () => props.doc.case?.exitDone === true;
@@ -109,12 +106,13 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
     return m;
   };
 
-  const submit = async (e: SubmitEvent) => {
+  const save = useSaving();
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
-    setTried(true);
-    if (missing().length > 0) return;
-    const t = typed();
-    try {
+    void save.run(async () => {
+      setTried(true);
+      if (missing().length > 0) return;
+      const t = typed();
       await act("box.opened", {
         unitId: props.unit.id,
         confirmedNumber: t.number.trim().slice(0, 20),
@@ -123,11 +121,9 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
         inventory: t.inventory.trim().slice(0, 4000),
         newPadlockNumber: t.padlock.trim().slice(0, 30),
       });
-    } catch (err) {
-      return setError(`Ouverture non enregistrée : ${err instanceof Error ? err.message : String(err)}`);
-    }
-    localStorage.removeItem(storageKey);
-    navigate(`/debiteurs/${props.doc.customerId}`);
+      localStorage.removeItem(storageKey);
+      navigate(`/debiteurs/${props.doc.customerId}`);
+    });
   };
 
   return (
@@ -205,10 +201,8 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
 
         <section class="card">
           <FormError message={tried() && missing().length > 0 && `Il manque : ${missing().join(", ")}.`} />
-          <FormError message={error()} />
-          <button type="submit" class="button primary block big">
-            Enregistrer l'ouverture
-          </button>
+          <FormError message={save.error()} />
+          <SaveButton saving={save.saving()}>Enregistrer l'ouverture</SaveButton>
           <p class="hint">Les photos partent vers le serveur dès que le réseau le permet ; la mise à la benne attend qu'elles soient toutes arrivées.</p>
         </section>
       </Show>

@@ -12,8 +12,7 @@ import { SaveBar } from "../../components/SaveBar";
 import { QueryState } from "../../components/QueryState";
 import { plain, queryClient, withQueries } from "../../query";
 import { user } from "../../session";
-import { db } from "../../store";
-import { useLive } from "../../store/live";
+import { useShownDebtors } from "../../store/queries";
 import { shown } from "../../store/views";
 
 /** The office edits the messages' wording and sees it filled for a real customer before it goes to anyone. */
@@ -54,7 +53,7 @@ function Templates() {
               <label class="field">
                 Modèle
                 <select class="big-select" value={code()} onChange={(e) => (setSaved(false), setCode(e.currentTarget.value))}>
-                  <For each={list.data!.templates}>{(t) => <option value={t.code}>{`${t.label}${t.customized ? " (modifié)" : ""}`}</option>}</For>
+                  <For each={list.data!.templates}>{(t) => <option value={t.code}>{`${t.label}${t.floor ? " — téléphone" : ""}${t.customized ? " (modifié)" : ""}`}</option>}</For>
                 </select>
               </label>
               <p class="muted">Variables : {Object.keys(list.data!.variables).map((v) => `{{${v}}}`).join(" ")}</p>
@@ -66,6 +65,17 @@ function Templates() {
                   save.mutate(body);
                 }}
               >
+                <Show when={draft.t!.email || draft.t!.sms}>
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      checked={Boolean(draft.t!.floor)}
+                      disabled={!editable()}
+                      onChange={(e) => (setSaved(false), setDraft("t", "floor", e.currentTarget.checked))}
+                    />
+                    Proposé sur les téléphones (message après un appel sans réponse) — les téléphones le reçoivent à leur prochaine synchronisation
+                  </label>
+                </Show>
                 <Show when={draft.t!.email}>
                   <section class="card step-card">
                     <h2>Courriel{draft.t!.email!.attachLetter ? " (la lettre en PDF jointe)" : ""}</h2>
@@ -115,10 +125,8 @@ function Templates() {
 
 /** The saved template filled for a customer of the user's sites (from those the phone holds), as it would go today. */
 function Preview(props: { code: string; template: TemplateItem }) {
-  const debtors = useLive(
-    () => null,
-    async () => (await db.debtors.toArray()).map(shown).sort((a, b) => a.name.localeCompare(b.name, "fr")),
-  );
+  const shownDebtors = useShownDebtors();
+  const debtors = () => shownDebtors()?.toSorted((a, b) => a.name.localeCompare(b.name, "fr"));
   const channels = (): MessageChannel[] => [...(props.template.email ? (["email"] as const) : []), ...(props.template.sms ? (["sms"] as const) : []), ...(props.template.letter ? (["letter"] as const) : [])];
   const [customerId, setCustomerId] = createSignal<string>("");
   const [channel, setChannel] = createSignal<MessageChannel>("email");

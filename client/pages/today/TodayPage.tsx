@@ -7,13 +7,12 @@ import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
 import { Spinner } from "../../components/Spinner";
+import { LiveWait } from "../../components/LiveWait";
 import { UserMenu } from "../../components/UserMenu";
 import { formatDateFr, formatEuros, formatInstantShort, formatLongDay } from "../../format";
 import { TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { db } from "../../store";
-import { getMeta } from "../../store/db";
-import { useLive } from "../../store/live";
+import { useDebtorRows, useLastSyncAt } from "../../store/queries";
 import { shown } from "../../store/views";
 
 type Filter = "todo" | "all";
@@ -32,14 +31,8 @@ interface Line {
 const PAGE = 60;
 
 export function TodayPage() {
-  const rows = useLive(
-    () => null,
-    () => db.debtors.toArray(),
-  );
-  const everSynced = useLive(
-    () => null,
-    () => getMeta(db, "lastSyncAt"),
-  );
+  const rows = useDebtorRows();
+  const everSynced = useLastSyncAt();
   const [filter, setFilter] = createSignal<Filter>("todo");
   const [order, setOrder] = createSignal<Order>("priority");
   const [search, setSearch] = createSignal("");
@@ -107,6 +100,9 @@ export function TodayPage() {
           <input type="search" placeholder="Nom, référence ou n° de box" value={search()} onInput={(e) => setSearch(e.currentTarget.value)} />
         </label>
         <Switch>
+          <Match when={rows.error()}>
+            <LiveWait live={rows} />
+          </Match>
           <Match when={rows() === undefined || (rows()!.length === 0 && everSynced() === undefined)}>
             <div class="empty">
               <Spinner />

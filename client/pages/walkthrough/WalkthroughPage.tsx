@@ -5,11 +5,10 @@ import { walkCounts, walkthrough, type WalkCategory, type WalkRow } from "../../
 import type { DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { PhotoStrip } from "../../components/Photos";
-import { Spinner } from "../../components/Spinner";
+import { LiveWait } from "../../components/LiveWait";
 import { formatDateFr, formatInstantShort } from "../../format";
 import { settings } from "../../session";
-import { db } from "../../store";
-import { useLive } from "../../store/live";
+import { useShownDebtors } from "../../store/queries";
 import { shown } from "../../store/views";
 import { PadlockSheet } from "../debtor/PadlockSheet";
 
@@ -26,10 +25,7 @@ const TITLE: Record<WalkCategory, string> = {
  * (placed with its photos, or removed); a confirmed one shows who placed it, when, and its photos.
  */
 export function WalkthroughPage() {
-  const rows = useLive(
-    () => null,
-    async () => (await db.debtors.toArray()).map(shown),
-  );
+  const rows = useShownDebtors();
   const today = () => todayIn(settings().timeZone);
   const all = createMemo(() => walkthrough(rows() ?? [], today()));
   const sites = createMemo(() => [...new Set(all().map((r) => r.unit.siteCode))].sort());
@@ -43,7 +39,7 @@ export function WalkthroughPage() {
     <>
       <AppBar title="Contrôle des cadenas" subtitle={current() ? `Site ${current()}` : undefined} back="/" />
       <main class="page with-status-bar walkthrough">
-        <Show when={rows()} fallback={<Spinner />}>
+        <Show when={rows()} fallback={<LiveWait live={rows} />}>
           <Show when={sites().length > 1}>
             <div class="segmented" role="group" aria-label="Site">
               <For each={sites()}>

@@ -4,7 +4,8 @@ import { applyToDoc } from "../../../shared/floor/apply";
 import { describeMutation } from "../../../shared/floor/describe";
 import { dueItems, promiseStatus, walkingKey } from "../../../shared/floor/due";
 import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
-import { FLOOR_TEMPLATES, VOICEMAIL_SCRIPT, renderTemplate } from "../../../shared/floor/templates";
+import { VOICEMAIL_SCRIPT } from "../../../shared/floor/templates";
+import { DEFAULT_TEMPLATES, fill, floorTemplates } from "../../../shared/messaging/templates";
 import { foldUnitEvents, type UnitEvent } from "../../../shared/floor/unit-state";
 import { walkCounts, walkthrough } from "../../../shared/floor/walkthrough";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
@@ -98,7 +99,7 @@ describe("history wording", () => {
     expect(describeMutation(m("padlock.placed", { unitId: UNIT, padlockNumber: "4411", photos: [PHOTO] }), lookup).text).toBe("Double cadenas posé sur le box B312 (cadenas n° 4411)");
     expect(describeMutation(m("gate.restored", { unitId: UNIT }), lookup).text).toBe("Code d'accès rétabli (box B312)");
     expect(describeMutation(m("task.done", { taskId: TASK }), lookup).text).toBe("Fait : Repasser la carte");
-    expect(describeMutation(m("message.logged", { customerId: CUSTOMER, channel: "sms", templateCode: "rappel-sms", text: "…" }), lookup).text).toBe(
+    expect(describeMutation(m("message.logged", { customerId: CUSTOMER, channel: "sms", templateCode: "rappel-sms", templateLabel: "Merci de nous rappeler", text: "…" }), lookup).text).toBe(
       "SMS envoyé depuis le téléphone (modèle « Merci de nous rappeler »)",
     );
   });
@@ -176,9 +177,9 @@ describe("what is due today", () => {
     expect(priorityOf(doc({ tasks: [], balanceCents: 5_000_000, case: { ...doc().case!, anchorOn: "2025-01-01" } }), "2026-11-22").total).toBe(80);
   });
 
-  it("counts broken promises: the latest once its week of grace is over, and the earlier ones of the case", () => {
-    const promise = (at: string) => ({ id: `0190f1c2-0000-7000-8000-${at.replaceAll("-", "").padStart(12, "0")}`, happenedAt: `${at}T10:00:00.000Z`, kind: "promise" as const, outcome: null, text: "promesse", initials: "VT", unitId: null, rejectedReason: null });
-    const d = doc({ tasks: [], promise: { promisedOn: "2026-11-10", amountCents: 15_900, madeAt: "2026-11-05T10:00:00.000Z" }, history: [promise("2026-11-05"), promise("2026-11-02")] });
+  it("counts broken promises: the latest once its week of grace is over, and an earlier one whose day had gone by when it was replaced", () => {
+    const promise = (at: string, promisedOn: string) => ({ id: `0190f1c2-0000-7000-8000-${at.replaceAll("-", "").padStart(12, "0")}`, happenedAt: `${at}T10:00:00.000Z`, kind: "promise" as const, outcome: null, text: "promesse", initials: "VT", unitId: null, rejectedReason: null, promise: { promisedOn, amountCents: 15_900 } });
+    const d = doc({ tasks: [], promise: { promisedOn: "2026-11-10", amountCents: 15_900, madeAt: "2026-11-05T10:00:00.000Z" }, history: [promise("2026-11-05", "2026-11-10"), promise("2026-11-02", "2026-11-04")] });
     expect(priorityOf(d, "2026-11-22").parts.at(-1)).toEqual({ points: 30, reason: "2 promesses non tenues" });
     expect(priorityOf(d, "2026-11-15").parts.map((x) => x.reason)).toContain("une promesse non tenue"); // the earlier one; the latest is still in its week
     // Paid: nothing owed and no promise counted broken.
@@ -220,17 +221,25 @@ describe("billing software export", () => {
 });
 
 describe("floor templates", () => {
+  const callBack = DEFAULT_TEMPLATES.find((t) => t.code === "rappel-sms")!;
+
   it("never names the debt on a voicemail or in the call-back SMS", () => {
-    for (const text of [VOICEMAIL_SCRIPT, FLOOR_TEMPLATES["rappel-sms"]!.body]) expect(text).not.toMatch(/impay|dette|retard|paiement|solde|règlement/i);
+    for (const text of [VOICEMAIL_SCRIPT, callBack.sms!.body]) expect(text).not.toMatch(/impay|dette|retard|paiement|solde|règlement/i);
+  });
+
+  it("are the office's templates marked for the floor, each with an SMS or an e-mail", () => {
+    // In the order of their names: "Merci de nous rappeler", "Premier rappel".
+    expect(floorTemplates(DEFAULT_TEMPLATES).map((t) => t.code)).toEqual(["rappel-sms", "rappel-email"]);
+    expect(floorTemplates([{ code: "x", label: "Lettre", floor: true, letter: { subject: "s", body: "b" } }])).toEqual([]);
   });
 
   it("fills every placeholder the templates use, and leaves an unknown one visible", () => {
     const values = { nom: "Jeanne Martin", box: "B312", site: "Lyon Gerland", telephone_site: "04 78 00 12 34", solde: "159,00 €", signature: "Valérie" };
-    for (const template of Object.values(FLOOR_TEMPLATES)) {
-      expect(renderTemplate(template.body, values)).not.toMatch(/\{\{/);
-      expect(renderTemplate(template.subject ?? "", values)).not.toMatch(/\{\{/);
+    for (const template of floorTemplates(DEFAULT_TEMPLATES)) {
+      for (const text of [template.sms?.body, template.email?.subject, template.email?.body]) expect(fill(text ?? "", values)).not.toMatch(/\{\{/);
     }
-    expect(renderTemplate("Bonjour {{inconnu}}", values)).toBe("Bonjour {{inconnu}}");
+    expect(fill(VOICEMAIL_SCRIPT, values)).not.toMatch(/\{\{/);
+    expect(fill("Bonjour {{inconnu}}", values)).toBe("Bonjour {{inconnu}}");
   });
 });
 

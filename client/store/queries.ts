@@ -1,0 +1,102 @@
+import { db } from "./index";
+import { getMeta } from "./db";
+import { useLive } from "./live";
+import { shown } from "./views";
+
+/*
+ * What the screens read from the phone's store, as live signals that follow it. Screens import these and never
+ * Dexie itself, so the store stays the one place that knows how IndexedDB is laid out.
+ */
+
+/** Every debtor the phone holds, as stored: the server's copy and the copy with unsent actions laid over it. */
+export function useDebtorRows() {
+  return useLive(
+    () => null,
+    () => db.debtors.toArray(),
+  );
+}
+
+/** Every debtor the phone holds, as the screens show them (unsent actions laid over). */
+export function useShownDebtors() {
+  return useLive(
+    () => null,
+    async () => (await db.debtors.toArray()).map(shown),
+  );
+}
+
+/** One debtor's stored row; null when the phone does not hold them. */
+export function useDebtorRow(customerId: () => string) {
+  return useLive(customerId, (id) => db.debtors.get(id).then((r) => r ?? null));
+}
+
+/** When the phone last finished a sync; undefined or null before the first one. */
+export function useLastSyncAt() {
+  return useLive(
+    () => null,
+    () => getMeta(db, "lastSyncAt"),
+  );
+}
+
+/** Actions on this phone not yet confirmed by the server, whoever made them. */
+export function useUnsentCount() {
+  return useLive(
+    () => null,
+    () => db.outbox.count(),
+  );
+}
+
+/** The same, for one user, read once (the question before signing out). */
+export function countUnsent(userId: string): Promise<number> {
+  return db.outbox.where("userId").equals(userId).count();
+}
+
+/** The photos taken so far in a form (`draftKey`), oldest first: they survive the app being closed mid-form. */
+export function useDraftPhotos(draftKey: () => string) {
+  return useLive(draftKey, (key) =>
+    db.photos
+      .where("draftKey")
+      .equals(key)
+      .filter((p) => p.state === "draft")
+      .sortBy("createdAt"),
+  );
+}
+
+/** Where each of these photos stands on this phone (undefined for a photo this phone never held). */
+export function usePhotoStates<S>(source: () => S, shas: (s: S) => readonly string[]) {
+  return useLive(source, async (s) => {
+    const all = shas(s);
+    return { shas: all, rows: await db.photos.bulkGet([...all]) };
+  });
+}
+
+/** One photo's state on this phone. */
+export function usePhoto(sha256: () => string) {
+  return useLive(sha256, (sha) => db.photos.get(sha));
+}
+
+/** A photo's bytes as this phone keeps them, or undefined once they were dropped after sending. */
+export async function photoBytes(sha256: string): Promise<{ bytes: ArrayBuffer; mime: string } | undefined> {
+  return db.blobs.get(sha256);
+}
+
+/** Keeps a photo just taken as a draft of the form `draftKey` (the upload code loads with the first photo). */
+export async function keepPhotoDraft(...args: DropFirst<Parameters<typeof import("./photos").keepDraft>>): Promise<void> {
+  const { keepDraft } = await import("./photos");
+  await keepDraft(db, ...args);
+}
+
+/** Throws away a draft photo the user removed from a form before saving it. */
+export async function discardPhotoDraft(sha256: string): Promise<void> {
+  const { discardDraft } = await import("./photos");
+  await discardDraft(db, sha256);
+}
+
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
+
+/** The office's templates offered on the message sheet and the sites they name; null before a pull brought them. */
+export function useFloorMessaging() {
+  return useLive(
+    () => null,
+    async () => (await getMeta(db, "floorMessaging")) ?? null,
+  );
+}

@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { asc, eq } from "drizzle-orm";
+import type { CalendarDate } from "../../shared/dates";
+import { addresseeOfDoc, compose, floorSiteId, type SenderSite } from "../../shared/messaging/compose";
+import { floorTemplates, variantFor } from "../../shared/messaging/templates";
+import type { Rejection } from "../../shared/schemas/mutations";
+import type { FloorMessaging } from "../../shared/schemas/templates";
+import { inScope, type Scope } from "../auth/scope";
+import type { Database, Transaction } from "../db/client";
+import { buildDebtorDocs } from "../debtors/docs";
+import { sites } from "../sites/sites.sql";
+import { messages } from "./messaging.sql";
+import { loadTemplates } from "./outbox";
+
+type Db = Database | Transaction;
+
+/**
+ * The floor's messages: the office's templates marked for the floor, sent to the phones with their sync so the
+ * message sheet previews them offline, and rendered again here when a phone asks the server to send one — by the
+ * same renderer, from the same debtor document the phone holds (`addresseeOfDoc`), so the preview is the text.
+ */
+
+/** The floor's templates and the scope's sites, with a fingerprint the phone sends back to skip them when unchanged. */
+export async function floorMessaging(db: Db, scope: Scope): Promise<FloorMessaging> {
+  const templates = floorTemplates((await loadTemplates(db)).values()).map((t) => ({ ...t }));
+  const rows = await db.select().from(sites).where(inScope(scope, sites.id)).orderBy(asc(sites.code));
+  const senders = rows.map((s) => ({ ...senderSiteOf(s), id: s.id }));
+  const version = createHash("sha256").update(JSON.stringify({ templates, senders })).digest("base64url").slice(0, 22);
+  return { version, templates, sites: senders };
+}
+
+export interface FloorRequest {
+  /** The mutation's id: the message's, and its idempotency key. */
+  id: string;
+  customerId: string;
+  caseId: string | null;
+  channel: "sms" | "email";
+  templateCode: string;
+  /** Who asked: the signature of the message. */
+  userName: string;
+  scope: Scope;
+  asOf: CalendarDate;
+}
+
+/**
+ * Puts a message a phone asked for into the outbox, rendered now from the office's template and the customer's
+ * document. Returns why it cannot (a template not offered on the floor, no address for the channel), or null.
+ */
+export async function queueFloorMessage(tx: Db, r: FloorRequest): Promise<Rejection | null> {
+  const template = (await loadTemplates(tx)).get(r.templateCode);
+  if (!template?.floor || !variantFor(template, r.channel)) return { code: "UNKNOWN_TEMPLATE", message: `Modèle de message inconnu : ${r.templateCode}.` };
+  const [doc] = await buildDebtorDocs(tx, r.scope, [r.customerId], r.asOf);
+  if (!doc) return { code: "NOT_FOLLOWED", message: "Ce client n'est plus suivi sur vos sites." };
+  const siteId = floorSiteId(doc);
+  const [row] = siteId ? await tx.select().from(sites).where(eq(sites.id, siteId)).limit(1) : [];
+  const composed = compose(template, r.channel, addresseeOfDoc(doc, row ? { ...senderSiteOf(row), id: row.id } : NO_SITE), r.asOf, { signature: r.userName });
+  if (!composed?.recipient) return { code: "NO_CONTACT", message: r.channel === "sms" ? "Pas de numéro de téléphone pour ce client." : "Pas d'adresse e-mail pour ce client." };
+  await tx.insert(messages).values({
+    id: r.id,
+    caseId: r.caseId,
+    customerId: r.customerId,
+    channel: r.channel,
+    purpose: "floor",
+    templateCode: r.templateCode,
+    siteId: row?.id ?? null,
+    recipient: composed.recipient,
+    senderName: composed.senderName,
+    subject: composed.subject,
+    body: composed.body,
+    letter: composed.letter,
+    idempotencyKey: `floor:${r.id}`,
+  });
+  return null;
+}
+
+const NO_SITE: SenderSite = { id: null, name: "", address: "", city: "", phone: "" };
+
+/** A site as messages name it: its one-line address ("12 rue X, 69007 Lyon"), city and phone. */
+function senderSiteOf(s: typeof sites.$inferSelect): Omit<SenderSite, "id"> {
+  return {
+    name: s.name,
+    address: [s.address, [s.postalCode, s.city].filter(Boolean).join(" ")].filter(Boolean).join(", "),
+    city: s.city ?? "",
+    phone: s.phone ?? "",
+  };
+}

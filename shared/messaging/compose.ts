@@ -1,0 +1,159 @@
+import { addDays, formatDateFr, type CalendarDate } from "../dates";
+import type { MessageChannel } from "../enums";
+import { formatEurosPlain } from "../money";
+import type { DebtorDoc } from "../schemas/debtor-doc";
+import { fill, OWED_LIST, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "./templates";
+
+/**
+ * The one renderer of a message: a template's variant filled for a customer. The server runs it when it queues a
+ * message (the engine's steps, a phone's request) and the phone runs it for the preview on the message sheet, so
+ * what the site manager reads before tapping is what the server writes — from the same template and, for the
+ * floor, from the same debtor document (`addresseeOfDoc`).
+ */
+
+/** A letter to print, or attached to an e-mail as a PDF: rendered text, frozen when the message was queued. */
+export interface LetterContent {
+  subject: string;
+  body: string;
+  formalNotice: boolean;
+  /** The address block, line by line. */
+  address: string[];
+  /** The sender's block: the operator's site. */
+  from: { name: string; address: string; phone: string };
+  /** Place and date line ("Lyon, le 23 novembre 2026"). */
+  placeAndDate: string;
+  invoices: { ref: string; dueDate: string; remainingCents: number }[];
+  totalCents: number;
+  signature: string;
+  /** Registered letters print in three copies (registered, simple, file). */
+  copies: string[];
+}
+
+/** The site a message speaks for: its name, one-line address, city and phone. */
+export interface SenderSite {
+  id: string | null;
+  name: string;
+  address: string;
+  city: string;
+  phone: string;
+}
+
+/** Everything a message needs to know about its customer. */
+export interface Addressee {
+  customerId: string;
+  ref: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address: string[];
+  boxes: string[];
+  site: SenderSite;
+  invoices: { ref: string; dueDate: CalendarDate; remainingCents: number }[];
+  balanceCents: number;
+}
+
+export interface Composed {
+  recipient: string;
+  senderName: string;
+  subject: string | null;
+  body: string;
+  letter: LetterContent | null;
+}
+
+/** Where a letter's text has the table of invoices and the total. */
+export const INVOICE_TABLE = "[[factures]]";
+
+/**
+ * A template's variant for a channel, filled for this customer: the text frozen into the outbox, and the letter
+ * (printed, or attached to the e-mail). Null when the template has no variant for the channel.
+ */
+export function compose(template: MessageTemplate, channel: MessageChannel, a: Addressee, asOf: CalendarDate, options: { signature?: string; invoiceRef?: string } = {}): Composed | null {
+  const variant = variantFor(template, channel);
+  if (!variant) return null;
+  const listed = listedInvoices(a, asOf, options.invoiceRef);
+  const values = valuesFor(a, asOf, listed, options.signature, options.invoiceRef);
+  const letterOf = (l: LetterVariant): LetterContent => ({
+    subject: fill(l.subject, values),
+    // The invoices are printed as a table where the text lists them.
+    body: fill(l.body.replaceAll(OWED_LIST, INVOICE_TABLE), values),
+    formalNotice: Boolean(l.formalNotice),
+    address: a.address,
+    from: { name: a.site.name, address: a.site.address, phone: a.site.phone },
+    placeAndDate: `${a.site.city || a.site.name}, le ${longDateFr(asOf)}`,
+    invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents })),
+    totalCents: listed.reduce((s, i) => s + i.remainingCents, 0),
+    signature: values.signature!,
+    copies: channel === "registered_letter" ? ["Lettre recommandée avec AR", "Lettre simple", "Dossier"] : ["Original"],
+  });
+  const senderName = template.from ?? a.site.name;
+  if (channel === "email") {
+    const e = variant as EmailVariant;
+    return {
+      recipient: a.email ?? "",
+      senderName,
+      subject: fill(e.subject, values),
+      body: fill(e.body, values),
+      letter: e.attachLetter && template.letter ? letterOf(template.letter) : null,
+    };
+  }
+  if (channel === "sms") return { recipient: a.phone ?? "", senderName, subject: null, body: fill(variant.body, values), letter: null };
+  const letter = letterOf(variant as LetterVariant);
+  return { recipient: a.address.join("\n"), senderName, subject: letter.subject, body: letter.body, letter };
+}
+
+/**
+ * The addressee as the floor knows them: from the debtor's document (what the phone holds, what the server sends
+ * it) and the site of their first box. The phone's preview and the server's sending of a floor message both start
+ * here, so the same document gives the same text.
+ */
+export function addresseeOfDoc(doc: DebtorDoc, site: SenderSite): Addressee {
+  return {
+    customerId: doc.customerId,
+    ref: doc.ref,
+    name: doc.name,
+    email: doc.email,
+    phone: doc.phone,
+    address: [doc.name, doc.address ?? "", [doc.postalCode, doc.city].filter(Boolean).join(" ")].filter((l) => l.trim() !== ""),
+    boxes: doc.units.map((u) => u.number),
+    site,
+    invoices: doc.invoices
+      .filter((i) => i.amountCents > i.paidCents)
+      .map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.amountCents - i.paidCents })),
+    balanceCents: doc.balanceCents,
+  };
+}
+
+/** The site whose name and phone a floor message carries: the one of the debtor's first box. */
+export function floorSiteId(doc: DebtorDoc): string | null {
+  return doc.units[0]?.siteId ?? null;
+}
+
+const MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+
+/** "23 novembre 2026" */
+function longDateFr(date: CalendarDate): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return `${d === 1 ? "1er" : d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/** The invoices a message lists: a notice before the due date is about its invoice; the others, what has fallen due. */
+function listedInvoices(a: Addressee, asOf: CalendarDate, invoiceRef?: string) {
+  return invoiceRef ? a.invoices.filter((i) => i.ref === invoiceRef) : a.invoices.filter((i) => i.dueDate <= asOf);
+}
+
+/** What a template's variables stand for, for this customer on `asOf`. */
+function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices"], signature?: string, invoiceRef?: string): Record<string, string> {
+  return {
+    nom: a.name,
+    reference: a.ref,
+    box: a.boxes.join(", ") || "—",
+    site: a.site.name,
+    adresse_site: a.site.address,
+    telephone_site: a.site.phone,
+    solde: formatEurosPlain(invoiceRef ? listed.reduce((s, i) => s + i.remainingCents, 0) : a.balanceCents),
+    factures: listed.map((i) => `• Facture ${i.ref} échue le ${formatDateFr(i.dueDate)} : ${formatEurosPlain(i.remainingCents)}`).join("\n") || "—",
+    echeance: formatDateFr(addDays(asOf, 8)),
+    date: longDateFr(asOf),
+    signature: signature ?? `L'équipe de ${a.site.name}`,
+  };
+}

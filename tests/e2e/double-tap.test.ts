@@ -1,0 +1,210 @@
+import { and, count, eq } from "drizzle-orm";
+import type { Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { actions } from "../../server/cases/cases.sql";
+import { processedMutations } from "../../server/sync/sync.sql";
+import { addDays } from "../../shared/dates";
+import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
+import type { MutationKind } from "../../shared/schemas/mutations";
+import { pngImage } from "../support/images";
+import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
+import { type PhoneSession, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
+
+// The issue's "no tap doubled": two taps with no wait in between on each button that records something (every
+// kind of sync mutation) make one action — one mutation sent by the phone, one processed by the server, one line
+// on the phone. The taps are two `click()` in the page in the same task: the second comes before the page has
+// redrawn or anything was awaited, as a quick double tap on a phone does.
+
+let session: PhoneSession;
+let server: TestServer;
+let page: Page;
+let errors: string[];
+let docs: DebtorDoc[];
+/** Every mutation id the phone pushed, by kind: a retried push sends the same id again, a doubled tap a new one. */
+const pushed = new Map<string, Set<string>>();
+
+beforeAll(async () => {
+  session = await startPhoneSession();
+  ({ server, page, errors } = session);
+  // Headless Chromium has no SMS or mail app: its prompt for an sms: link would swallow the next taps. The link's
+  // own handler (which logs the message) still runs; only the browser's following of it is stopped.
+  await session.context.addInitScript(() => {
+    window.addEventListener("click", (e) => {
+      if ((e.target as Element | null)?.closest?.('a[href^="sms:"], a[href^="mailto:"]')) e.preventDefault();
+    }, true);
+  });
+  const office = await signIn(server.url, "bureau@demo.test");
+  docs = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
+  page.on("request", (request) => {
+    if (!request.url().endsWith("/api/sync/push") || request.method() !== "POST") return;
+    const body = request.postDataJSON() as { mutations: { id: string; kind: string }[] };
+    for (const m of body.mutations) pushed.set(m.kind, (pushed.get(m.kind) ?? new Set()).add(m.id));
+  });
+  await signInThroughTheForm(page, "manager@demo.test");
+  await waitForServiceWorker(page);
+  await page.locator(".status-bar").getByText("Tout est envoyé").waitFor();
+});
+afterAll(() => session?.close());
+
+it("records one call outcome, one message, one answer, one note and one promise for two quick taps on each", async () => {
+  const target = docs.find((d) => d.phone && d.email && d.case?.status === "open" && d.tasks.every((t) => t.status !== "open"))!;
+  await openDebtor(target);
+
+  await page.getByRole("button", { name: "Noter un appel" }).click();
+  await oneAction("call.logged", () => doubleTap(page.getByRole("button", { name: "Pas de réponse / messagerie" })));
+  // The message offered after an unanswered call: a link to the phone's own SMS app (no provider on this server).
+  const noAnswer = page.getByRole("dialog", { name: "Pas de réponse" });
+  await oneAction("message.logged", () => doubleTap(noAnswer.locator(".message-choice .button.primary").first()));
+  await noAnswer.waitFor({ state: "detached" });
+
+  await page.getByRole("button", { name: "Noter un appel" }).click();
+  await oneAction("call.logged", () => doubleTap(page.getByRole("button", { name: "Répondu" })));
+  await page.getByLabel("Réponse du client").fill("Je passe lundi");
+  await oneAction("answer.logged", () => doubleTap(page.getByRole("button", { name: "Enregistrer", exact: true })));
+  expect(await historyLines("Réponse du client : « Je passe lundi »").count()).toBe(1);
+
+  await page.getByRole("button", { name: "Note", exact: true }).click();
+  await page.getByRole("textbox", { name: "Note" }).fill("Deux taps, une note");
+  await oneAction("note.added", () => doubleTap(page.getByRole("button", { name: "Enregistrer", exact: true })));
+  expect(await historyLines("Deux taps, une note").count()).toBe(1);
+  const notes = await server.services.db
+    .select({ n: count() })
+    .from(actions)
+    .where(and(eq(actions.customerId, target.customerId), eq(actions.kind, "note"), eq(actions.text, "Deux taps, une note")));
+  expect(notes[0]!.n).toBe(1);
+
+  await page.getByRole("button", { name: "Promesse", exact: true }).click();
+  await page.getByLabel("Date promise").fill(addDays(TEST_TODAY, 4));
+  await page.getByLabel("Montant (€)").fill("87");
+  await oneAction("promise.made", () => doubleTap(page.getByRole("button", { name: "Enregistrer la promesse" })));
+  expect(await historyLines("Promesse de paiement : 87,00 €").count()).toBe(1);
+  expect(errors).toEqual([]);
+});
+
+it("marks a task done once for two quick taps on Fait", async () => {
+  const target = docs.find((d) => d.tasks.filter((t) => t.status === "open").length === 1 && d.tasks.some((t) => t.kind === "call" && t.status === "open"))!;
+  await openDebtor(target);
+  await oneAction("task.done", () => doubleTap(page.locator(".task").getByRole("button", { name: "Fait" })));
+  expect(await historyLines("Fait : Appeler le client").count()).toBe(1);
+  expect(errors).toEqual([]);
+});
+
+it("places a padlock from the walk-through, removes it, suspends and restores the gate code, once each for two quick taps", async () => {
+  const target = docs.find((d) => d.units.length === 1 && d.units[0]!.siteCode === "LYO" && d.tasks.some((t) => t.kind === "padlock_place" && t.status === "open" && t.dueOn < TEST_TODAY))!;
+  const unit = target.units[0]!;
+  await page.goto("/cadenas");
+  await page.getByRole("heading", { name: "Contrôle des cadenas" }).waitFor();
+  await page.locator(`li[data-unit="${unit.number}"]`).getByRole("button", { name: "Posé (photos)" }).click();
+  await page.getByLabel("Photo de la porte").setInputFiles("tests/fixtures/photos/door.jpg");
+  await page.locator(".photo-picker .photo-thumb img").waitFor();
+  await oneAction("padlock.placed", () => doubleTap(page.getByRole("button", { name: "Double cadenas posé" })));
+
+  await openDebtor(target);
+  expect(await historyLines(`Double cadenas posé sur le box ${unit.number}`).count()).toBe(1);
+  await page.getByRole("button", { name: "Retirer le double cadenas" }).click();
+  await oneAction("padlock.removed", () => doubleTap(page.getByRole("button", { name: "Double cadenas retiré" })));
+  await oneAction("gate.suspended", () => doubleTap(page.getByRole("button", { name: "Suspendre le code" })));
+  await oneAction("gate.restored", () => doubleTap(page.getByRole("button", { name: "Rétablir le code" })));
+  expect(await historyLines(`Double cadenas retiré du box ${unit.number}`).count()).toBe(1);
+  expect(await historyLines(`Code d'accès suspendu (box ${unit.number})`).count()).toBe(1);
+  expect(await historyLines(`Code d'accès rétabli (box ${unit.number})`).count()).toBe(1);
+  // Back where it started, not toggled a second time by the second tap.
+  await page.getByRole("button", { name: "Poser le double cadenas" }).waitFor();
+  await page.getByRole("button", { name: "Suspendre le code" }).waitFor();
+  expect(errors).toEqual([]);
+});
+
+it("records one box opening and one clearing for two quick taps", async () => {
+  const target = docs.find((d) => d.tasks.some((t) => t.kind === "open_box" && t.status === "open"))!;
+  const unit = target.units.find((u) => target.tasks.some((t) => t.kind === "open_box" && t.unitId === u.id))!;
+  await page.goto(`/debiteurs/${target.customerId}/ouverture/${unit.id}`);
+  await page.getByText("1. Conditions").waitFor();
+  await page.getByLabel("N° lu sur la porte").fill(unit.number);
+  await page.getByLabel("Nom du témoin").fill("M. Roux, gardien");
+  const png = (name: string, w: number, h: number) => ({ name, mimeType: "image/png", buffer: pngImage(w, h) });
+  await page.getByLabel("Porte", { exact: true }).setInputFiles(png("porte.png", 400, 300));
+  await page.getByLabel("Cadenas coupé").setInputFiles(png("cadenas.png", 300, 400));
+  await page.getByLabel("Contenu", { exact: true }).setInputFiles([png("c1.png", 400, 200), png("c2.png", 200, 400)]);
+  await expect.poll(() => page.locator(".photo-picker .photo-thumb img").count(), { timeout: 20_000 }).toBe(4);
+  await page.getByLabel("Inventaire du contenu").fill("Deux cartons");
+  await page.getByLabel("N° du nouveau cadenas").fill("N-77");
+  await oneAction("box.opened", () => doubleTap(page.getByRole("button", { name: "Enregistrer l'ouverture" })));
+
+  await page.getByRole("heading", { name: target.name }).waitFor();
+  await page.getByText("Preuves reçues par le serveur ✓").waitFor({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Mise à la benne" }).click();
+  await oneAction("box.cleared", () => doubleTap(page.getByRole("button", { name: "Box vidé" })));
+  await page.getByText(/^Vidé \(mise à la benne\) le/).waitFor();
+  expect(errors).toEqual([]);
+});
+
+/** Two taps in the same instant: both clicks are dispatched before the page can redraw or await anything. */
+function doubleTap(button: Locator): Promise<void> {
+  return button.evaluate((b) => {
+    (b as HTMLElement).click();
+    (b as HTMLElement).click();
+  });
+}
+
+/**
+ * Runs `tap` and checks that it made exactly one mutation of `kind` and nothing else: pushed once by the phone,
+ * processed once by the server, the phone having nothing left to send.
+ */
+async function oneAction(kind: MutationKind, tap: () => Promise<void>): Promise<void> {
+  const before = await processedByKind();
+  const pushedBefore = new Map([...pushed].map(([k, ids]) => [k, ids.size]));
+  await tap();
+  await expect.poll(async () => (await processedByKind())[kind] ?? 0, { timeout: 30_000 }).toBeGreaterThan(before[kind] ?? 0);
+  await whenSynced();
+  const after = await processedByKind();
+  const added = Object.fromEntries(Object.entries(after).flatMap(([k, n]) => (n !== (before[k] ?? 0) ? [[k, n - (before[k] ?? 0)]] : [])));
+  expect(added).toEqual({ [kind]: 1 });
+  const sent = Object.fromEntries([...pushed].flatMap(([k, ids]) => (ids.size !== (pushedBefore.get(k) ?? 0) ? [[k, ids.size - (pushedBefore.get(k) ?? 0)]] : [])));
+  expect(sent).toEqual({ [kind]: 1 });
+}
+
+/** How many mutations of each kind the server has processed (applied or refused: a refused double is still one too many). */
+async function processedByKind(): Promise<Record<string, number>> {
+  const rows = await server.services.db.select({ kind: processedMutations.kind, n: count() }).from(processedMutations).groupBy(processedMutations.kind);
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+/**
+ * The phone has sent everything: its status bar says so (by `data-sync-state` where the app exposes it, by its
+ * words until then) and its outbox holds nothing pending.
+ */
+async function whenSynced(): Promise<void> {
+  const bar = page.locator(".status-bar");
+  if ((await bar.getAttribute("data-sync-state")) !== null) await page.locator('.status-bar[data-sync-state="synced"]').waitFor({ timeout: 30_000 });
+  else await bar.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
+  await expect.poll(() => pendingOnPhone(), { timeout: 30_000 }).toBe(0);
+}
+
+/** The outbox entries still to send, read from the phone's own database. */
+function pendingOnPhone(): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open("cadenas");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const req = db.transaction("outbox").objectStore("outbox").index("status").count("pending");
+          req.onsuccess = () => {
+            db.close();
+            resolve(req.result);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}
+
+async function openDebtor(d: DebtorDoc): Promise<void> {
+  await page.goto(`/debiteurs/${d.customerId}`);
+  await page.getByRole("heading", { name: d.name }).waitFor();
+}
+
+function historyLines(text: string): Locator {
+  return page.locator(".timeline li", { hasText: text });
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { queueMessages } from "../../server/messaging/outbox";
+import { nextSmsSlot, sendDueMessages, transportsFor } from "../../server/messaging/worker";
+import { smsCount } from "../../shared/messaging/sms";
+import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
+import { call, signIn, startTestServer, TEST_NOW, TEST_TODAY, type TestServer } from "../support/server";
+import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitUntilSynced, watchErrors } from "./browser";
+
+// What the screens say about messages: the phone's message sheet shows the office's template as edited, filled
+// for the customer; *Envois* says a message written to the local folder was not sent.
+
+let server: TestServer;
+let browser: Browser;
+/** Screens looked at by hand after a change (also kept under .test-results/screens). */
+const SHOTS = process.env.SHOTS_DIR;
+
+beforeAll(async () => {
+  server = await startTestServer({ clientDir: copyOfBuiltClient() });
+  browser = await launchChromium();
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+it("the message sheet offers the office's template as edited, previewed for the customer with its SMS count", async () => {
+  const office = await signIn(server.url, "bureau@demo.test");
+  const edited = "Bonjour {{nom}}, ici {{site}}. Un petit rappel au sujet de votre box {{box}} : merci de nous appeler au {{telephone_site}}.";
+  expect((await call(server.url, "PUT", "/api/templates/rappel-sms", { cookie: office, body: { label: "Rappel du site", floor: true, sms: { body: edited } } })).status).toBe(200);
+  const debtors: DebtorDoc[] = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
+  const target = debtors.find((d) => d.units.length > 0 && d.units.every((u) => u.siteCode === "LYO") && d.phone && d.email)!;
+
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "gestionnaire@demo.test");
+  await waitUntilSynced(page);
+  await page.goto(`/debiteurs/${target.customerId}`);
+  await page.getByRole("heading", { name: target.name }).waitFor();
+  await page.getByRole("button", { name: "Noter un appel" }).click();
+  await page.getByRole("button", { name: "Pas de réponse / messagerie" }).click();
+  const sms = page.locator('.message-choice[data-template="rappel-sms"][data-channel="sms"]');
+  await sms.waitFor();
+  const text = await sms.locator(".message-preview").innerText();
+  expect(text).toBe(`Bonjour ${target.name}, ici Cadenas Self-Stockage Lyon Gerland. Un petit rappel au sujet de votre box ${target.units.map((u) => u.number).join(", ")} : merci de nous appeler au 04 78 00 12 34.`);
+  const count = smsCount(text);
+  expect(await sms.locator(".sms-count").innerText()).toContain(`${count.segments} SMS · ${count.units} caractères`);
+  await expect.poll(() => sms.getByText("« Rappel du site »").count()).toBe(1);
+  await page.locator('.message-choice[data-template="rappel-email"][data-channel="email"]').waitFor();
+  await screenshot(page, "message-sheet");
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-message-sheet.png` });
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+it("Envois says a message written to the local folder was not sent", async () => {
+  const office = await signIn(server.url, "bureau@demo.test");
+  const debtors: DebtorDoc[] = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
+  const target = debtors.find((d) => d.email)!;
+  const db = server.services.db;
+  await queueMessages(db, [{ customerId: target.customerId, caseId: target.case?.id ?? null, plannedActionId: "x", key: "e2e|folder", step: "R1", template: "box-R1", channel: "email", purpose: "floor" }], TEST_TODAY);
+  const transports = transportsFor(server.services.config);
+  await sendDueMessages(db, transports, { id: "e2e", timeZone: "Europe/Paris", now: () => nextSmsSlot(TEST_NOW, "Europe/Paris") ?? TEST_NOW });
+  transports.email.close();
+
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "bureau@demo.test");
+  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("menuitem", { name: "Envois et courriers" }).click();
+  await page.locator(".notice.warn[data-written]").waitFor();
+  await page.getByRole("button", { name: /^Écrits, pas envoyés/ }).click();
+  const card = page.locator(".message-card").filter({ hasText: target.name }).first();
+  await card.locator(".badge.status-written").waitFor();
+  expect(await card.locator(".badge").innerText()).toBe("Écrit, pas envoyé");
+  expect(await card.innerText()).toContain("écrit dans le dossier local du serveur, pas envoyé au client");
+  await screenshot(page, "envois-written");
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/envois.png` });
+  expect(errors).toEqual([]);
+  await context.close();
+});
