@@ -18,6 +18,7 @@ const ScenariosPage = lazy(() => import("./pages/scenarios/ScenariosPage").then(
 const MessagesPage = lazy(() => import("./pages/messages/MessagesPage").then((m) => ({ default: m.MessagesPage })));
 const TemplatesPage = lazy(() => import("./pages/templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const BillingPage = lazy(() => import("./pages/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
+const PhonesPage = lazy(() => import("./pages/phones/PhonesPage").then((m) => ({ default: m.PhonesPage })));
 
 export function App() {
   onMount(() => void refreshSession());
@@ -33,6 +34,7 @@ export function App() {
         <Route path="/envois" component={() => <RequireUser>{() => <MessagesPage />}</RequireUser>} />
         <Route path="/modeles" component={() => <RequireUser>{() => <TemplatesPage />}</RequireUser>} />
         <Route path="/facturation" component={() => <RequireUser>{() => <BillingPage />}</RequireUser>} />
+        <Route path="/actions-en-echec" component={() => <RequireUser>{() => <PhonesPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

@@ -15,6 +15,7 @@ const SCREENS = [
   ["/scenarios", "Scénarios et réglages", "office"],
   ["/modeles", "Modèles de messages", "office"],
   ["/facturation", "À saisir en facturation", "office"],
+  ["/actions-en-echec", "Actions en échec", "office"],
 ] as const;
 
 /** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */

@@ -141,7 +141,16 @@ export class SyncEngine {
     const pending = await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "pending").count();
     const answer = await this.transport.post("/api/sync/set-aside", {
       clientId,
-      mutations: untold.map((e) => ({ id: e.id, seq: e.seq, kind: e.kind, faults: e.faults ?? 0, lastError: e.lastError?.slice(0, 500) ?? null })),
+      mutations: await Promise.all(
+        untold.map(async (e) => ({
+          id: e.id,
+          seq: e.seq,
+          kind: e.kind,
+          summary: (await summaryOf(this.db, toMutation(e))).slice(0, 300),
+          faults: e.faults ?? 0,
+          lastError: e.lastError?.slice(0, 500) ?? null,
+        })),
+      ),
       pending,
     });
     if (!answer.ok || answer.status >= 300) return;

@@ -17,7 +17,7 @@ export async function reportSetAside(db: Database, req: { user: SessionUser; bod
     for (const m of req.body.mutations) {
       await tx
         .insert(setAsideMutations)
-        .values({ id: m.id, clientId: req.body.clientId, userId: req.user.id, seq: m.seq, kind: m.kind, faults: m.faults, lastError: m.lastError, firstReportedAt: at, reportedAt: at })
+        .values({ id: m.id, clientId: req.body.clientId, userId: req.user.id, seq: m.seq, kind: m.kind, summary: m.summary ?? null, faults: m.faults, lastError: m.lastError, firstReportedAt: at, reportedAt: at })
         .onConflictDoUpdate({ target: setAsideMutations.id, set: { faults: m.faults, lastError: m.lastError, reportedAt: at }, where: eq(setAsideMutations.userId, req.user.id) });
     }
     await tx

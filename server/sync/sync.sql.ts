@@ -67,6 +67,7 @@ export const setAsideMutations = sqliteTable(
       .references(() => users.id),
     seq: integer("seq").notNull(),
     kind: text("kind").notNull(),
+    summary: text("summary"),
     faults: integer("faults").notNull(),
     lastError: text("last_error"),
     firstReportedAt: text("first_reported_at").notNull(),

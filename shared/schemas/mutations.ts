@@ -142,6 +142,8 @@ export const SetAsideBody = z
           id: Id,
           seq: z.number().int().positive(),
           kind: z.string().max(60),
+          /** The action as the phone words it ("Note : …" for whom), so the office knows which one it is. */
+          summary: z.string().max(300).optional(),
           faults: z.number().int().nonnegative(),
           lastError: z.string().max(500).nullable(),
         }),
@@ -162,6 +164,7 @@ export const SetAsideItem = z
     userName: z.string(),
     seq: z.number().int(),
     kind: z.string(),
+    summary: z.string().nullable(),
     faults: z.number().int(),
     lastError: z.string().nullable(),
     firstReportedAt: Instant,

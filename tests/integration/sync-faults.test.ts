@@ -191,7 +191,7 @@ describe("a mutation that faults again and again", () => {
     // The office sees it; a floor user may not list them.
     const listed = await call<SetAsideList>(server.url, "GET", "/api/sync/set-aside", { cookie: office });
     expect(listed.status).toBe(200);
-    expect(listed.body.items.find((i) => i.id === stuck.id)).toMatchObject({ seq: stuck.seq, kind: "note.added", faults: 5, userName: expect.any(String), pendingOnPhone: 0, processed: null });
+    expect(listed.body.items.find((i) => i.id === stuck.id)).toMatchObject({ seq: stuck.seq, kind: "note.added", summary: "deux", faults: 5, userName: expect.any(String), pendingOnPhone: 0, processed: null });
     expect((await call(server.url, "GET", "/api/sync/set-aside", { cookie: vt.cookie })).status).toBe(403);
 
     // Later actions go through meanwhile; the set-aside one is not tried again before the hour.

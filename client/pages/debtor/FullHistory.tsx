@@ -6,6 +6,7 @@ import { Spinner } from "../../components/Spinner";
 import { formatDateFr, formatEuros, formatInstantShort } from "../../format";
 import { ACTION_LABEL, PAYMENT_METHOD_LABEL } from "../../labels";
 import { withQueries } from "../../query";
+import { CorrectedFlag } from "./History";
 
 /** Everything the server holds on a debtor — older history, payments — read when there is a network. */
 export const FullHistory = withQueries(FullHistoryBody);
@@ -55,13 +56,7 @@ function FullHistoryBody(props: { customerId: string }) {
                       </span>
                     </div>
                     <p>{h.text}</p>
-                    <Show when={h.correctedAt}>
-                      {(at) => (
-                        <span class="flag corrected">
-                          Corrigé par {h.correctedBy} le {formatInstantShort(at())}
-                        </span>
-                      )}
-                    </Show>
+                    <CorrectedFlag entry={h} />
                   </li>
                 )}
               </For>

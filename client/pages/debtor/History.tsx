@@ -48,13 +48,7 @@ export function HistoryList(props: { doc: DebtorDoc; user: SessionUser }) {
               <Show when={h.rejectedReason}>
                 <span class="flag refused">Non pris en compte : {h.rejectedReason}</span>
               </Show>
-              <Show when={h.correctedAt}>
-                {(at) => (
-                  <span class="flag corrected">
-                    Corrigé par {h.correctedBy} le {formatInstantShort(at())}
-                  </span>
-                )}
-              </Show>
+              <CorrectedFlag entry={h} />
               <Show when={correctable(h)}>
                 <button type="button" class="button secondary small correct-button" onClick={() => setCorrecting(h)}>
                   Corriger
@@ -75,6 +69,19 @@ export function HistoryList(props: { doc: DebtorDoc; user: SessionUser }) {
  * Confirms a correction. It cancels the entry and nothing more: the right one is then recorded with the usual
  * form, which the user already knows, rather than a second copy of each form here.
  */
+/** "Corrigé par VT le 22/11 à 10:00" under an entry its author cancelled. */
+export function CorrectedFlag(props: { entry: Pick<DocHistory, "correctedAt" | "correctedBy"> }) {
+  return (
+    <Show when={props.entry.correctedAt}>
+      {(at) => (
+        <span class="flag corrected">
+          Corrigé par {props.entry.correctedBy} le {formatInstantShort(at())}
+        </span>
+      )}
+    </Show>
+  );
+}
+
 function CorrectSheet(props: { customerId: string; entry: DocHistory; onClose: () => void }) {
   const save = useSaving();
   const confirm = () =>

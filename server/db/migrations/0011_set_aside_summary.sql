@@ -1,0 +1,1 @@
+ALTER TABLE `set_aside_mutations` ADD `summary` text;
