@@ -21,18 +21,16 @@ export function useSaving() {
     fail(message: string): void {
       setError(message);
     },
-    /** Runs `save` unless one is already running. Resolves true once it went through, false if dropped or failed. */
-    async run(save: () => Promise<unknown>): Promise<boolean> {
-      if (running) return false;
+    /** Runs `save` unless one is already running (then does nothing); a save that throws is shown as not saved. */
+    async run(save: () => Promise<unknown>): Promise<void> {
+      if (running) return;
       running = true;
       setSaving(true);
       setError(null);
       try {
         await save();
-        return true;
       } catch (e) {
         setError(notSaved(e));
-        return false;
       } finally {
         running = false;
         setSaving(false);
@@ -41,10 +39,9 @@ export function useSaving() {
   };
 }
 
-export type Saving = ReturnType<typeof useSaving>;
-
 /**
- * The button that starts a save: disabled and marked busy while `saving`, saying so ("Enregistrement…").
+ * The button that starts a save: disabled and marked busy while `saving`, saying so ("Enregistrement…", or its own
+ * label kept with a bar moving under it when `savingLabel` is null: a small button in a row must not change width).
  * `disabled` keeps it off for another reason (another button of the same form is saving, photos still loading).
  */
 export function SaveButton(props: {
@@ -53,7 +50,7 @@ export function SaveButton(props: {
   type?: "submit" | "button";
   class?: string;
   disabled?: boolean;
-  savingLabel?: string;
+  savingLabel?: string | null;
   onClick?: () => void;
 }) {
   return (
@@ -64,17 +61,21 @@ export function SaveButton(props: {
       aria-busy={props.saving}
       onClick={() => props.onClick?.()}
     >
-      {props.saving ? (props.savingLabel ?? "Enregistrement…") : props.children}
+      {props.saving && props.savingLabel !== null ? (props.savingLabel ?? "Enregistrement…") : props.children}
     </button>
   );
 }
 
-/** A one-tap action ("Fait", "Suspendre le code") with its own guard, and why it failed under it if it did. */
-export function ActionButton(props: { class: string; action: () => Promise<unknown>; savingLabel?: string; children: JSX.Element }) {
+/**
+ * A one-tap action ("Fait", "Suspendre le code") with its own guard, and why it failed under it if it did. It
+ * takes taps only a moment after it appears (`arrives`): "Suspendre" saved becomes "Rétablir" under the finger,
+ * and the second tap of a double tap must not undo the first.
+ */
+export function ActionButton(props: { class: string; action: () => Promise<unknown>; children: JSX.Element }) {
   const save = useSaving();
   return (
     <>
-      <SaveButton type="button" class={props.class} saving={save.saving()} savingLabel={props.savingLabel} onClick={() => void save.run(props.action)}>
+      <SaveButton type="button" class={`${props.class} arrives`} saving={save.saving()} savingLabel={null} onClick={() => void save.run(props.action)}>
         {props.children}
       </SaveButton>
       <FormError message={save.error()} />

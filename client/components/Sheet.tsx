@@ -15,6 +15,18 @@ export function Sheet(props: { title: string; open: boolean; onClose: () => void
   );
 }
 
+/**
+ * A sheet closed by its save button leaves the screen under the user's finger: the second tap of a double tap
+ * must not land on whatever was beneath it. For a moment a transparent layer takes taps and does nothing.
+ */
+function shieldTaps(ms = 400): void {
+  const shield = document.createElement("div");
+  shield.className = "tap-shield";
+  shield.setAttribute("aria-hidden", "true");
+  document.body.append(shield);
+  setTimeout(() => shield.remove(), ms);
+}
+
 function SheetBody(props: { title: string; onClose: () => void; children: JSX.Element }) {
   let panel: HTMLDivElement | undefined;
   const onKey = (e: KeyboardEvent) => {
@@ -24,7 +36,10 @@ function SheetBody(props: { title: string; onClose: () => void; children: JSX.El
     document.addEventListener("keydown", onKey);
     panel?.focus();
   });
-  onCleanup(() => document.removeEventListener("keydown", onKey));
+  onCleanup(() => {
+    document.removeEventListener("keydown", onKey);
+    shieldTaps();
+  });
   return (
     <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
       <div class="sheet" role="dialog" aria-modal="true" aria-label={props.title} tabIndex={-1} ref={panel}>

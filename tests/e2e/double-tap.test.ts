@@ -5,10 +5,10 @@ import { actions } from "../../server/cases/cases.sql";
 import { processedMutations } from "../../server/sync/sync.sql";
 import { addDays } from "../../shared/dates";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import type { MutationKind } from "../../shared/schemas/mutations";
+import { MUTATION_KINDS, type MutationKind } from "../../shared/schemas/mutations";
 import { pngImage } from "../support/images";
 import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
-import { type PhoneSession, signInThroughTheForm, startPhoneSession, waitForServiceWorker } from "./browser";
+import { type PhoneSession, signInThroughTheForm, startPhoneSession, waitForServiceWorker, waitUntilSynced } from "./browser";
 
 // The issue's "no tap doubled": two taps with no wait in between on each button that records something (every
 // kind of sync mutation) make one action — one mutation sent by the phone, one processed by the server, one line
@@ -22,6 +22,8 @@ let errors: string[];
 let docs: DebtorDoc[];
 /** Every mutation id the phone pushed, by kind: a retried push sends the same id again, a doubled tap a new one. */
 const pushed = new Map<string, Set<string>>();
+/** The kinds double-tapped so far. */
+const tried = new Set<MutationKind>();
 
 beforeAll(async () => {
   session = await startPhoneSession();
@@ -42,11 +44,11 @@ beforeAll(async () => {
   });
   await signInThroughTheForm(page, "manager@demo.test");
   await waitForServiceWorker(page);
-  await page.locator(".status-bar").getByText("Tout est envoyé").waitFor();
+  await waitUntilSynced(page);
 });
 afterAll(() => session?.close());
 
-it("records one call outcome, one message, one answer, one note and one promise for two quick taps on each", async () => {
+it("records one call outcome, one message (from the phone, or asked of the server), one answer, one note and its correction, one promise for two quick taps on each", async () => {
   const target = docs.find((d) => d.phone && d.email && d.case?.status === "open" && d.tasks.every((t) => t.status !== "open"))!;
   await openDebtor(target);
 
@@ -56,6 +58,19 @@ it("records one call outcome, one message, one answer, one note and one promise 
   const noAnswer = page.getByRole("dialog", { name: "Pas de réponse" });
   await oneAction("message.logged", () => doubleTap(noAnswer.locator(".message-choice .button.primary").first()));
   await noAnswer.waitFor({ state: "detached" });
+  // Where the server can send e-mail, the sheet asks it to: the phone is told so (this server has no SMTP; it
+  // writes what it would send to its outbox folder, which is all this test needs).
+  await page.route("**/api/auth/me", async (route) => {
+    const answer = await route.fetch();
+    const body = await answer.json();
+    await route.fulfill({ response: answer, json: { ...body, settings: { ...body.settings, serverMessaging: { sms: false, email: true } } } });
+  });
+  await page.reload();
+  await page.getByRole("button", { name: "SMS / e-mail" }).click();
+  const messages = page.getByRole("dialog", { name: "SMS / e-mail" });
+  await oneAction("message.requested", () => doubleTap(messages.getByRole("button", { name: /^Envoyer E-mail/ })));
+  await messages.waitFor({ state: "detached" });
+  await page.unroute("**/api/auth/me");
 
   await page.getByRole("button", { name: "Noter un appel" }).click();
   await oneAction("call.logged", () => doubleTap(page.getByRole("button", { name: "Répondu" })));
@@ -72,6 +87,10 @@ it("records one call outcome, one message, one answer, one note and one promise 
     .from(actions)
     .where(and(eq(actions.customerId, target.customerId), eq(actions.kind, "note"), eq(actions.text, "Deux taps, une note")));
   expect(notes[0]!.n).toBe(1);
+  // The note was a mistake: its author cancels it, once.
+  await historyLines("Deux taps, une note").getByRole("button", { name: "Corriger" }).click();
+  await oneAction("entry.corrected", () => doubleTap(page.getByRole("button", { name: "Oui, annuler cette saisie" })));
+  expect(await historyLines("Deux taps, une note").getByText(/^Corrigé par/).count()).toBe(1);
 
   await page.getByRole("button", { name: "Promesse", exact: true }).click();
   await page.getByLabel("Date promise").fill(addDays(TEST_TODAY, 4));
@@ -114,6 +133,28 @@ it("places a padlock from the walk-through, removes it, suspends and restores th
   expect(errors).toEqual([]);
 });
 
+it("lets the second tap of a slower double tap land nowhere: not on the button that replaced the first, not under a closed sheet", async () => {
+  // No task open: recording the action closes none, so nothing above the button moves.
+  const target = docs.find((d) => d.units.length === 1 && d.units[0]!.siteCode === "LYO" && d.units[0]!.gate === "active" && d.case?.status === "open" && d.tasks.every((t) => t.status !== "open"))!;
+  await openDebtor(target);
+  // "Suspendre le code" saved becomes "Rétablir le code" under the finger; the second tap must not restore it.
+  let landed = "";
+  await oneAction("gate.suspended", async () => {
+    landed = await tapAgainOnceChanged(page.getByRole("button", { name: "Suspendre le code" }), { buttonNamed: "Rétablir le code" });
+  });
+  expect(landed).not.toBe("BUTTON Rétablir le code");
+  await oneAction("gate.restored", () => page.getByRole("button", { name: "Rétablir le code" }).click());
+  // A note's sheet closes when saved: the second tap lands on the page that was under its button.
+  await page.getByRole("button", { name: "Note", exact: true }).click();
+  await page.getByRole("textbox", { name: "Note" }).fill("Un tap de trop");
+  await oneAction("note.added", async () => {
+    landed = await tapAgainOnceChanged(page.getByRole("button", { name: "Enregistrer", exact: true }), { sheetClosed: true });
+  });
+  expect(landed).toBe("DIV tap-shield");
+  expect(await page.getByRole("dialog").count()).toBe(0);
+  expect(errors).toEqual([]);
+});
+
 it("records one box opening and one clearing for two quick taps", async () => {
   const target = docs.find((d) => d.tasks.some((t) => t.kind === "open_box" && t.status === "open"))!;
   const unit = target.units.find((u) => target.tasks.some((t) => t.kind === "open_box" && t.unitId === u.id))!;
@@ -138,6 +179,10 @@ it("records one box opening and one clearing for two quick taps", async () => {
   expect(errors).toEqual([]);
 });
 
+it("has tried every kind of action a phone records (a new kind needs its double tap here)", () => {
+  expect([...tried].sort()).toEqual([...MUTATION_KINDS].sort());
+});
+
 /** Two taps in the same instant: both clicks are dispatched before the page can redraw or await anything. */
 function doubleTap(button: Locator): Promise<void> {
   return button.evaluate((b) => {
@@ -147,15 +192,41 @@ function doubleTap(button: Locator): Promise<void> {
 }
 
 /**
+ * A person's double tap, slower than the save: the second tap comes at the same spot as soon as the screen shows
+ * the first was saved (a new button there, or the sheet gone). It is hit-tested as a finger's tap is
+ * (`elementFromPoint`), so whatever covers the spot or takes no taps there decides where it lands; that is
+ * returned ("BUTTON Rétablir le code", "DIV tap-shield").
+ */
+async function tapAgainOnceChanged(button: Locator, changed: { buttonNamed?: string; sheetClosed?: boolean }): Promise<string> {
+  return button.evaluate(async (b, changed) => {
+    b.scrollIntoView({ block: "center" });
+    const box = b.getBoundingClientRect();
+    const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+    (b as HTMLElement).click();
+    const isChanged = () =>
+      changed.sheetClosed
+        ? !document.querySelector(".sheet")
+        : [...document.querySelectorAll("button")].some((other) => other.textContent?.trim() === changed.buttonNamed);
+    while (!isChanged()) await new Promise((frame) => requestAnimationFrame(frame));
+    const under = document.elementFromPoint(x, y) as HTMLElement | null;
+    under?.click();
+    const target = under?.closest("button") ?? under;
+    return `${target?.tagName} ${target?.tagName === "BUTTON" ? target.textContent?.trim() : target?.className}`;
+  }, changed);
+}
+
+/**
  * Runs `tap` and checks that it made exactly one mutation of `kind` and nothing else: pushed once by the phone,
- * processed once by the server, the phone having nothing left to send.
+ * processed once by the server, once the phone has nothing left to send (a doubled tap's second mutation would
+ * still be waiting in its outbox, so the status bar would not say "synced").
  */
 async function oneAction(kind: MutationKind, tap: () => Promise<void>): Promise<void> {
+  tried.add(kind);
   const before = await processedByKind();
   const pushedBefore = new Map([...pushed].map(([k, ids]) => [k, ids.size]));
   await tap();
   await expect.poll(async () => (await processedByKind())[kind] ?? 0, { timeout: 30_000 }).toBeGreaterThan(before[kind] ?? 0);
-  await whenSynced();
+  await waitUntilSynced(page);
   const after = await processedByKind();
   const added = Object.fromEntries(Object.entries(after).flatMap(([k, n]) => (n !== (before[k] ?? 0) ? [[k, n - (before[k] ?? 0)]] : [])));
   expect(added).toEqual({ [kind]: 1 });
@@ -167,37 +238,6 @@ async function oneAction(kind: MutationKind, tap: () => Promise<void>): Promise<
 async function processedByKind(): Promise<Record<string, number>> {
   const rows = await server.services.db.select({ kind: processedMutations.kind, n: count() }).from(processedMutations).groupBy(processedMutations.kind);
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
-}
-
-/**
- * The phone has sent everything: its status bar says so (by `data-sync-state` where the app exposes it, by its
- * words until then) and its outbox holds nothing pending.
- */
-async function whenSynced(): Promise<void> {
-  const bar = page.locator(".status-bar");
-  if ((await bar.getAttribute("data-sync-state")) !== null) await page.locator('.status-bar[data-sync-state="synced"]').waitFor({ timeout: 30_000 });
-  else await bar.getByText("Tout est envoyé").waitFor({ timeout: 30_000 });
-  await expect.poll(() => pendingOnPhone(), { timeout: 30_000 }).toBe(0);
-}
-
-/** The outbox entries still to send, read from the phone's own database. */
-function pendingOnPhone(): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open("cadenas");
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const req = db.transaction("outbox").objectStore("outbox").index("status").count("pending");
-          req.onsuccess = () => {
-            db.close();
-            resolve(req.result);
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
-  );
 }
 
 async function openDebtor(d: DebtorDoc): Promise<void> {

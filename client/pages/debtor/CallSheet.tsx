@@ -71,19 +71,27 @@ export function CallSheet(props: { doc: DebtorDoc; user: SessionUser; open: bool
             )}
           </Show>
         </Match>
+        {/* The next step's buttons take the place of the outcome tapped: they wait a moment (`arrives`) so the
+            second tap of a double tap does not send a message or skip the step. */}
         <Match when={step() === "no-answer"}>
-          <p class="muted">Appel enregistré. Envoyez tout de suite un message :</p>
-          <MessageChoices doc={props.doc} user={props.user} onSent={close} />
-          <button type="button" class="button ghost block" onClick={close}>
-            Pas de message
-          </button>
+          <div class="arrives">
+            <p class="muted">Appel enregistré. Envoyez tout de suite un message :</p>
+            <MessageChoices doc={props.doc} user={props.user} onSent={close} />
+            <button type="button" class="button ghost block" onClick={close}>
+              Pas de message
+            </button>
+          </div>
         </Match>
         <Match when={step() === "promise"}>
-          <PromiseForm doc={props.doc} onDone={close} />
+          <div class="arrives">
+            <PromiseForm doc={props.doc} onDone={close} />
+          </div>
         </Match>
         <Match when={step() === "answered"}>
-          <p class="muted">Appel enregistré. Ce que le client a dit (facultatif) :</p>
-          <TextForm label="Réponse du client" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: props.doc.customerId, text })} onDone={close} optional />
+          <div class="arrives">
+            <p class="muted">Appel enregistré. Ce que le client a dit (facultatif) :</p>
+            <TextForm label="Réponse du client" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: props.doc.customerId, text })} onDone={close} optional />
+          </div>
         </Match>
       </Switch>
     </Sheet>
@@ -99,6 +107,7 @@ export function CallSheet(props: { doc: DebtorDoc; user: SessionUser; open: bool
 export function MessageChoices(props: { doc: DebtorDoc; user: SessionUser; onSent: () => void }) {
   // One message per tap: a second tap while the first is saved neither logs it again nor opens the app twice.
   const save = useSaving();
+  const [sending, setSending] = createSignal<string | null>(null);
   const messaging = useFloorMessaging();
   const choices = () => {
     const m = messaging();
@@ -154,8 +163,14 @@ export function MessageChoices(props: { doc: DebtorDoc; user: SessionUser; onSen
                   <SaveButton
                     type="button"
                     class="button primary block"
-                    saving={save.saving()}
-                    onClick={() => void save.run(() => act("message.requested", { customerId: props.doc.customerId, channel, templateCode: code, templateLabel: template.label }).then(props.onSent))}
+                    saving={save.saving() && sending() === code}
+                    disabled={save.saving()}
+                    onClick={() =>
+                      void save.run(() => {
+                        setSending(code);
+                        return act("message.requested", { customerId: props.doc.customerId, channel, templateCode: code, templateLabel: template.label }).then(props.onSent);
+                      })
+                    }
                   >
                     Envoyer {label}
                   </SaveButton>

@@ -174,7 +174,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                       </Show>
                     }
                   >
-                    <ActionButton class="button secondary small" savingLabel="…" action={() => act("task.done", { taskId: t.id })}>
+                    <ActionButton class="button secondary small" action={() => act("task.done", { taskId: t.id })}>
                       Fait
                     </ActionButton>
                   </Show>

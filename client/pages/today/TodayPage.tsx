@@ -74,9 +74,11 @@ export function TodayPage() {
         <Show when={user()}>{(u) => <UserMenu user={u()} />}</Show>
       </AppBar>
       <main class="page with-status-bar">
-        <p class="summary">
-          <strong>{todo().length}</strong> à traiter · <strong>{lines().length}</strong> suivis · <strong>{formatEuros(owed())}</strong> dus
-        </p>
+        <Show when={!rows.error()}>
+          <p class="summary">
+            <strong>{todo().length}</strong> à traiter · <strong>{lines().length}</strong> suivis · <strong>{formatEuros(owed())}</strong> dus
+          </p>
+        </Show>
         <div class="toolbar" role="group" aria-label="Affichage">
           <div class="segmented">
             <button type="button" aria-pressed={filter() === "todo"} onClick={() => setFilter("todo")}>

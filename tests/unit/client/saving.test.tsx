@@ -26,7 +26,7 @@ describe("a save button", () => {
     const done = vi.fn();
     render(() => <TextForm label="Note" onSubmit={save} onDone={done} />);
     fireEvent.input(screen.getByLabelText("Note"), { target: { value: "Passé au bureau" } });
-    const button = screen.getByRole("button", { name: "Enregistrer" });
+    const button = screen.getByRole("button", { name: "Enregistrer" }) as HTMLButtonElement;
     const form = button.closest("form")!;
     // Both submits before anything is awaited, as two taps queued before the page redraws.
     form.dispatchEvent(new Event("submit", { cancelable: true }));
@@ -52,6 +52,9 @@ describe("a save button", () => {
     button.click();
     button.click();
     expect(save).toHaveBeenCalledTimes(1);
+    // A small button in a row keeps its label (and its width) while saving; it is marked busy.
+    expect(button.getAttribute("aria-busy")).toBe("true");
+    expect(button.textContent).toBe("Suspendre le code");
     fail(new Error("disque plein"));
     await screen.findByRole("alert");
     expect(screen.getByRole("alert").textContent).toBe("Non enregistré : disque plein. Réessayez.");
