@@ -1,13 +1,14 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { count } from "drizzle-orm";
-import { daysBetween, todayIn } from "../shared/dates";
+import { todayIn } from "../shared/dates";
 import { createApp } from "./app";
 import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
 import { compactChanges } from "./sync/changes";
 import { startEngineScheduler } from "./engine/scheduler";
 import { startOutboxWorker } from "./messaging/worker";
-import type { Clock, Services } from "./context";
+import { systemClock } from "./clock";
+import type { Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
 import type { Config } from "./env";
@@ -65,29 +66,10 @@ export async function prepareDatabase(config: Config, log: (line: string) => voi
   if (config.demoData === "auto" && (await isEmpty(handle.db))) {
     const today = config.today ?? todayIn(config.siteTimeZone);
     const started = Date.now();
-    const summary = await seedDemoData(handle.db, { today });
+    const summary = await seedDemoData(handle.db, { today, now: systemClock(config).now() });
     log(`Empty database: demo data for ${today} written in ${Date.now() - started} ms (${summary}).`);
   }
   return handle;
-}
-
-/**
- * The server's clock. `NOW` starts it at that instant, `TODAY` on that day at the real time of day; either way it
- * runs from there, so what is recorded after a pinned start still comes in order (a letter posted, then the engine's
- * next run). Unpinned, it is the machine's clock.
- */
-export function systemClock(config: Pick<Config, "now" | "today" | "siteTimeZone">, real: () => Date = () => new Date()): Clock {
-  const start = real();
-  const offsetMs = config.now
-    ? Date.parse(config.now) - start.getTime()
-    : config.today
-      ? daysBetween(todayIn(config.siteTimeZone, start), config.today) * 86_400_000
-      : 0;
-  const now = () => new Date(real().getTime() + offsetMs);
-  return {
-    now,
-    today: () => config.today ?? todayIn(config.siteTimeZone, now()),
-  };
 }
 
 async function isEmpty(db: Database): Promise<boolean> {

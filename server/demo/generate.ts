@@ -15,6 +15,8 @@ import type { sites, units } from "../sites/sites.sql";
  */
 export interface DemoOptions {
   today: string;
+  /** When the demo data counts as imported (the server's clock); the machine's when not given. */
+  now?: Date;
   seed?: number;
   timeZone?: string;
 }
@@ -75,6 +77,8 @@ class DemoBuilder {
   private readonly f: Faker;
   private readonly today: string;
   private readonly tz: string;
+  /** Nothing in the demo's history happens after this (a story told "today" stops a minute before now). */
+  private readonly latest: number;
   private readonly data: DemoData = {
     sites: [],
     units: [],
@@ -98,6 +102,7 @@ class DemoBuilder {
     this.f.seed(options.seed ?? 20_260_301);
     this.today = options.today;
     this.tz = options.timeZone ?? "Europe/Paris";
+    this.latest = options.now ? options.now.getTime() - 60_000 : Number.POSITIVE_INFINITY;
   }
 
   build(): DemoData {
@@ -316,7 +321,8 @@ class DemoBuilder {
   instant(date: string, earliestHour = 9, latestHour = 18): string {
     const hour = this.f.number.int({ min: earliestHour, max: latestHour });
     const minute = this.f.number.int({ min: 0, max: 59 });
-    return zonedInstant(date, `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`, this.tz);
+    const at = zonedInstant(date, `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`, this.tz);
+    return Date.parse(at) > this.latest ? new Date(this.latest).toISOString() : at;
   }
 }
 

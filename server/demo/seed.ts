@@ -33,7 +33,15 @@ export async function seedDemoData(db: Database, options: DemoOptions): Promise<
   });
   // The demo's history stands for what the procedure did so far: the engine takes it from there. The data counts
   // as imported now (a real site imports from its billing software every day).
-  await db.insert(importRuns).values({ id: uuidv7(), kind: "invoices", fileName: "données de démonstration", ok: true, lines: data.invoices.length, created: data.invoices.length });
+  await db.insert(importRuns).values({
+    id: uuidv7(),
+    kind: "invoices",
+    fileName: "données de démonstration",
+    ok: true,
+    lines: data.invoices.length,
+    created: data.invoices.length,
+    createdAt: (options.now ?? new Date()).toISOString(),
+  });
   await markPlanDone(db, options.today);
   const open = data.cases.filter((k) => k.status === "open").length;
   return `${data.sites.length} sites, ${data.units.length} units, ${data.customers.length} customers, ${data.invoices.length} invoices, ${open} open cases`;

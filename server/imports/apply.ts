@@ -35,7 +35,9 @@ const INCIDENT_OF: Record<PaymentMethod, IncidentKind> = {
  * every problem listed. A good file updates the rows whose ref exists and creates the others, in one transaction.
  * Either way the attempt is kept in `import_runs`.
  */
-export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Array, who: { fileName: string; userId: string | null }): Promise<ImportReport> {
+export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Array, who: { fileName: string; userId: string | null; at?: Date }): Promise<ImportReport> {
+  // When the import ran, on the server's clock: the engine holds its day when the last import is a day old.
+  const createdAt = (who.at ?? new Date()).toISOString();
   const file = parseCsv(bytes);
   const report: ImportReport = { ok: false, kind, fileName: who.fileName, encoding: file.encoding, lines: file.rows.length, created: 0, updated: 0, errors: [] };
   const position = new Map(file.header.map((h, i) => [h.toLowerCase(), i]));
@@ -62,7 +64,7 @@ export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Arra
   report.errors.sort((a, b) => a.line - b.line);
 
   if (report.errors.length > 0) {
-    await db.insert(importRuns).values({ id: uuidv7(), kind, fileName: who.fileName, userId: who.userId, ok: false, lines: report.lines, errors: report.errors });
+    await db.insert(importRuns).values({ id: uuidv7(), kind, fileName: who.fileName, userId: who.userId, ok: false, lines: report.lines, errors: report.errors, createdAt });
     return report;
   }
   await db.transaction(
@@ -70,7 +72,7 @@ export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Arra
       const counts = await write(tx, kind, lines.map((l) => l.value));
       report.created = counts.created;
       report.updated = counts.updated;
-      await tx.insert(importRuns).values({ id: uuidv7(), kind, fileName: who.fileName, userId: who.userId, ok: true, lines: report.lines, created: counts.created, updated: counts.updated });
+      await tx.insert(importRuns).values({ id: uuidv7(), kind, fileName: who.fileName, userId: who.userId, ok: true, lines: report.lines, created: counts.created, updated: counts.updated, createdAt });
     },
     { behavior: "immediate" },
   );

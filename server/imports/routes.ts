@@ -42,7 +42,7 @@ export const importRoutes = createRouter()
     const { kind } = c.req.valid("param");
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const fileName = c.req.header("x-file-name") ?? `${kind}.csv`;
-    const report = await importCsv(c.get("services").db, kind, bytes, { fileName, userId: c.get("user").id });
+    const report = await importCsv(c.get("services").db, kind, bytes, { fileName, userId: c.get("user").id, at: c.get("services").clock.now() });
     if (!report.ok) throw new AppError("IMPORT_REJECTED", `Fichier refusé : ${report.errors.length} problème(s), rien n'a été importé.`, report);
     return c.json(report, 200);
   })

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { actions } from "../../server/cases/cases.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { TEST_NOW, call, signIn, startTestServer, type TestServer } from "../support/server";
 import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors, waitUntilSynced } from "./browser";
 
 let server: TestServer;
@@ -43,7 +43,7 @@ it("shows an action the server refused, with its reason, until the user has read
 
   // Meanwhile the Manager, on another phone, had padlocked the same box a minute earlier.
   const manager = await signIn(server.url, "manager@demo.test");
-  const earlier = new Date(Date.now() - 60_000).toISOString();
+  const earlier = new Date(TEST_NOW.getTime() - 60_000).toISOString(); // the phones' clocks start at TEST_NOW
   const pushed = await call(server.url, "POST", "/api/sync/push", {
     cookie: manager,
     body: { clientId: uuidv7(), mutations: [{ id: uuidv7(), seq: 1, v: 1, kind: "padlock.placed", payload: { unitId: unit.id, photos: ["b".repeat(64)] }, happenedAt: earlier }] },

@@ -88,7 +88,7 @@ describe("a day's run", () => {
   });
 
   it("holds a day's actions when the last import is more than 24 hours old", async () => {
-    const result = await runEngineDay(server.services.db, { asOf: "2026-11-30", dryRun: false, now: new Date(Date.now() + 25 * 3_600_000) });
+    const result = await runEngineDay(server.services.db, { asOf: "2026-11-30", dryRun: false, now: new Date(server.services.clock.now().getTime() + 25 * 3_600_000) });
     expect(result.heldReason).toMatch(/24 h/);
   });
 });

@@ -36,7 +36,7 @@ const rows = async (table: typeof invoices | typeof customers | typeof contracts
 
 describe("POST /api/imports/{kind}", () => {
   it("imports the four kinds in order, creating unknown sites and boxes", async () => {
-    const started = new Date(Date.now() - 1000);
+    const started = new Date(server.services.clock.now().getTime() - 1000);
     const c = await upload("customers", "customers.csv");
     expect(c.status, JSON.stringify(c.body)).toBe(200);
     expect(c.body).toMatchObject({ ok: true, kind: "customers", lines: 3, created: 3, updated: 0, errors: [] });

@@ -55,7 +55,7 @@ describe("the phone's photo queue", () => {
     expect(await uploadQueued(phone.db, fetchFn)).toBe("done");
     expect(puts).toEqual([]);
 
-    await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, photos: [door.sha256] });
+    await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, photos: [door.sha256] }, server.services.clock.now());
     expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "queued", draftKey: null });
     // Once queued, a photo is no longer the form's to discard.
     await discardDraft(phone.db, door.sha256);

@@ -35,9 +35,9 @@ describe("the phone's store and sync", () => {
 
     phone.online = false;
     const made = [
-      await recordAction(phone.db, vt, "call.logged", { customerId: target.customerId, outcome: "no_answer" }),
-      await recordAction(phone.db, vt, "promise.made", { customerId: target.customerId, promisedOn: "2026-11-28", amountCents: 9_000 }),
-      await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, padlockNumber: "777", photos: ["a".repeat(64)] }),
+      await recordAction(phone.db, vt, "call.logged", { customerId: target.customerId, outcome: "no_answer" }, server.services.clock.now()),
+      await recordAction(phone.db, vt, "promise.made", { customerId: target.customerId, promisedOn: "2026-11-28", amountCents: 9_000 }, server.services.clock.now()),
+      await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, padlockNumber: "777", photos: ["a".repeat(64)] }, server.services.clock.now()),
     ];
     const local = shown((await phone.db.debtors.get(target.customerId))!);
     expect(local.history.slice(0, 3).map((h) => h.id).sort()).toEqual(made.map((m) => m.id).sort());
@@ -84,8 +84,8 @@ describe("the phone's store and sync", () => {
     const target = (await a.db.debtors.toArray()).find((d) => d.base.units.some((u) => u.padlock === "second_padlock"))!;
     const unit = target.base.units.find((u) => u.padlock === "second_padlock")!;
 
-    await recordAction(a.db, vt, "padlock.removed", { unitId: unit.id }, new Date(Date.now() + 1_000));
-    const late = await recordAction(b.db, vt, "padlock.removed", { unitId: unit.id }, new Date(Date.now() + 2_000));
+    await recordAction(a.db, vt, "padlock.removed", { unitId: unit.id }, new Date(server.services.clock.now().getTime() + 1_000));
+    const late = await recordAction(b.db, vt, "padlock.removed", { unitId: unit.id }, new Date(server.services.clock.now().getTime() + 2_000));
     expect(await a.engine.syncOnce(vt)).toBe("synced");
     expect(await b.engine.syncOnce(vt)).toBe("synced");
     expect(await a.engine.syncOnce(vt)).toBe("synced");

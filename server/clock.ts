@@ -1,0 +1,21 @@
+import { daysBetween, todayIn } from "../shared/dates";
+import type { Clock } from "./context";
+
+/**
+ * The server's clock. `NOW` starts it at that instant, `TODAY` on that day at the real time of day; either way it
+ * runs from there, so what is recorded after a pinned start still comes in order (a letter posted, then the engine's
+ * next run). Unpinned, it is the machine's clock.
+ */
+export function systemClock(config: { now?: string; today?: string; siteTimeZone: string }, real: () => Date = () => new Date()): Clock {
+  const start = real();
+  const offsetMs = config.now
+    ? Date.parse(config.now) - start.getTime()
+    : config.today
+      ? daysBetween(todayIn(config.siteTimeZone, start), config.today) * 86_400_000
+      : 0;
+  const now = () => new Date(real().getTime() + offsetMs);
+  return {
+    now,
+    today: () => config.today ?? todayIn(config.siteTimeZone, now()),
+  };
+}
