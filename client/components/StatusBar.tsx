@@ -68,7 +68,7 @@ export function StatusBar() {
           <span class="status-dot" />
           <span class="status-text">
             <Show when={status()} fallback={<>{status.error() ? "Lecture impossible · Réessayer" : "Lecture…"}</>}>
-              <Show when={counts()} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : (status()?.problem ?? "Tout est envoyé")}</>}>
+              <Show when={counts()} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : state() === "first-sync" ? "Première synchronisation…" : (status()?.problem ?? "Tout est envoyé")}</>}>
                 {counts()}
               </Show>
               <Show when={status()?.lastSyncAt}>{(at) => <span class="status-time"> · {sinceLabel(at())}</span>}</Show>

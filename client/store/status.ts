@@ -18,6 +18,8 @@ export interface SyncStatus {
   /** Photos the server refused that the user has not read about yet. */
   refusedPhotos: RefusedPhoto[];
   lastSyncAt: string | null;
+  /** Whether this phone has finished a whole pull for its user: before that, "nothing to send" is not "up to date". */
+  pulled: boolean;
   problem: string | null;
   lastOutcome: Meta["lastOutcome"] | null;
 }
@@ -43,18 +45,22 @@ export interface RefusedPhoto {
   debtorName: string | null;
 }
 
-/** "offline" | "pending" | "problem" | "synced": one word for the bar's state, what the end-to-end tests wait on. */
-export type SyncState = "offline" | "pending" | "problem" | "synced";
+/**
+ * "offline" | "pending" | "problem" | "first-sync" | "synced": one word for the bar's state, what the end-to-end
+ * tests wait on. "synced" means nothing is waiting and the phone holds the server's copy.
+ */
+export type SyncState = "offline" | "pending" | "problem" | "first-sync" | "synced";
 
 export function syncStateOf(status: SyncStatus, online: boolean): SyncState {
   if (!online || status.lastOutcome === "offline") return "offline";
   if (status.pending + status.photosQueued > 0) return "pending";
   if (status.problem || status.setAside.length > 0 || status.refusedPhotos.length > 0) return "problem";
+  if (!status.pulled) return "first-sync";
   return "synced";
 }
 
 export async function readSyncStatus(db: CadenasDB, userId: string): Promise<SyncStatus> {
-  const [outbox, rejected, photosQueued, refused, lastSyncAt, problem, lastOutcome] = await Promise.all([
+  const [outbox, rejected, photosQueued, refused, lastSyncAt, problem, lastOutcome, cursor] = await Promise.all([
     db.outbox.where("userId").equals(userId).toArray(),
     db.rejected.where("userId").equals(userId).sortBy("seq"),
     db.photos.where("state").equals("queued").count(),
@@ -66,6 +72,7 @@ export async function readSyncStatus(db: CadenasDB, userId: string): Promise<Syn
     getMeta(db, "lastSyncAt"),
     getMeta(db, "syncProblem"),
     getMeta(db, "lastOutcome"),
+    getMeta(db, "cursor"),
   ]);
   const setAside = outbox.filter((e) => e.status === "set-aside").sort((a, b) => a.seq - b.seq);
   return {
@@ -76,6 +83,7 @@ export async function readSyncStatus(db: CadenasDB, userId: string): Promise<Syn
     // Which action a photo belongs to is looked for only when one was refused (rare).
     refusedPhotos: await Promise.all(refused.map((p) => refusedPhoto(db, p, outbox))),
     lastSyncAt: lastSyncAt ?? null,
+    pulled: cursor !== null && cursor !== undefined,
     problem: problem ?? null,
     lastOutcome: lastOutcome ?? null,
   };

@@ -112,9 +112,23 @@ it("sets aside an action the server keeps faulting on, sends the others, and sen
   await sheet.getByText("Note coincée").waitFor();
   await shot("status-set-aside-sheet");
 
+  // The office sees it at its desk: who, which action in the phone's words, that it still fails.
+  const desk = await session.browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: "fr-FR", timezoneId: "Europe/Paris" });
+  const office = await desk.newPage();
+  await signInThroughTheForm(office, "bureau@demo.test");
+  await office.goto("/actions-en-echec");
+  const item = office.locator(".set-aside-list li").filter({ hasText: "Note coincée" });
+  await item.waitFor();
+  expect(await item.innerText()).toMatch(/Valérie Thomas · action n° \d+ · 5 échecs/);
+  expect(await item.getAttribute("data-processed")).toBe("no");
+  if (SHOTS) await office.screenshot({ path: `${SHOTS}/office-set-aside.png` });
+
   injectFaults(null);
   await sheet.getByRole("button", { name: "Réessayer maintenant" }).click();
   await waitUntilSynced(page);
   const after = await server.services.db.select().from(actions).where(eq(actions.customerId, target.customerId));
   expect(after.filter((a) => a.text.includes("Note coincée"))).toHaveLength(1);
+  await office.reload();
+  await office.locator('.set-aside-list li[data-processed="applied"]').filter({ hasText: "Note coincée" }).getByText(/^Enregistrée le/).waitFor();
+  await desk.close();
 });
