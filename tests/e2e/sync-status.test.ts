@@ -119,7 +119,8 @@ it("sets aside an action the server keeps faulting on, sends the others, and sen
   await office.goto("/actions-en-echec");
   const item = office.locator(".set-aside-list li").filter({ hasText: "Note coincée" });
   await item.waitFor();
-  expect(await item.innerText()).toMatch(/Valérie Thomas · action n° \d+ · 5 échecs/);
+  // Five faults set it aside; the phone may have tried it once more since (each app start, each hour).
+  expect(await item.innerText()).toMatch(/Valérie Thomas · action n° \d+ · [5-9] échecs/);
   expect(await item.getAttribute("data-processed")).toBe("no");
   if (SHOTS) await office.screenshot({ path: `${SHOTS}/office-set-aside.png` });
 

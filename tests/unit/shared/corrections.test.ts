@@ -6,9 +6,9 @@ import { correctionRefusal, correctionText } from "../../../shared/floor/correct
 import { dueItems } from "../../../shared/floor/due";
 import type { DebtorDoc, DocHistory } from "../../../shared/schemas/debtor-doc";
 import { Mutation, MUTATION_VERSION } from "../../../shared/schemas/mutations";
+import { CUSTOMER, debtorDoc } from "../../support/debtor-doc";
 
 const PARIS = "Europe/Paris";
-const CUSTOMER = "0190f1c2-0000-7000-8000-000000000001";
 const VT = "0190f1c2-0000-7000-8000-0000000000e1";
 const BO = "0190f1c2-0000-7000-8000-0000000000e2";
 const vt = { initials: "VT", timeZone: PARIS, userId: VT };
@@ -32,28 +32,7 @@ function correct(target: DocHistory, happenedAt = "2026-11-22T10:50:00.000Z"): M
 }
 
 function doc(history: DocHistory[], over: Partial<DebtorDoc> = {}): DebtorDoc {
-  return {
-    customerId: CUSTOMER,
-    ref: "CL1001",
-    name: "Jeanne Martin",
-    kind: "person",
-    phone: "06 12 34 56 78",
-    email: null,
-    address: null,
-    postalCode: null,
-    city: null,
-    paymentMethod: "card",
-    segment: "box",
-    stop: false,
-    case: { id: "0190f1c2-0000-7000-8000-0000000000d1", status: "open", openedOn: "2026-11-01", anchorOn: "2026-11-01", level: "R1", stage: "R1" },
-    balanceCents: 15_900,
-    units: [],
-    tasks: [],
-    promise: null,
-    invoices: [],
-    history,
-    ...over,
-  };
+  return debtorDoc({ phone: "06 12 34 56 78", history, ...over });
 }
 
 describe("who may correct an entry, and when", () => {

@@ -10,11 +10,11 @@ import { foldUnitEvents, type UnitEvent } from "../../../shared/floor/unit-state
 import { walkCounts, walkthrough } from "../../../shared/floor/walkthrough";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { Mutation, MUTATION_VERSION, type MutationKind, type MutationPayload } from "../../../shared/schemas/mutations";
+import { CUSTOMER, debtorDoc } from "../../support/debtor-doc";
 
 /** A photo's SHA-256: the server takes the mutation before the photo's bytes. */
 const PHOTO = "c".repeat(64);
 
-const CUSTOMER = "0190f1c2-0000-7000-8000-000000000001";
 const UNIT = "0190f1c2-0000-7000-8000-0000000000a1";
 const TASK = "0190f1c2-0000-7000-8000-0000000000b1";
 const actor = { initials: "VT", timeZone: "Europe/Paris" };
@@ -30,31 +30,16 @@ function unit(over: Partial<DocUnit> = {}): DocUnit {
 }
 
 function doc(over: Partial<DebtorDoc> = {}): DebtorDoc {
-  return {
-    customerId: CUSTOMER,
-    ref: "CL1001",
-    name: "Jeanne Martin",
-    kind: "person",
+  return debtorDoc({
     phone: "06 12 34 56 78",
     email: "jeanne@exemple.test",
-    address: null,
-    postalCode: null,
-    city: null,
-    paymentMethod: "card",
-    segment: "box",
-    stop: false,
-    case: { id: "0190f1c2-0000-7000-8000-0000000000d1", status: "open", openedOn: "2026-11-01", anchorOn: "2026-11-01", level: "R1", stage: "R1" },
-    balanceCents: 15_900,
     units: [unit()],
     tasks: [
       { id: TASK, kind: "padlock_place", dueOn: "2026-11-15", unitId: UNIT, status: "open" },
       { id: "0190f1c2-0000-7000-8000-0000000000b2", kind: "call", dueOn: "2026-11-22", unitId: null, status: "open" },
     ],
-    promise: null,
-    invoices: [],
-    history: [],
     ...over,
-  };
+  });
 }
 
 describe("unit state from events", () => {

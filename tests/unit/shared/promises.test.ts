@@ -7,8 +7,8 @@ import { DEFAULT_SCENARIOS } from "../../../shared/engine/scenarios";
 import { applyToDoc } from "../../../shared/floor/apply";
 import type { DebtorDoc, DocHistory } from "../../../shared/schemas/debtor-doc";
 import { Mutation, MUTATION_VERSION } from "../../../shared/schemas/mutations";
+import { CUSTOMER, debtorDoc } from "../../support/debtor-doc";
 
-const CUSTOMER = "0190f1c2-0000-7000-8000-000000000001";
 
 describe("a new promise replaces the earlier one", () => {
   it("keeps the promises in the order they were made, each with the day the next one replaced it", () => {
@@ -105,27 +105,7 @@ describe("the floor's priority with a promise made again", () => {
     promise: { promisedOn, amountCents: 15_900 },
     ...over,
   });
-  const doc = (history: DocHistory[], promise: DebtorDoc["promise"]): DebtorDoc => ({
-    customerId: CUSTOMER,
-    ref: "CL1001",
-    name: "Jeanne Martin",
-    kind: "person",
-    phone: null,
-    email: null,
-    address: null,
-    postalCode: null,
-    city: null,
-    paymentMethod: "card",
-    segment: "box",
-    stop: false,
-    case: { id: "0190f1c2-0000-7000-8000-0000000000d1", status: "open", openedOn: "2026-11-01", anchorOn: "2026-11-01", level: "R1", stage: "R1" },
-    balanceCents: 15_900,
-    units: [],
-    tasks: [],
-    promise,
-    invoices: [],
-    history,
-  });
+  const doc = (history: DocHistory[], promise: DebtorDoc["promise"]): DebtorDoc => debtorDoc({ history, promise });
   const reasons = (d: DebtorDoc, today: string) => priorityOf(d, today).parts.map((p) => p.reason);
 
   it("does not count the earlier promise as broken next to the new one (the server's copy)", () => {
