@@ -112,6 +112,20 @@ it("keeps a padlock's two photos through an offline reload, then the server hold
 it("resumes a 3 MB photo's upload cut by the network where it stopped, and completes it", async () => {
   await page.goto("/");
   await page.getByRole("heading", { name: "Aujourd'hui" }).waitFor();
+  // The network goes after the fourth piece (1 MiB) has arrived. Watched before the photo exists: the app may start
+  // sending it as soon as it is stored, and every piece must be seen.
+  const pieces: string[] = [];
+  await page.route("**/api/blobs/*", async (route) => {
+    if (route.request().method() !== "PUT") return route.continue();
+    const range = (await route.request().headerValue("content-range")) ?? "whole";
+    if (pieces.length === 4 && !pieces.includes("cut")) {
+      pieces.push("cut");
+      await context.setOffline(true);
+      return route.abort("internetdisconnected");
+    }
+    pieces.push(range);
+    return route.continue();
+  });
   // A 3 MB photo waiting on the phone, as the capture leaves it (bytes and state in the phone's database).
   const sha = await page.evaluate(async () => {
     const canvas = new OffscreenCanvas(2400, 1800);
@@ -139,19 +153,6 @@ it("resumes a 3 MB photo's upload cut by the network where it stopped, and compl
   });
   expect(sha.size).toBeGreaterThan(3_000_000);
 
-  // The network goes after the fourth piece (1 MiB) has arrived.
-  const pieces: string[] = [];
-  await page.route(`**/api/blobs/${sha.hash}`, async (route) => {
-    if (route.request().method() !== "PUT") return route.continue();
-    const range = (await route.request().headerValue("content-range")) ?? "whole";
-    if (pieces.length === 4 && !pieces.includes("cut")) {
-      pieces.push("cut");
-      await context.setOffline(true);
-      return route.abort("internetdisconnected");
-    }
-    pieces.push(range);
-    return route.continue();
-  });
   // Written behind the app's back: a reload shows it, and the sync that follows starts sending it.
   await page.reload();
   await expect.poll(() => pieces.includes("cut"), { timeout: 30_000 }).toBe(true);

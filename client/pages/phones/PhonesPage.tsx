@@ -42,7 +42,7 @@ function Phones() {
                         {i.userName} · action n° {i.seq} · {i.faults} échec{i.faults > 1 ? "s" : ""} · signalée le {formatInstantShort(i.firstReportedAt)}
                       </span>
                       <Show when={i.lastError}>{(e) => <span class="muted">Dernière erreur : {e()}</span>}</Show>
-                      <Show when={i.pendingOnPhone !== null && !i.processed}>
+                      <Show when={(i.pendingOnPhone ?? 0) > 0 && !i.processed}>
                         <span class="muted">
                           {i.pendingOnPhone} autre{i.pendingOnPhone! > 1 ? "s" : ""} action{i.pendingOnPhone! > 1 ? "s" : ""} en attente sur ce téléphone
                         </span>
