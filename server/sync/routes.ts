@@ -63,7 +63,7 @@ export const syncRoutes = createRouter()
   })
   .openapi(listSetAsideRoute, async (c) => {
     officeOnly(c.get("user").role, "La liste des actions mises de côté est au bureau.");
-    return c.json({ items: await listSetAside(c.get("services").db) }, 200);
+    return c.json({ items: await listSetAside(c.get("services").db, c.get("scope")) }, 200);
   })
   .openapi(pull, async (c) => {
     const { db, clock } = c.get("services");

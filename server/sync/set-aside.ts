@@ -1,7 +1,8 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { desc, eq, inArray, sql } from "drizzle-orm";
 import type { SessionUser } from "../../shared/schemas/auth";
 import type { SetAsideBody, SetAsideItem } from "../../shared/schemas/mutations";
-import { users } from "../auth/auth.sql";
+import { users, userSites } from "../auth/auth.sql";
+import { inScope, type Scope } from "../auth/scope";
 import type { Database } from "../db/client";
 import { claimClient } from "./push";
 import { processedMutations, setAsideMutations, syncClients } from "./sync.sql";
@@ -27,8 +28,11 @@ export async function reportSetAside(db: Database, req: { user: SessionUser; bod
   });
 }
 
-/** What the phones set aside, latest reports first, with whether a later try went through. */
-export async function listSetAside(db: Database, limit = 200): Promise<SetAsideItem[]> {
+/**
+ * What the phones set aside, latest reports first, with whether a later try went through: for a Manager, those of
+ * the people who work on one of the Manager's sites.
+ */
+export async function listSetAside(db: Database, scope: Scope, limit = 200): Promise<SetAsideItem[]> {
   const rows = await db
     .select({
       row: setAsideMutations,
@@ -41,6 +45,7 @@ export async function listSetAside(db: Database, limit = 200): Promise<SetAsideI
     .innerJoin(users, eq(users.id, setAsideMutations.userId))
     .leftJoin(syncClients, eq(syncClients.id, setAsideMutations.clientId))
     .leftJoin(processedMutations, eq(processedMutations.id, setAsideMutations.id))
+    .where(scope.all ? undefined : inArray(setAsideMutations.userId, db.select({ id: userSites.userId }).from(userSites).where(inScope(scope, userSites.siteId))))
     .orderBy(sql`${processedMutations.id} is not null`, desc(setAsideMutations.reportedAt))
     .limit(limit);
   return rows.map((r) => ({

@@ -5,7 +5,9 @@ import { createClient } from "@libsql/client";
 import { eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { users } from "../../server/auth/auth.sql";
+import { users, userSites } from "../../server/auth/auth.sql";
+import { hashPassword } from "../../server/auth/password";
+import { sites } from "../../server/sites/sites.sql";
 import { actions } from "../../server/cases/cases.sql";
 import { injectFaults } from "../../server/sync/push";
 import { processedMutations } from "../../server/sync/sync.sql";
@@ -193,6 +195,16 @@ describe("a mutation that faults again and again", () => {
     expect(listed.status).toBe(200);
     expect(listed.body.items.find((i) => i.id === stuck.id)).toMatchObject({ seq: stuck.seq, kind: "note.added", summary: "deux", faults: 5, userName: expect.any(String), pendingOnPhone: 0, processed: null });
     expect((await call(server.url, "GET", "/api/sync/set-aside", { cookie: vt.cookie })).status).toBe(403);
+    // A Manager sees those of the people of the Manager's own sites only (VT works at Lyon, not Villeurbanne).
+    const [vil] = await server.services.db.select({ id: sites.id }).from(sites).where(eq(sites.code, "VIL"));
+    const managerOfVil = { id: uuidv7(), email: "manager-vil@demo.test", name: "Manon Villeurbanne", initials: "MV", role: "manager" as const, passwordHash: await hashPassword("demo") };
+    await server.services.db.insert(users).values(managerOfVil);
+    await server.services.db.insert(userSites).values({ userId: managerOfVil.id, siteId: vil!.id });
+    const seenFromVil = await call<SetAsideList>(server.url, "GET", "/api/sync/set-aside", { cookie: await signIn(server.url, managerOfVil.email) });
+    expect(seenFromVil.status).toBe(200);
+    expect(seenFromVil.body.items.find((i) => i.id === stuck.id)).toBeUndefined();
+    const seenByManager = await call<SetAsideList>(server.url, "GET", "/api/sync/set-aside", { cookie: await signIn(server.url, "manager@demo.test") });
+    expect(seenByManager.body.items.find((i) => i.id === stuck.id)).toBeDefined();
 
     // Later actions go through meanwhile; the set-aside one is not tried again before the hour.
     const later = await recordAction(phone.db, vt, "note.added", { customerId, text: "cinq" }, clock);
