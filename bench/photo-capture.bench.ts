@@ -17,7 +17,7 @@ const TARGET_MS = 2_000;
 await ensureClientBuilt(undefined, (line) => console.log(line));
 let session: PhoneSession | undefined;
 try {
-  session = await startPhoneSession();
+  session = await startPhoneSession({ pinnedClock: false });
   const { page, context, server } = session;
   await context.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
   const office = await signIn(server.url, "bureau@demo.test");

@@ -37,7 +37,7 @@ try {
   });
   console.log(`client build check ${ms(buildMs)}; ${count(DEBTORS)} debtors written in ${ms(bulk.seedMs)}`);
   browser = await launchChromium();
-  const context = await phoneContext(browser, bulk.url);
+  const context = await phoneContext(browser, bulk.url, { pinnedClock: false });
   // tsx compiles this file with esbuild's keepNames, which wraps named functions in a `__name(fn, "name")` helper;
   // the functions below are sent to the page as source text, where that helper does not exist.
   await context.addInitScript({ content: "globalThis.__name = (fn) => fn;" });

@@ -28,9 +28,11 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * A mid-range phone: 390×844, touch, French, in Paris, its clock set to the tests' pinned day (`TEST_NOW`) and
- * running from there, so a date typed on the phone means the same thing whatever day the suite runs.
+ * running from there, so a date typed on the phone means the same thing whatever day the suite runs. Benchmarks
+ * ask for the real clock (`pinnedClock: false`): Playwright's clock also stands in for `performance.now()`, which
+ * then no longer lines up with the browser's own performance marks.
  */
-export async function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+export async function phoneContext(browser: Browser, baseURL: string, options: { pinnedClock?: boolean } = {}): Promise<BrowserContext> {
   const context = await browser.newContext({
     baseURL,
     viewport: { width: 390, height: 844 },
@@ -41,7 +43,7 @@ export async function phoneContext(browser: Browser, baseURL: string): Promise<B
     timezoneId: "Europe/Paris",
     serviceWorkers: "allow",
   });
-  await context.clock.install({ time: TEST_NOW });
+  if (options.pinnedClock !== false) await context.clock.install({ time: TEST_NOW });
   return context;
 }
 
@@ -93,10 +95,10 @@ export interface PhoneSession {
   close(): Promise<void>;
 }
 
-export async function startPhoneSession(): Promise<PhoneSession> {
+export async function startPhoneSession(options: { pinnedClock?: boolean } = {}): Promise<PhoneSession> {
   const server = await startTestServer({ clientDir: copyOfBuiltClient() });
   const browser = await launchChromium();
-  const context = await phoneContext(browser, server.url);
+  const context = await phoneContext(browser, server.url, options);
   const page = await context.newPage();
   return {
     server,
