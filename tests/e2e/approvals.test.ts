@@ -3,7 +3,8 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { plannedActions } from "../../server/engine/engine.sql";
 import { runEngineDay } from "../../server/engine/run";
-import { startTestServer, type TestServer } from "../support/server";
+import { TEST_TODAY, startTestServer, type TestServer } from "../support/server";
+import { addDays } from "../../shared/dates";
 import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, watchErrors } from "./browser";
 
 let server: TestServer;
@@ -11,7 +12,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  await runEngineDay(server.services.db, { asOf: "2026-12-05", dryRun: false, now: server.services.clock.now() });
+  await runEngineDay(server.services.db, { asOf: addDays(TEST_TODAY, 13), dryRun: false, now: server.services.clock.now() });
   browser = await launchChromium();
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { sessions, users } from "../../server/auth/auth.sql";
 import { ApiErrorBody } from "../../shared/errors";
 import { SessionResponse } from "../../shared/schemas/auth";
 import { DebtorDetail, TodayResponse } from "../../shared/schemas/debtors";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { TEST_TODAY, call, signIn, startTestServer, type TestServer } from "../support/server";
 
 let server: TestServer;
 let url: string;
@@ -176,7 +176,7 @@ describe("site scope", () => {
     const res = await call(url, "GET", "/api/today", { cookie });
     expect(res.status).toBe(200);
     const today = TodayResponse.parse(res.body);
-    expect(today.asOf).toBe("2026-11-22");
+    expect(today.asOf).toBe(TEST_TODAY);
     expect(today.debtors.length).toBeGreaterThan(10);
     for (const d of today.debtors) {
       expect(d.units.length).toBeGreaterThan(0);

@@ -5,7 +5,8 @@ import { cases } from "../../server/cases/cases.sql";
 import { plannedActions } from "../../server/engine/engine.sql";
 import { runEngineDay } from "../../server/engine/run";
 import type { ApprovalsResponse } from "../../shared/schemas/approvals";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { TEST_TODAY, call, signIn, startTestServer, type TestServer } from "../support/server";
+import { addDays } from "../../shared/dates";
 
 // The approval queue: what waits for the office or the Manager, decided in bulk, by role.
 
@@ -16,7 +17,7 @@ let floor: string;
 beforeAll(async () => {
   server = await startTestServer();
   [office, manager, floor] = await Promise.all([signIn(server.url, "bureau@demo.test"), signIn(server.url, "manager@demo.test"), signIn(server.url, "gestionnaire@demo.test")]);
-  await runEngineDay(server.services.db, { asOf: "2026-12-05", dryRun: false, now: server.services.clock.now() });
+  await runEngineDay(server.services.db, { asOf: addDays(TEST_TODAY, 13), dryRun: false, now: server.services.clock.now() });
 });
 afterAll(() => server.close());
 
@@ -32,7 +33,7 @@ it("lists the waiting steps with the customer's balance, level and history; not 
     expect(item.balanceCents).toBeGreaterThan(0);
     expect(item.actions.length).toBeGreaterThan(0);
     expect(item.history.length).toBeLessThanOrEqual(5);
-    expect(item.date <= "2026-12-05").toBe(true);
+    expect(item.date <= addDays(TEST_TODAY, 13)).toBe(true);
   }
 });
 
@@ -74,7 +75,7 @@ it("leaves a contract end to the Manager, refuses unknown ids and the floor", as
     occurrence: 1,
     action: "contract_end",
     channel: null,
-    date: "2026-11-30",
+    date: addDays(TEST_TODAY, 8),
     needsApproval: true,
     status: "awaiting_approval",
   });

@@ -9,6 +9,7 @@ import { runEngineDay } from "../../server/engine/run";
 import type { ApprovalsResponse } from "../../shared/schemas/approvals";
 import type { ScenariosResponse } from "../../shared/schemas/scenarios";
 import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
+import { addDays } from "../../shared/dates";
 
 // What the office decides beyond the daily steps: settings (fees, threshold), scenarios, payment plans, a debt
 // written off, a contract ended with its credit notes and the case filed; and the fees and credits it must enter
@@ -180,12 +181,12 @@ describe("a payment plan", () => {
   const path = async () => `/api/customers/${await customerId("PLN1")}/payment-plans`;
 
   it("is refused with dates past or out of order, and to the floor", async () => {
-    const past = await call(server.url, "POST", await path(), { cookie: office, body: { instalments: [{ dueOn: "2026-11-01", amountCents: 10000 }] } });
+    const past = await call(server.url, "POST", await path(), { cookie: office, body: { instalments: [{ dueOn: addDays(TEST_TODAY, -21), amountCents: 10000 }] } });
     expect(past.status).toBe(400);
     expect(past.body.error.details.issues[0].path).toBe("instalments.0.dueOn");
     const order = await call(server.url, "POST", await path(), {
       cookie: office,
-      body: { instalments: [{ dueOn: "2026-12-15", amountCents: 10000 }, { dueOn: "2026-12-01", amountCents: 10000 }] },
+      body: { instalments: [{ dueOn: addDays(TEST_TODAY, 23), amountCents: 10000 }, { dueOn: addDays(TEST_TODAY, 9), amountCents: 10000 }] },
     });
     expect(order.status).toBe(400);
     expect(order.body.error.message).toContain("L'échéance 2 doit suivre la précédente");
