@@ -1,6 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import type { CalendarDate } from "../../shared/dates";
-import type { Addressee } from "../../shared/messaging/compose";
+import { senderSite, type Addressee } from "../../shared/messaging/compose";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import type { Database, Transaction } from "../db/client";
 
@@ -42,13 +42,7 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
         phone: r.phone,
         address: [r.name, r.address ?? "", [r.postal_code, r.city].filter(Boolean).join(" ")].filter((l) => l.trim() !== ""),
         boxes: units.map((u) => u[0]),
-        site: {
-          id: first?.[1] ?? null,
-          name: first?.[2] ?? "Cadenas",
-          address: [first?.[3], [first?.[4], first?.[5]].filter(Boolean).join(" ")].filter(Boolean).join(", "),
-          city: first?.[5] ?? "",
-          phone: first?.[6] ?? "",
-        },
+        site: senderSite({ id: first?.[1] ?? null, name: first?.[2] ?? "Cadenas", address: first?.[3] ?? null, postalCode: first?.[4] ?? null, city: first?.[5] ?? null, phone: first?.[6] ?? null }),
         invoices,
         balanceCents: invoices.filter((inv) => inv.dueDate <= asOf).reduce((s, inv) => s + inv.remainingCents, 0),
       });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import type { CalendarDate } from "../../shared/dates";
-import { addresseeOfDoc, compose, floorSiteId, type SenderSite } from "../../shared/messaging/compose";
+import { addresseeOfDoc, compose, floorSiteId, senderSite, type SenderSite } from "../../shared/messaging/compose";
 import { floorTemplates, variantFor } from "../../shared/messaging/templates";
 import type { Rejection } from "../../shared/schemas/mutations";
 import type { FloorMessaging } from "../../shared/schemas/templates";
@@ -24,7 +24,7 @@ type Db = Database | Transaction;
 export async function floorMessaging(db: Db, scope: Scope): Promise<FloorMessaging> {
   const templates = floorTemplates((await loadTemplates(db)).values()).map((t) => ({ ...t }));
   const rows = await db.select().from(sites).where(inScope(scope, sites.id)).orderBy(asc(sites.code));
-  const senders = rows.map((s) => ({ ...senderSiteOf(s), id: s.id }));
+  const senders = rows.map((s) => ({ ...senderSite(s), id: s.id }));
   const version = createHash("sha256").update(JSON.stringify({ templates, senders })).digest("base64url").slice(0, 22);
   return { version, templates, sites: senders };
 }
@@ -53,7 +53,7 @@ export async function queueFloorMessage(tx: Db, r: FloorRequest): Promise<Reject
   if (!doc) return { code: "NOT_FOLLOWED", message: "Ce client n'est plus suivi sur vos sites." };
   const siteId = floorSiteId(doc);
   const [row] = siteId ? await tx.select().from(sites).where(eq(sites.id, siteId)).limit(1) : [];
-  const composed = compose(template, r.channel, addresseeOfDoc(doc, row ? { ...senderSiteOf(row), id: row.id } : NO_SITE), r.asOf, { signature: r.userName });
+  const composed = compose(template, r.channel, addresseeOfDoc(doc, row ? senderSite(row) : NO_SITE), r.asOf, { signature: r.userName });
   if (!composed?.recipient) return { code: "NO_CONTACT", message: r.channel === "sms" ? "Pas de numéro de téléphone pour ce client." : "Pas d'adresse e-mail pour ce client." };
   await tx.insert(messages).values({
     id: r.id,
@@ -75,12 +75,3 @@ export async function queueFloorMessage(tx: Db, r: FloorRequest): Promise<Reject
 
 const NO_SITE: SenderSite = { id: null, name: "", address: "", city: "", phone: "" };
 
-/** A site as messages name it: its one-line address ("12 rue X, 69007 Lyon"), city and phone. */
-function senderSiteOf(s: typeof sites.$inferSelect): Omit<SenderSite, "id"> {
-  return {
-    name: s.name,
-    address: [s.address, [s.postalCode, s.city].filter(Boolean).join(" ")].filter(Boolean).join(", "),
-    city: s.city ?? "",
-    phone: s.phone ?? "",
-  };
-}

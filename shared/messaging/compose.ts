@@ -38,6 +38,17 @@ export interface SenderSite {
   phone: string;
 }
 
+/** A site's record as messages name it: one line of address ("12 rue X, 69007 Lyon"), its city and phone. */
+export function senderSite(s: { id: string | null; name: string; address: string | null; postalCode: string | null; city: string | null; phone: string | null }): SenderSite {
+  return {
+    id: s.id,
+    name: s.name,
+    address: [s.address, [s.postalCode, s.city].filter(Boolean).join(" ")].filter(Boolean).join(", "),
+    city: s.city ?? "",
+    phone: s.phone ?? "",
+  };
+}
+
 /** Everything a message needs to know about its customer. */
 export interface Addressee {
   customerId: string;
