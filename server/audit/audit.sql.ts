@@ -11,6 +11,9 @@ export const auditLog = sqliteTable(
     event: text("event").notNull(),
     entity: text("entity"),
     entityId: text("entity_id"),
+    /** The address the request came from (null: the server itself). */
+    address: text("address"),
+    /** What changed: for an edit, `{ before, after }` of the fields that changed. */
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
   },
   (t) => [index("audit_log_at").on(t.at), index("audit_log_user").on(t.userId)],

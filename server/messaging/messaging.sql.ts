@@ -6,7 +6,7 @@ import { cases } from "../cases/cases.sql";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 import { customers } from "../customers/customers.sql";
 
-export const MESSAGE_PURPOSES = ["reminder", "notice", "thanks", "floor"] as const;
+export const MESSAGE_PURPOSES = ["reminder", "notice", "thanks", "floor", "account"] as const;
 export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
 export type { LetterContent };
 
@@ -21,9 +21,9 @@ export const messages = sqliteTable(
   {
     id: id(),
     caseId: text("case_id").references(() => cases.id),
-    customerId: text("customer_id")
-      .notNull()
-      .references(() => customers.id),
+    /** The customer it is about; null for an account's e-mail (invitation, password reset), which has `userId`. */
+    customerId: text("customer_id").references(() => customers.id),
+    userId: text("user_id"),
     channel: text("channel", { enum: MESSAGE_CHANNELS }).notNull(),
     /** What it is for, which says what must still hold when it goes (a reminder: the debt still open…). */
     purpose: text("purpose", { enum: MESSAGE_PURPOSES }).notNull().default("floor"),

@@ -1,4 +1,5 @@
-import { index, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { OpeningHours } from "../../shared/schemas/sites";
 import { GATE_STATES, PADLOCK_STATES } from "../../shared/enums";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 
@@ -11,6 +12,25 @@ export const sites = sqliteTable("sites", {
   city: text("city"),
   phone: text("phone"),
   email: text("email"),
+  /** The name e-mails go out under, and where answers go. */
+  senderName: text("sender_name"),
+  replyTo: text("reply_to"),
+  /** The SMS sender (at most 11 letters or digits); null: the server's `SMS_SENDER`. */
+  smsSender: text("sms_sender"),
+  /** The letterhead's legal mentions: letters and the evidence pack print them. */
+  legalName: text("legal_name"),
+  siret: text("siret"),
+  rcs: text("rcs"),
+  registeredOffice: text("registered_office"),
+  signatoryName: text("signatory_name"),
+  signatoryTitle: text("signatory_title"),
+  /** The letterhead's logo (PNG or JPEG bytes), small. */
+  logo: blob("logo", { mode: "buffer" }),
+  logoType: text("logo_type"),
+  /** IANA zone of the site's calendar; null: the server's `TZ_SITE`. */
+  timeZone: text("time_zone"),
+  /** The gate's opening hours by weekday (`OpeningHours` in shared/schemas/sites.ts), shown on the phone. */
+  openingHours: text("opening_hours", { mode: "json" }).$type<OpeningHours>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
