@@ -31,6 +31,14 @@ export async function apiPut<T>(path: string, body: unknown): Promise<T> {
   return request<T>("PUT", path, body);
 }
 
+export async function apiPatch<T>(path: string, body: unknown): Promise<T> {
+  return request<T>("PATCH", path, body);
+}
+
+export async function apiDelete<T>(path: string): Promise<T> {
+  return request<T>("DELETE", path);
+}
+
 /** The problems a 400 names, one line each (`details.issues`), or the message alone. */
 export function problemsOf(error: unknown): string[] {
   if (!(error instanceof ApiError)) return [error instanceof Error ? error.message : "L'enregistrement a échoué."];
@@ -50,7 +58,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   } catch {
     throw new ApiError(0, "NETWORK", "Pas de connexion au serveur.");
   }
-  if (response.ok) return (await response.json()) as T;
+  if (response.ok) {
+    // A 202 or 204 may have no body at all.
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
 
   const payload = (await response.json().catch(() => null)) as ApiErrorBody | null;
   const error = payload?.error

@@ -19,6 +19,7 @@ const MessagesPage = lazy(() => import("./pages/messages/MessagesPage").then((m)
 const TemplatesPage = lazy(() => import("./pages/templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const BillingPage = lazy(() => import("./pages/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
 const PhonesPage = lazy(() => import("./pages/phones/PhonesPage").then((m) => ({ default: m.PhonesPage })));
+const AuditPage = lazy(() => import("./pages/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 
 export function App() {
   onMount(() => void refreshSession());
@@ -35,6 +36,7 @@ export function App() {
         <Route path="/modeles" component={() => <RequireUser>{() => <TemplatesPage />}</RequireUser>} />
         <Route path="/facturation" component={() => <RequireUser>{() => <BillingPage />}</RequireUser>} />
         <Route path="/actions-en-echec" component={() => <RequireUser>{() => <PhonesPage />}</RequireUser>} />
+        <Route path="/journal" component={() => <RequireUser>{() => <AuditPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

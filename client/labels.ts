@@ -1,4 +1,5 @@
 import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, MessageStatus, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
+import type { SessionItem, UserItem } from "../shared/schemas/users";
 
 // French words the users see, one place for each code.
 
@@ -128,4 +129,40 @@ export const ATTEMPT_LABEL: Record<string, string> = {
   postponed: "Reporté",
   in_doubt: "Incertain",
   reconciled: "Retrouvé chez le fournisseur",
+};
+
+/** The audit log's events, and their families (the part before the dot). An unknown one shows as it is. */
+export const AUDIT_EVENT_LABEL: Record<string, string> = {
+  auth: "Connexions",
+  "auth.login": "Connexion",
+  "auth.login_failed": "Connexion refusée",
+  "auth.logout": "Déconnexion",
+  settings: "Réglages",
+  "settings.updated": "Réglages modifiés",
+  scenario: "Scénarios",
+  "scenario.updated": "Scénario modifié",
+  template: "Modèles",
+  "template.updated": "Modèle modifié",
+  user: "Utilisateurs",
+  site: "Sites",
+  "site.created": "Site créé",
+  "site.updated": "Site modifié",
+  "site.logo": "Logo du site changé",
+};
+
+export function auditEventLabel(event: string): string {
+  return AUDIT_EVENT_LABEL[event] ?? event;
+}
+
+/** Where a user account stands: invited (no password chosen yet), active, deactivated. */
+export const USER_STATE_LABEL: Record<UserItem["state"], string> = {
+  invited: "Invité",
+  active: "Actif",
+  deactivated: "Désactivé",
+};
+
+/** Where a session was opened, as "Mes sessions" says it. */
+export const SESSION_PLACE_LABEL: Record<SessionItem["place"], string> = {
+  phone: "Téléphone",
+  desk: "Bureau",
 };

@@ -37,6 +37,14 @@ export async function signIn(credentials: LoginBody): Promise<SessionUser> {
   return session.user;
 }
 
+/** Chooses the password from an invitation or reset link; the server opens a session with it at once. */
+export async function choosePassword(token: string, password: string): Promise<SessionUser> {
+  const session = await apiPost<SessionResponse>("/auth/password/choose", { token, password });
+  remember(session);
+  void navigator.storage?.persist?.().catch(() => false);
+  return session.user;
+}
+
 /** Ends the session on the server if it can be reached, and on the phone in any case. */
 export async function signOut(): Promise<void> {
   try {

@@ -19,6 +19,7 @@ import { blobRoutes } from "./evidence/routes";
 import { MAX_PHOTO_BYTES } from "./evidence/blobs";
 import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
 import { systemRoutes } from "./system/routes";
+import { auditRoutes } from "./audit/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
 export function createApp(services: Services): Hono<AppEnv> {
@@ -76,6 +77,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", messagingRoutes);
   api.route("/", blobRoutes);
   api.route("/", importRoutes);
+  api.route("/", auditRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

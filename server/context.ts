@@ -3,6 +3,7 @@ import type { LoginThrottle } from "./auth/login-throttle";
 import type { Scope } from "./auth/scope";
 import type { Database } from "./db/client";
 import type { Config } from "./env";
+import type { ImportQueue } from "./imports/jobs";
 
 /** What the routes are given: built once at start-up, shared by every request. */
 export interface Services {
@@ -10,6 +11,12 @@ export interface Services {
   config: Config;
   clock: Clock;
   loginThrottle: { byEmail: LoginThrottle; byAddress: LoginThrottle };
+  /** The imports of this process, one at a time (the office's screen and the drop folder). */
+  imports: ImportQueue;
+  /** "Mot de passe oublié" requests, counted whatever their outcome, so nobody floods a mailbox with links. */
+  forgotThrottle: { byEmail: LoginThrottle; byAddress: LoginThrottle };
+  /** The absolute address the links of e-mails start with (`PUBLIC_URL`, or the address the server listens on). */
+  publicUrl: string;
 }
 
 export interface Clock {

@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   NOW: optionalText.refine((v) => v === undefined || !Number.isNaN(Date.parse(v)), "must be an ISO-8601 instant"),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   CLIENT_DIR: z.string().default("dist/client"),
+  IMPORT_DIR: optionalText,
+  PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), "must be an http(s):// address such as https://cadenas.example.fr"),
   ENGINE_AT: z
     .string()
     .default("06:00")
@@ -60,6 +62,10 @@ export interface Config {
   now: string | undefined;
   sessionDays: number;
   clientDir: string;
+  /** The drop folder for the billing software's exports (files imported, then moved to done/ or rejected/); unset: off. */
+  importDir: string | undefined;
+  /** The address people reach the app at, for the links of e-mails; unset: the address the server listens on. */
+  publicUrl: string | undefined;
   /** When the engine runs each day, site time (`HH:MM`), or `off`. */
   engineAt: string;
   /** How often the outbox worker looks for messages to send (seconds), or null: off. */
@@ -88,6 +94,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     now: e.NOW,
     sessionDays: e.SESSION_DAYS,
     clientDir: e.CLIENT_DIR,
+    importDir: e.IMPORT_DIR,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     engineAt: e.ENGINE_AT,
     outboxEverySeconds: e.OUTBOX_EVERY === "off" ? null : Number(e.OUTBOX_EVERY),
   };

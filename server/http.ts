@@ -38,6 +38,7 @@ const ERROR_DESCRIPTIONS = {
   403: "Not allowed for this role",
   404: "Not found, or outside the user's sites",
   409: "Conflicts with what is stored",
+  410: "The link was used, expired or replaced by a newer one",
   413: "Body too large",
   415: "Body is not JSON",
   422: "The file was refused: every problem is listed in `details.errors`, nothing was written",

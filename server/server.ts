@@ -32,6 +32,11 @@ export async function startServer(config: Config, log: (line: string) => void = 
       byEmail: new LoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
       byAddress: new LoginThrottle({ maxFailures: 50, windowMs: 15 * 60_000 }),
     },
+    forgotThrottle: {
+      byEmail: new LoginThrottle({ maxFailures: 3, windowMs: 60 * 60_000 }),
+      byAddress: new LoginThrottle({ maxFailures: 20, windowMs: 60 * 60_000 }),
+    },
+    publicUrl: config.publicUrl ?? "",
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);
@@ -40,6 +45,8 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  // Known only now when PORT is 0.
+  services.publicUrl = config.publicUrl ?? url;
   return {
     url,
     port,

@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  /** An invitation or password link already used, expired, replaced by a newer one, or unknown. */
+  LINK_STALE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The bytes received do not hash to the SHA-256 in the address. */

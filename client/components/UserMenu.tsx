@@ -7,7 +7,7 @@ import { signOut } from "../session";
 import { forgetDebtors } from "../store";
 import { countUnsent } from "../store/queries";
 
-/** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager. */
+/** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager, `office-only` for the office. */
 const SCREENS = [
   ["/cadenas", "Contrôle des cadenas", "floor"],
   ["/validations", "Validations", "office"],
@@ -16,6 +16,7 @@ const SCREENS = [
   ["/modeles", "Modèles de messages", "office"],
   ["/facturation", "À saisir en facturation", "office"],
   ["/actions-en-echec", "Actions en échec", "office"],
+  ["/journal", "Journal des modifications", "office-only"],
 ] as const;
 
 /** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */
@@ -62,7 +63,7 @@ export function UserMenu(props: { user: SessionUser }) {
             <span>{ROLE_LABEL[props.user.role]}</span>
             <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
           </div>
-          <For each={SCREENS.filter(([, , who]) => who === "floor" || props.user.role !== "site_manager")}>
+          <For each={SCREENS.filter(([, , who]) => who === "floor" || (who === "office-only" ? props.user.role === "office" : props.user.role !== "site_manager"))}>
             {([path, label]) => (
               <button
                 type="button"

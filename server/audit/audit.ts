@@ -1,9 +1,14 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
 import type { Database, Transaction } from "../db/client";
 import { auditLog } from "./audit.sql";
 
 export interface AuditEntry {
   event: string;
   userId: string | null;
+  /** The address the request came from (`requestAddress`); null for what the server does by itself. */
+  address?: string | null;
   entity?: string;
   entityId?: string;
   details?: Record<string, unknown>;
@@ -11,4 +16,30 @@ export interface AuditEntry {
 
 export async function recordAudit(db: Database | Transaction, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({ at: new Date().toISOString(), ...entry });
+}
+
+/** The remote address of a request, for the audit log and sign-in throttling. */
+export function requestAddress(c: Context<AppEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown"; // app.request() in tests has no socket
+  }
+}
+
+/**
+ * What an edit changed, for the audit log: `{ before, after }` holding only the fields whose value differs
+ * (compared as JSON). Secrets must be left out by the caller.
+ */
+export function changes<T extends object>(before: T | null, after: T | null): { before: Partial<T> | null; after: Partial<T> | null } {
+  if (!before || !after) return { before, after };
+  const b: Partial<T> = {};
+  const a: Partial<T> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof T>) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      b[key] = before[key];
+      a[key] = after[key];
+    }
+  }
+  return { before: b, after: a };
 }

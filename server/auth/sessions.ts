@@ -1,14 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { SessionUser } from "../../shared/schemas/auth";
-import type { Database } from "../db/client";
+import type { Database, Transaction } from "../db/client";
 import { sites } from "../sites/sites.sql";
 import { sessions, users, userSites } from "./auth.sql";
+import { placeOf } from "./devices";
 
 export const SESSION_COOKIE = "cadenas_session";
 
-/** Creates a session and returns the token for the cookie; only its hash is stored. */
-export async function createSession(db: Database, userId: string, days: number, userAgent: string | undefined) {
+/**
+ * Creates a session and returns the token for the cookie; only its hash is stored. Where it was opened (phone or
+ * desk, from the User-Agent) and from which address are kept for the user's list of their sessions.
+ */
+export async function createSession(db: Database | Transaction, userId: string, days: number, userAgent: string | undefined, address?: string | null) {
   const token = randomBytes(32).toString("base64url");
   const now = new Date();
   const expiresAt = new Date(now.getTime() + days * 86_400_000);
@@ -18,6 +22,8 @@ export async function createSession(db: Database, userId: string, days: number, 
     expiresAt: expiresAt.toISOString(),
     lastSeenAt: now.toISOString(),
     userAgent: userAgent?.slice(0, 300),
+    place: placeOf(userAgent),
+    lastAddress: address ?? null,
   });
   return { token, expiresAt };
 }
@@ -93,6 +99,7 @@ function toSessionUser(user: typeof users.$inferSelect, siteRows: SessionUser["s
   return { id: user.id, email: user.email, name: user.name, initials: user.initials, role: user.role, sites: siteRows };
 }
 
-function hashToken(token: string): string {
+/** Sessions and single-use links are stored by this hash of their token. */
+export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }

@@ -1,3 +1,4 @@
+import { changes, recordAudit, requestAddress } from "../audit/audit";
 import { officeOnly } from "../auth/roles";
 import { z } from "zod";
 import { SEGMENTS } from "../../shared/enums";
@@ -51,7 +52,11 @@ export const configRoutes = createRouter()
   .openapi(getSettings, async (c) => c.json(await loadSettings(c.get("services").db), 200))
   .openapi(putSettings, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
-    return c.json(await saveSettings(c.get("services").db, c.req.valid("json")), 200);
+    const { db } = c.get("services");
+    const before = await loadSettings(db);
+    const after = await saveSettings(db, c.req.valid("json"));
+    await recordAudit(db, { event: "settings.updated", userId: c.get("user").id, address: requestAddress(c), entity: "settings", details: changes(before, after) });
+    return c.json(after, 200);
   })
   .openapi(getScenarios, async (c) => {
     const { db } = c.get("services");
@@ -59,5 +64,10 @@ export const configRoutes = createRouter()
   })
   .openapi(putScenario, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
-    return c.json(await saveScenario(c.get("services").db, c.req.valid("param").code, c.req.valid("json")), 200);
+    const { db } = c.get("services");
+    const { code } = c.req.valid("param");
+    const before = (await listScenarios(db)).find((s) => s.code === code) ?? null;
+    const after = await saveScenario(db, code, c.req.valid("json"));
+    await recordAudit(db, { event: "scenario.updated", userId: c.get("user").id, address: requestAddress(c), entity: "scenario", entityId: code, details: changes(before, after) });
+    return c.json(after, 200);
   });

@@ -14,6 +14,7 @@ import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { lastSuccessfulImport } from "../imports/apply";
+import { STALE_IMPORT_HOURS, importAgeHours, isImportStale } from "../../shared/engine/freshness";
 import { markCustomersChanged } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
@@ -68,7 +69,7 @@ export interface EngineRunOptions {
 export async function runEngineDay(db: Database, options: EngineRunOptions): Promise<EngineRunResult> {
   const { asOf } = options;
   const targeted = options.customerIds !== undefined;
-  const heldReason = options.dryRun ? "dry run" : targeted ? null : await staleData(db, options.now, options.staleAfterHours ?? 24);
+  const heldReason = options.dryRun ? "dry run" : targeted ? null : await staleData(db, options.now, options.staleAfterHours ?? STALE_IMPORT_HOURS);
   const all = await loadScenarios(db);
   const settings = await loadSettings(db);
   const timings = options.timings ?? { find: 0, facts: 0, replay: 0, store: 0 };
@@ -189,8 +190,7 @@ export async function markPlanDone(db: Database, asOf: CalendarDate, timeZone = 
 async function staleData(db: Database, now: Date, hours: number): Promise<string | null> {
   const last = await lastSuccessfulImport(db);
   if (!last) return "no import yet: nothing is sent before the billing data has been imported";
-  const ageHours = (now.getTime() - last.getTime()) / 3_600_000;
-  return ageHours > hours ? `the last import is ${Math.floor(ageHours)} h old (over ${hours} h): nothing is sent automatically` : null;
+  return isImportStale(last, now, hours) ? `the last import is ${importAgeHours(last, now)} h old (over ${hours} h): nothing is sent automatically` : null;
 }
 
 /**

@@ -1,13 +1,14 @@
-import { and, desc, eq, inArray, max, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, max, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { IncidentKind, PaymentMethod } from "../../shared/enums";
+import { users } from "../auth/auth.sql";
 import { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
 import { markCustomersChanged } from "../sync/changes";
 import { COLUMNS, readLine, type ContractLine, type CustomerLine, type ImportIssue, type InvoiceLine, type LineOf, type PaymentLine } from "./columns";
-import { importRuns, type ImportKind } from "./imports.sql";
+import { importRuns, type ImportKind, type ImportSource } from "./imports.sql";
 import { parseCsv } from "./parse-csv";
 
 export interface ImportReport {
@@ -20,6 +21,28 @@ export interface ImportReport {
   updated: number;
   errors: ImportIssue[];
 }
+
+/** Where an import stands, for a progress bar: lines read, then references checked, then rows written. */
+export interface ImportProgress {
+  phase: "read" | "check" | "write";
+  done: number;
+  total: number;
+}
+
+export interface ImportOptions {
+  fileName: string;
+  userId: string | null;
+  /** When the import ran (the server's clock); now by default. */
+  at?: Date;
+  /** How the file came in; `office` by default. */
+  source?: ImportSource;
+  /** The run's id in `import_runs` (a job started from the screen names it beforehand). */
+  id?: string;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Lines read between two yields to the event loop, so that a server reading a large file still answers. */
+const READ_SLICE = 5_000;
 
 const INCIDENT_OF: Record<PaymentMethod, IncidentKind> = {
   card: "card_rejected",
@@ -35,9 +58,11 @@ const INCIDENT_OF: Record<PaymentMethod, IncidentKind> = {
  * every problem listed. A good file updates the rows whose ref exists and creates the others, in one transaction.
  * Either way the attempt is kept in `import_runs`.
  */
-export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Array, who: { fileName: string; userId: string | null; at?: Date }): Promise<ImportReport> {
+export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Array, who: ImportOptions): Promise<ImportReport> {
   // When the import ran, on the server's clock: the engine holds its day when the last import is a day old.
   const createdAt = (who.at ?? new Date()).toISOString();
+  const run = { id: who.id ?? uuidv7(), kind, fileName: who.fileName, userId: who.userId, source: who.source ?? "office", createdAt };
+  const progress = who.onProgress ?? (() => {});
   const file = parseCsv(bytes);
   const report: ImportReport = { ok: false, kind, fileName: who.fileName, encoding: file.encoding, lines: file.rows.length, created: 0, updated: 0, errors: [] };
   const position = new Map(file.header.map((h, i) => [h.toLowerCase(), i]));
@@ -49,7 +74,12 @@ export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Arra
   }
   const lines: { line: number; value: LineOf<typeof kind> }[] = [];
   if (report.errors.length === 0) {
-    for (const row of file.rows) {
+    progress({ phase: "read", done: 0, total: file.rows.length });
+    for (const [i, row] of file.rows.entries()) {
+      if (i > 0 && i % READ_SLICE === 0) {
+        progress({ phase: "read", done: i, total: file.rows.length });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const read = readLine(kind, row.line, (column) => {
         const i = position.get(column);
         return i === undefined ? "" : (row.cells[i] ?? "");
@@ -59,20 +89,22 @@ export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Arra
     }
   }
   // Every bad line is reported at once: references are checked on the lines whose values are right.
+  progress({ phase: "check", done: 0, total: file.rows.length });
   report.errors.push(...duplicates(lines.map((l) => ({ line: l.line, ref: l.value.ref })), COLUMNS[kind].required[0]!));
   report.errors.push(...(await missingReferences(db, kind, lines)));
   report.errors.sort((a, b) => a.line - b.line);
 
   if (report.errors.length > 0) {
-    await db.insert(importRuns).values({ id: uuidv7(), kind, fileName: who.fileName, userId: who.userId, ok: false, lines: report.lines, errors: report.errors, createdAt });
+    await db.insert(importRuns).values({ ...run, ok: false, lines: report.lines, errors: report.errors });
     return report;
   }
   await db.transaction(
     async (tx) => {
-      const counts = await write(tx, kind, lines.map((l) => l.value));
+      progress({ phase: "write", done: 0, total: lines.length });
+      const counts = await write(tx, kind, lines.map((l) => l.value), (done) => progress({ phase: "write", done, total: lines.length }));
       report.created = counts.created;
       report.updated = counts.updated;
-      await tx.insert(importRuns).values({ id: uuidv7(), kind, fileName: who.fileName, userId: who.userId, ok: true, lines: report.lines, created: counts.created, updated: counts.updated, createdAt });
+      await tx.insert(importRuns).values({ ...run, ok: true, lines: report.lines, created: counts.created, updated: counts.updated });
     },
     { behavior: "immediate" },
   );
@@ -86,8 +118,25 @@ export async function lastSuccessfulImport(db: Database): Promise<Date | null> {
   return row?.at ? new Date(row.at) : null;
 }
 
-export async function recentImports(db: Database, limit = 30) {
-  return db.select().from(importRuns).orderBy(desc(importRuns.createdAt)).limit(limit);
+/** The latest imports, newest first, with the name of who uploaded each (null from the command line or the drop folder). */
+export async function recentImports(db: Database, limit = 30): Promise<ImportRunRow[]> {
+  return runsQuery(db).orderBy(desc(importRuns.createdAt)).limit(limit);
+}
+
+export async function importRunById(db: Database, id: string): Promise<ImportRunRow | null> {
+  const [row] = await runsQuery(db).where(eq(importRuns.id, id)).limit(1);
+  return row ?? null;
+}
+
+export type ImportRunRow = typeof importRuns.$inferSelect & { userName: string | null };
+
+function runsQuery(db: Database) {
+  const { ...columns } = getTableColumns(importRuns);
+  return db
+    .select({ ...columns, userName: users.name })
+    .from(importRuns)
+    .leftJoin(users, eq(users.id, importRuns.userId))
+    .$dynamic();
 }
 
 function duplicates(refs: { line: number; ref: string }[], column: string): ImportIssue[] {
@@ -144,7 +193,7 @@ async function idsOf(tx: Transaction, table: "customers" | "contracts" | "invoic
 }
 
 /** Creates or updates every line by its ref; returns how many of each. */
-async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKind>[]): Promise<{ created: number; updated: number }> {
+async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKind>[], written: (done: number) => void): Promise<{ created: number; updated: number }> {
   const table = { customers: "customers", contracts: "contracts", invoices: "invoices", payments: "payments" } as const;
   const known = await idsOf(tx, table[kind], values.map((v) => v.ref));
   const idOf = (ref: string) => known.get(ref) ?? uuidv7();
@@ -155,6 +204,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
   if (kind === "customers") {
     const rows = (values as CustomerLine[]).map((v) => ({ id: idOf(v.ref), ...v }));
     for (let i = 0; i < rows.length; i += 200) {
+      if (i % 2_000 === 0) written(i);
       await tx
         .insert(customers)
         .values(rows.slice(i, i + 200))
@@ -189,6 +239,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
       endDate: v.endDate,
     }));
     for (let i = 0; i < rows.length; i += 200) {
+      if (i % 2_000 === 0) written(i);
       await tx
         .insert(contracts)
         .values(rows.slice(i, i + 200))
@@ -219,6 +270,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
       amountCents: v.amountCents,
     }));
     for (let i = 0; i < rows.length; i += 200) {
+      if (i % 2_000 === 0) written(i);
       await tx
         .insert(invoices)
         .values(rows.slice(i, i + 200))
@@ -253,6 +305,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
       reason: v.reason,
     }));
     for (let i = 0; i < rows.length; i += 200) {
+      if (i % 2_000 === 0) written(i);
       await tx
         .insert(payments)
         .values(rows.slice(i, i + 200))

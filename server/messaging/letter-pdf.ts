@@ -1,7 +1,7 @@
-import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
+import { PDFDocument, StandardFonts, rgb, type PDFImage } from "pdf-lib";
 import { formatDateFr } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
-import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, type Fonts } from "../pdf";
+import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts } from "../pdf";
 import { INVOICE_TABLE } from "./compose";
 import type { LetterContent } from "./messaging.sql";
 
@@ -9,8 +9,21 @@ import type { LetterContent } from "./messaging.sql";
  * A letter as an A4 PDF: the site's letterhead, the address block where a French window envelope shows it
  * (right-hand window, 100 mm from the left edge, 50 mm from the top), place and date, the subject, the text with
  * the table of invoices and the total where it lists them, the signature. A formal notice carries its heading and
- * its sending mode; a registered letter prints in its three copies, each marked.
+ * its sending mode; a registered letter prints in its three copies, each marked. The site's logo heads the
+ * letterhead and its legal mentions (company, SIRET, RCS, registered office) run above the foot of every page.
  */
+
+/** A site's logo as the letters print it. */
+export interface LogoImage {
+  bytes: Uint8Array;
+  type: "image/png" | "image/jpeg";
+}
+
+/** The logos a batch of letters may print, by SHA-256 (`Letterhead.logoSha256`). */
+export type Logos = ReadonlyMap<string, LogoImage>;
+
+/** The logo's box, top left: it never reaches the address block's height. */
+const LOGO_MAX = { width: 50 * MM, height: 16 * MM, top: 12 * MM };
 
 function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): void {
   const cols = [LEFT + 4 * MM, LEFT + 70 * MM, RIGHT - 4 * MM];
@@ -41,10 +54,16 @@ function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): v
   w.y -= 26;
 }
 
-async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent, copy: string): Promise<void> {
+async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent, copy: string, logo: PDFImage | null): Promise<void> {
   const footer = `${letter.from.name}${letter.from.phone ? ` — ${letter.from.phone}` : ""} — Exemplaire : ${copy}`;
   const w = new PageWriter(doc, fonts, (page, total) => ({ left: `${footer}${total > 1 ? ` — page ${page}/${total}` : ""}` }));
-  // Letterhead, top left.
+  // Letterhead, top left: the logo above the site's name.
+  if (logo) {
+    const scale = Math.min(LOGO_MAX.width / logo.width, LOGO_MAX.height / logo.height, 1);
+    const height = logo.height * scale;
+    w.page.drawImage(logo, { x: LEFT, y: A4.height - LOGO_MAX.top - height, width: logo.width * scale, height });
+    w.y = A4.height - LOGO_MAX.top - height - 3 * MM;
+  }
   w.text(letter.from.name, { size: 15, bold: true, width: 80 * MM });
   w.text(letter.from.address, { size: 9.5, color: MUTED, width: 80 * MM });
   if (letter.from.phone) w.text(`Tél. ${letter.from.phone}`, { size: 9.5, color: MUTED, width: 80 * MM });
@@ -66,16 +85,41 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   for (const paragraph of before!.split(/\n{2,}/)) w.text(paragraph, { gap: 7 });
   if (after !== null || letter.invoices.length > 0) drawInvoiceTable(w, letter, fonts);
   for (const paragraph of (after ?? "").split(/\n{2,}/).filter((p) => p.trim())) w.text(paragraph, { gap: 7 });
-  // Signature, right.
-  w.need(36);
+  // Signature, right: the signatory, their title, and whom they sign for.
+  const head = letter.letterhead;
+  w.need(48);
   w.y -= 8;
   w.text(letter.signature, { x: 110 * MM, width: 80 * MM, bold: true });
-  if (!letter.signature.includes(letter.from.name)) w.text(letter.from.name, { x: 110 * MM, width: 80 * MM, color: MUTED });
+  if (head?.signatoryTitle && letter.signature === head.signatoryName) w.text(head.signatoryTitle, { x: 110 * MM, width: 80 * MM });
+  const company = head?.legalName ?? letter.from.name;
+  if (!letter.signature.includes(company)) w.text(company, { x: 110 * MM, width: 80 * MM, color: MUTED });
   w.finish();
+  drawLegalMentions(w, fonts, letter);
+}
+
+/** "SAS X — SIRET … — RCS … — Siège social : …", above the foot of each page, when the site has them. */
+function drawLegalMentions(w: PageWriter, fonts: Fonts, letter: LetterContent): void {
+  const head = letter.letterhead;
+  if (!head) return;
+  const parts = [
+    head.legalName,
+    head.siret ? `SIRET ${head.siret.replace(/^(\d{3})(\d{3})(\d{3})(\d{5})$/, "$1 $2 $3 $4")}` : null,
+    head.rcs ? `RCS ${head.rcs.replace(/^RCS\s+/i, "")}` : null,
+    head.registeredOffice ? `Siège social : ${head.registeredOffice}` : null,
+  ].filter(Boolean);
+  if (parts.length === 0) return;
+  const size = 7.5;
+  const lines = wrap(printable(parts.join(" — "), fonts.regular), fonts.regular, size, WIDTH).slice(0, 2);
+  for (const page of w.pages) {
+    lines.forEach((line, i) => {
+      const width = fonts.regular.widthOfTextAtSize(line, size);
+      page.drawText(line, { x: LEFT + (WIDTH - width) / 2, y: 22 * MM - i * size * 1.3, size, font: fonts.regular, color: MUTED });
+    });
+  }
 }
 
 /** The letter's PDF: one copy, or the three copies of a registered letter one after the other. */
-export async function renderLetterPdf(letters: readonly LetterContent[], options: { title?: string } = {}): Promise<Uint8Array> {
+export async function renderLetterPdf(letters: readonly LetterContent[], options: { title?: string; logos?: Logos } = {}): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   doc.setTitle(options.title ?? letters[0]?.subject ?? "Courrier");
   doc.setCreator("Cadenas");
@@ -84,6 +128,17 @@ export async function renderLetterPdf(letters: readonly LetterContent[], options
   doc.setCreationDate(new Date(0));
   doc.setModificationDate(new Date(0));
   const fonts = { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold) };
-  for (const letter of letters) for (const copy of letter.copies) await drawLetter(doc, fonts, letter, copy);
+  // Each logo embedded once, however many letters print it.
+  const embedded = new Map<string, PDFImage | null>();
+  const logoOf = async (sha: string | null | undefined): Promise<PDFImage | null> => {
+    const image = sha ? options.logos?.get(sha) : undefined;
+    if (!sha || !image) return null;
+    if (!embedded.has(sha)) embedded.set(sha, await (image.type === "image/png" ? doc.embedPng(image.bytes) : doc.embedJpg(image.bytes)).catch(() => null));
+    return embedded.get(sha)!;
+  };
+  for (const letter of letters) {
+    const logo = await logoOf(letter.letterhead?.logoSha256);
+    for (const copy of letter.copies) await drawLetter(doc, fonts, letter, copy, logo);
+  }
   return doc.save();
 }

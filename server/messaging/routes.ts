@@ -30,6 +30,7 @@ import { compose, loadAddressees } from "./compose";
 import { renderLetterPdf } from "./letter-pdf";
 import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
+import { changes, recordAudit, requestAddress } from "../audit/audit";
 import { reasonNotToSend, standingOf, type Row } from "./worker";
 
 const OFFICE_ONLY = "Les envois sont suivis par le bureau ou le Manager.";
@@ -212,10 +213,12 @@ export const messagingRoutes = createRouter()
     const template: MessageTemplate = { code: c.req.valid("param").code, ...c.req.valid("json") };
     const problems = templateProblems(template);
     if (problems.length > 0) throw new AppError("VALIDATION_FAILED", problems.join(" ; "), { issues: problems.map((message) => ({ path: "template", message })) });
+    const before = (await loadTemplates(db)).get(template.code) ?? null;
     await db
       .insert(messageTemplates)
       .values({ code: template.code, template })
       .onConflictDoUpdate({ target: messageTemplates.code, set: { template, updatedAt: new Date().toISOString() } });
+    await recordAudit(db, { event: "template.updated", userId: c.get("user").id, address: requestAddress(c), entity: "template", entityId: template.code, details: changes(before, template) });
     return c.json(await templatesResponse(db), 200);
   })
   .openapi(preview, async (c) => {

@@ -20,6 +20,12 @@ export interface LetterContent {
   address: string[];
   /** The sender's block: the operator's site. */
   from: { name: string; address: string; phone: string };
+  /**
+   * The legal mentions and the signatory, as they stood when the letter was written (absent in letters queued
+   * before sites had them). A letter not yet posted is printed with its site's current letterhead
+   * (`withLetterhead`); once posted it keeps the one it went with.
+   */
+  letterhead?: Letterhead | null;
   /** Place and date line ("Lyon, le 23 novembre 2026"). */
   placeAndDate: string;
   invoices: { ref: string; dueDate: string; remainingCents: number }[];
@@ -36,16 +42,71 @@ export interface SenderSite {
   address: string;
   city: string;
   phone: string;
+  /** The name its e-mails go out under, when it is not the site's name. */
+  senderName?: string | null;
+  /** What its letters print beside the name (the phone's copy has none: the floor sends no letters). */
+  letterhead?: Letterhead | null;
 }
 
-/** A site's record as messages name it: one line of address ("12 rue X, 69007 Lyon"), its city and phone. */
-export function senderSite(s: { id: string | null; name: string; address: string | null; postalCode: string | null; city: string | null; phone: string | null }): SenderSite {
+/** A letter's legal mentions and signatory, and which logo it prints (by SHA-256; the bytes stay with the site). */
+export interface Letterhead {
+  legalName: string | null;
+  siret: string | null;
+  rcs: string | null;
+  registeredOffice: string | null;
+  signatoryName: string | null;
+  signatoryTitle: string | null;
+  logoSha256: string | null;
+}
+
+/** A site's record as messages name it. */
+export interface SiteRecord {
+  id: string | null;
+  name: string;
+  address: string | null;
+  postalCode: string | null;
+  city: string | null;
+  phone: string | null;
+  senderName?: string | null;
+  legalName?: string | null;
+  siret?: string | null;
+  rcs?: string | null;
+  registeredOffice?: string | null;
+  signatoryName?: string | null;
+  signatoryTitle?: string | null;
+  logoSha256?: string | null;
+}
+
+/** A site's record as messages name it: one line of address ("12 rue X, 69007 Lyon"), its city and phone, its letterhead. */
+export function senderSite(s: SiteRecord): SenderSite {
+  const letterhead: Letterhead = {
+    legalName: s.legalName ?? null,
+    siret: s.siret ?? null,
+    rcs: s.rcs ?? null,
+    registeredOffice: s.registeredOffice ?? null,
+    signatoryName: s.signatoryName ?? null,
+    signatoryTitle: s.signatoryTitle ?? null,
+    logoSha256: s.logoSha256 ?? null,
+  };
   return {
     id: s.id,
     name: s.name,
     address: [s.address, [s.postalCode, s.city].filter(Boolean).join(" ")].filter(Boolean).join(", "),
     city: s.city ?? "",
     phone: s.phone ?? "",
+    senderName: s.senderName ?? null,
+    letterhead: Object.values(letterhead).some((v) => v !== null) ? letterhead : null,
+  };
+}
+
+/** A letter not yet posted, with its site's letterhead as it stands now (name, address, phone, legal mentions, signatory). */
+export function withLetterhead(letter: LetterContent, site: SenderSite): LetterContent {
+  const signedBySite = letter.signature === (letter.letterhead?.signatoryName ?? `L'équipe de ${letter.from.name}`);
+  return {
+    ...letter,
+    from: { name: site.name, address: site.address, phone: site.phone },
+    letterhead: site.letterhead ?? null,
+    signature: signedBySite ? defaultSignature(site) : letter.signature,
   };
 }
 
@@ -90,13 +151,14 @@ export function compose(template: MessageTemplate, channel: MessageChannel, a: A
     formalNotice: Boolean(l.formalNotice),
     address: a.address,
     from: { name: a.site.name, address: a.site.address, phone: a.site.phone },
+    letterhead: a.site.letterhead ?? null,
     placeAndDate: `${a.site.city || a.site.name}, le ${longDateFr(asOf)}`,
     invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents })),
     totalCents: listed.reduce((s, i) => s + i.remainingCents, 0),
     signature: values.signature!,
     copies: channel === "registered_letter" ? ["Lettre recommandée avec AR", "Lettre simple", "Dossier"] : ["Original"],
   });
-  const senderName = template.from ?? a.site.name;
+  const senderName = template.from ?? (a.site.senderName || a.site.name);
   if (channel === "email") {
     const e = variant as EmailVariant;
     return {
@@ -165,6 +227,11 @@ function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices
     factures: listed.map((i) => `• Facture ${i.ref} échue le ${formatDateFr(i.dueDate)} : ${formatEurosPlain(i.remainingCents)}`).join("\n") || "—",
     echeance: formatDateFr(addDays(asOf, 8)),
     date: longDateFr(asOf),
-    signature: signature ?? `L'équipe de ${a.site.name}`,
+    signature: signature ?? defaultSignature(a.site),
   };
+}
+
+/** Who signs what the site sends by itself: its named signatory, else "L'équipe de <site>". */
+function defaultSignature(site: SenderSite): string {
+  return site.letterhead?.signatoryName ?? `L'équipe de ${site.name}`;
 }

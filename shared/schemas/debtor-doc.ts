@@ -131,6 +131,8 @@ export const PullBody = z
     page: z.string().max(300).nullable().optional(),
     /** The `version` of the floor's templates the phone holds: the answer carries them when they changed. */
     templates: z.string().max(100).nullable().optional(),
+    /** How many actions are still unsent on the phone, as with a push (the office sees the last count). */
+    pending: z.number().int().min(0).optional(),
   })
   .meta({ id: "PullBody" });
 export type PullBody = z.infer<typeof PullBody>;

@@ -105,7 +105,12 @@ export type Mutation = z.infer<typeof Mutation>;
 export type MutationOf<K extends MutationKind> = Extract<Mutation, { kind: K }>;
 
 export const PushBody = z
-  .object({ clientId: Id, mutations: z.array(Mutation).min(1).max(200) })
+  .object({
+    clientId: Id,
+    mutations: z.array(Mutation).min(1).max(200),
+    /** How many actions are still unsent on the phone (this batch included): the office sees it on *Comptes*. */
+    pending: z.number().int().min(0).optional(),
+  })
   .meta({ id: "PushBody" });
 export type PushBody = z.infer<typeof PushBody>;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, Instant } from "./common";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
-const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM");
+const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "doit être une heure HH:MM");
 
 /** The gate's opening hours, by weekday: an empty list is closed that day. */
 export const OpeningHours = z
@@ -11,7 +11,7 @@ export const OpeningHours = z
       WEEKDAYS.map((d) => [
         d,
         z
-          .array(z.object({ from: Time, to: Time }).refine((r) => r.from < r.to, "from must be before to"))
+          .array(z.object({ from: Time, to: Time }).refine((r) => r.from < r.to, "l'ouverture doit précéder la fermeture"))
           .max(3),
       ]),
     ) as Record<(typeof WEEKDAYS)[number], z.ZodArray<z.ZodObject<{ from: typeof Time; to: typeof Time }>>>,
@@ -23,8 +23,8 @@ export type OpeningHours = z.infer<typeof OpeningHours>;
 export const SmsSender = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9]{3,11}$/, "must be 3 to 11 letters or digits, without spaces or accents")
-  .refine((v) => !/^\d+$/.test(v), "must contain at least one letter");
+  .regex(/^[A-Za-z0-9]{3,11}$/, "3 à 11 lettres ou chiffres, sans espace ni accent")
+  .refine((v) => !/^\d+$/.test(v), "doit contenir au moins une lettre");
 
 const optional = (max: number) =>
   z
@@ -40,31 +40,31 @@ export const SiteBody = z
       .string()
       .trim()
       .toUpperCase()
-      .regex(/^[A-Z0-9]{2,10}$/, "must be 2 to 10 letters or digits"),
-    name: z.string().trim().min(1, "is required").max(120),
+      .regex(/^[A-Z0-9]{2,10}$/, "2 à 10 lettres ou chiffres"),
+    name: z.string().trim().min(1, "obligatoire").max(120),
     address: optional(200),
     postalCode: z
       .string()
       .trim()
-      .regex(/^\d{5}$/, "must be 5 digits")
+      .regex(/^\d{5}$/, "5 chiffres")
       .nullable(),
     city: optional(100),
     phone: optional(30),
-    email: z.email({ message: "must be an e-mail address" }).nullable(),
+    email: z.email({ message: "adresse e-mail invalide" }).nullable(),
     senderName: optional(80),
-    replyTo: z.email({ message: "must be an e-mail address" }).nullable(),
+    replyTo: z.email({ message: "adresse e-mail invalide" }).nullable(),
     smsSender: SmsSender.nullable(),
     legalName: optional(120),
     siret: z
       .string()
       .transform((v) => v.replace(/\s/g, ""))
-      .pipe(z.string().regex(/^\d{14}$/, "must be 14 digits"))
+      .pipe(z.string().regex(/^\d{14}$/, "14 chiffres").refine(isSiret, "clé de contrôle fausse : vérifiez le numéro"))
       .nullable(),
     rcs: optional(80),
     registeredOffice: optional(200),
     signatoryName: optional(120),
     signatoryTitle: optional(120),
-    timeZone: z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Paris"),
+    timeZone: z.string().refine(isTimeZone, "fuseau horaire inconnu (par exemple Europe/Paris)"),
     openingHours: OpeningHours.nullable(),
     /** The users who work there (site managers and Managers). */
     userIds: z.array(Id).max(500),
@@ -86,7 +86,35 @@ export const SiteItem = SiteBody.omit({ userIds: true })
   .meta({ id: "SiteItem" });
 export type SiteItem = z.infer<typeof SiteItem>;
 
-export const SitesResponse = z.object({ sites: z.array(SiteItem) }).meta({ id: "SitesResponse" });
+export const SitesResponse = z
+  .object({
+    sites: z.array(SiteItem),
+    /** The time zone a new site starts with (`TZ_SITE`). */
+    defaultTimeZone: z.string(),
+    /** Whether the one asking may create and edit sites (the office only). */
+    editable: z.boolean(),
+  })
+  .meta({ id: "SitesResponse" });
+export type SitesResponse = z.infer<typeof SitesResponse>;
+
+/** The largest letterhead logo accepted: it is embedded in every letter. */
+export const MAX_LOGO_BYTES = 300 * 1024;
+
+/**
+ * A SIRET's check key (Luhn over the 14 digits). La Poste's establishments (SIREN 356 000 000) follow their own rule:
+ * the sum of the digits is a multiple of 5.
+ */
+export function isSiret(siret: string): boolean {
+  if (!/^\d{14}$/.test(siret)) return false;
+  if (siret.startsWith("356000000")) return [...siret].reduce((s, d) => s + Number(d), 0) % 5 === 0;
+  let sum = 0;
+  for (let i = 0; i < 14; i++) {
+    let d = Number(siret[13 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
 
 export function isTimeZone(zone: string): boolean {
   try {

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { ROLES } from "../enums";
+import { PASSWORD_MIN_LENGTH } from "../passwords";
 import { Id, Instant } from "./common";
 
+export { PASSWORD_MIN_LENGTH };
+
 /** A password a person chose: the server also checks it against common passwords (`server/auth/password-policy.ts`). */
-export const PASSWORD_MIN_LENGTH = 12;
 export const NewPassword = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `doit compter au moins ${PASSWORD_MIN_LENGTH} caractères`)
