@@ -19,6 +19,13 @@ const MessagesPage = lazy(() => import("./pages/messages/MessagesPage").then((m)
 const TemplatesPage = lazy(() => import("./pages/templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const BillingPage = lazy(() => import("./pages/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
 const PhonesPage = lazy(() => import("./pages/phones/PhonesPage").then((m) => ({ default: m.PhonesPage })));
+const ImportsPage = lazy(() => import("./pages/imports/ImportsPage").then((m) => ({ default: m.ImportsPage })));
+const UsersPage = lazy(() => import("./pages/users/UsersPage").then((m) => ({ default: m.UsersPage })));
+const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) => ({ default: m.AccountPage })));
+// Reached from an e-mail with no session, often on a phone: public, like the sign-in screen.
+const PasswordLinkPage = lazy(() => import("./pages/account/PasswordLinkPage").then((m) => ({ default: m.PasswordLinkPage })));
+const ForgotPasswordPage = lazy(() => import("./pages/account/ForgotPasswordPage").then((m) => ({ default: m.ForgotPasswordPage })));
+const SitesPage = lazy(() => import("./pages/sites/SitesPage").then((m) => ({ default: m.SitesPage })));
 const AuditPage = lazy(() => import("./pages/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 
 export function App() {
@@ -26,6 +33,8 @@ export function App() {
   return (
     <Router root={Shell}>
         <Route path="/connexion" component={LoginPage} />
+        <Route path={["/bienvenue", "/mot-de-passe"]} component={PasswordLinkPage} />
+        <Route path="/mot-de-passe-oublie" component={ForgotPasswordPage} />
         <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} />
         <Route path="/debiteurs/:customerId" component={() => <RequireUser>{() => <DebtorPage />}</RequireUser>} />
         <Route path="/debiteurs/:customerId/ouverture/:unitId" component={() => <RequireUser>{() => <OpeningPage />}</RequireUser>} />
@@ -36,6 +45,10 @@ export function App() {
         <Route path="/modeles" component={() => <RequireUser>{() => <TemplatesPage />}</RequireUser>} />
         <Route path="/facturation" component={() => <RequireUser>{() => <BillingPage />}</RequireUser>} />
         <Route path="/actions-en-echec" component={() => <RequireUser>{() => <PhonesPage />}</RequireUser>} />
+        <Route path="/imports" component={() => <RequireUser>{() => <ImportsPage />}</RequireUser>} />
+        <Route path="/utilisateurs" component={() => <RequireUser>{() => <UsersPage />}</RequireUser>} />
+        <Route path="/compte" component={() => <RequireUser>{() => <AccountPage />}</RequireUser>} />
+        <Route path="/sites" component={() => <RequireUser>{() => <SitesPage />}</RequireUser>} />
         <Route path="/journal" component={() => <RequireUser>{() => <AuditPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { requireSession } from "./auth/middleware";
 import { compressAnswers } from "./compress";
 import { authRoutes } from "./auth/routes";
+import { userRoutes } from "./auth/user-routes";
 import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
 import { errorBody, respondWithError } from "./errors";
@@ -19,7 +20,11 @@ import { blobRoutes } from "./evidence/routes";
 import { MAX_PHOTO_BYTES } from "./evidence/blobs";
 import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
 import { systemRoutes } from "./system/routes";
+import { siteRoutes } from "./sites/routes";
+import { MAX_LOGO_BYTES } from "../shared/schemas/sites";
+import { logoTooLarge } from "./sites/sites";
 import { auditRoutes } from "./audit/routes";
+import { setupRoutes } from "./setup/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
 export function createApp(services: Services): Hono<AppEnv> {
@@ -63,11 +68,18 @@ export function createApp(services: Services): Hono<AppEnv> {
     maxSize: MAX_PHOTO_BYTES,
     onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", `Photo de plus de ${MAX_PHOTO_BYTES / 1024 / 1024} Mo : refusée, rien n'est gardé (le téléphone réduit les photos avant l'envoi).`), 413),
   });
+  const logoLimit = bodyLimit({ maxSize: MAX_LOGO_BYTES, onError: (c) => {
+      // Answered before the body is read: the connection cannot carry another request.
+      c.header("connection", "close");
+      return respondWithError(logoTooLarge(Number(c.req.header("content-length") ?? MAX_LOGO_BYTES + 1)), c);
+    },
+  });
   api.use("*", (c, next) =>
-    c.req.path.startsWith("/api/imports/") ? fileLimit(c, next) : c.req.path.startsWith("/api/blobs/") && c.req.method === "PUT" ? photoLimit(c, next) : jsonLimit(c, next),
+    c.req.path.startsWith("/api/imports/") ? fileLimit(c, next) : c.req.path.startsWith("/api/blobs/") && c.req.method === "PUT" ? photoLimit(c, next) : /^\/api\/sites\/[^/]+\/logo$/.test(c.req.path) && c.req.method === "PUT" ? logoLimit(c, next) : jsonLimit(c, next),
   );
   api.route("/", systemRoutes);
   api.route("/", authRoutes);
+  api.route("/", userRoutes);
   api.route("/", debtorRoutes);
   api.route("/", syncRoutes);
   api.route("/", approvalRoutes);
@@ -77,7 +89,9 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", messagingRoutes);
   api.route("/", blobRoutes);
   api.route("/", importRoutes);
+  api.route("/", siteRoutes);
   api.route("/", auditRoutes);
+  api.route("/", setupRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

@@ -3,6 +3,7 @@ import type { LoginThrottle } from "./auth/login-throttle";
 import type { Scope } from "./auth/scope";
 import type { Database } from "./db/client";
 import type { Config } from "./env";
+import type { SetupCode } from "./setup/setup-code";
 import type { ImportQueue } from "./imports/jobs";
 
 /** What the routes are given: built once at start-up, shared by every request. */
@@ -15,6 +16,8 @@ export interface Services {
   imports: ImportQueue;
   /** "Mot de passe oublié" requests, counted whatever their outcome, so nobody floods a mailbox with links. */
   forgotThrottle: { byEmail: LoginThrottle; byAddress: LoginThrottle };
+  /** The first run's code, printed in the log at start while the database has no user; null once there is one. */
+  setupCode: SetupCode | null;
   /** The absolute address the links of e-mails start with (`PUBLIC_URL`, or the address the server listens on). */
   publicUrl: string;
 }

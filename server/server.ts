@@ -8,26 +8,39 @@ import { compactChanges } from "./sync/changes";
 import { startEngineScheduler } from "./engine/scheduler";
 import { startOutboxWorker } from "./messaging/worker";
 import { systemClock } from "./clock";
+import { startImportFolder, type ImportFolder } from "./imports/folder";
+import { ImportQueue, importInProcess, importInWorker } from "./imports/jobs";
 import type { Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
 import type { Config } from "./env";
 import { sites } from "./sites/sites.sql";
+import { hasNoUser } from "./setup/routes";
+import { SetupCode } from "./setup/setup-code";
+
+export interface StartOptions {
+  /** Between two looks at IMPORT_DIR (tests look often and wait on `importFolder.nextLook()`). */
+  importFolderEveryMs?: number;
+}
 
 export interface RunningServer {
   url: string;
   port: number;
   services: Services;
+  /** The IMPORT_DIR watcher, when IMPORT_DIR is set. */
+  importFolder: ImportFolder | undefined;
   stop(): Promise<void>;
 }
 
 /** Opens and migrates the database, fills it with demo data when empty (unless off), and serves the app. */
-export async function startServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(config: Config, log: (line: string) => void = console.log, options: StartOptions = {}): Promise<RunningServer> {
   const handle = await prepareDatabase(config, log);
   const services: Services = {
     db: handle.db,
     config,
     clock: systemClock(config),
+    // A database only this thread can open stays in it; any other is imported in a worker thread.
+    imports: new ImportQueue(/:memory:|mode=memory/.test(config.databaseUrl) ? importInProcess(handle.db) : importInWorker({ url: config.databaseUrl, authToken: config.databaseAuthToken })),
     loginThrottle: {
       byEmail: new LoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
       byAddress: new LoginThrottle({ maxFailures: 50, windowMs: 15 * 60_000 }),
@@ -37,27 +50,39 @@ export async function startServer(config: Config, log: (line: string) => void = 
       byAddress: new LoginThrottle({ maxFailures: 20, windowMs: 60 * 60_000 }),
     },
     publicUrl: config.publicUrl ?? "",
+    setupCode: (await hasNoUser(handle.db)) ? SetupCode.generate() : null,
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);
   const engine = startEngineScheduler(handle.db, config, services.clock, log);
   const outbox = startOutboxWorker(handle.db, config, log);
+  const importFolder = config.importDir
+    ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })
+    : undefined;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   // Known only now when PORT is 0.
   services.publicUrl = config.publicUrl ?? url;
+  if (services.setupCode) {
+    log(`No account yet (empty database, DEMO_DATA=off): open ${services.publicUrl}/premiers-pas and type the setup code ${services.setupCode.code} to create the first office account.`);
+  }
   return {
     url,
     port,
     services,
+    importFolder,
     stop: () =>
       new Promise<void>((resolve) => {
         engine.stop();
         outbox.stop();
+        importFolder?.stop();
         server.close(() => {
-          handle.close();
-          resolve();
+          // An import under way finishes (or fails) before the database closes under it.
+          void services.imports.idle().then(() => {
+            handle.close();
+            resolve();
+          });
         });
         // Keep-alive connections from browsers would hold close() open.
         if ("closeAllConnections" in server) server.closeAllConnections();

@@ -1,5 +1,9 @@
 import { A } from "@solidjs/router";
-import { Show, type JSX } from "solid-js";
+import { Show, Suspense, lazy, type JSX } from "solid-js";
+import { user } from "../session";
+
+// Office only, and in a chunk of its own: the floor's first screen does not download it.
+const Freshness = lazy(() => import("./Freshness"));
 
 /** The top bar of every screen: an optional back link, a title and subtitle, and room for a menu. */
 export function AppBar(props: { title: string; subtitle?: string; back?: string; children?: JSX.Element }) {
@@ -19,6 +23,11 @@ export function AppBar(props: { title: string; subtitle?: string; back?: string;
         </Show>
       </div>
       {props.children}
+      <Show when={user() && user()!.role !== "site_manager"}>
+        <Suspense>
+          <Freshness />
+        </Suspense>
+      </Show>
     </header>
   );
 }

@@ -51,6 +51,8 @@ export function SaveButton(props: {
   class?: string;
   disabled?: boolean;
   savingLabel?: string | null;
+  /** A name that says more than the visible words ("Réactiver Valérie Thomas" in a list of people). */
+  label?: string;
   onClick?: () => void;
 }) {
   return (
@@ -59,6 +61,7 @@ export function SaveButton(props: {
       class={props.class ?? "button primary block big"}
       disabled={props.saving || props.disabled}
       aria-busy={props.saving}
+      aria-label={props.label}
       onClick={() => props.onClick?.()}
     >
       {props.saving && props.savingLabel !== null ? (props.savingLabel ?? "Enregistrement…") : props.children}
@@ -71,11 +74,11 @@ export function SaveButton(props: {
  * takes taps only a moment after it appears (`arrives`): "Suspendre" saved becomes "Rétablir" under the finger,
  * and the second tap of a double tap must not undo the first.
  */
-export function ActionButton(props: { class: string; action: () => Promise<unknown>; children: JSX.Element }) {
+export function ActionButton(props: { class: string; action: () => Promise<unknown>; children: JSX.Element; label?: string }) {
   const save = useSaving();
   return (
     <>
-      <SaveButton type="button" class={`${props.class} arrives`} saving={save.saving()} savingLabel={null} onClick={() => void save.run(props.action)}>
+      <SaveButton type="button" class={`${props.class} arrives`} saving={save.saving()} savingLabel={null} label={props.label} onClick={() => void save.run(props.action)}>
         {props.children}
       </SaveButton>
       <FormError message={save.error()} />

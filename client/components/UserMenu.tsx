@@ -3,7 +3,9 @@ import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { SessionUser } from "../../shared/schemas/auth";
 import { queryClient } from "../query";
 import { ROLE_LABEL } from "../labels";
-import { signOut } from "../session";
+import { settings, signOut } from "../session";
+import { todayIn } from "../../shared/dates";
+import { hoursText, weekdayOf } from "../../shared/sites/hours";
 import { forgetDebtors } from "../store";
 import { countUnsent } from "../store/queries";
 
@@ -14,9 +16,13 @@ const SCREENS = [
   ["/envois", "Envois et courriers", "office"],
   ["/scenarios", "Scénarios et réglages", "office"],
   ["/modeles", "Modèles de messages", "office"],
+  ["/imports", "Imports", "office"],
   ["/facturation", "À saisir en facturation", "office"],
   ["/actions-en-echec", "Actions en échec", "office"],
+  ["/utilisateurs", "Utilisateurs", "office"],
+  ["/sites", "Sites", "office"],
   ["/journal", "Journal des modifications", "office-only"],
+  ["/compte", "Mon compte", "floor"],
 ] as const;
 
 /** The user's initials in the top bar; opens who is signed in, the install offer and sign-out. */
@@ -61,7 +67,16 @@ export function UserMenu(props: { user: SessionUser }) {
           <div class="menu-who">
             <strong>{props.user.name}</strong>
             <span>{ROLE_LABEL[props.user.role]}</span>
-            <span>{props.user.sites.map((s) => s.name).join(", ") || "Tous les sites"}</span>
+            <Show when={props.user.sites.length > 0} fallback={<span>Tous les sites</span>}>
+              <For each={props.user.sites}>
+                {(s) => (
+                  <span data-site-hours={s.code}>
+                    {s.name}
+                    <Show when={hoursText(s.openingHours, weekdayOf(todayIn(settings().timeZone)))}>{(h) => <> · portail aujourd'hui : {h()}</>}</Show>
+                  </span>
+                )}
+              </For>
+            </Show>
           </div>
           <For each={SCREENS.filter(([, , who]) => who === "floor" || (who === "office-only" ? props.user.role === "office" : props.user.role !== "site_manager"))}>
             {([path, label]) => (

@@ -51,7 +51,7 @@ export class SyncEngine {
     if (pushed !== "synced") return this.finish(pushed);
     const retried = await this.retrySetAsideWhenDue(user.userId, clientId);
     if (retried !== "synced") return this.finish(retried);
-    return this.finish(await this.pullAll(clientId));
+    return this.finish(await this.pullAll(clientId, user.userId));
   }
 
   /** The user asked: the next pass tries the set-aside mutations again without waiting for the hour. */
@@ -92,7 +92,9 @@ export class SyncEngine {
    * was set aside or refused as malformed, and the next batch can go; otherwise how the pass ends.
    */
   private async send(clientId: string, batch: OutboxEntry[]): Promise<"answered" | SyncOutcome> {
-    const answer = await this.transport.post("/api/sync/push", { clientId, mutations: batch.map(toMutation) });
+    // Every push tells how many actions wait on the phone: the office sees the last count of a deactivated user's.
+    const pending = await this.unsentCount(batch[0]!.userId);
+    const answer = await this.transport.post("/api/sync/push", { clientId, mutations: batch.map(toMutation), pending });
     if (!answer.ok) {
       await this.noteAttempt(batch, answer.error);
       return "offline";
@@ -138,7 +140,8 @@ export class SyncEngine {
   private async reportSetAside(userId: string, clientId: string): Promise<void> {
     const untold = (await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "set-aside" && !e.reported).sortBy("seq")).slice(0, 200);
     if (untold.length === 0) return;
-    const pending = await this.db.outbox.where("userId").equals(userId).filter((e) => e.status === "pending").count();
+    // Counted as every push and pull counts it: all this phone has not sent, the set-aside ones included.
+    const pending = await this.unsentCount(userId);
     const answer = await this.transport.post("/api/sync/set-aside", {
       clientId,
       mutations: await Promise.all(
@@ -227,12 +230,13 @@ export class SyncEngine {
     await this.db.outbox.delete(entry.seq);
   }
 
-  private async pullAll(clientId: string): Promise<SyncOutcome> {
+  private async pullAll(clientId: string, userId: string): Promise<SyncOutcome> {
     let cursor = (await getMeta(this.db, "cursor")) ?? null;
     let page: string | null = null;
+    const pending = await this.unsentCount(userId);
     for (;;) {
       const templates = (await getMeta(this.db, "floorMessaging"))?.version ?? null;
-      const answer = await this.transport.post("/api/sync/pull", { clientId, cursor, page, templates });
+      const answer = await this.transport.post("/api/sync/pull", { clientId, cursor, page, templates, pending });
       if (!answer.ok) return "offline";
       if (answer.status === 401) return "signed-out";
       if (answer.status !== 200) return this.problem(`Mise à jour impossible (${answer.status}).`);
@@ -270,6 +274,15 @@ export class SyncEngine {
       // The office's floor templates, when they changed since the copy this phone holds.
       if (body.templates) await setMeta(this.db, "floorMessaging", body.templates);
     });
+  }
+
+  /** This user's actions the server has not received: waiting, or set aside (the office sees the count). */
+  private unsentCount(userId: string): Promise<number> {
+    return this.db.outbox
+      .where("userId")
+      .equals(userId)
+      .filter((e) => e.status !== "acked")
+      .count();
   }
 
   private async noteAttempt(batch: OutboxEntry[], error: string): Promise<void> {

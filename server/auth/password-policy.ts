@@ -6,8 +6,9 @@ import { AppError } from "../errors";
 
 // A chosen password must hold against a guesser that knows the common passwords, French words and names, keyboard
 // runs and dates: zxcvbn's estimate, with the common and French lists, must reach 3 ("safely unguessable": about
-// 10^8 guesses and more). Server-side only — the lists weigh megabytes and the client never imports this. The demo
-// accounts' `demo` never goes through here: it is seeded, not chosen.
+// 10^8 guesses and more), or 4 when it carries the account's name or e-mail. Server-side only — the lists weigh
+// megabytes and the client never imports this. The demo accounts' `demo` never goes through here: it is seeded,
+// not chosen.
 
 const MIN_SCORE = 3;
 
@@ -28,8 +29,10 @@ function zxcvbn(): ZxcvbnFactory {
  */
 export function passwordWeakness(password: string, personal: readonly string[] = []): string | null {
   if (password.length < PASSWORD_MIN_LENGTH) return `il doit compter au moins ${PASSWORD_MIN_LENGTH} caractères`;
-  const result = zxcvbn().check(password, [...personal.flatMap(wordsOf), "cadenas"]);
-  if (result.score >= MIN_SCORE) return null;
+  const result = zxcvbn().check(password, [...personal.map((p) => p.toLowerCase()), ...personal.map((p) => p.split("@")[0]!.toLowerCase()), ...personal.flatMap(wordsOf), "cadenas"]);
+  // Built on one's own name or e-mail, it must be strong even for a guesser who knows them: the top score.
+  const personalPart = result.sequence.some((m) => (m as { dictionaryName?: string }).dictionaryName === "userInputs");
+  if (result.score >= (personalPart ? 4 : MIN_SCORE)) return null;
   return reasonOf(result);
 }
 
@@ -43,10 +46,12 @@ export function assertStrongPassword(password: string, field: "password" | "newP
 
 /** The name, the e-mail's parts and the initials, as separate words the guesser tries. */
 function wordsOf(text: string): string[] {
-  return text
+  const words = text
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w.length >= 2);
+  // "Valérie" is typed "valerie" as often as not.
+  return [...new Set([...words, ...words.map((w) => w.normalize("NFD").replace(/\p{M}/gu, ""))])];
 }
 
 /** The weakest parts the estimator found, in French. */

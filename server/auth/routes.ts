@@ -2,14 +2,16 @@ import { z } from "zod";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
-import { LoginBody, SessionResponse, type ClientSettings } from "../../shared/schemas/auth";
+import { deleteCookie } from "hono/cookie";
+import { LoginBody, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
+import { userTimeZone } from "../../shared/sites/zone";
 import { recordAudit } from "../audit/audit";
 import type { AppEnv } from "../context";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { users } from "./auth.sql";
+import { setSessionCookie } from "./cookie";
 import { DUMMY_HASH, verifyPassword } from "./password";
 import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
 
@@ -58,16 +60,11 @@ export const authRoutes = createRouter()
       throw new AppError("INVALID_CREDENTIALS", "Wrong e-mail or password");
     }
     loginThrottle.byEmail.recordSuccess(keys.email);
-    const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"));
-    setCookie(c, SESSION_COOKIE, session.token, {
-      httpOnly: true,
-      sameSite: "Lax",
-      secure: new URL(c.req.url).protocol === "https:",
-      path: "/",
-      expires: session.expiresAt,
-    });
+    const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
+    setSessionCookie(c, session);
     await recordAudit(db, { event: "auth.login", userId: user.id, details: { address } });
-    return c.json({ user: await loadSessionUser(db, user), settings: clientSettings(config) }, 200);
+    const sessionUser = await loadSessionUser(db, user);
+    return c.json({ user: sessionUser, settings: clientSettings(config, sessionUser) }, 200);
   })
   .openapi(logout, async (c) => {
     const { db } = c.get("services");
@@ -76,10 +73,11 @@ export const authRoutes = createRouter()
     await recordAudit(db, { event: "auth.logout", userId: c.get("user").id });
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config) }, 200));
+  .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config, c.get("user")) }, 200));
 
-function clientSettings(config: Config): ClientSettings {
-  return { timeZone: config.siteTimeZone, serverMessaging: { email: Boolean(config.smtpUrl), sms: Boolean(config.sms.provider) } };
+/** What the phone is told; the time zone is the user's sites' when they share one (`userTimeZone`). */
+export function clientSettings(config: Config, user?: SessionUser): ClientSettings {
+  return { timeZone: user ? userTimeZone(user.sites, config.siteTimeZone) : config.siteTimeZone, serverMessaging: { email: Boolean(config.smtpUrl), sms: Boolean(config.sms.provider) } };
 }
 
 function clientAddress(c: Context<AppEnv>): string {

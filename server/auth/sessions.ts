@@ -59,7 +59,7 @@ function queriesOf(db: Database) {
   return q;
 }
 
-const siteColumns = { id: sites.id, code: sites.code, name: sites.name, phone: sites.phone };
+const siteColumns = { id: sites.id, code: sites.code, name: sites.name, phone: sites.phone, timeZone: sites.timeZone, openingHours: sites.openingHours };
 
 function prepareQueries(db: Database) {
   return {

@@ -38,7 +38,7 @@ const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
 try {
   await migrateDatabase(handle.db);
   const started = performance.now();
-  const report = await importCsv(handle.db, kind, bytes, { fileName: basename(file), userId: null, at: systemClock(config).now() });
+  const report = await importCsv(handle.db, kind, bytes, { fileName: basename(file), userId: null, source: "command_line", at: systemClock(config).now() });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (report.ok) {
     console.log(`${basename(file)} (${kind}, ${report.encoding}): ${report.lines} lines imported in ${seconds} s — ${report.created} created, ${report.updated} updated.`);

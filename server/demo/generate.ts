@@ -1,12 +1,15 @@
 import { Faker, base, en, fr } from "@faker-js/faker";
 import { addDays, addMonths, daysBetween, formatDateFr, lastDayOfMonth, zonedInstant } from "../../shared/dates";
-import type { CallOutcome, CustomerKind, Level, PaymentMethod, Role, Segment } from "../../shared/enums";
+import { DEFAULT_SCENARIOS, type Scenario } from "../../shared/engine/scenarios";
+import { stepDate } from "../../shared/engine/schedule";
+import type { CallOutcome, CustomerKind, Level, MessageChannel, PaymentMethod, Role, Segment } from "../../shared/enums";
 import { formatEurosPlain } from "../../shared/money";
 import type { users, userSites } from "../auth/auth.sql";
 import type { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import type { actions, cases, tasks } from "../cases/cases.sql";
 import type { contracts, customers } from "../customers/customers.sql";
 import type { sites, units } from "../sites/sites.sql";
+import { everyDay } from "../../shared/sites/hours";
 
 /**
  * Demo data for a self-storage operator with two sites, as it would look on `today`: four months of rent,
@@ -38,6 +41,30 @@ export interface DemoData {
   cases: (typeof cases.$inferInsert)[];
   actions: (typeof actions.$inferInsert)[];
   tasks: (typeof tasks.$inferInsert)[];
+  /** The history's messages (letters posted, an e-mail refused), written by the seed as the outbox records them. */
+  messages: DemoMessage[];
+  /**
+   * Customers whose story stops the day before a step of their scenario falls due: the procedure counts as done up
+   * to `recordedUntil` only, so the server's first engine run plans that step, as any day's run would.
+   */
+  leftToEngine: { customerId: string; step: string; recordedUntil: string }[];
+}
+
+/** A message of the history; the seed fills in its text from the template, as the engine queued it that day. */
+export interface DemoMessage {
+  customerId: string;
+  caseId: string;
+  siteId: string;
+  step: string;
+  template: string;
+  channel: MessageChannel;
+  /** When it left: posted by the office, handed to the provider — or refused for good. */
+  at: string;
+  trackingNumber?: string;
+  /** The day the registered letter's acknowledgement of receipt came back. */
+  acknowledgedOn?: string;
+  /** Refused for good: what the provider answered. */
+  error?: string;
 }
 
 /** The stages a demo case can be at on `today`, with how many days late (from J0) each spans. */
@@ -54,10 +81,81 @@ export const DEMO_STAGES = {
 } as const;
 export type DemoStage = keyof typeof DEMO_STAGES;
 
+/** A story that stops the day before `step` of its scenario falls due, at `stage` (none: nothing happened yet). */
+interface LeftStory {
+  segment: Segment;
+  step: string;
+  stage?: DemoStage;
+  kind?: CustomerKind;
+  paymentMethod?: PaymentMethod;
+  /** Its R1 e-mail was refused by the customer's mail server. */
+  bounced?: boolean;
+}
+
+/**
+ * On each site, a few customers whose story stops the day before a step falls due — today, or the latest day it
+ * can by today (steps move off Sundays and holidays, billing days stop at the 28th) — so that the server's first
+ * engine run finds work in every office queue, as any day's run would.
+ */
+const LEFT_TO_ENGINE: readonly LeftStory[] = [
+  { segment: "box", step: "first-contact", paymentMethod: "sepa" }, // a debit returned: a call, and a fee to enter
+  { segment: "box", step: "R1", stage: "reminder" }, // the R1 e-mail; padlock and gate code for the floor
+  { segment: "box", step: "R2-notice", stage: "lockout", bounced: true }, // to approve
+  { segment: "box", step: "R2", stage: "R2-notice" }, // the registered letter, to approve
+  { segment: "box", step: "R3", stage: "R2", kind: "company" }, // the formal notice and a company's fees, to approve
+  { segment: "standard-sans-email", step: "R1", paymentMethod: "transfer" }, // the R1 by post: a letter to print
+];
+
+/** How a rejected payment shows up, and how many days after the due date (the bank's, not the procedure's). */
+const INCIDENTS = {
+  card: { kind: "card_rejected", after: 0, reason: "Carte expirée" },
+  sepa: { kind: "sepa_rejected", after: 4, reason: "Provision insuffisante (AM04)" },
+  cheque: { kind: "cheque_bounced", after: 8, reason: "Chèque impayé, sans provision" },
+  transfer: { kind: "transfer_missing", after: 5, reason: "Virement non reçu" },
+  cash: undefined,
+} as const;
+
+const SCENARIO = new Map(DEFAULT_SCENARIOS.map((s) => [s.code, s]));
+
+/**
+ * The due date that makes `code` of the scenario fall on the latest day it can by `today`, and that day. A first
+ * contact falls on the payment's reject when later, as the engine has it.
+ */
+function dueDateFor(scenario: Scenario, code: string, method: PaymentMethod, today: string): { anchor: string; on: string } {
+  const step = scenario.steps.find((s) => s.code === code)!;
+  const incident = INCIDENTS[method];
+  let best: { anchor: string; on: string } | undefined;
+  for (let back = 0; back <= 100; back++) {
+    const anchor = addDays(today, -back);
+    if (Number(anchor.slice(8)) > 28) continue;
+    let on = stepDate(step.when, anchor);
+    if (step.perIncident && incident && addDays(anchor, incident.after) > on) on = addDays(anchor, incident.after);
+    if (on <= today && (!best || on > best.on)) best = { anchor, on };
+  }
+  return best!;
+}
+
 const CUSTOMERS_PER_SITE = 100;
 /** What Cadenas did by itself is written under these initials. */
 const SYSTEM: Author = { id: null, initials: "SYS" };
 const SIZES_M2 = [1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20];
+
+/**
+ * The demo sites' letterhead and sending settings: one operating company, two establishments (SIRETs with valid
+ * check keys), a signatory for the letters, an SMS sender each, the gate open 06:00–22:00 every day.
+ */
+const DEMO_COMPANY = {
+  legalName: "Cadenas Self-Stockage SAS",
+  rcs: "Lyon B 812 345 676",
+  registeredOffice: "12 rue de Gerland, 69007 Lyon",
+  signatoryName: "Claire Morel",
+  signatoryTitle: "Responsable recouvrement",
+  openingHours: everyDay("06:00", "22:00"),
+};
+const DEMO_SITE_SETTINGS: Record<string, Partial<typeof sites.$inferInsert>> = {
+  LYO: { ...DEMO_COMPANY, siret: "81234567600017", smsSender: "LyonGerland" },
+  VIL: { ...DEMO_COMPANY, siret: "81234567600025", smsSender: "CadenasVIL" },
+};
 
 export function generateDemoData(options: DemoOptions): DemoData {
   return new DemoBuilder(options).build();
@@ -92,6 +190,8 @@ class DemoBuilder {
     cases: [],
     actions: [],
     tasks: [],
+    messages: [],
+    leftToEngine: [],
   };
   private counters = { customer: 1000, contract: 5000, invoice: 0, payment: 0, padlock: 3100, tracking: 0 };
   private manager = { id: "", initials: "MG" };
@@ -115,13 +215,17 @@ class DemoBuilder {
     this.manager = this.addUser("manager@demo.test", "Marc Girard", "MG", "manager", [lyon, villeurbanne]);
     this.office = this.addUser("bureau@demo.test", "Sophie Bernard", "SB", "office", []);
 
+    const freeUnits = new Map<string, string[]>();
     for (const site of staff) {
       const free = this.addUnits(site.siteId);
+      freeUnits.set(site.siteId, free);
       const stages = this.f.helpers.shuffle(
         Object.entries(DEMO_STAGES).flatMap(([stage, spec]) => Array.from({ length: spec.perSite }, () => stage as DemoStage)),
       );
       for (let i = 0; i < CUSTOMERS_PER_SITE; i++) this.addCustomer(site, free, stages[i]);
     }
+    // Last, so that the stories above stay what they were.
+    for (const site of staff) for (const left of LEFT_TO_ENGINE) this.addCustomer(site, freeUnits.get(site.siteId)!, left.stage, left);
     return this.data;
   }
 
@@ -129,7 +233,7 @@ class DemoBuilder {
 
   private addSite(code: string, name: string, address: string, postalCode: string, city: string, phone: string): string {
     const id = this.f.string.uuid();
-    this.data.sites.push({ id, code, name, address, postalCode, city, phone, email: `${code.toLowerCase()}@demo.test` });
+    this.data.sites.push({ id, code, name, address, postalCode, city, phone, email: `${code.toLowerCase()}@demo.test`, ...DEMO_SITE_SETTINGS[code], replyTo: `${code.toLowerCase()}@demo.test`, timeZone: this.tz });
     return id;
   }
 
@@ -164,11 +268,11 @@ class DemoBuilder {
 
   // ---- customers and their money -------------------------------------------------------------------------
 
-  private addCustomer(site: SiteStaff, freeUnits: string[], stage: DemoStage | undefined): void {
+  private addCustomer(site: SiteStaff, freeUnits: string[], stage: DemoStage | undefined, left?: LeftStory): void {
     const f = this.f;
-    const kind: CustomerKind = f.datatype.boolean(0.22) ? "company" : "person";
-    const segment = this.pickSegment(kind, stage);
-    const paymentMethod: PaymentMethod = f.helpers.weightedArrayElement([
+    const kind: CustomerKind = left?.kind ?? (f.datatype.boolean(0.22) ? "company" : "person");
+    const segment = left?.segment ?? this.pickSegment(kind, stage);
+    const paymentMethod: PaymentMethod = left?.paymentMethod ?? f.helpers.weightedArrayElement([
       { value: "card", weight: 35 },
       { value: "sepa", weight: 38 },
       { value: "transfer", weight: 15 },
@@ -185,14 +289,14 @@ class DemoBuilder {
       ref: `CL${++this.counters.customer}`,
       kind,
       name,
-      email: segment === "standard-sans-email" || f.datatype.boolean(0.04) ? null : mailbox,
+      email: segment === "standard-sans-email" || (f.datatype.boolean(0.04) && !left?.bounced) ? null : mailbox,
       phone: f.datatype.boolean(0.03) ? null : `0${f.helpers.arrayElement(["6", "7"])} ${pairs(f, 4)}`,
       address: `${f.number.int({ min: 1, max: 140 })} ${f.location.street()}`,
       postalCode: f.helpers.arrayElement(["69001", "69003", "69006", "69007", "69008", "69100", "69200", "69300"]),
       city: f.helpers.arrayElement(["Lyon", "Lyon", "Lyon", "Villeurbanne", "Vénissieux", "Caluire-et-Cuire"]),
       paymentMethod,
       segment,
-      stop: stage !== undefined && stage !== "paid" && f.datatype.boolean(0.06),
+      stop: !left && stage !== undefined && stage !== "paid" && f.datatype.boolean(0.06),
     });
 
     const unitCount = kind === "company" ? f.helpers.arrayElement([1, 1, 2, 3]) : f.datatype.boolean(0.08) ? 2 : 1;
@@ -201,7 +305,11 @@ class DemoBuilder {
     // J0 of a case is the due date of the oldest unpaid invoice. Most contracts bill on the 1st; a debtor's
     // contract bills on the day that puts its case at the wanted stage today (anniversary billing).
     let anchor: string | undefined;
-    if (stage) {
+    const due = left ? dueDateFor(SCENARIO.get(left.segment)!, left.step, paymentMethod, this.today) : undefined;
+    if (due) {
+      anchor = due.anchor;
+      this.data.leftToEngine.push({ customerId, step: left!.step, recordedUntil: addDays(due.on, -1) });
+    } else if (stage) {
       const [min, max] = DEMO_STAGES[stage].daysLate;
       // Billing days stop at the 28th (every month has one); pick a day late in range that respects it,
       // or step back to the 28th when the whole range falls on the 29th–31st.
@@ -255,10 +363,21 @@ class DemoBuilder {
     for (const invoice of customerInvoices) {
       if (!anchor || invoice.dueDate < anchor) this.addPayment(customerId, invoice.id, onTimePaymentDate(f, invoice.dueDate, paymentMethod), invoice.amountCents, paymentMethod);
     }
-    if (!stage || !anchor) return;
+    if ((!stage && !left) || !anchor) return;
 
     const floorSiteUnits = unitIds.map((id) => ({ id, number: this.data.units.find((u) => u.id === id)!.number }));
-    new CaseStory(this, f, { site, customerId, stage, anchor, paymentMethod, units: floorSiteUnits, invoices: customerInvoices.filter((i) => i.dueDate >= anchor!), endDate }).write();
+    new CaseStory(this, f, {
+      site,
+      customerId,
+      stage,
+      anchor,
+      paymentMethod,
+      units: floorSiteUnits,
+      invoices: customerInvoices.filter((i) => i.dueDate >= anchor!),
+      endDate,
+      scenario: SCENARIO.get(segment)!,
+      left: due && left ? { step: left.step, on: due.on, bounced: left.bounced ?? false } : undefined,
+    }).write();
   }
 
   private pickSegment(kind: CustomerKind, stage: DemoStage | undefined): Segment {
@@ -329,12 +448,16 @@ class DemoBuilder {
 interface StoryFacts {
   site: SiteStaff;
   customerId: string;
-  stage: DemoStage;
+  /** The last step reached (none: a story left to the engine before its first step). */
+  stage: DemoStage | undefined;
   anchor: string;
   paymentMethod: PaymentMethod;
   units: { id: string; number: string }[];
   invoices: { id: string; dueDate: string; amountCents: number }[];
   endDate: string | null;
+  scenario: Scenario;
+  /** The step left to the engine, the day it falls due, and whether the R1 e-mail was refused. */
+  left?: { step: string; on: string; bounced: boolean };
 }
 
 /** Writes what a site would have logged for one case, step by step, up to the stage it has reached today. */
@@ -353,23 +476,30 @@ class CaseStory {
   write(): void {
     const { stage, anchor } = this.facts;
     const today = this.b.todayDate;
+    if (this.facts.scenario.code !== "box") {
+      // Another scenario's story starts with the step left to the engine: nothing to tell yet.
+      this.b.rows.cases.push({ id: this.caseId, customerId: this.facts.customerId, status: "open", openedOn: anchor, anchorOn: anchor, level: "none", stage: null });
+      return;
+    }
+    const lastDay = this.lastDay;
     const paidOn = stage === "paid" ? addDays(today, -this.f.number.int({ min: 1, max: 6 })) : undefined;
-    const reached = (offsetDays: number) => {
-      const day = addDays(anchor, offsetDays);
-      return day <= today && (!paidOn || day < paidOn);
-    };
+    const reached = (step: string, day: string) => day <= lastDay && !this.leftOrLater(step) && (!paidOn || day < paidOn);
     const firstContactOn = this.paymentIncident() ?? addDays(anchor, 1);
 
-    const lateFirstCall = stage === "first-contact" && this.f.datatype.boolean(0.5);
-    if (lateFirstCall) this.task("call", "first-contact", firstContactOn);
-    else this.firstContact(firstContactOn);
+    if (!this.leftOrLater("first-contact")) {
+      const lateFirstCall = stage === "first-contact" && this.f.datatype.boolean(0.5);
+      if (lateFirstCall) this.task("call", "first-contact", firstContactOn);
+      else this.firstContact(firstContactOn);
+    }
 
-    if (reached(9)) {
+    if (reached("reminder", addDays(anchor, 9))) {
       if (stage === "reminder" && this.f.datatype.boolean(0.5)) this.task("call", "reminder", addDays(anchor, 9));
       else this.reminder(addDays(anchor, 9));
     }
-    if (reached(14)) {
-      this.log("email", SYSTEM, this.during(addDays(anchor, 14)), "Relance 1 envoyée par courriel", { data: { template: "R1" } });
+    if (reached("R1", addDays(anchor, 14))) {
+      const at = this.during(addDays(anchor, 14));
+      if (this.facts.left?.bounced) this.refused(at, "R1", addDays(anchor, 14));
+      else this.log("email", SYSTEM, at, "Relance 1 envoyée par courriel", { data: { template: "R1" } });
       this.setLevel("R1", addDays(anchor, 14));
       if (stage === "R1") {
         for (const unit of this.facts.units) {
@@ -380,16 +510,16 @@ class CaseStory {
         this.lockout(addDays(anchor, 14));
       }
     }
-    if (reached(24)) {
+    if (reached("R2-notice", addDays(anchor, 24))) {
       this.log("email", this.b.officeUser, this.during(addDays(anchor, 24)), "Courriel « avant envoi lettre R2 pour impayé » envoyé", { data: { template: "R2-notice" } });
     }
     const r2On = addMonths(anchor, 1);
-    if (r2On <= today && (!paidOn || r2On < paidOn)) {
+    if (reached("R2", r2On)) {
       this.letter(r2On, "Relance 2", "R2");
       this.setLevel("R2", r2On);
     }
     const r3On = addDays(addMonths(anchor, 1), 14);
-    if (r3On <= today && (!paidOn || r3On < paidOn)) {
+    if (reached("R3", r3On)) {
       this.letter(r3On, "Mise en demeure (R3)", "R3");
       this.setLevel("R3", r3On);
     }
@@ -407,7 +537,7 @@ class CaseStory {
       openedOn: anchor,
       anchorOn: anchor,
       level: this.level,
-      stage: paidOn ? "unlock" : stage,
+      stage: paidOn ? "unlock" : (stage ?? null),
       closedOn: paidOn ?? null,
     });
   }
@@ -417,14 +547,7 @@ class CaseStory {
     const { paymentMethod, customerId, anchor } = this.facts;
     const first = this.facts.invoices[0];
     if (!first) return undefined;
-    const incidents = {
-      card: { kind: "card_rejected", after: 0, reason: "Carte expirée" },
-      sepa: { kind: "sepa_rejected", after: 4, reason: "Provision insuffisante (AM04)" },
-      cheque: { kind: "cheque_bounced", after: 8, reason: "Chèque impayé, sans provision" },
-      transfer: { kind: "transfer_missing", after: 5, reason: "Virement non reçu" },
-      cash: undefined,
-    } as const;
-    const incident = incidents[paymentMethod];
+    const incident = INCIDENTS[paymentMethod];
     if (!incident) return undefined;
     const on = addDays(anchor, incident.after);
     if (on > this.b.todayDate) return undefined;
@@ -438,7 +561,8 @@ class CaseStory {
       occurredOn: on,
       reason: incident.reason,
     });
-    if (paymentMethod === "sepa") {
+    // Left to the engine, the first contact bills the reject's fee itself (for the office to enter).
+    if (paymentMethod === "sepa" && !this.leftOrLater("first-contact")) {
       const feeId = this.f.string.uuid();
       this.b.rows.invoices.push({
         id: feeId,
@@ -499,12 +623,14 @@ class CaseStory {
   }
 
   private callOutcome(): CallOutcome {
-    return this.f.helpers.weightedArrayElement<CallOutcome>([
+    const outcomes: { value: CallOutcome; weight: number }[] = [
       { value: "no_answer", weight: 55 },
       { value: "answered", weight: 20 },
       { value: "promise", weight: 20 },
       { value: "wrong_number", weight: 5 },
-    ]);
+    ];
+    // A promise still standing would hold the step left to the engine.
+    return this.f.helpers.weightedArrayElement(this.facts.left ? outcomes.filter((o) => o.value !== "promise") : outcomes);
   }
 
   /** From the 15th: a second padlock on every unit and the gate code suspended. Units keep that state. */
@@ -523,7 +649,39 @@ class CaseStory {
   private letter(on: string, title: string, step: string): void {
     const tracking = this.b.nextTrackingNumber();
     const office = this.b.officeUser;
-    this.log("registered_letter", office, this.during(on), `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking, step } });
+    const at = this.during(on);
+    this.log("registered_letter", office, at, `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking, step } });
+    // Both letters of the step, posted by the office; the registered one's receipt card is back a few days later.
+    const acknowledgedOn = addDays(on, 3);
+    for (const channel of ["registered_letter", "letter"] as const) {
+      this.message(step, channel, at, channel === "registered_letter" ? { trackingNumber: tracking, ...(acknowledgedOn <= this.lastDay ? { acknowledgedOn } : {}) } : {});
+    }
+  }
+
+  /** An e-mail of `step` refused for good by the customer's mail server: failed, and the floor asked to fix the address. */
+  private refused(at: string, step: string, on: string): void {
+    const email = this.b.rows.customers.find((c) => c.id === this.facts.customerId)!.email;
+    this.message(step, "email", at, { error: `Adresse refusée : 550 5.1.1 <${email}>: Recipient address rejected: User unknown in virtual mailbox table` });
+    this.task("fix_contact", step, on);
+  }
+
+  private message(step: string, channel: MessageChannel, at: string, outcome: Pick<DemoMessage, "trackingNumber" | "acknowledgedOn" | "error">): void {
+    const template = this.facts.scenario.steps.find((s) => s.code === step)?.actions.find((a) => a.action === "message" && a.channel === channel);
+    if (template?.action !== "message") return;
+    this.b.rows.messages.push({ customerId: this.facts.customerId, caseId: this.caseId, siteId: this.facts.site.siteId, step, template: template.template, channel, at, ...outcome });
+  }
+
+  /** The last day the story tells: today, or the day before the step left to the engine. */
+  private get lastDay(): string {
+    return this.facts.left ? addDays(this.facts.left.on, -1) : this.b.todayDate;
+  }
+
+  /** The step left to the engine is this one or an earlier one: the story does not tell it. */
+  private leftOrLater(step: string): boolean {
+    const left = this.facts.left;
+    if (!left) return false;
+    const codes = this.facts.scenario.steps.map((s) => s.code);
+    return codes.indexOf(step) >= codes.indexOf(left.step);
   }
 
   private setLevel(level: Level, on: string): void {

@@ -144,9 +144,16 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
  * database whose history was written by other means (the demo data, a migration from the spreadsheet), so the
  * first real run plans only what falls due from then on.
  */
-export async function markPlanDone(db: Database, asOf: CalendarDate, timeZone = "Europe/Paris", options: { asRun?: boolean } = {}): Promise<number> {
+export async function markPlanDone(
+  db: Database,
+  asOf: CalendarDate,
+  timeZone = "Europe/Paris",
+  options: { asRun?: boolean; customerIds?: readonly string[]; except?: readonly string[] } = {},
+): Promise<number> {
   const all = await loadScenarios(db);
-  const ids = await customersToEvaluate(db, asOf);
+  // Only some customers (a story told up to another day), or everyone but them.
+  const except = new Set(options.except ?? []);
+  const ids = options.customerIds ? [...options.customerIds] : (await customersToEvaluate(db, asOf)).filter((id) => !except.has(id));
   let marked = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);

@@ -11,6 +11,8 @@ import { AppError } from "../errors";
 import { messages } from "../messaging/messaging.sql";
 import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts } from "../pdf";
 import { sites, units } from "../sites/sites.sql";
+import { senderSites } from "../sites/sites";
+import type { SenderSite } from "../../shared/messaging/compose";
 import { readBlob, sha256Hex } from "./blobs";
 import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
@@ -64,6 +66,8 @@ interface Pack {
   kase: typeof cases.$inferSelect;
   customer: { name: string; ref: string };
   sites: string[];
+  /** The boxes' sites as the office set them up: address and the operator's legal mentions. */
+  siteDetails: SenderSite[];
   boxes: string[];
   history: { happenedAt: string; initials: string; text: string; rejectedReason: string | null }[];
   sent: Sending[];
@@ -106,7 +110,7 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
 
   const [rented, history, outbox, records, integrity] = await Promise.all([
     db
-      .select({ number: units.number, site: sites.name, endDate: contracts.endDate })
+      .select({ number: units.number, siteId: sites.id, site: sites.name, endDate: contracts.endDate })
       .from(contracts)
       .innerJoin(units, eq(units.id, contracts.unitId))
       .innerJoin(sites, eq(sites.id, units.siteId))
@@ -150,6 +154,7 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
     kase,
     customer: customer!,
     sites: [...new Set(boxes.map((b) => b.site))],
+    siteDetails: [...(await senderSites(db, boxes.map((b) => b.siteId))).values()].sort((a, b) => a.name.localeCompare(b.name, "fr")),
     boxes: [...new Set(boxes.map((b) => b.number))],
     history,
     sent,
@@ -260,6 +265,10 @@ function drawHeader(w: PageWriter, pack: Pack, generated: string, timeZone: stri
   const zone = timeZone === "Europe/Paris" ? "heure de Paris" : `heure ${timeZone}`;
   const facts: [string, string][] = [
     [pack.sites.length > 1 ? "Sites" : "Site", pack.sites.join(", ") || "—"],
+    ...pack.siteDetails.flatMap((s): [string, string][] => [
+      ...(s.address ? [[pack.siteDetails.length > 1 ? `Adresse (${s.name})` : "Adresse du site", `${s.address}${s.phone ? ` — tél. ${s.phone}` : ""}`] as [string, string]] : []),
+      ...(operatorLine(s) ? [[pack.siteDetails.length > 1 ? `Exploitant (${s.name})` : "Exploitant", operatorLine(s)!] as [string, string]] : []),
+    ]),
     ["Box", pack.boxes.join(", ") || "—"],
     ["Dossier ouvert le", formatDateFr(kase.openedOn)],
     ["État du dossier", `${CASE_STATUS_WORD[kase.status] ?? kase.status}${kase.closedOn ? ` le ${formatDateFr(kase.closedOn)}` : ""}${kase.level !== "none" ? ` — niveau ${kase.level}` : ""}`],
@@ -276,6 +285,13 @@ function drawHeader(w: PageWriter, pack: Pack, generated: string, timeZone: stri
   lines.push({ text: "Chaque enregistrement porte l'empreinte SHA-256 du précédent : une modification ou une suppression après coup se voit ici.", color: MUTED, size: 8.5 });
   if (pending > 0) lines.push({ text: `${pending} photo${pending > 1 ? "s" : ""} pas encore reçue${pending > 1 ? "s" : ""} par le serveur (envoi en cours depuis le téléphone).`, color: MUTED, size: 8.5 });
   panel(w, lines);
+}
+
+/** "SAS X — SIRET … — RCS … — siège social : …", or null when the site has no legal mentions. */
+function operatorLine(site: SenderSite): string | null {
+  const l = site.letterhead;
+  if (!l || !(l.legalName || l.siret || l.rcs || l.registeredOffice)) return null;
+  return [l.legalName, l.siret && `SIRET ${l.siret}`, l.rcs && `RCS ${l.rcs.replace(/^RCS\s+/i, "")}`, l.registeredOffice && `siège social : ${l.registeredOffice}`].filter(Boolean).join(" — ");
 }
 
 function drawHistory(w: PageWriter, pack: Pack, at: Moments): void {

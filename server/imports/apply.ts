@@ -118,9 +118,16 @@ export async function lastSuccessfulImport(db: Database): Promise<Date | null> {
   return row?.at ? new Date(row.at) : null;
 }
 
+/** Kind → when it was last imported without error (kinds never imported are left out). */
+export async function lastSuccessfulByKind(db: Database): Promise<Record<string, string>> {
+  const rows = await db.select({ kind: importRuns.kind, at: max(importRuns.createdAt) }).from(importRuns).where(eq(importRuns.ok, true)).groupBy(importRuns.kind);
+  return Object.fromEntries(rows.filter((r) => r.at).map((r) => [r.kind, r.at!]));
+}
+
 /** The latest imports, newest first, with the name of who uploaded each (null from the command line or the drop folder). */
 export async function recentImports(db: Database, limit = 30): Promise<ImportRunRow[]> {
-  return runsQuery(db).orderBy(desc(importRuns.createdAt)).limit(limit);
+  // Ids are UUID v7, in the order the runs were made: they part runs of the same millisecond.
+  return runsQuery(db).orderBy(desc(importRuns.createdAt), desc(importRuns.id)).limit(limit);
 }
 
 export async function importRunById(db: Database, id: string): Promise<ImportRunRow | null> {

@@ -1,7 +1,49 @@
+import { Worker } from "node:worker_threads";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../db/client";
 import { importCsv, type ImportOptions, type ImportProgress, type ImportReport } from "./apply";
 import type { ImportKind } from "./imports.sql";
+
+// The worker reads TypeScript through tsx, registered in it (a worker inherits `node --import tsx`, but not the
+// loader of a test runner).
+const WORKER_BOOT = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(new URL("./import-worker.ts", import.meta.url).href)}); })`;
+
+/** Runs one import (in this thread, or in a worker thread) and reports its progress. */
+export type ImportRunner = (kind: ImportKind, bytes: Uint8Array, options: ImportOptions) => Promise<ImportReport>;
+
+/** In this thread: for the command line, benchmarks, and a database only this thread can open (`:memory:`). */
+export function importInProcess(db: Database): ImportRunner {
+  return (kind, bytes, options) => importCsv(db, kind, bytes, options);
+}
+
+/**
+ * In a worker thread with its own connection. An import holds the write lock for its whole transaction (all or
+ * nothing), seconds for 100,000 lines, and the database driver answers on the calling thread: run here, it
+ * would leave the server deaf meanwhile, to the screen asking how far it got as to everyone else. In a worker,
+ * reads go on; a write elsewhere waits for the lock as it would for any other writer.
+ */
+export function importInWorker(database: { url: string; authToken: string | undefined }): ImportRunner {
+  return (kind, bytes, options) =>
+    new Promise<ImportReport>((resolve, reject) => {
+      const { onProgress, at, ...rest } = options;
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: database });
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+        void worker.terminate();
+      };
+      worker.on("message", (message: { ready?: true; progress?: ImportProgress; report?: ImportReport; fault?: string }) => {
+        if (message.ready) worker.postMessage({ kind, bytes, options: { ...rest, at: (at ?? new Date()).toISOString() } }, [bytes.buffer as ArrayBuffer]);
+        else if (message.progress) onProgress?.(message.progress);
+        else if (message.report) settle(() => resolve(message.report!));
+        else if (message.fault) settle(() => reject(new Error(message.fault)));
+      });
+      worker.on("error", (e) => settle(() => reject(e)));
+      worker.on("exit", (code) => settle(() => reject(new Error(`import worker stopped (${code})`))));
+    });
+}
 
 /** Where a job stands while it is held in memory: waiting its turn, a phase with its count, or a fault. */
 export type ImportJobState =
@@ -22,7 +64,7 @@ export class ImportQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<string, ImportJobState>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly run: ImportRunner) {}
 
   /** Queues a file; returns its id at once and the report when it has run (rejected only on a fault). */
   submit(kind: ImportKind, bytes: Uint8Array, options: Omit<ImportOptions, "id" | "onProgress">): { id: string; report: Promise<ImportReport> } {
@@ -30,7 +72,7 @@ export class ImportQueue {
     const job: ImportJobState = { state: "running", kind, fileName: options.fileName, phase: "waiting", done: 0, total: 0 };
     this.jobs.set(id, job);
     const report = this.tail.then(() =>
-      importCsv(this.db, kind, bytes, {
+      this.run(kind, bytes, {
         ...options,
         id,
         onProgress: (p) => Object.assign(job, p),

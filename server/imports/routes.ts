@@ -1,9 +1,11 @@
 import { officeOnly } from "../auth/roles";
 import { z } from "zod";
-import { ImportReport, ImportRunsResponse } from "../../shared/schemas/imports";
+import { ImportFreshness, ImportJobStarted, ImportJobStatus, ImportReport, ImportRunsResponse } from "../../shared/schemas/imports";
+import { STALE_IMPORT_HOURS, isImportStale } from "../../shared/engine/freshness";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
-import { importCsv, recentImports } from "./apply";
+import { importCsv, importRunById, lastSuccessfulByKind, recentImports, type ImportRunRow } from "./apply";
+import { reportCsv } from "./report";
 import { IMPORT_KINDS } from "./imports.sql";
 
 const OFFICE_ONLY = "Les imports sont faits par le bureau ou le Manager.";
@@ -27,6 +29,50 @@ const upload = protectedRoute({
   responses: { 200: json(ImportReport, "Imported: lines, created, updated"), ...errors(400, 401, 403, 413, 422) },
 });
 
+const start = protectedRoute({
+  method: "post",
+  path: "/imports/{kind}/jobs",
+  tags: ["office"],
+  summary: "Start importing a CSV file from the billing software; follow it with GET /imports/runs/{id}",
+  description:
+    "The same import as `POST /imports/{kind}` (all or nothing, the same report), answered as soon as the file is " +
+    "received: 202 with the run's id. Imports run one at a time, in the order they came. The screen follows the run " +
+    "with short requests rather than one long answer, so that proxies that hold answers back and phones that lose " +
+    "signal still see it through. Office and Manager only.",
+  request: {
+    params: z.object({ kind: z.enum(IMPORT_KINDS) }),
+    query: z.object({ fileName: z.string().min(1).max(255).optional() }),
+    body: { content: { "text/csv": { schema: z.string() } }, required: true },
+  },
+  responses: { 202: json(ImportJobStarted, "Queued: the run's id"), ...errors(400, 401, 403, 413) },
+});
+
+const follow = protectedRoute({
+  method: "get",
+  path: "/imports/runs/{id}",
+  tags: ["office"],
+  summary: "Where an import stands: running (phase, lines done of total), done (its report), or failed (a fault: nothing written)",
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: json(ImportJobStatus, "Its state"), ...errors(401, 403, 404) },
+});
+
+const reportDownload = protectedRoute({
+  method: "get",
+  path: "/imports/runs/{id}/report.csv",
+  tags: ["office"],
+  summary: "An import's report as a CSV for Excel (`;`, BOM): one row per bad line, with its column and the problem",
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: { content: { "text/csv": { schema: { type: "string" } } }, description: "CSV" }, ...errors(401, 403, 404) },
+});
+
+const freshness = protectedRoute({
+  method: "get",
+  path: "/imports/freshness",
+  tags: ["office"],
+  summary: "When the billing data was last imported, in all and by kind, and whether the engine holds its sending for it",
+  responses: { 200: json(ImportFreshness, "The data's age"), ...errors(401, 403) },
+});
+
 const list = protectedRoute({
   method: "get",
   path: "/imports",
@@ -46,16 +92,64 @@ export const importRoutes = createRouter()
     if (!report.ok) throw new AppError("IMPORT_REJECTED", `Fichier refusé : ${report.errors.length} problème(s), rien n'a été importé.`, report);
     return c.json(report, 200);
   })
+  .openapi(start, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { kind } = c.req.valid("param");
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const fileName = c.req.valid("query").fileName ?? `${kind}.csv`;
+    const { services } = c.var;
+    const { id, report } = services.imports.submit(kind, bytes, { fileName, userId: c.get("user").id, source: "office", at: services.clock.now() });
+    // Its outcome is read with GET /imports/runs/{id}; a fault is kept there too.
+    report.catch(() => {});
+    return c.json({ id }, 202);
+  })
+  .openapi(follow, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { id } = c.req.valid("param");
+    const { services } = c.var;
+    const job = services.imports.status(id);
+    if (job?.state === "running") return c.json({ ...job, id }, 200);
+    if (job?.state === "failed") return c.json({ state: "failed" as const, id, message: `L'import n'a pas abouti (${job.message}) : rien n'a été écrit, renvoyez le fichier.` }, 200);
+    const run = await importRunById(services.db, id);
+    if (!run) throw new AppError("NOT_FOUND", "Import inconnu.");
+    return c.json({ state: "done" as const, id, run: runOf(run) }, 200);
+  })
+  .openapi(reportDownload, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const run = await importRunById(c.var.services.db, c.req.valid("param").id);
+    if (!run) throw new AppError("NOT_FOUND", "Import inconnu.");
+    const name = `rapport-${run.fileName.replace(/\.[^.]*$/, "")}.csv`;
+    return c.body(reportCsv({ ...run, errors: run.errors ?? [], at: run.createdAt }), 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, "_")}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    });
+  })
+  .openapi(freshness, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { services } = c.var;
+    const byKind = await lastSuccessfulByKind(services.db);
+    const last = Object.values(byKind).sort().at(-1) ?? null;
+    return c.json({ last, byKind, stale: isImportStale(last ? new Date(last) : null, services.clock.now()), staleAfterHours: STALE_IMPORT_HOURS }, 200);
+  })
   .openapi(list, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
-    const runs = await recentImports(c.get("services").db);
-    const last: Record<string, string> = {};
-    for (const r of runs) if (r.ok && !last[r.kind]) last[r.kind] = r.createdAt;
-    return c.json(
-      {
-        runs: runs.map((r) => ({ id: r.id, kind: r.kind, fileName: r.fileName, ok: r.ok, lines: r.lines, created: r.created, updated: r.updated, errors: r.errors ?? [], at: r.createdAt })),
-        lastSuccessful: last,
-      },
-      200,
-    );
+    const { db } = c.var.services;
+    return c.json({ runs: (await recentImports(db)).map(runOf), lastSuccessful: await lastSuccessfulByKind(db) }, 200);
   });
+
+function runOf(r: ImportRunRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    fileName: r.fileName,
+    source: r.source,
+    userId: r.userId,
+    userName: r.userName,
+    ok: r.ok,
+    lines: r.lines,
+    created: r.created,
+    updated: r.updated,
+    errors: r.errors ?? [],
+    at: r.createdAt,
+  };
+}

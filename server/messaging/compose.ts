@@ -1,8 +1,9 @@
 import { inArray, sql } from "drizzle-orm";
 import type { CalendarDate } from "../../shared/dates";
-import { senderSite, type Addressee } from "../../shared/messaging/compose";
+import type { Addressee } from "../../shared/messaging/compose";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import type { Database, Transaction } from "../db/client";
+import { senderSites } from "../sites/sites";
 
 // The renderer itself is shared with the phone (`shared/messaging/compose.ts`); the server reads the customers.
 export { compose, INVOICE_TABLE, type Addressee, type Composed } from "../../shared/messaging/compose";
@@ -26,12 +27,14 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
       units: string;
     }>(sql`
       select c.id, c.ref, c.name, c.email, c.phone, c.address, c.postal_code, c.city,
-        (select json_group_array(json_array(u.number, s.id, s.name, s.address, s.postal_code, s.city, s.phone))
-           from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
+        (select json_group_array(json_array(u.number, u.site_id))
+           from contracts ct join units u on u.id = ct.unit_id
           where ct.customer_id = c.id and (ct.end_date is null or ct.end_date >= date(${asOf}, '-3 months'))) as units
       from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
-    for (const r of rows) {
-      const units = (JSON.parse(r.units) as [string, string, string, string | null, string | null, string | null, string | null][]).sort((a, b) => a[0].localeCompare(b[0], "fr"));
+    const parsed = rows.map((r) => ({ r, units: (JSON.parse(r.units) as [string, string][]).sort((a, b) => a[0].localeCompare(b[0], "fr")) }));
+    // The site of the first box speaks for the customer, with its current settings (name, address, letterhead).
+    const sites = await senderSites(db, parsed.map((p) => p.units[0]?.[1] ?? null));
+    for (const { r, units } of parsed) {
       const first = units[0];
       const invoices = unpaid.get(r.id) ?? [];
       out.set(r.id, {
@@ -42,7 +45,7 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
         phone: r.phone,
         address: [r.name, r.address ?? "", [r.postal_code, r.city].filter(Boolean).join(" ")].filter((l) => l.trim() !== ""),
         boxes: units.map((u) => u[0]),
-        site: senderSite({ id: first?.[1] ?? null, name: first?.[2] ?? "Cadenas", address: first?.[3] ?? null, postalCode: first?.[4] ?? null, city: first?.[5] ?? null, phone: first?.[6] ?? null }),
+        site: (first && sites.get(first[1])) || NO_SITE,
         invoices,
         balanceCents: invoices.filter((inv) => inv.dueDate <= asOf).reduce((s, inv) => s + inv.remainingCents, 0),
       });
@@ -50,3 +53,6 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
   }
   return out;
 }
+
+/** A customer with no box left on record: their messages speak for the operator. */
+const NO_SITE = { id: null, name: "Cadenas", address: "", city: "", phone: "" };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import type { CalendarDate } from "../../shared/dates";
 import { addresseeOfDoc, compose, floorSiteId, senderSite, type SenderSite } from "../../shared/messaging/compose";
+import { senderSites } from "../sites/sites";
 import { floorTemplates, variantFor } from "../../shared/messaging/templates";
 import type { Rejection } from "../../shared/schemas/mutations";
 import type { FloorMessaging } from "../../shared/schemas/templates";
@@ -24,7 +25,11 @@ type Db = Database | Transaction;
 export async function floorMessaging(db: Db, scope: Scope): Promise<FloorMessaging> {
   const templates = floorTemplates((await loadTemplates(db)).values()).map((t) => ({ ...t }));
   const rows = await db.select().from(sites).where(inScope(scope, sites.id)).orderBy(asc(sites.code));
-  const senders = rows.map((s) => ({ ...senderSite(s), id: s.id }));
+  // What the phone's renderer needs of a site (`TemplateSite`): not the letterhead, the floor sends no letters.
+  const senders = rows.map((s) => {
+    const { name, address, city, phone } = senderSite(s);
+    return { id: s.id, name, address, city, phone };
+  });
   const version = createHash("sha256").update(JSON.stringify({ templates, senders })).digest("base64url").slice(0, 22);
   return { version, templates, sites: senders };
 }
@@ -52,8 +57,8 @@ export async function queueFloorMessage(tx: Db, r: FloorRequest): Promise<Reject
   const [doc] = await buildDebtorDocs(tx, r.scope, [r.customerId], r.asOf);
   if (!doc) return { code: "NOT_FOLLOWED", message: "Ce client n'est plus suivi sur vos sites." };
   const siteId = floorSiteId(doc);
-  const [row] = siteId ? await tx.select().from(sites).where(eq(sites.id, siteId)).limit(1) : [];
-  const composed = compose(template, r.channel, addresseeOfDoc(doc, row ? senderSite(row) : NO_SITE), r.asOf, { signature: r.userName });
+  const site = siteId ? (await senderSites(tx, [siteId])).get(siteId) : undefined;
+  const composed = compose(template, r.channel, addresseeOfDoc(doc, site ?? NO_SITE), r.asOf, { signature: r.userName });
   if (!composed?.recipient) return { code: "NO_CONTACT", message: r.channel === "sms" ? "Pas de numéro de téléphone pour ce client." : "Pas d'adresse e-mail pour ce client." };
   await tx.insert(messages).values({
     id: r.id,
@@ -62,7 +67,7 @@ export async function queueFloorMessage(tx: Db, r: FloorRequest): Promise<Reject
     channel: r.channel,
     purpose: "floor",
     templateCode: r.templateCode,
-    siteId: row?.id ?? null,
+    siteId: site?.id ?? null,
     recipient: composed.recipient,
     senderName: composed.senderName,
     subject: composed.subject,

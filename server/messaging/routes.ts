@@ -27,7 +27,7 @@ import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { markCustomersChanged } from "../sync/changes";
 import { compose, loadAddressees } from "./compose";
-import { renderLetterPdf } from "./letter-pdf";
+import { unpostedLettersPdf } from "./letters";
 import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
 import { changes, recordAudit, requestAddress } from "../audit/audit";
@@ -148,7 +148,8 @@ async function templatesResponse(db: Database) {
 function columns() {
   return {
     id: messages.id,
-    customerId: messages.customerId,
+    // The joined customer's id: never null here (an account's e-mail has no customer and is not listed).
+    customerId: customers.id,
     customerRef: customers.ref,
     name: customers.name,
     channel: messages.channel,
@@ -199,7 +200,7 @@ async function previewOf(db: Database, scope: Scope, code: string, customerId: s
   const person = (await loadAddressees(db, [customerId], today)).get(customerId)!;
   const composed = compose(template, channel, person, today);
   if (!composed) throw new AppError("NOT_FOUND", `Le modèle « ${code} » n'a pas de version ${channel === "sms" ? "SMS" : channel === "email" ? "courriel" : "lettre"}.`);
-  return composed;
+  return { ...composed, siteId: person.site.id };
 }
 
 export const messagingRoutes = createRouter()
@@ -245,7 +246,8 @@ export const messagingRoutes = createRouter()
     const { customerId, channel } = c.req.valid("query");
     const composed = await previewOf(db, c.get("scope"), c.req.valid("param").code, customerId, channel, clock.today());
     if (!composed.letter) throw new AppError("NOT_FOUND", "Ce message n'a pas de lettre.");
-    return c.body(Buffer.from(await renderLetterPdf([composed.letter])), 200, { "content-type": "application/pdf" });
+    const pdf = await unpostedLettersPdf(db, [{ id: null, siteId: composed.siteId, letter: composed.letter }]);
+    return c.body(Buffer.from(pdf), 200, { "content-type": "application/pdf" });
   })
   .openapi(list, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
@@ -300,17 +302,18 @@ export const messagingRoutes = createRouter()
         .orderBy(messages.createdAt)
     ).filter((m) => !asked || dateOfInstant(m.createdAt, config.siteTimeZone) <= asked);
     // Checked as any message is before it goes: a letter whose debt was paid meanwhile is not printed.
-    const standing = await standingOf(db, [...new Set(waiting.map((m) => m.customerId))], waiting.flatMap((m) => (m.caseId ? [m.caseId] : [])), day, config.siteTimeZone);
+    const standing = await standingOf(db, [...new Set(waiting.flatMap((m) => (m.customerId ? [m.customerId] : [])))], waiting.flatMap((m) => (m.caseId ? [m.caseId] : [])), day, config.siteTimeZone);
     const printable: Row[] = [];
     for (const m of waiting) {
-      const why = reasonNotToSend(m, standing.get(m.customerId), day);
+      const why = reasonNotToSend(m, m.customerId ? standing.get(m.customerId) : undefined, day);
       if (why) {
         await db.update(messages).set({ status: "cancelled", lastError: why }).where(eq(messages.id, m.id));
         await db.insert(messageAttempts).values({ id: uuidv7(), messageId: m.id, worker: "impression", at: clock.now().toISOString(), outcome: "cancelled", detail: why });
       } else if (m.letter) printable.push(m);
     }
     if (printable.length === 0) throw new AppError("NOT_FOUND", `Aucune lettre à imprimer au ${formatDateFr(day)}.`);
-    const pdf = await renderLetterPdf(printable.map((m) => m.letter!), { title: `Courriers du ${formatDateFr(day)}` });
+    // Not posted yet: printed (and stored) with the sites' letterheads as they stand now.
+    const pdf = await unpostedLettersPdf(db, printable.map((m) => ({ id: m.id, siteId: m.siteId, letter: m.letter! })), { title: `Courriers du ${formatDateFr(day)}` });
     return c.body(Buffer.from(pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="courriers-${day}.pdf"` });
   })
   .openapi(posted, async (c) => {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer, { type Transporter } from "nodemailer";
 import { isMobile, smsCount, toE164 } from "../../shared/messaging/sms";
-import { renderLetterPdf } from "./letter-pdf";
+import { renderLetterPdf, type Logos } from "./letter-pdf";
 import type { LetterContent } from "./messaging.sql";
 
 /**
@@ -19,6 +19,12 @@ export interface Outgoing {
   subject: string | null;
   body: string;
   letter: LetterContent | null;
+  /** Where answers to an e-mail go: the site's reply-to address. */
+  replyTo?: string | null;
+  /** The site's SMS sender; unset, the server's `SMS_SENDER`. */
+  smsSender?: string | null;
+  /** The logos the attached letter may print. */
+  logos?: Logos;
 }
 
 /**
@@ -76,11 +82,12 @@ export function createEmailSender(config: TransportConfig): EmailSender {
     messageId: `<${m.id}@cadenas>`,
     from: from(m.senderName),
     to: m.recipient,
+    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
     subject: m.subject ?? "",
     text: m.body,
     html: htmlOf(m.subject ?? "", m.body),
     headers: { "X-Cadenas-Message": m.id },
-    attachments: m.letter ? [{ filename: `${slug(m.letter.subject)}.pdf`, content: Buffer.from(await renderLetterPdf([{ ...m.letter, copies: ["Courriel"] }])), contentType: "application/pdf" }] : [],
+    attachments: m.letter ? [{ filename: `${slug(m.letter.subject)}.pdf`, content: Buffer.from(await renderLetterPdf([{ ...m.letter, copies: ["Courriel"] }], { logos: m.logos })), contentType: "application/pdf" }] : [],
   });
   if (config.smtpUrl) {
     const transport: Transporter = nodemailer.createTransport(config.smtpUrl, { pool: true, maxConnections: 4, maxMessages: Infinity } as never);
@@ -160,7 +167,7 @@ export function createSmsSender(config: TransportConfig): SmsSender {
             method: "POST",
             headers,
             body: JSON.stringify({
-              sender,
+              sender: m.smsSender || sender,
               recipient: to.slice(1),
               content: m.body,
               type: "transactional",
@@ -207,7 +214,7 @@ export function createSmsSender(config: TransportConfig): SmsSender {
       if (typeof to !== "string") return to;
       const count = smsCount(m.body);
       mkdirSync(folder, { recursive: true });
-      writeFileSync(join(folder, `${m.id}.sms.txt`), `To: ${to}\nEncoding: ${count.encoding}, ${count.segments} SMS\n\n${m.body}\n`);
+      writeFileSync(join(folder, `${m.id}.sms.txt`), `From: ${m.smsSender || config.smsSender || "Cadenas"}\nTo: ${to}\nEncoding: ${count.encoding}, ${count.segments} SMS\n\n${m.body}\n`);
       return { ok: true, providerId: `file:${m.id}.sms.txt`, written: true };
     },
   };

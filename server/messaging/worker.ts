@@ -9,8 +9,13 @@ import { actions, cases, tasks } from "../cases/cases.sql";
 import type { Database, Transaction } from "../db/client";
 import { markCustomersChanged } from "../sync/changes";
 import { messageAttempts, messages } from "./messaging.sql";
+import { withoutToken } from "../auth/account-mail";
+import { accountMailKey, staleTokenIds } from "../auth/tokens";
 import type { Config } from "../env";
 import { createEmailSender, createSmsSender, type EmailSender, type Outgoing, type SendResult, type SmsSender } from "./transports";
+import { withLetterhead } from "../../shared/messaging/compose";
+import { logosOf, siteSendings, type SiteSending } from "../sites/sites";
+import type { Logos } from "./letter-pdf";
 
 /**
  * The outbox worker. Each round: messages whose worker died (lease run out) are settled first; then a batch of
@@ -142,6 +147,21 @@ function outgoing(m: Row): Outgoing {
   return { id: m.id, recipient: m.recipient, senderName: m.senderName, subject: m.subject, body: m.body, letter: m.letter };
 }
 
+/**
+ * The message as it leaves, with how its site sends now: the reply-to address, the SMS sender, and an attached
+ * letter printed with the site's current letterhead (it is not evidence of anything before it goes).
+ */
+function outgoingFrom(m: Row, sending: SiteSending | undefined, logos: Logos): Outgoing {
+  if (!sending) return outgoing(m);
+  return {
+    ...outgoing(m),
+    letter: m.letter ? withLetterhead(m.letter, sending.site) : null,
+    replyTo: sending.replyTo,
+    smsSender: sending.smsSender,
+    logos,
+  };
+}
+
 /** An SMS goes Monday to Saturday, 8:00 to 20:00 site time, not on a public holiday: else when it next may. */
 export function nextSmsSlot(now: Date, timeZone: string): Date | null {
   const day = dateOfInstant(now, timeZone);
@@ -207,7 +227,13 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
   const result = emptyResult();
   const clock = options.now ?? (() => new Date());
   const today = dateOfInstant(clock(), options.timeZone);
-  const standing = await standingOf(db, [...new Set(claimed.map((m) => m.customerId))], [...new Set(claimed.flatMap((m) => (m.caseId ? [m.caseId] : [])))], today, options.timeZone);
+  const standing = await standingOf(db, [...new Set(claimed.flatMap((m) => (m.customerId ? [m.customerId] : [])))], [...new Set(claimed.flatMap((m) => (m.caseId ? [m.caseId] : [])))], today, options.timeZone);
+  // An account's e-mail (invitation, reset) owes nothing to a debt: it goes unless its link went stale meanwhile.
+  const staleLinks = await staleTokenIds(db, claimed.filter((m) => m.purpose === "account").map((m) => m.idempotencyKey), clock());
+  // Each site's sending settings as they stand now; logos only when an e-mail attaches a letter.
+  const sendings = await siteSendings(db, claimed.map((m) => m.siteId));
+  const logos = await logosOf(db, claimed.filter((m) => m.channel === "email" && m.letter).map((m) => m.siteId));
+  const zoneOf = (m: Row) => (m.siteId ? sendings.get(m.siteId)?.timeZone : null) ?? options.timeZone;
   // Outcomes are written a slice at a time, in one transaction (one commit, not one a message); a worker that dies
   // mid-slice leaves its messages `sending`, settled by the next round as any interrupted send.
   let pending: Outcomes = newOutcomes();
@@ -216,45 +242,55 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
     pending.attempts.push({ id: uuidv7(), messageId: m.id, worker: options.id, at: at.toISOString(), outcome, detail });
 
   const work = async (m: Row) => {
-    const why = reasonNotToSend(m, standing.get(m.customerId), today);
+    const why =
+      m.purpose === "account"
+        ? staleLinks.has(m.idempotencyKey.slice(accountMailKey("").length))
+          ? "Lien déjà utilisé, expiré ou remplacé par un plus récent : courriel inutile"
+          : null
+        : reasonNotToSend(m, m.customerId ? standing.get(m.customerId) : undefined, today);
+    // Once an account's e-mail is settled, the outbox keeps its text without the link's token.
+    const seal = m.purpose === "account" ? { body: withoutToken(m.body) } : {};
     if (why) {
-      pending.updates.push({ id: m.id, set: { status: "cancelled", lastError: why, ...release } });
+      pending.updates.push({ id: m.id, set: { status: "cancelled", lastError: why, ...seal, ...release } });
       attempt(m, "cancelled", why, clock());
       result.cancelled++;
       return;
     }
     if (m.channel === "sms") {
-      const slot = nextSmsSlot(clock(), options.timeZone);
+      const slot = nextSmsSlot(clock(), zoneOf(m));
       if (slot) {
         // Not an attempt: given back, for the first allowed hour.
         pending.updates.push({ id: m.id, set: { status: "queued", notBefore: slot.toISOString(), attempts: m.attempts - 1, ...release } });
-        attempt(m, "postponed", `SMS hors des heures permises : reporté au ${formatDateFr(dateOfInstant(slot, options.timeZone))} 8 h`, clock());
+        attempt(m, "postponed", `SMS hors des heures permises : reporté au ${formatDateFr(dateOfInstant(slot, zoneOf(m)))} 8 h`, clock());
         result.postponed++;
         return;
       }
     }
     let outcome: SendResult;
+    const out = outgoingFrom(m, m.siteId ? sendings.get(m.siteId) : undefined, logos);
+    // What went is what the record keeps: an attached letter with the letterhead it was printed with.
+    const sentLetter = out.letter ? { letter: out.letter } : {};
     try {
-      outcome = await (m.channel === "email" ? transports.email : transports.sms).send(outgoing(m));
+      outcome = await (m.channel === "email" ? transports.email : transports.sms).send(out);
     } catch (error) {
       outcome = { ok: false, permanent: false, error: (error as Error).message };
     }
     const at = clock();
     if (outcome.ok && outcome.written) {
       // Final like a sending (never tried again), but recorded as what it is: nobody received it.
-      pending.updates.push({ id: m.id, set: { status: "written", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release } });
+      pending.updates.push({ id: m.id, set: { status: "written", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...seal, ...sentLetter, ...release } });
       attempt(m, "written", `Écrit dans le dossier local (${outcome.providerId.replace(/^file:/, "")}) : pas envoyé, aucun fournisseur d'envoi configuré`, at);
       pending.done.push({ m, at, written: true });
       result.written++;
     } else if (outcome.ok) {
-      pending.updates.push({ id: m.id, set: { status: "sent", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...release } });
+      pending.updates.push({ id: m.id, set: { status: "sent", providerId: outcome.providerId, sentAt: at.toISOString(), lastError: null, ...seal, ...sentLetter, ...release } });
       attempt(m, "sent", outcome.providerId, at);
       pending.done.push({ m, at, written: false });
       result.sent++;
     } else if (outcome.permanent || m.attempts >= MAX_ATTEMPTS) {
-      pending.updates.push({ id: m.id, set: { status: "failed", lastError: outcome.error, ...release } });
+      pending.updates.push({ id: m.id, set: { status: "failed", lastError: outcome.error, ...seal, ...release } });
       attempt(m, "failed", outcome.error, at);
-      if (outcome.permanent) pending.fixContact.push(m);
+      if (outcome.permanent && m.customerId) pending.fixContact.push(m);
       result.failed++;
     } else {
       const minutes = BACKOFF_MINUTES[Math.min(m.attempts, BACKOFF_MINUTES.length) - 1] ?? 60;
@@ -306,12 +342,14 @@ function newOutcomes(): Outcomes {
  * The customer's history says what happened, as the floor and the billing software's log want it: sent, or only
  * written to the local folder. It keeps the text that went (an SMS's in the line, an e-mail's in `data`).
  */
-async function historyOf(db: Database | Transaction, done: Done[]): Promise<void> {
+async function historyOf(db: Database | Transaction, all: Done[]): Promise<void> {
+  // An account's e-mail is about a user, not a customer: it has no place in a customer's history.
+  const done = all.flatMap((d) => (d.m.customerId ? [{ ...d, customerId: d.m.customerId }] : []));
   if (done.length === 0) return;
-  const rows = done.map(({ m, at, written }) => ({
+  const rows = done.map(({ m, at, written, customerId }) => ({
     id: uuidv7(),
     caseId: m.caseId,
-    customerId: m.customerId,
+    customerId,
     siteId: m.siteId,
     userId: null,
     initials: "SYS",
@@ -321,7 +359,7 @@ async function historyOf(db: Database | Transaction, done: Done[]): Promise<void
     data: { messageId: m.id, step: m.stepCode, template: m.templateCode, delivery: written ? "local_folder" : "provider", subject: m.subject, text: m.body },
   }));
   for (let i = 0; i < rows.length; i += 200) await db.insert(actions).values(rows.slice(i, i + 200));
-  await markCustomersChanged(db, [...new Set(done.map((d) => d.m.customerId))]);
+  await markCustomersChanged(db, [...new Set(done.map((d) => d.customerId))]);
 }
 
 /**
@@ -335,7 +373,8 @@ export function historyText(m: Pick<Row, "channel" | "subject" | "body" | "recip
 }
 
 /** A bounced address or a wrong number: one open task for the floor to fix the customer's contact. */
-async function askToFixContacts(db: Database | Transaction, failed: Row[], today: CalendarDate): Promise<void> {
+async function askToFixContacts(db: Database | Transaction, all: Row[], today: CalendarDate): Promise<void> {
+  const failed = all.flatMap((m) => (m.customerId ? [{ ...m, customerId: m.customerId }] : []));
   const customers = [...new Set(failed.map((m) => m.customerId))];
   if (customers.length === 0) return;
   const open = await db

@@ -1,4 +1,4 @@
-import { TransactionRollbackError, eq, inArray } from "drizzle-orm";
+import { TransactionRollbackError, and, eq, inArray } from "drizzle-orm";
 import type { SessionUser } from "../../shared/schemas/auth";
 import type { Mutation, PushResponse, PushResult } from "../../shared/schemas/mutations";
 import type { Scope } from "../auth/scope";
@@ -15,6 +15,8 @@ export interface PushRequest {
   mutations: Mutation[];
   now: Date;
   timeZone: string;
+  /** The phone's count of unsent actions, when it says it. */
+  pending?: number;
 }
 
 /**
@@ -141,7 +143,11 @@ async function pushBatch(db: Database, req: PushRequest, mode: "straight" | "sav
     if (mode === "straight") await flushActions(ctx).catch((e: unknown) => Promise.reject(isBusy(e) ? e : new RetryWithSavepoints()));
     for (let i = 0; i < processed.length; i += 100) await tx.insert(processedMutations).values(processed.slice(i, i + 100));
     await markCustomersChanged(tx, [...ctx.batch.changed]);
-    await tx.update(syncClients).set({ lastSeq, lastSeenAt: req.now.toISOString() }).where(eq(syncClients.id, req.clientId));
+    await tx
+      .update(syncClients)
+      // The phone counted this batch among its unsent actions; once it is answered, the rest is what still waits.
+      .set({ lastSeq, lastSeenAt: req.now.toISOString(), ...(req.pending === undefined ? {} : { reportedPending: Math.max(0, req.pending - req.mutations.length), reportedAt: req.now.toISOString() }) })
+      .where(eq(syncClients.id, req.clientId));
     return lastSeq;
   });
 
@@ -158,6 +164,17 @@ async function applyStraight(ctx: ApplyContext, m: Mutation): Promise<Outcome> {
     // writes are flushed in its savepoint (here an earlier mutation's buffered lines could be the cause).
     throw new RetryWithSavepoints();
   }
+}
+
+/**
+ * Keeps what a phone said of its unsent actions (with a pull; a push keeps it in its own transaction): the office
+ * sees the last count, which matters once the user is deactivated and the phone can no longer send them.
+ */
+export async function notePending(db: Pick<Database, "update">, req: { clientId: string; userId: string; pending: number; now: Date }): Promise<void> {
+  await db
+    .update(syncClients)
+    .set({ reportedPending: req.pending, reportedAt: req.now.toISOString(), lastSeenAt: req.now.toISOString() })
+    .where(and(eq(syncClients.id, req.clientId), eq(syncClients.userId, req.userId)));
 }
 
 /** The phone's sync record, made on first contact; a phone's id belongs to the user who first used it. */

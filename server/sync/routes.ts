@@ -3,8 +3,9 @@ import { PushBody, PushResponse, SetAsideBody, SetAsideList } from "../../shared
 import { officeOnly } from "../auth/roles";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { pullChanges } from "./pull";
-import { pushMutations } from "./push";
+import { notePending, pushMutations } from "./push";
 import { listSetAside, reportSetAside } from "./set-aside";
+import { userTimeZone } from "../../shared/sites/zone";
 
 const push = protectedRoute({
   method: "post",
@@ -52,8 +53,8 @@ const pull = protectedRoute({
 export const syncRoutes = createRouter()
   .openapi(push, async (c) => {
     const { db, clock, config } = c.get("services");
-    const { clientId, mutations } = c.req.valid("json");
-    const result = await pushMutations(db, { user: c.get("user"), scope: c.get("scope"), clientId, mutations, now: clock.now(), timeZone: config.siteTimeZone });
+    const { clientId, mutations, pending } = c.req.valid("json");
+    const result = await pushMutations(db, { user: c.get("user"), scope: c.get("scope"), clientId, mutations, pending, now: clock.now(), timeZone: userTimeZone(c.get("user").sites, config.siteTimeZone) });
     return c.json(result, 200);
   })
   .openapi(reportSetAsideRoute, async (c) => {
@@ -69,5 +70,6 @@ export const syncRoutes = createRouter()
     const { db, clock } = c.get("services");
     const body = c.req.valid("json");
     const result = await pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: clock.today(), now: clock.now() });
+    if (body.pending !== undefined) await notePending(db, { clientId: body.clientId, userId: c.get("user").id, pending: body.pending, now: clock.now() });
     return c.json(result, 200);
   });

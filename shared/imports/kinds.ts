@@ -52,3 +52,6 @@ function kindFromName(fileName: string): ImportKind | null {
     .replace(/^[^a-z]+/, "");
   return NAMES.find(([pattern]) => pattern.test(base))?.[1] ?? null;
 }
+
+/** The kinds as the office names them. */
+export const IMPORT_KIND_LABEL: Record<ImportKind, string> = { customers: "Clients", contracts: "Contrats", invoices: "Factures", payments: "Règlements" };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ROLES } from "../enums";
 import { Id } from "./common";
+import { OpeningHours } from "./sites";
 
 export const LoginBody = z
   .object({
@@ -11,7 +12,18 @@ export const LoginBody = z
   .meta({ id: "LoginBody" });
 export type LoginBody = z.infer<typeof LoginBody>;
 
-export const SiteRef = z.object({ id: Id, code: z.string(), name: z.string(), phone: z.string().nullable() }).meta({ id: "SiteRef" });
+export const SiteRef = z
+  .object({
+    id: Id,
+    code: z.string(),
+    name: z.string(),
+    phone: z.string().nullable(),
+    /** The site's calendar (null: the server's `TZ_SITE`); absent from sessions remembered before sites had one. */
+    timeZone: z.string().nullable().optional(),
+    /** The gate's opening hours, shown on the phone. */
+    openingHours: OpeningHours.nullable().optional(),
+  })
+  .meta({ id: "SiteRef" });
 export type SiteRef = z.infer<typeof SiteRef>;
 
 export const SessionUser = z

@@ -78,3 +78,10 @@ export const ImportFreshness = z
     staleAfterHours: z.number().int(),
   })
   .meta({ id: "ImportFreshness" });
+
+export type ImportReport = z.infer<typeof ImportReport>;
+export type ImportRun = z.infer<typeof ImportRun>;
+export type ImportRunsResponse = z.infer<typeof ImportRunsResponse>;
+export type ImportJobStarted = z.infer<typeof ImportJobStarted>;
+export type ImportJobStatus = z.infer<typeof ImportJobStatus>;
+export type ImportFreshness = z.infer<typeof ImportFreshness>;

@@ -136,7 +136,7 @@ export type PushResponse = z.infer<typeof PushResponse>;
 
 /**
  * A phone's report of the mutations it set aside after they met a server fault again and again (sent apart from
- * the failing push, so the office sees them). `pending`: how many other actions are still waiting on the phone.
+ * the failing push, so the office sees them). `pending`: how many actions the phone has not sent, these included.
  */
 export const SetAsideBody = z
   .object({

@@ -58,6 +58,7 @@ export const UserItem = z
 export type UserItem = z.infer<typeof UserItem>;
 
 export const UsersResponse = z.object({ users: z.array(UserItem) }).meta({ id: "UsersResponse" });
+export type UsersResponse = z.infer<typeof UsersResponse>;
 
 /**
  * After creating a user or asking for a new invitation: the link went through the outbox as an e-mail, or — with no
@@ -101,3 +102,4 @@ export const SessionItem = z
 export type SessionItem = z.infer<typeof SessionItem>;
 
 export const SessionsResponse = z.object({ sessions: z.array(SessionItem) }).meta({ id: "SessionsResponse" });
+export type SessionsResponse = z.infer<typeof SessionsResponse>;

@@ -10,7 +10,8 @@ import { engineRuns, plannedActions } from "../../server/engine/engine.sql";
 import { startServer } from "../../server/server";
 import { runEngineDay } from "../../server/engine/run";
 import { importRuns } from "../../server/imports/imports.sql";
-import { startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { generateDemoData } from "../../server/demo/generate";
+import { startTestServer, TEST_NOW, TEST_TODAY, type TestServer } from "../support/server";
 
 // The engine over the real database: records what is due once, plans nothing new the second time, writes
 // nothing on a dry run or when the imported data is too old.
@@ -24,12 +25,16 @@ afterAll(() => server.close());
 const rowsIn = async (table: typeof plannedActions | typeof tasks) => (await server.services.db.select({ n: count() }).from(table))[0]!.n;
 
 describe("a day's run", () => {
-  it("takes over from the demo's history: the day the demo was written for plans nothing new", async () => {
+  it("takes over from the demo's history: the day the demo was written for plans only the steps its stories stopped short of", async () => {
     const marked = await rowsIn(plannedActions);
     expect(marked).toBeGreaterThan(100);
     const result = await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: server.services.clock.now() });
     expect(result.heldReason).toBeNull();
-    expect(result.plan).toEqual([]);
+    const demo = generateDemoData({ today: TEST_TODAY, now: TEST_NOW });
+    const refs = new Map(demo.customers.map((c) => [c.id, c.ref]));
+    const left = new Map(demo.leftToEngine.map((l) => [refs.get(l.customerId)!, l]));
+    expect(result.plan.filter((l) => !left.has(l.customer_ref))).toEqual([]);
+    for (const [ref, l] of left) expect(result.plan.filter((p) => p.customer_ref === ref).map((p) => p.step), ref).toContain(l.step);
   });
 
   it("writes nothing on a dry run", async () => {
@@ -44,6 +49,7 @@ describe("a day's run", () => {
   it("records a day's plan once: a second run of the same day plans nothing new", async () => {
     const db = server.services.db;
     const tasksBefore = await rowsIn(tasks);
+    const waitingBefore = (await db.select().from(plannedActions).where(eq(plannedActions.status, "awaiting_approval"))).length;
     const first = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: server.services.clock.now() });
     expect(first.heldReason).toBeNull();
     expect(first.plan.length).toBeGreaterThan(0);
@@ -54,7 +60,7 @@ describe("a day's run", () => {
     if (first.plan.some((l) => l.action === "task" && !l.needs_approval)) expect(await rowsIn(tasks)).toBeGreaterThan(tasksBefore);
     const recorded = await rowsIn(plannedActions);
     const waiting = await db.select().from(plannedActions).where(eq(plannedActions.status, "awaiting_approval"));
-    expect(waiting.length).toBe(first.plan.filter((l) => l.needs_approval).length);
+    expect(waiting.length - waitingBefore).toBe(first.plan.filter((l) => l.needs_approval).length);
 
     const second = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: server.services.clock.now() });
     expect(second.plan).toEqual([]);

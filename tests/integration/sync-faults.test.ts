@@ -190,10 +190,11 @@ describe("a mutation that faults again and again", () => {
     expect(status).toMatchObject({ pending: 0, setAside: [{ id: stuck.id, summary: "deux", faults: 5, lastError: "HTTP 500 MUTATION_FAULT" }] });
     expect(syncStateOf(status, true)).toBe("problem");
 
-    // The office sees it; a floor user may not list them.
+    // The office sees it, with the phone's last count of what it holds unsent (its pull's: the set-aside action
+    // itself); a floor user may not list them.
     const listed = await call<SetAsideList>(server.url, "GET", "/api/sync/set-aside", { cookie: office });
     expect(listed.status).toBe(200);
-    expect(listed.body.items.find((i) => i.id === stuck.id)).toMatchObject({ seq: stuck.seq, kind: "note.added", summary: "deux", faults: 5, userName: expect.any(String), pendingOnPhone: 0, processed: null });
+    expect(listed.body.items.find((i) => i.id === stuck.id)).toMatchObject({ seq: stuck.seq, kind: "note.added", summary: "deux", faults: 5, userName: expect.any(String), pendingOnPhone: 1, processed: null });
     expect((await call(server.url, "GET", "/api/sync/set-aside", { cookie: vt.cookie })).status).toBe(403);
     // A Manager sees those of the people of the Manager's own sites only (VT works at Lyon, not Villeurbanne).
     const [vil] = await server.services.db.select({ id: sites.id }).from(sites).where(eq(sites.code, "VIL"));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../server/env";
-import { startServer, type RunningServer } from "../../server/server";
+import { startServer, type RunningServer, type StartOptions } from "../../server/server";
 
 /** The demo data's "today" in tests, so that dates and stages are the same on every run. */
 export const TEST_TODAY = "2026-11-22";
@@ -15,7 +15,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** The real server on a random port, over a fresh libSQL file in a temp folder, with demo data by default. */
-export async function startTestServer(options: { demo?: boolean; clientDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { demo?: boolean; clientDir?: string; env?: Record<string, string>; start?: StartOptions } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "cadenas-test-"));
   const config = loadConfig({
     PORT: "0",
@@ -30,7 +30,7 @@ export async function startTestServer(options: { demo?: boolean; clientDir?: str
     OUTBOX_EVERY: "off",
     ...options.env,
   });
-  const server = await startServer(config, () => {});
+  const server = await startServer(config, () => {}, options.start);
   return {
     ...server,
     dir,

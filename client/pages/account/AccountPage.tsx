@@ -120,7 +120,5 @@ function Sessions() {
 
 function refusal(error: unknown): string {
   if (error instanceof ApiError && error.code === "NETWORK") return "Pas de connexion. Réessayez quand le réseau revient.";
-  if (error instanceof ApiError && error.code === "INVALID_CREDENTIALS") return "Le mot de passe actuel est incorrect.";
-  if (error instanceof ApiError && error.code === "RATE_LIMITED") return "Trop d'essais. Réessayez dans quelques minutes.";
   return problemsOf(error).join(" ");
 }

@@ -68,7 +68,7 @@ export function ForgotPasswordPage() {
 function problem(error: unknown): string {
   if (!(error instanceof ApiError)) return "Une erreur inattendue est survenue.";
   if (error.code === "NETWORK") return "Pas de connexion. Réessayez quand le réseau revient.";
-  if (error.code === "RATE_LIMITED") return "Trop de demandes. Réessayez dans quelques minutes.";
+  if (error.code === "RATE_LIMITED") return error.message;
   if (error.code === "VALIDATION_FAILED") return "Saisissez une adresse e-mail valide.";
   return "La demande n'a pas pu être envoyée. Réessayez.";
 }

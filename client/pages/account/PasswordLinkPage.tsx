@@ -30,7 +30,8 @@ export function PasswordLinkPage() {
   const save = useSaving();
 
   const state = () => {
-    if (!token) return "missing";
+    // A token cut short (a mail client wrapping the line) is refused as malformed: the link is incomplete.
+    if (!token || (info.error instanceof ApiError && info.error.status === 400)) return "missing";
     if (stale() || isStale(info.error)) return "stale";
     if (info.error) return "failed";
     if (info.loading) return "loading";
@@ -136,6 +137,5 @@ function isStale(error: unknown): boolean {
 /** The server's refusal as it comes (a too common password, a too short one), or what went wrong. */
 function refusal(error: unknown): string {
   if (error instanceof ApiError && error.code === "NETWORK") return "Pas de connexion. Réessayez quand le réseau revient.";
-  if (error instanceof ApiError && error.code === "RATE_LIMITED") return "Trop d'essais. Réessayez dans quelques minutes.";
   return problemsOf(error).join(" ");
 }

@@ -1,9 +1,9 @@
-import { Navigate, useNavigate, useSearchParams } from "@solidjs/router";
+import { A, Navigate, useNavigate, useSearchParams } from "@solidjs/router";
 import { Show, createSignal } from "solid-js";
 import { LoginBody } from "../../../shared/schemas/auth";
 import { ApiError } from "../../api";
 import { signIn, user } from "../../session";
-import { useUnsentCount } from "../../store/queries";
+import { useUnsentOnPhone } from "../../store/queries";
 import { FormError } from "../../components/FormError";
 
 export function LoginPage() {
@@ -12,7 +12,8 @@ export function LoginPage() {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
-  const unsent = useUnsentCount();
+  const unsent = useUnsentOnPhone();
+  const unsentNote = () => unsentMessage(unsent()?.count ?? 0, unsent()?.authors ?? []);
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -52,19 +53,39 @@ export function LoginPage() {
           <span>Mot de passe</span>
           <input name="password" type="password" autocomplete="current-password" required />
         </label>
-        <Show when={(unsent() ?? 0) > 0}>
-          <p class="note" role="note">
-            {unsent()} action{unsent()! > 1 ? "s" : ""} enregistrée{unsent()! > 1 ? "s" : ""} sur ce téléphone partira{unsent()! > 1 ? "ont" : ""} après la connexion.
-          </p>
+        <Show when={unsentNote()}>
+          {(note) => (
+            <p class="note" role="note" data-unsent={unsent()?.count}>
+              {note()}
+            </p>
+          )}
         </Show>
         <FormError message={error()} />
         <button class="button primary block" type="submit" disabled={busy()}>
           {busy() ? "Connexion…" : "Se connecter"}
         </button>
+        <A href="/mot-de-passe-oublie" class="text-link">
+          Mot de passe oublié ?
+        </A>
       </form>
     </main>
     </Show>
   );
+}
+
+/**
+ * The phone's unsent actions, said before signing in: the session ended (expired, or the account deactivated: the
+ * server answered 401) and they stay on the phone until their author signs in again. Never under someone else's
+ * session: the sync sends only the signed-in user's actions.
+ */
+export function unsentMessage(count: number, authors: readonly string[] = []): string | null {
+  if (count <= 0) return null;
+  const said =
+    count === 1
+      ? "1 action n'a pas pu être envoyée : elle reste sur ce téléphone et partira quand vous serez reconnecté(e)."
+      : `${count} actions n'ont pas pu être envoyées : elles restent sur ce téléphone et partiront quand vous serez reconnecté(e).`;
+  // On a phone several people use, whose they are: they go only with their author's session.
+  return authors.length > 0 ? `${said} (${count === 1 ? "Action" : "Actions"} de ${authors.join(", ")}.)` : said;
 }
 
 /** Only a path of this app, never another site (`//evil.test`), is a place to go back to. */

@@ -44,7 +44,8 @@ function Phones() {
                       <Show when={i.lastError}>{(e) => <span class="muted">Dernière erreur : {e()}</span>}</Show>
                       <Show when={(i.pendingOnPhone ?? 0) > 0 && !i.processed}>
                         <span class="muted">
-                          {i.pendingOnPhone} autre{i.pendingOnPhone! > 1 ? "s" : ""} action{i.pendingOnPhone! > 1 ? "s" : ""} en attente sur ce téléphone
+                          {/* The phone's last count is of everything it has not sent, set-aside actions included. */}
+                          {i.pendingOnPhone} action{i.pendingOnPhone! > 1 ? "s" : ""} non envoyée{i.pendingOnPhone! > 1 ? "s" : ""} sur ce téléphone, celle-ci comprise
                         </span>
                       </Show>
                       <Switch fallback={<span class="flag refused">Toujours en échec</span>}>

@@ -5,6 +5,8 @@ import { DEMO_STAGES, generateDemoData, type DemoData } from "../../../server/de
 
 const today = "2026-11-22";
 const data = generateDemoData({ today });
+/** Customers whose story stops the day before a step falls due, for the server's first engine run. */
+const left = new Map(data.leftToEngine.map((l) => [l.customerId, l]));
 
 function balanceOf(d: DemoData, customerId: string): number {
   const invoiced = d.invoices.filter((i) => i.customerId === customerId && i.dueDate <= today).reduce((s, i) => s + i.amountCents, 0);
@@ -39,7 +41,7 @@ describe("demo data", () => {
   });
 
   it("has about 200 customers of every kind and segment, each renting at least one unit", () => {
-    expect(data.customers).toHaveLength(200);
+    expect(data.customers).toHaveLength(200 + data.leftToEngine.length);
     expect(new Set(data.customers.map((c) => c.kind))).toEqual(new Set(CUSTOMER_KINDS));
     expect(new Set(data.customers.map((c) => c.segment))).toEqual(new Set(SEGMENTS));
     const renters = new Set(data.contracts.map((c) => c.customerId));
@@ -64,6 +66,8 @@ describe("demo data", () => {
   it("anchors each open case at the oldest unpaid invoice, with the days late its stage spans", () => {
     for (const k of data.cases.filter((c) => c.status === "open")) {
       expect(k.anchorOn).toBe(oldestUnpaidDue(data, k.customerId));
+      expect(balanceOf(data, k.customerId)).toBeGreaterThan(0);
+      if (left.has(k.customerId)) continue; // anchored by the step left to the engine (below)
       const [min, max] = DEMO_STAGES[k.stage as keyof typeof DEMO_STAGES].daysLate;
       const late = daysBetween(k.anchorOn, today);
       expect(late).toBeGreaterThanOrEqual(min);
@@ -79,7 +83,7 @@ describe("demo data", () => {
 
   it("has padlocks on the units of cases past the lockout, and levels that match the stage", () => {
     const expectedLevel = { "first-contact": "none", reminder: "none", R1: "R1", lockout: "R1", "R2-notice": "R1", R2: "R2", R3: "R3", exit: "R3" } as const;
-    for (const k of data.cases.filter((c) => c.status === "open")) {
+    for (const k of data.cases.filter((c) => c.status === "open" && c.stage)) {
       expect(k.level).toBe(expectedLevel[k.stage as keyof typeof expectedLevel]);
       const units = data.contracts.filter((c) => c.customerId === k.customerId).map((c) => data.units.find((u) => u.id === c.unitId)!);
       const shouldBeLocked = !["first-contact", "reminder", "R1"].includes(k.stage!);
@@ -91,8 +95,49 @@ describe("demo data", () => {
     for (const k of data.cases) {
       const history = data.actions.filter((a) => a.caseId === k.id);
       const tasks = data.tasks.filter((t) => t.caseId === k.id);
+      // A story left to the engine before its first step has nothing to tell yet.
+      if (!k.stage && left.has(k.customerId)) continue;
       expect(history.length + tasks.length, k.stage ?? "").toBeGreaterThan(0);
       for (const a of history) expect(a.happenedAt <= `${today}T23:59:59Z`).toBe(true);
+    }
+  });
+
+  it("stops a few stories on each site the day before a step falls due, telling nothing of it nor after it", () => {
+    const siteOfCustomer = new Map(data.contracts.map((c) => [c.customerId, data.units.find((u) => u.id === c.unitId)!.siteId]));
+    for (const site of data.sites) {
+      const steps = data.leftToEngine.filter((l) => siteOfCustomer.get(l.customerId) === site.id).map((l) => l.step);
+      expect(new Set(steps), site.code).toEqual(new Set(["first-contact", "R1", "R2-notice", "R2", "R3"]));
+    }
+    for (const l of data.leftToEngine) {
+      expect(l.recordedUntil < today).toBe(true);
+      expect(data.customers.find((c) => c.id === l.customerId)!.stop).toBe(false);
+      const k = data.cases.find((c) => c.customerId === l.customerId)!;
+      expect(k.status).toBe("open");
+      const told = data.actions.filter((a) => a.customerId === l.customerId);
+      for (const a of told) expect(a.happenedAt.slice(0, 10) <= l.recordedUntil, `${l.step}: ${a.text}`).toBe(true);
+      expect(told.filter((a) => a.data && (a.data as { step?: string; template?: string }).step === l.step)).toEqual([]);
+    }
+    // The SEPA reject's fee is the engine's to bill with the first contact, not the story's.
+    const sepa = data.leftToEngine.filter((l) => l.step === "first-contact").map((l) => l.customerId);
+    expect(data.invoices.filter((i) => sepa.includes(i.customerId) && i.kind === "fee")).toEqual([]);
+    expect(data.payments.filter((p) => sepa.includes(p.customerId) && p.status === "rejected").length).toBe(sepa.length);
+  });
+
+  it("has the history's messages: registered letters posted with their tracking number, receipts back, an e-mail refused", () => {
+    const registered = data.messages.filter((m) => m.channel === "registered_letter");
+    expect(registered.length).toBeGreaterThan(4);
+    for (const m of registered) {
+      const told = data.actions.find((a) => a.customerId === m.customerId && a.kind === "registered_letter" && (a.data as { step: string }).step === m.step)!;
+      expect((told.data as { trackingNumber: string }).trackingNumber).toBe(m.trackingNumber);
+      expect(told.happenedAt).toBe(m.at);
+      if (m.acknowledgedOn) expect(m.acknowledgedOn <= today && m.acknowledgedOn > m.at.slice(0, 10)).toBe(true);
+    }
+    expect(registered.some((m) => m.acknowledgedOn)).toBe(true);
+    const refused = data.messages.filter((m) => m.error);
+    expect(refused.length).toBe(2);
+    for (const m of refused) {
+      expect(m.error).toMatch(/^Adresse refusée : 550/);
+      expect(data.tasks.some((t) => t.customerId === m.customerId && t.kind === "fix_contact" && t.status === "open")).toBe(true);
     }
   });
 

@@ -1,0 +1,38 @@
+import type { ImportIssue } from "./columns";
+import type { ImportKind } from "./imports.sql";
+import { IMPORT_KIND_LABEL } from "../../shared/imports/kinds";
+
+/** What a report says about a run, whatever carries it (the CSV download, the drop folder's text file). */
+export interface RunSummary {
+  kind: ImportKind;
+  fileName: string;
+  ok: boolean;
+  lines: number;
+  created: number;
+  updated: number;
+  errors: readonly ImportIssue[];
+  at: string;
+}
+
+/**
+ * A run's report as a CSV for French Excel: `;`, a BOM so accents show, CRLF; one row per bad line (none for a
+ * file that went in). A cell that Excel would read as a formula (= + - @, tab, CR first) gets a leading apostrophe:
+ * the messages quote the file's own cells, which anyone who wrote the file chose.
+ */
+export function reportCsv(run: RunSummary): string {
+  const rows = [["ligne", "colonne", "message"], ...run.errors.map((e) => [String(e.line), e.column ?? "", e.message])];
+  return `\uFEFF${rows.map((r) => r.map(csvCell).join(";")).join("\r\n")}\r\n`;
+}
+
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[;"\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** The report left beside a file of the drop folder, for whoever looks in `done/` or `rejected/`. */
+export function reportText(run: RunSummary, timeZone: string): string {
+  const when = new Intl.DateTimeFormat("fr-FR", { dateStyle: "short", timeStyle: "medium", timeZone }).format(new Date(run.at));
+  const head = [`Fichier : ${run.fileName}`, `Type : ${IMPORT_KIND_LABEL[run.kind]}`, `Importé le : ${when}`];
+  if (run.ok) return [...head, `Résultat : importé — ${run.lines} ligne(s), ${run.created} créée(s), ${run.updated} mise(s) à jour`, ""].join("\n");
+  return [...head, `Résultat : refusé, rien n'a été importé — ${run.errors.length} problème(s)`, "", ...run.errors.map((e) => e.message), ""].join("\n");
+}
