@@ -26,6 +26,7 @@ const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) =>
 const PasswordLinkPage = lazy(() => import("./pages/account/PasswordLinkPage").then((m) => ({ default: m.PasswordLinkPage })));
 const ForgotPasswordPage = lazy(() => import("./pages/account/ForgotPasswordPage").then((m) => ({ default: m.ForgotPasswordPage })));
 const SitesPage = lazy(() => import("./pages/sites/SitesPage").then((m) => ({ default: m.SitesPage })));
+const SetupPage = lazy(() => import("./pages/setup/SetupPage").then((m) => ({ default: m.SetupPage })));
 const AuditPage = lazy(() => import("./pages/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 
 export function App() {
@@ -33,6 +34,7 @@ export function App() {
   return (
     <Router root={Shell}>
         <Route path="/connexion" component={LoginPage} />
+        <Route path="/premiers-pas" component={SetupPage} />
         <Route path={["/bienvenue", "/mot-de-passe"]} component={PasswordLinkPage} />
         <Route path="/mot-de-passe-oublie" component={ForgotPasswordPage} />
         <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} />

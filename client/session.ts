@@ -1,5 +1,6 @@
 import { createSignal } from "solid-js";
 import type { ClientSettings, LoginBody, SessionResponse, SessionUser } from "../shared/schemas/auth";
+import type { SetupAccountBody } from "../shared/schemas/setup";
 import { ApiError, apiGet, apiPost, whenUnauthorized } from "./api";
 
 // The signed-in user, remembered on the phone so that the app opens with no signal. `undefined` means
@@ -42,6 +43,13 @@ export async function choosePassword(token: string, password: string): Promise<S
   const session = await apiPost<SessionResponse>("/auth/password/choose", { token, password });
   remember(session);
   void navigator.storage?.persist?.().catch(() => false);
+  return session.user;
+}
+
+/** Creates the first office account of an empty server with its setup code; the server signs it in at once. */
+export async function setUpFirstAccount(body: SetupAccountBody): Promise<SessionUser> {
+  const session = await apiPost<SessionResponse>("/setup/account", body);
+  remember(session);
   return session.user;
 }
 

@@ -4,7 +4,7 @@ import { ImportFreshness, ImportJobStarted, ImportJobStatus, ImportReport, Impor
 import { STALE_IMPORT_HOURS, isImportStale } from "../../shared/engine/freshness";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
-import { importCsv, importRunById, lastSuccessfulByKind, recentImports, type ImportRunRow } from "./apply";
+import { importRunById, lastSuccessfulByKind, recentImports, type ImportRunRow } from "./apply";
 import { reportCsv } from "./report";
 import { IMPORT_KINDS } from "./imports.sql";
 
@@ -88,7 +88,8 @@ export const importRoutes = createRouter()
     const { kind } = c.req.valid("param");
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const fileName = c.req.header("x-file-name") ?? `${kind}.csv`;
-    const report = await importCsv(c.get("services").db, kind, bytes, { fileName, userId: c.get("user").id, at: c.get("services").clock.now() });
+    // Through the same queue as the screen's jobs: one import at a time, in a worker thread.
+    const report = await c.var.services.imports.submit(kind, bytes, { fileName, userId: c.get("user").id, source: "office", at: c.get("services").clock.now() }).report;
     if (!report.ok) throw new AppError("IMPORT_REJECTED", `Fichier refusé : ${report.errors.length} problème(s), rien n'a été importé.`, report);
     return c.json(report, 200);
   })

@@ -101,12 +101,12 @@ export type SitesResponse = z.infer<typeof SitesResponse>;
 export const MAX_LOGO_BYTES = 300 * 1024;
 
 /**
- * A SIRET's check key (Luhn over the 14 digits). La Poste's establishments (SIREN 356 000 000) follow their own rule:
- * the sum of the digits is a multiple of 5.
+ * A SIRET's check key (Luhn over the 14 digits). La Poste's establishments (SIREN 356 000 000) may follow their own
+ * rule instead: the sum of the digits is a multiple of 5.
  */
 export function isSiret(siret: string): boolean {
   if (!/^\d{14}$/.test(siret)) return false;
-  if (siret.startsWith("356000000")) return [...siret].reduce((s, d) => s + Number(d), 0) % 5 === 0;
+  if (siret.startsWith("356000000") && [...siret].reduce((s, d) => s + Number(d), 0) % 5 === 0) return true;
   let sum = 0;
   for (let i = 0; i < 14; i++) {
     let d = Number(siret[13 - i]);

@@ -76,7 +76,7 @@ const pdfText = (pdf: ArrayBuffer) => {
   return execFileSync("pdftotext", [file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ");
 };
 const putLogo = (id: string, bytes: Uint8Array, type: string, cookie = office) =>
-  fetch(`${server.url}/api/sites/${id}/logo`, { method: "PUT", headers: { cookie, "content-type": type }, body: bytes });
+  fetch(`${server.url}/api/sites/${id}/logo`, { method: "PUT", headers: { cookie, "content-type": type }, body: Buffer.from(bytes) });
 
 const NEW_SITE: SiteBody = {
   code: "ANN",

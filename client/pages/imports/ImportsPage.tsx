@@ -1,3 +1,4 @@
+import { useSearchParams } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import { createStore, produce } from "solid-js/store";
@@ -8,6 +9,7 @@ import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatInstantShort } from "../../format";
 import { queryClient, withQueries } from "../../query";
+import { safeReturnPath } from "../../return-path";
 import { followImport, percentOf, uploadImport } from "./follow";
 
 type Kind = (typeof IMPORT_KINDS)[number];
@@ -33,6 +35,8 @@ const SOURCE_LABEL = { office: "—", command_line: "Ligne de commande", folder:
 export const ImportsPage = withQueries(Imports);
 
 function Imports() {
+  // The first-run page sends here for the first import, and expects to be brought back.
+  const [params] = useSearchParams<{ retour?: string }>();
   const [files, setFiles] = createStore<Chosen[]>([]);
   const [importing, setImporting] = createSignal(false);
   const [dragging, setDragging] = createSignal(false);
@@ -77,7 +81,7 @@ function Imports() {
 
   return (
     <>
-      <AppBar title="Imports" subtitle="Fichiers du logiciel de facturation" back="/" />
+      <AppBar title="Imports" subtitle="Fichiers du logiciel de facturation" back={safeReturnPath(params.retour)} />
       <main class="page wide imports-page with-status-bar">
         <section class="card">
           <h2>Importer des fichiers</h2>

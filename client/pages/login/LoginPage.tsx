@@ -1,7 +1,8 @@
 import { A, Navigate, useNavigate, useSearchParams } from "@solidjs/router";
-import { Show, createSignal } from "solid-js";
-import { LoginBody } from "../../../shared/schemas/auth";
-import { ApiError } from "../../api";
+import { Show, createSignal, onMount } from "solid-js";
+import type { SetupState } from "../../../shared/schemas/setup";
+import { ApiError, apiGet } from "../../api";
+import { safeReturnPath } from "../../return-path";
 import { signIn, user } from "../../session";
 import { useUnsentOnPhone } from "../../store/queries";
 import { FormError } from "../../components/FormError";
@@ -14,20 +15,27 @@ export function LoginPage() {
   // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
   const unsent = useUnsentOnPhone();
   const unsentNote = () => unsentMessage(unsent()?.count ?? 0, unsent()?.authors ?? []);
+  // An empty server (no account yet) has nobody to sign in: its first-run page comes first.
+  onMount(() => {
+    if (!navigator.onLine) return;
+    apiGet<SetupState>("/setup")
+      .then((state) => state.needsAccount && navigate("/premiers-pas", { replace: true }))
+      .catch(() => {});
+  });
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    const parsed = LoginBody.safeParse({ email: form.get("email"), password: form.get("password") });
-    if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path[0];
-      setError(field === "password" ? "Saisissez votre mot de passe." : "Saisissez une adresse e-mail valide.");
-      return;
-    }
+    // Light checks only: zod (LoginBody) would add its whole library to the first screen; the server checks the
+    // body against LoginBody anyway. Phones' keyboards add capitals and trailing spaces to e-mail fields.
+    const email = String(form.get("email") ?? "").trim().toLowerCase();
+    const password = String(form.get("password") ?? "");
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return setError("Saisissez une adresse e-mail valide.");
+    if (!password) return setError("Saisissez votre mot de passe.");
     setBusy(true);
     setError(null);
     try {
-      await signIn(parsed.data);
+      await signIn({ email, password });
       navigate(safeReturnPath(params.retour), { replace: true });
     } catch (e) {
       setError(messageFor(e));
@@ -89,10 +97,6 @@ export function unsentMessage(count: number, authors: readonly string[] = []): s
 }
 
 /** Only a path of this app, never another site (`//evil.test`), is a place to go back to. */
-function safeReturnPath(path: string | undefined): string {
-  return path && path.startsWith("/") && !path.startsWith("//") ? path : "/";
-}
-
 function messageFor(error: unknown): string {
   if (!(error instanceof ApiError)) return "Une erreur inattendue est survenue.";
   switch (error.code) {

@@ -336,7 +336,7 @@ function HoursField(props: { hours: SiteDraft["openingHours"]; issues: Record<st
         </For>
       </ul>
       <div class="hours-tools">
-        <button type="button" class="button secondary" onClick={() => props.onChange(Object.fromEntries(WEEKDAYS.map((d) => [d, structuredClone(props.hours!.mon)])) as SiteDraft["openingHours"])}>
+        <button type="button" class="button secondary" onClick={() => props.onChange(Object.fromEntries(WEEKDAYS.map((d) => [d, props.hours!.mon.map((r) => ({ ...r }))])) as SiteDraft["openingHours"])}>
           Lundi pour tous les jours
         </button>
         <button type="button" class="button ghost" onClick={() => props.onChange(null)}>

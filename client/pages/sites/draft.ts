@@ -32,7 +32,8 @@ export function draftOf(site: SiteItem | null, defaultTimeZone: string): SiteDra
   return {
     ...text,
     timeZone: site?.timeZone ?? defaultTimeZone,
-    openingHours: site?.openingHours ? structuredClone(site.openingHours) : null,
+    // Query data are proxies, which structuredClone refuses.
+    openingHours: site?.openingHours ? (JSON.parse(JSON.stringify(site.openingHours)) as OpeningHours) : null,
     userIds: site?.users.map((u) => u.id) ?? [],
   };
 }

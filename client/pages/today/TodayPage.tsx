@@ -14,7 +14,6 @@ import { TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
 import { useDebtorRows, useLastSyncAt } from "../../store/queries";
 import { shown } from "../../store/views";
-import { hoursText, weekdayOf } from "../../../shared/sites/hours";
 
 type Filter = "todo" | "all";
 type Order = "priority" | "walk";
@@ -66,9 +65,7 @@ export function TodayPage() {
   const subtitle = () => {
     const sites = user()?.sites ?? [];
     const where = sites.length === 1 ? sites[0]!.name.replace(/^Cadenas Self-Stockage /, "") : `${sites.length} sites`;
-    // The gate's hours of the day, for the one site a site manager works on.
-    const hours = sites.length === 1 ? hoursText(sites[0]!.openingHours, weekdayOf(today())) : null;
-    return `${formatLongDay(today())} · ${where}${hours ? ` · portail ${hours}` : ""}`;
+    return `${formatLongDay(today())} · ${where}`;
   };
 
   return (

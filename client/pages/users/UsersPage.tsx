@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/solid-query";
+import { useSearchParams } from "@solidjs/router";
 import { For, Match, Show, Switch, createSignal, onMount } from "solid-js";
 import type { Role } from "../../../shared/enums";
 import type { SiteRef } from "../../../shared/schemas/auth";
@@ -12,6 +13,7 @@ import { Sheet } from "../../components/Sheet";
 import { formatInstantShort } from "../../format";
 import { ROLE_LABEL, USER_STATE_LABEL } from "../../labels";
 import { queryClient, withQueries } from "../../query";
+import { safeReturnPath } from "../../return-path";
 import { refreshSession, user } from "../../session";
 
 /**
@@ -28,6 +30,11 @@ type Panel = { kind: "edit"; user: UserItem | null } | { kind: "invitation"; ans
 function Users() {
   const list = useQuery(() => ({ queryKey: ["users"], queryFn: () => apiGet<UsersResponse>("/users") }));
   const [panel, setPanel] = createSignal<Panel>(null);
+  // The first-run page sends here to invite the first site manager, and expects to be brought back.
+  const [params] = useSearchParams<{ nouveau?: string; retour?: string }>();
+  onMount(() => {
+    if (params.nouveau) setPanel({ kind: "edit", user: null });
+  });
   // The sites the form offers are the session's (every site for the office): a site created since sign-in too.
   onMount(() => void refreshSession());
   const me = () => user()!;
@@ -52,7 +59,7 @@ function Users() {
 
   return (
     <>
-      <AppBar title="Utilisateurs" subtitle={list.data ? counts() : undefined} back="/" />
+      <AppBar title="Utilisateurs" subtitle={list.data ? counts() : undefined} back={safeReturnPath(params.retour)} />
       <main class="page wide users-page with-status-bar" data-users-state={list.isSuccess ? "ready" : "loading"}>
         <div class="toolbar users-toolbar">
           <p class="muted">
@@ -259,9 +266,12 @@ function UserForm(props: {
             setInitials(e.currentTarget.value);
           }}
           required
+          aria-describedby="initials-hint"
         />
-        <span class="hint">Elles signent le journal de facturation (*VT*…) : 2 à 4 lettres, propres à chaque personne.</span>
       </label>
+      <p class="hint" id="initials-hint">
+        Elles signent le journal de facturation (*VT*…) : 2 à 4 lettres, propres à chaque personne.
+      </p>
       <Show when={props.roles.length > 1} fallback={<p class="muted">Rôle : {ROLE_LABEL[role()]}</p>}>
         <label class="field">
           <span>Rôle</span>
