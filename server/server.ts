@@ -54,7 +54,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);
-  const engine = startEngineScheduler(handle.db, config, services.clock, log);
+  const engine = startEngineScheduler(handle.db, config, services.clock, log, { runToday: handle.seededDemo });
   const outbox = startOutboxWorker(handle.db, config, log);
   const importFolder = config.importDir
     ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })
@@ -90,7 +90,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   };
 }
 
-export async function prepareDatabase(config: Config, log: (line: string) => void): Promise<DatabaseHandle> {
+export async function prepareDatabase(config: Config, log: (line: string) => void): Promise<DatabaseHandle & { seededDemo: boolean }> {
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
   await deleteExpiredSessions(handle.db);
@@ -98,10 +98,11 @@ export async function prepareDatabase(config: Config, log: (line: string) => voi
   if (config.demoData === "auto" && (await isEmpty(handle.db))) {
     const today = config.today ?? todayIn(config.siteTimeZone);
     const started = Date.now();
-    const summary = await seedDemoData(handle.db, { today, now: systemClock(config).now() });
+    const summary = await seedDemoData(handle.db, { today, now: systemClock(config).now(), timeZone: config.siteTimeZone });
     log(`Empty database: demo data for ${today} written in ${Date.now() - started} ms (${summary}).`);
+    return { ...handle, seededDemo: true };
   }
-  return handle;
+  return { ...handle, seededDemo: false };
 }
 
 async function isEmpty(db: Database): Promise<boolean> {

@@ -11,9 +11,10 @@ import { runEngineDay } from "./run";
  * and not yet done (a run recorded in `engine_runs`), so a server started late, or restarted, catches up at
  * once and never runs a day twice; a day it was down for is caught up by the next run (the engine plans
  * everything due and not yet done). Its first look is logged whatever it finds, so a person (or a test) restarting
- * the server sees what it decided.
+ * the server sees what it decided. `runToday` runs today's at the first look even before the hour: the demo data
+ * just written stands for a morning's state, and a person trying Cadenas at 05:00 should find the queues filled.
  */
-export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void): { stop(): void } {
+export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void, options: { runToday?: boolean } = {}): { stop(): void } {
   const at = config.engineAt;
   if (at === "off") return { stop() {} };
   let running = false;
@@ -24,7 +25,7 @@ export function startEngineScheduler(db: Database, config: Config, clock: Clock,
     const today = clock.today();
     const firstLook = first;
     first = false;
-    if (now < new Date(zonedInstant(today, at, config.siteTimeZone))) {
+    if (!(firstLook && options.runToday) && now < new Date(zonedInstant(today, at, config.siteTimeZone))) {
       if (firstLook) log(`Engine for ${today}: due at ${at}.`);
       return;
     }

@@ -49,7 +49,7 @@ function startMain(): Promise<Started> {
 
 it("starts on an empty database with demo data, restarts without touching it, and stops on SIGTERM", async () => {
   const first = await startMain();
-  expect(first.output.join("")).toMatch(/Empty database: demo data for 2026-11-22 written in \d+ ms \(2 sites, 400 units, 200 customers/);
+  expect(first.output.join("")).toMatch(/Empty database: demo data for 2026-11-22 written in \d+ ms \(2 sites, 400 units, \d+ customers/);
   expect((await call(first.url, "GET", "/api/health")).status).toBe(200);
   const cookie = await signIn(first.url, "gestionnaire@demo.test");
   const before = (await call(first.url, "GET", "/api/today", { cookie })).body;
