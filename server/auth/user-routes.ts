@@ -157,7 +157,8 @@ export const userRoutes = createRouter()
     const body = c.req.valid("json");
     const { user, session } = await choosePassword(services, body.token, body.password, originOf(c));
     setSessionCookie(c, session);
-    return c.json({ user: await loadSessionUser(services.db, user), settings: clientSettings(services.config) }, 200);
+    const sessionUser = await loadSessionUser(services.db, user);
+    return c.json({ user: sessionUser, settings: clientSettings(services.config, sessionUser) }, 200);
   })
   .openapi(change, async (c) => {
     await changePassword(c.get("services"), c.get("user"), c.get("sessionToken"), c.req.valid("json"), originOf(c));

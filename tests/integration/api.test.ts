@@ -125,13 +125,16 @@ describe("sessions", () => {
     );
     expect(operations.length).toBeGreaterThanOrEqual(5);
     const open = operations.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`);
-    // Besides health and sign-in, only what a person without a session needs: "mot de passe oublié" and the links.
+    // Besides health and sign-in, only what a person without a session needs: "mot de passe oublié", the links, and
+    // the first run (which asks for the code the server printed).
     expect(open.sort()).toEqual([
       "GET /api/auth/tokens/0190f1c2-0000-7000-8000-000000000000",
       "GET /api/health",
+      "GET /api/setup",
       "POST /api/auth/forgot",
       "POST /api/auth/login",
       "POST /api/auth/password/choose",
+      "POST /api/setup/account",
     ]);
     for (const op of operations.filter((o) => o.secured)) {
       const res = await call(url, op.method, op.path);
@@ -243,6 +246,7 @@ describe("OpenAPI", () => {
     expect(res.body.servers).toEqual([{ url: "/api" }]);
     expect(Object.keys(res.body.paths).sort()).toEqual([
       "/approvals",
+      "/audit",
       "/auth/forgot",
       "/auth/login",
       "/auth/logout",
@@ -265,7 +269,11 @@ describe("OpenAPI", () => {
       "/debtors/{customerId}",
       "/health",
       "/imports",
+      "/imports/freshness",
+      "/imports/runs/{id}",
+      "/imports/runs/{id}/report.csv",
       "/imports/{kind}",
+      "/imports/{kind}/jobs",
       "/letters/batch.pdf",
       "/letters/posted",
       "/letters/{id}/acknowledged",
@@ -276,6 +284,8 @@ describe("OpenAPI", () => {
       "/scenarios",
       "/scenarios/{code}",
       "/settings",
+      "/setup",
+      "/setup/account",
       "/sites",
       "/sites/{id}",
       "/sites/{id}/logo",
