@@ -144,6 +144,16 @@ export const AUDIT_EVENT_LABEL: Record<string, string> = {
   template: "Modèles",
   "template.updated": "Modèle modifié",
   user: "Utilisateurs",
+  "user.created": "Utilisateur créé",
+  "user.updated": "Utilisateur modifié",
+  "user.deactivated": "Utilisateur désactivé",
+  "user.reactivated": "Utilisateur réactivé",
+  "user.invitation_sent": "Invitation envoyée",
+  "user.reset_requested": "Lien de mot de passe demandé",
+  "user.password_chosen": "Mot de passe choisi",
+  "user.password_changed": "Mot de passe changé",
+  session: "Sessions",
+  "session.ended": "Session fermée",
   site: "Sites",
   "site.created": "Site créé",
   "site.updated": "Site modifié",
@@ -152,6 +162,46 @@ export const AUDIT_EVENT_LABEL: Record<string, string> = {
 
 export function auditEventLabel(event: string): string {
   return AUDIT_EVENT_LABEL[event] ?? event;
+}
+
+/** The fields an audit line names, in French; one not listed shows its code. */
+const AUDIT_FIELD_LABEL: Record<string, string> = {
+  name: "nom",
+  email: "e-mail",
+  initials: "initiales",
+  role: "rôle",
+  siteIds: "sites",
+  userIds: "personnes",
+  state: "état",
+  code: "code",
+  address: "adresse",
+  postalCode: "code postal",
+  city: "ville",
+  phone: "téléphone",
+  senderName: "expéditeur des e-mails",
+  replyTo: "adresse de réponse",
+  smsSender: "expéditeur SMS",
+  legalName: "raison sociale",
+  siret: "SIRET",
+  rcs: "RCS",
+  registeredOffice: "siège social",
+  signatoryName: "signataire",
+  signatoryTitle: "fonction du signataire",
+  timeZone: "fuseau horaire",
+  openingHours: "horaires",
+  logo: "logo",
+  sepaRejectFeeCents: "frais de rejet SEPA (centimes)",
+  latePenaltyRatePercent: "taux des pénalités (%)",
+  minBalanceCents: "solde minimum d'un dossier (centimes)",
+  steps: "étapes",
+  subject: "objet",
+  device: "appareil",
+  expiresAt: "valable jusqu'au",
+  firstRun: "mise en service",
+};
+
+export function auditFieldLabel(field: string): string {
+  return AUDIT_FIELD_LABEL[field] ?? field;
 }
 
 /** Where a user account stands: invited (no password chosen yet), active, deactivated. */

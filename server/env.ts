@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isCalendarDate } from "../shared/dates";
+import { isCalendarDate, isTimeZone } from "../shared/dates";
 
 const optionalText = z
   .string()
@@ -99,13 +99,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engineAt: e.ENGINE_AT,
     outboxEverySeconds: e.OUTBOX_EVERY === "off" ? null : Number(e.OUTBOX_EVERY),
   };
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -120,3 +120,13 @@ function offsetMs(instantMs: number, timeZone: string): number {
   const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return asUtc - Math.floor(instantMs / 1000) * 1000;
 }
+
+/** Whether the runtime knows this IANA time zone (`Europe/Paris`, `America/Martinique`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,12 +1,9 @@
 import { z } from "zod";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { eq } from "drizzle-orm";
-import type { Context } from "hono";
 import { deleteCookie } from "hono/cookie";
 import { LoginBody, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
 import { userTimeZone } from "../../shared/sites/zone";
-import { recordAudit } from "../audit/audit";
-import type { AppEnv } from "../context";
+import { recordAudit, requestAddress } from "../audit/audit";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
@@ -44,7 +41,7 @@ export const authRoutes = createRouter()
   .openapi(login, async (c) => {
     const { db, config, loginThrottle } = c.get("services");
     const { email, password } = c.req.valid("json");
-    const address = clientAddress(c);
+    const address = requestAddress(c);
     const keys = { email: [`email:${email}`], address: [`address:${address}`] };
     const wait = Math.max(loginThrottle.byEmail.retryAfterSeconds(keys.email), loginThrottle.byAddress.retryAfterSeconds(keys.address));
     if (wait > 0) {
@@ -56,13 +53,13 @@ export const authRoutes = createRouter()
     if (!user || !ok || !user.active) {
       loginThrottle.byEmail.recordFailure(keys.email);
       loginThrottle.byAddress.recordFailure(keys.address);
-      await recordAudit(db, { event: "auth.login_failed", userId: user?.id ?? null, details: { email, address } });
+      await recordAudit(db, { event: "auth.login_failed", userId: user?.id ?? null, address, details: { email } });
       throw new AppError("INVALID_CREDENTIALS", "Wrong e-mail or password");
     }
     loginThrottle.byEmail.recordSuccess(keys.email);
     const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
     setSessionCookie(c, session);
-    await recordAudit(db, { event: "auth.login", userId: user.id, details: { address } });
+    await recordAudit(db, { event: "auth.login", userId: user.id, address });
     const sessionUser = await loadSessionUser(db, user);
     return c.json({ user: sessionUser, settings: clientSettings(config, sessionUser) }, 200);
   })
@@ -70,7 +67,7 @@ export const authRoutes = createRouter()
     const { db } = c.get("services");
     await deleteSession(db, c.get("sessionToken"));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
-    await recordAudit(db, { event: "auth.logout", userId: c.get("user").id });
+    await recordAudit(db, { event: "auth.logout", userId: c.get("user").id, address: requestAddress(c) });
     return c.json({ ok: true as const }, 200);
   })
   .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config, c.get("user")) }, 200));
@@ -80,10 +77,4 @@ export function clientSettings(config: Config, user?: SessionUser): ClientSettin
   return { timeZone: user ? userTimeZone(user.sites, config.siteTimeZone) : config.siteTimeZone, serverMessaging: { email: Boolean(config.smtpUrl), sms: Boolean(config.sms.provider) } };
 }
 
-function clientAddress(c: Context<AppEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown"; // app.request() in tests has no socket
-  }
-}
+

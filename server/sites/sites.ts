@@ -8,6 +8,7 @@ import { users, userSites } from "../auth/auth.sql";
 import { inScope, type Scope } from "../auth/scope";
 import type { Database, Transaction } from "../db/client";
 import { AppError } from "../errors";
+import { sniffImage } from "../evidence/blobs";
 import type { Logos, LogoImage } from "../messaging/letter-pdf";
 import { sites, units } from "./sites.sql";
 
@@ -98,7 +99,7 @@ export async function setLogo(db: Database, id: string, bytes: Uint8Array, decla
   }
   if (bytes.length === 0) throw new AppError("VALIDATION_FAILED", "Le fichier du logo est vide.", { issues: [{ path: "logo", message: "fichier vide" }] });
   if (bytes.length > MAX_LOGO_BYTES) throw logoTooLarge(bytes.length);
-  const type = imageTypeOf(bytes);
+  const type = sniffImage(bytes)?.mime;
   if (type !== declared) {
     throw new AppError("VALIDATION_FAILED", `Ce fichier n'est pas une image ${declared === "image/png" ? "PNG" : "JPEG"} : son contenu ne correspond pas.`, { issues: [{ path: "logo", message: "le contenu n'est pas une image PNG ou JPEG" }] });
   }
@@ -133,14 +134,6 @@ export function logoTooLarge(size: number): AppError {
   return new AppError("PAYLOAD_TOO_LARGE", `Logo trop lourd (${Math.ceil(size / 1024)} Ko) : ${MAX_LOGO_BYTES / 1024} Ko au plus. Réduisez l'image (400 px de large suffisent).`, {
     issues: [{ path: "logo", message: `${MAX_LOGO_BYTES / 1024} Ko au plus` }],
   });
-}
-
-/** PNG or JPEG by their first bytes, or null. */
-export function imageTypeOf(bytes: Uint8Array): "image/png" | "image/jpeg" | null {
-  const starts = (sig: number[]) => sig.every((b, i) => bytes[i] === b);
-  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "image/png";
-  if (starts([0xff, 0xd8, 0xff])) return "image/jpeg";
-  return null;
 }
 
 // ————— What messages read of their sites —————

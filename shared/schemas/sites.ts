@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTimeZone } from "../dates";
 import { Id, Instant } from "./common";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -114,13 +115,4 @@ export function isSiret(siret: string): boolean {
     sum += d;
   }
   return sum % 10 === 0;
-}
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,7 +5,7 @@ import { apiGet } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
 import { formatInstantShort } from "../../format";
-import { auditEventLabel } from "../../labels";
+import { auditEventLabel, auditFieldLabel } from "../../labels";
 import { withQueries } from "../../query";
 
 /**
@@ -80,20 +80,22 @@ function Audit() {
 
 function AuditLine(props: { entry: AuditEntryItem }) {
   const e = () => props.entry;
+  // An edit holds `{ before, after }` (one of them null for a creation); anything else is shown as it is.
   const diff = () => {
     const d = e().details;
-    if (!d || typeof d.before !== "object" || typeof d.after !== "object" || !d.before || !d.after) return null;
-    const before = d.before as Record<string, unknown>;
-    const after = d.after as Record<string, unknown>;
-    return [...new Set([...Object.keys(before), ...Object.keys(after)])].map((field) => ({ field, before: shown(before[field]), after: shown(after[field]) }));
+    if (!d || !("before" in d) || !("after" in d)) return null;
+    const before = (d.before ?? {}) as Record<string, unknown>;
+    const after = (d.after ?? {}) as Record<string, unknown>;
+    if (typeof before !== "object" || typeof after !== "object") return null;
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])].map((field) => ({
+      field: auditFieldLabel(field),
+      before: field in before ? shown(before[field]) : "—",
+      after: field in after ? shown(after[field]) : "—",
+    }));
   };
   const other = () => {
-    const d = e().details;
-    if (!d || diff()) return null;
-    return Object.entries(d)
-      .filter(([k]) => k !== "before" && k !== "after")
-      .map(([k, v]) => `${k} : ${shown(v)}`)
-      .join(" · ");
+    const rest = Object.entries(e().details ?? {}).filter(([k]) => !(diff() && (k === "before" || k === "after")));
+    return rest.length > 0 ? rest.map(([k, v]) => `${auditFieldLabel(k)} : ${shown(v)}`).join(" · ") : null;
   };
   return (
     <li class="card audit-line" data-event={e().event}>
