@@ -86,55 +86,14 @@ function Users() {
             <tbody>
               <For each={list.data?.users ?? []}>
                 {(u) => (
-                  <tr data-user-email={u.email} data-user-state={u.state}>
-                    <td>
-                      <div class="user-who">
-                        <span class="initials" title="Initiales">
-                          {u.initials}
-                        </span>
-                        <span class="user-names">
-                          <strong>{u.name}</strong>
-                          <span class="muted">{u.email}</span>
-                        </span>
-                      </div>
-                    </td>
-                    <td data-label="Rôle">{ROLE_LABEL[u.role]}</td>
-                    <td data-label="Sites">{u.role === "office" ? "Tous les sites" : u.sites.map((s) => s.name).join(", ") || "Aucun site"}</td>
-                    <td class="user-state">
-                      <span class={`flag user-${u.state}`}>{USER_STATE_LABEL[u.state]}</span>
-                      <Show when={u.state === "deactivated" && (u.pendingOnPhone ?? 0) > 0}>
-                        <span class="pending-on-phone">
-                          {u.pendingOnPhone} action{u.pendingOnPhone! > 1 ? "s" : ""} non envoyée{u.pendingOnPhone! > 1 ? "s" : ""} sur son téléphone
-                          {u.pendingReportedAt ? ` (au ${formatInstantShort(u.pendingReportedAt)})` : ""}
-                        </span>
-                      </Show>
-                    </td>
-                    <td data-label="Dernière visite">{u.lastSeenAt ? formatInstantShort(u.lastSeenAt) : "Jamais"}</td>
-                    <td class="user-actions">
-                      <Show when={u.editable}>
-                        <button type="button" class="button secondary small" aria-label={`Modifier ${u.name}`} onClick={() => setPanel({ kind: "edit", user: u })}>
-                          Modifier
-                        </button>
-                        <Switch>
-                          <Match when={u.state === "deactivated"}>
-                            <ActionButton class="button secondary small" label={`Réactiver ${u.name}`} action={() => reactivate(u)}>
-                              Réactiver
-                            </ActionButton>
-                          </Match>
-                          <Match when={u.id !== me().id}>
-                            <Show when={u.state === "invited"}>
-                              <ActionButton class="button secondary small" label={`Nouvelle invitation pour ${u.name}`} action={() => invite(u)}>
-                                Nouvelle invitation
-                              </ActionButton>
-                            </Show>
-                            <button type="button" class="button ghost small danger-text" aria-label={`Désactiver ${u.name}`} onClick={() => setPanel({ kind: "deactivate", user: u })}>
-                              Désactiver
-                            </button>
-                          </Match>
-                        </Switch>
-                      </Show>
-                    </td>
-                  </tr>
+                  <UserRow
+                    user={u}
+                    isMe={u.id === me().id}
+                    onEdit={() => setPanel({ kind: "edit", user: u })}
+                    onDeactivate={() => setPanel({ kind: "deactivate", user: u })}
+                    onReactivate={() => reactivate(u)}
+                    onInvite={() => invite(u)}
+                  />
                 )}
               </For>
             </tbody>
@@ -187,6 +146,61 @@ function Users() {
         </Show>
       </Sheet>
     </>
+  );
+}
+
+/** One user in the list: a table row at a desk, a card on a phone; the actions the one asking may take on them. */
+function UserRow(props: { user: UserItem; isMe: boolean; onEdit: () => void; onDeactivate: () => void; onReactivate: () => Promise<unknown>; onInvite: () => Promise<unknown> }) {
+  return (
+    <tr data-user-email={props.user.email} data-user-state={props.user.state}>
+      <td>
+        <div class="user-who">
+          <span class="initials" title="Initiales">
+            {props.user.initials}
+          </span>
+          <span class="user-names">
+            <strong>{props.user.name}</strong>
+            <span class="muted">{props.user.email}</span>
+          </span>
+        </div>
+      </td>
+      <td data-label="Rôle">{ROLE_LABEL[props.user.role]}</td>
+      <td data-label="Sites">{props.user.role === "office" ? "Tous les sites" : props.user.sites.map((s) => s.name).join(", ") || "Aucun site"}</td>
+      <td class="user-state">
+        <span class={`flag user-${props.user.state}`}>{USER_STATE_LABEL[props.user.state]}</span>
+        <Show when={props.user.state === "deactivated" && (props.user.pendingOnPhone ?? 0) > 0}>
+          <span class="pending-on-phone">
+            {props.user.pendingOnPhone} action{props.user.pendingOnPhone! > 1 ? "s" : ""} non envoyée{props.user.pendingOnPhone! > 1 ? "s" : ""} sur son téléphone
+            {props.user.pendingReportedAt ? ` (au ${formatInstantShort(props.user.pendingReportedAt)})` : ""}
+          </span>
+        </Show>
+      </td>
+      <td data-label="Dernière visite">{props.user.lastSeenAt ? formatInstantShort(props.user.lastSeenAt) : "Jamais"}</td>
+      <td class="user-actions">
+        <Show when={props.user.editable}>
+          <button type="button" class="button secondary small" aria-label={`Modifier ${props.user.name}`} onClick={props.onEdit}>
+            Modifier
+          </button>
+          <Switch>
+            <Match when={props.user.state === "deactivated"}>
+              <ActionButton class="button secondary small" label={`Réactiver ${props.user.name}`} action={props.onReactivate}>
+                Réactiver
+              </ActionButton>
+            </Match>
+            <Match when={!props.isMe}>
+              <Show when={props.user.state === "invited"}>
+                <ActionButton class="button secondary small" label={`Nouvelle invitation pour ${props.user.name}`} action={props.onInvite}>
+                  Nouvelle invitation
+                </ActionButton>
+              </Show>
+              <button type="button" class="button ghost small danger-text" aria-label={`Désactiver ${props.user.name}`} onClick={props.onDeactivate}>
+                Désactiver
+              </button>
+            </Match>
+          </Switch>
+        </Show>
+      </td>
+    </tr>
   );
 }
 
