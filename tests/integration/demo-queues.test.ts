@@ -102,3 +102,24 @@ describe("a fresh demo's first engine run", () => {
     expect(late).toEqual([]);
   });
 });
+
+describe("a fresh demo started before the engine's hour", () => {
+  it("runs today's engine at once, so the queues are not empty at 05:00", async () => {
+    // 05:00 in Paris on TEST_TODAY: an hour before ENGINE_AT.
+    const early = await startTestServer({ env: { ENGINE_AT: "06:00", NOW: `${TEST_TODAY}T04:00:00Z` } });
+    try {
+      const db = early.services.db;
+      await vi.waitFor(
+        async () => {
+          const done = await db.select().from(engineRuns).where(and(eq(engineRuns.asOf, TEST_TODAY), isNotNull(engineRuns.finishedAt)));
+          if (done.length !== 1) throw new Error("today's run has not finished yet");
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      const cookie = await signIn(early.url, "bureau@demo.test");
+      expect((await call<ApprovalsResponse>(early.url, "GET", "/api/approvals", { cookie })).body.items.length).toBeGreaterThan(0);
+    } finally {
+      await early.close();
+    }
+  });
+});
