@@ -14,8 +14,10 @@ export function systemClock(config: { now?: string; today?: string; siteTimeZone
       ? daysBetween(todayIn(config.siteTimeZone, start), config.today) * 86_400_000
       : 0;
   const now = () => new Date(real().getTime() + offsetMs);
+  const dayIn = (timeZone: string) => config.today ?? todayIn(timeZone, now());
   return {
     now,
-    today: () => config.today ?? todayIn(config.siteTimeZone, now()),
+    today: () => dayIn(config.siteTimeZone),
+    todayIn: dayIn,
   };
 }

@@ -24,8 +24,10 @@ export interface Services {
 
 export interface Clock {
   now(): Date;
-  /** The site's calendar date (YYYY-MM-DD). */
+  /** The calendar date (YYYY-MM-DD) at the server's `TZ_SITE`. */
   today(): string;
+  /** The calendar date in this zone (a site's): a pinned `TODAY` is the day in every zone. */
+  todayIn(timeZone: string): string;
 }
 
 export type AppEnv = {

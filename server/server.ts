@@ -1,6 +1,5 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { count } from "drizzle-orm";
-import { todayIn } from "../shared/dates";
 import { createApp } from "./app";
 import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
@@ -96,9 +95,11 @@ export async function prepareDatabase(config: Config, log: (line: string) => voi
   await deleteExpiredSessions(handle.db);
   await compactChanges(handle.db);
   if (config.demoData === "auto" && (await isEmpty(handle.db))) {
-    const today = config.today ?? todayIn(config.siteTimeZone);
+    // The server's clock's day: a pinned NOW without TODAY seeds that day, not the machine's.
+    const clock = systemClock(config);
+    const today = clock.today();
     const started = Date.now();
-    const summary = await seedDemoData(handle.db, { today, now: systemClock(config).now(), timeZone: config.siteTimeZone });
+    const summary = await seedDemoData(handle.db, { today, now: clock.now(), timeZone: config.siteTimeZone });
     log(`Empty database: demo data for ${today} written in ${Date.now() - started} ms (${summary}).`);
     return { ...handle, seededDemo: true };
   }

@@ -17,10 +17,15 @@ export const scenarios = sqliteTable(
   (t) => [oneOf("scenarios_code", t.code, SEGMENTS)],
 );
 
-/** One run of the engine for a day: when, for which day, what it planned. */
+/** One run of the engine for a day: when, for which day (in which time zone), what it planned. */
 export const engineRuns = sqliteTable("engine_runs", {
   id: id(),
   asOf: text("as_of").notNull(),
+  /**
+   * The time zone whose day it was: the daily run is one a zone, over the customers of that zone's sites. Null: a
+   * run over every customer not tied to a zone (before sites had zones, a day recorded as done, a direct call).
+   */
+  timeZone: text("time_zone"),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
   /** Nothing sent automatically: why (the last import is more than 24 h old…), else null. */

@@ -7,6 +7,7 @@ import type { Segment } from "../../shared/enums";
 import type { Database, Transaction } from "../db/client";
 import { notCorrectedSql } from "../debtors/corrections";
 import { scenarios } from "./engine.sql";
+import type { SiteFilter } from "./zones";
 
 type Db = Database | Transaction;
 
@@ -26,15 +27,16 @@ export async function loadScenarios(db: Db): Promise<Map<Segment, Scenario>> {
  * The customers the engine must look at on `asOf`, found by index, not by adding up everyone's account: an open
  * case; an invoice fallen due in the last weeks, or falling due within the pre-due notice, that its payments do
  * not cover; a payment rejected lately; a case closed lately (unlock, thanks). A customer who owes nothing and
- * whose invoices are all paid is not looked at. The engine decides on the exact balance.
+ * whose invoices are all paid is not looked at. The engine decides on the exact balance. A time zone's run gives
+ * its `sites`: only their customers.
  */
-export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: { asOf: CalendarDate; startedAt: string } | null): Promise<string[]> {
+export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: { asOf: CalendarDate; startedAt: string } | null, sites?: SiteFilter): Promise<string[]> {
   // Invoices fallen due before the last run were looked at by it (and opened a case if unpaid): a few days back
   // from it is enough — plus whatever was imported since it started, however old (a debt taken over from the
   // spreadsheet, a reject dated back). With no run yet, every unpaid invoice.
   const recent = lastRun ? addDays(lastRun.asOf, -10) : "0000-01-01";
   const since = lastRun?.startedAt ?? "9999";
-  const rows = await db.all<{ id: string }>(sql`
+  const candidates = sql`
     select customer_id as id from cases where status = 'open'
     union
     select i.customer_id from invoices i
@@ -43,8 +45,16 @@ export async function customersToEvaluate(db: Db, asOf: CalendarDate, lastRun?: 
     union
     select customer_id from payments where status = 'rejected' and ((date > ${recent} and date <= ${asOf}) or updated_at >= ${since})
     union
-    select customer_id from cases where status <> 'open' and closed_on >= ${addDays(asOf, -10)}
-    order by 1`);
+    select customer_id from cases where status <> 'open' and closed_on >= ${addDays(asOf, -10)}`;
+  // A time zone's run: only the customers of its sites (and, for one, those with no box at all).
+  const rows = await db.all<{ id: string }>(
+    sites
+      ? sql`select id from (${candidates}) t
+          where exists (select 1 from contracts ct join units u on u.id = ct.unit_id where ct.customer_id = t.id and ${inArray(sql.raw("u.site_id"), [...sites.ids])})
+          ${sites.boxless ? sql`or not exists (select 1 from contracts ct where ct.customer_id = t.id)` : sql``}
+          order by 1`
+      : sql`${candidates} order by 1`,
+  );
   return rows.map((r) => r.id);
 }
 

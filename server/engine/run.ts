@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { runEngine, type ClosedBy, type Episode, type PlannedAction } from "../../shared/engine/engine";
 import { addDays, type CalendarDate } from "../../shared/dates";
@@ -18,6 +18,7 @@ import { STALE_IMPORT_HOURS, importAgeHours, isImportStale } from "../../shared/
 import { markCustomersChanged } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
+import type { SiteFilter } from "./zones";
 import { loadSettings } from "./settings";
 import type { MessageChannel } from "../../shared/enums";
 import type { MessagePurpose } from "../messaging/messaging.sql";
@@ -49,8 +50,13 @@ export interface EngineRunOptions {
   now: Date;
   /** No automatic action when the newest successful import is older than this (hours). */
   staleAfterHours?: number;
-  /** The sites' time zone: the calendar day of a promise or a letter (default Europe/Paris). */
+  /**
+   * The time zone whose day this is: the calendar day of a promise or a letter (default Europe/Paris). Recorded
+   * with the run, and the previous run this one follows on is that zone's (or one over every customer).
+   */
   timeZone?: string;
+  /** A time zone's daily run: only the customers of its sites (`engineZones`). Unset: every customer. */
+  sites?: SiteFilter;
   /** Filled with the milliseconds spent in each phase (for the benchmark). */
   timings?: Record<"find" | "facts" | "replay" | "store", number>;
   /**
@@ -81,11 +87,11 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
   };
   // A targeted run (an approval, an import) looks at the customers it is given; the daily run at those changed
   // since the previous run.
-  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, await previousRun(db, asOf));
+  const ids = options.customerIds ? [...options.customerIds] : await customersToEvaluate(db, asOf, await previousRun(db, asOf, options.timeZone), options.sites);
   phase("find");
   const plan: PlanLine[] = [];
   const runId = targeted ? null : uuidv7();
-  if (!heldReason && runId) await db.insert(engineRuns).values({ id: runId, asOf, startedAt: options.now.toISOString() });
+  if (!heldReason && runId) await db.insert(engineRuns).values({ id: runId, asOf, timeZone: options.timeZone ?? null, startedAt: options.now.toISOString() });
 
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
@@ -556,12 +562,30 @@ function compact(o: Record<string, string | undefined>): Record<string, string> 
   return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** The latest finished run up to `asOf`. */
-async function previousRun(db: Database, asOf: CalendarDate) {
+/**
+ * The runs that count for a time zone: its own, and those over every customer (zone null). A run given no zone
+ * follows only runs over every customer: another zone's run did not look at all of its customers.
+ */
+function runsOfZone(timeZone: string | undefined) {
+  return timeZone ? or(eq(engineRuns.timeZone, timeZone), isNull(engineRuns.timeZone)) : isNull(engineRuns.timeZone);
+}
+
+/** Whether that day's run of that zone is done (the scheduler's "already run"). */
+export async function hasRun(db: Database, asOf: CalendarDate, timeZone: string): Promise<boolean> {
+  const [done] = await db
+    .select({ id: engineRuns.id })
+    .from(engineRuns)
+    .where(and(eq(engineRuns.asOf, asOf), isNotNull(engineRuns.finishedAt), runsOfZone(timeZone)))
+    .limit(1);
+  return Boolean(done);
+}
+
+/** The latest finished run up to `asOf` that counts for this zone. */
+async function previousRun(db: Database, asOf: CalendarDate, timeZone: string | undefined) {
   const [previous] = await db
     .select({ asOf: engineRuns.asOf, startedAt: engineRuns.startedAt })
     .from(engineRuns)
-    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf)))
+    .where(and(isNotNull(engineRuns.finishedAt), lte(engineRuns.asOf, asOf), runsOfZone(timeZone)))
     .orderBy(desc(engineRuns.asOf), desc(engineRuns.startedAt))
     .limit(1);
   return previous;

@@ -1,18 +1,19 @@
-import { and, eq, isNotNull } from "drizzle-orm";
 import { zonedInstant } from "../../shared/dates";
 import type { Clock } from "../context";
 import type { Database } from "../db/client";
 import type { Config } from "../env";
-import { engineRuns } from "./engine.sql";
-import { runEngineDay } from "./run";
+import { hasRun, runEngineDay } from "./run";
+import { engineZones } from "./zones";
 
 /**
- * Runs the engine once a day, at `config.engineAt` site time. It looks every minute whether today's run is due
- * and not yet done (a run recorded in `engine_runs`), so a server started late, or restarted, catches up at
- * once and never runs a day twice; a day it was down for is caught up by the next run (the engine plans
- * everything due and not yet done). Its first look is logged whatever it finds, so a person (or a test) restarting
- * the server sees what it decided. `runToday` runs today's at the first look even before the hour: the demo data
- * just written stands for a morning's state, and a person trying Cadenas at 05:00 should find the queues filled.
+ * Runs the engine once a day in each time zone the sites are in (`engineZones`; usually one), at `config.engineAt`
+ * that zone's time, over the customers of that zone's sites. It looks every minute whether a zone's run for its
+ * today is due and not yet done (a run recorded in `engine_runs` for that day and zone), so a server started late,
+ * or restarted, catches up at once and never runs a day twice; a day it was down for is caught up by the next run
+ * (the engine plans everything due and not yet done). Its first look is logged whatever it finds, so a person (or a
+ * test) restarting the server sees what it decided. `runToday` runs today's at the first look even before the hour:
+ * the demo data just written stands for a morning's state, and a person trying Cadenas at 05:00 should find the
+ * queues filled. A pinned `TODAY` is the day in every zone.
  */
 export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void, options: { runToday?: boolean } = {}): { stop(): void } {
   const at = config.engineAt;
@@ -21,29 +22,33 @@ export function startEngineScheduler(db: Database, config: Config, clock: Clock,
   let first = true;
   const tick = async () => {
     if (running) return;
-    const now = clock.now();
-    const today = clock.today();
+    running = true;
     const firstLook = first;
     first = false;
-    if (!(firstLook && options.runToday) && now < new Date(zonedInstant(today, at, config.siteTimeZone))) {
-      if (firstLook) log(`Engine for ${today}: due at ${at}.`);
-      return;
-    }
-    running = true;
     try {
-      const [done] = await db
-        .select({ id: engineRuns.id })
-        .from(engineRuns)
-        .where(and(eq(engineRuns.asOf, today), isNotNull(engineRuns.finishedAt)))
-        .limit(1);
-      if (done) {
-        if (firstLook) log(`Engine for ${today}: already run.`);
-        return;
+      const zones = await engineZones(db, config.siteTimeZone);
+      for (const zone of zones) {
+        const now = clock.now();
+        const today = clock.todayIn(zone.timeZone);
+        // The zone is named only when there are several: one zone logs as it always has.
+        const label = `Engine for ${today}${zones.length > 1 ? ` (${zone.timeZone})` : ""}`;
+        try {
+          if (!(firstLook && options.runToday) && now < new Date(zonedInstant(today, at, zone.timeZone))) {
+            if (firstLook) log(`${label}: due at ${at}.`);
+            continue;
+          }
+          if (await hasRun(db, today, zone.timeZone)) {
+            if (firstLook) log(`${label}: already run.`);
+            continue;
+          }
+          const result = await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: zone.timeZone, sites: zone.sites });
+          log(`${label}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason})` : ""}.`);
+        } catch (e) {
+          log(`${label} failed: ${(e as Error).message}`);
+        }
       }
-      const result = await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: config.siteTimeZone });
-      log(`Engine for ${today}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason})` : ""}.`);
     } catch (e) {
-      log(`Engine for ${today} failed: ${(e as Error).message}`);
+      log(`Engine failed: ${(e as Error).message}`);
     } finally {
       running = false;
     }

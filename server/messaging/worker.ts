@@ -15,6 +15,7 @@ import type { Config } from "../env";
 import { createEmailSender, createSmsSender, type EmailSender, type Outgoing, type SendResult, type SmsSender } from "./transports";
 import { withLetterhead } from "../../shared/messaging/compose";
 import { logosOf, siteSendings, type SiteSending } from "../sites/sites";
+import { siteZone } from "../../shared/sites/zone";
 import type { Logos } from "./letter-pdf";
 
 /**
@@ -39,6 +40,7 @@ export interface Transports {
 export interface WorkerOptions {
   /** This worker's name in leases and attempts. */
   id: string;
+  /** `TZ_SITE`: the zone of a site with none set, and of a message with no site. */
   timeZone: string;
   now?: () => Date;
   /** How long a claim holds (seconds); a message still `sending` after that is settled by the next round. */
@@ -223,17 +225,41 @@ export async function standingOf(db: Database, customerIds: string[], caseIds: s
   return out;
 }
 
+/** A message's time zone: its site's (`siteZone`), or `TZ_SITE` for one with no site (an account's e-mail). */
+function zonesOf(sendings: Map<string, SiteSending>, fallback: string): (m: Row) => string {
+  return (m) => siteZone(m.siteId ? sendings.get(m.siteId) : undefined, fallback);
+}
+
+/** For each time zone of these messages: its today, and their customers' standing as of that day. */
+async function checksByZone(db: Database, claimed: readonly Row[], zoneOf: (m: Row) => string, now: Date): Promise<Map<string, { today: CalendarDate; standing: Map<string, Standing> }>> {
+  const byZone = new Map<string, Row[]>();
+  for (const m of claimed) {
+    const rows = byZone.get(zoneOf(m));
+    if (rows) rows.push(m);
+    else byZone.set(zoneOf(m), [m]);
+  }
+  const out = new Map<string, { today: CalendarDate; standing: Map<string, Standing> }>();
+  for (const [zone, rows] of byZone) {
+    const today = dateOfInstant(now, zone);
+    const customerIds = [...new Set(rows.flatMap((m) => (m.customerId ? [m.customerId] : [])))];
+    const caseIds = [...new Set(rows.flatMap((m) => (m.caseId ? [m.caseId] : [])))];
+    out.set(zone, { today, standing: await standingOf(db, customerIds, caseIds, today, zone) });
+  }
+  return out;
+}
+
 async function sendClaimed(db: Database, transports: Transports, claimed: Row[], options: WorkerOptions): Promise<RoundResult> {
   const result = emptyResult();
   const clock = options.now ?? (() => new Date());
-  const today = dateOfInstant(clock(), options.timeZone);
-  const standing = await standingOf(db, [...new Set(claimed.flatMap((m) => (m.customerId ? [m.customerId] : [])))], [...new Set(claimed.flatMap((m) => (m.caseId ? [m.caseId] : [])))], today, options.timeZone);
-  // An account's e-mail (invitation, reset) owes nothing to a debt: it goes unless its link went stale meanwhile.
-  const staleLinks = await staleTokenIds(db, claimed.filter((m) => m.purpose === "account").map((m) => m.idempotencyKey), clock());
   // Each site's sending settings as they stand now; logos only when an e-mail attaches a letter.
   const sendings = await siteSendings(db, claimed.map((m) => m.siteId));
   const logos = await logosOf(db, claimed.filter((m) => m.channel === "email" && m.letter).map((m) => m.siteId));
-  const zoneOf = (m: Row) => (m.siteId ? sendings.get(m.siteId)?.timeZone : null) ?? options.timeZone;
+  const zoneOf = zonesOf(sendings, options.timeZone);
+  // The last checks read "today" in the message's site's zone (a promise kept until today, a debt fallen due).
+  const checks = await checksByZone(db, claimed, zoneOf, clock());
+  const todayOf = (m: Row) => checks.get(zoneOf(m))!.today;
+  // An account's e-mail (invitation, reset) owes nothing to a debt: it goes unless its link went stale meanwhile.
+  const staleLinks = await staleTokenIds(db, claimed.filter((m) => m.purpose === "account").map((m) => m.idempotencyKey), clock());
   // Outcomes are written a slice at a time, in one transaction (one commit, not one a message); a worker that dies
   // mid-slice leaves its messages `sending`, settled by the next round as any interrupted send.
   let pending: Outcomes = newOutcomes();
@@ -247,7 +273,7 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
         ? staleLinks.has(m.idempotencyKey.slice(accountMailKey("").length))
           ? "Lien déjà utilisé, expiré ou remplacé par un plus récent : courriel inutile"
           : null
-        : reasonNotToSend(m, m.customerId ? standing.get(m.customerId) : undefined, today);
+        : reasonNotToSend(m, m.customerId ? checks.get(zoneOf(m))!.standing.get(m.customerId) : undefined, todayOf(m));
     // Once an account's e-mail is settled, the outbox keeps its text without the link's token.
     const seal = m.purpose === "account" ? { body: withoutToken(m.body) } : {};
     if (why) {
@@ -314,7 +340,7 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
       for (const u of outcomes.updates) await tx.update(messages).set(u.set).where(eq(messages.id, u.id));
       for (let j = 0; j < outcomes.attempts.length; j += 200) await tx.insert(messageAttempts).values(outcomes.attempts.slice(j, j + 200));
       await historyOf(tx, outcomes.done);
-      await askToFixContacts(tx, outcomes.fixContact, today);
+      await askToFixContacts(tx, outcomes.fixContact, todayOf);
     });
   }
   return result;
@@ -373,7 +399,7 @@ export function historyText(m: Pick<Row, "channel" | "subject" | "body" | "recip
 }
 
 /** A bounced address or a wrong number: one open task for the floor to fix the customer's contact. */
-async function askToFixContacts(db: Database | Transaction, all: Row[], today: CalendarDate): Promise<void> {
+async function askToFixContacts(db: Database | Transaction, all: Row[], todayOf: (m: Row) => CalendarDate): Promise<void> {
   const failed = all.flatMap((m) => (m.customerId ? [{ ...m, customerId: m.customerId }] : []));
   const customers = [...new Set(failed.map((m) => m.customerId))];
   if (customers.length === 0) return;
@@ -384,7 +410,7 @@ async function askToFixContacts(db: Database | Transaction, all: Row[], today: C
   const already = new Set(open.map((t) => t.customerId));
   const rows = failed
     .filter((m, i) => !already.has(m.customerId) && failed.findIndex((x) => x.customerId === m.customerId) === i && m.siteId)
-    .map((m) => ({ id: uuidv7(), siteId: m.siteId!, caseId: m.caseId, customerId: m.customerId, unitId: null, kind: "fix_contact" as const, stepCode: m.stepCode, dueOn: today, status: "open" as const }));
+    .map((m) => ({ id: uuidv7(), siteId: m.siteId!, caseId: m.caseId, customerId: m.customerId, unitId: null, kind: "fix_contact" as const, stepCode: m.stepCode, dueOn: todayOf(m), status: "open" as const }));
   if (rows.length > 0) {
     await db.insert(tasks).values(rows);
     await markCustomersChanged(db, rows.map((r) => r.customerId));
@@ -407,7 +433,9 @@ export async function recordSmsDeliveries(db: Database, sms: SmsSender, timeZone
     await db.update(messages).set({ deliveryStatus: r.event, deliveredAt: r.date, lastError: r.reason ?? null }).where(eq(messages.id, m.id));
     if (r.event === "hardBounce") bounced.push(m);
   }
-  await askToFixContacts(db, bounced, dateOfInstant(new Date(), timeZone));
+  const zoneOf = zonesOf(await siteSendings(db, bounced.map((m) => m.siteId)), timeZone);
+  const now = new Date();
+  await askToFixContacts(db, bounced, (m) => dateOfInstant(now, zoneOf(m)));
   return sent.length;
 }
 

@@ -3,6 +3,7 @@ import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import { PDFDocument } from "pdf-lib";
 import { senderSite, type SenderSite } from "../../shared/messaging/compose";
 import { MAX_LOGO_BYTES, type SiteBody, type SiteItem, type SitePatch } from "../../shared/schemas/sites";
+import { siteZone } from "../../shared/sites/zone";
 import { changes, recordAudit } from "../audit/audit";
 import { users, userSites } from "../auth/auth.sql";
 import { inScope, type Scope } from "../auth/scope";
@@ -47,7 +48,7 @@ export async function listSites(db: Db, scope: Scope, defaultTimeZone: string): 
   ]);
   return rows.map(({ logoSize, ...r }) => ({
     ...r,
-    timeZone: r.timeZone ?? defaultTimeZone,
+    timeZone: siteZone(r, defaultTimeZone),
     hasLogo: Boolean(logoSize),
     users: staff.filter((s) => s.siteId === r.id).map(({ siteId: _, ...u }) => u),
     boxes: Number(boxes.find((b) => b.siteId === r.id)?.n ?? 0),

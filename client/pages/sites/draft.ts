@@ -1,5 +1,6 @@
 import type { FieldIssue } from "../../../shared/errors";
 import { SiteBody, type OpeningHours, type SiteItem } from "../../../shared/schemas/sites";
+import { siteZone } from "../../../shared/sites/zone";
 import { ApiError } from "../../api";
 
 /** The form's copy of a site: text fields as typed (empty is "none"), hours and people as they are. */
@@ -31,7 +32,7 @@ export function draftOf(site: SiteItem | null, defaultTimeZone: string): SiteDra
   const text = Object.fromEntries(TEXT_FIELDS.map((f) => [f, site?.[f] ?? ""])) as Record<(typeof TEXT_FIELDS)[number], string>;
   return {
     ...text,
-    timeZone: site?.timeZone ?? defaultTimeZone,
+    timeZone: siteZone(site, defaultTimeZone),
     // Query data are proxies, which structuredClone refuses.
     openingHours: site?.openingHours ? (JSON.parse(JSON.stringify(site.openingHours)) as OpeningHours) : null,
     userIds: site?.users.map((u) => u.id) ?? [],

@@ -34,4 +34,15 @@ describe("the server's clock", () => {
     expect(clock.now().toISOString()).toBe("2026-11-22T09:16:00.000Z");
     expect(clock.today()).toBe("2026-11-22");
   });
+
+  it("tells the day in any zone, a pinned TODAY being the day in every zone", () => {
+    const m = machine("2030-01-01T00:00:00Z");
+    // 04:30 in Paris, still 23:30 the day before in Martinique (UTC−4).
+    const clock = systemClock({ now: "2026-11-22T03:30:00Z", siteTimeZone: "Europe/Paris" }, m.now);
+    expect(clock.todayIn("Europe/Paris")).toBe("2026-11-22");
+    expect(clock.todayIn("America/Martinique")).toBe("2026-11-21");
+    expect(clock.today()).toBe(clock.todayIn("Europe/Paris"));
+    const pinned = systemClock({ now: "2026-11-22T03:30:00Z", today: "2026-11-22", siteTimeZone: "Europe/Paris" }, m.now);
+    expect(pinned.todayIn("America/Martinique")).toBe("2026-11-22");
+  });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `engine_runs` ADD `time_zone` text;
