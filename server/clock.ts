@@ -1,4 +1,5 @@
 import { daysBetween, todayIn } from "../shared/dates";
+import { userTimeZone } from "../shared/sites/zone";
 import type { Clock } from "./context";
 
 /**
@@ -20,4 +21,9 @@ export function systemClock(config: { now?: string; today?: string; siteTimeZone
     today: () => dayIn(config.siteTimeZone),
     todayIn: dayIn,
   };
+}
+
+/** "Today" as a user's screens mean it: their sites' calendar day when the sites share a zone, else TZ_SITE's. */
+export function userToday(clock: Clock, user: { sites: readonly { timeZone?: string | null }[] }, defaultZone: string): string {
+  return clock.todayIn(userTimeZone(user.sites, defaultZone));
 }

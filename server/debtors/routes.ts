@@ -1,4 +1,5 @@
 import { CustomerIdParam, DebtorDetail, TodayResponse } from "../../shared/schemas/debtors";
+import { userToday } from "../clock";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { getDebtor, listDebtors } from "./queries";
 
@@ -21,13 +22,13 @@ const debtor = protectedRoute({
 
 export const debtorRoutes = createRouter()
   .openapi(today, async (c) => {
-    const { db, clock } = c.get("services");
-    const asOf = clock.today();
+    const { db, clock, config } = c.get("services");
+    const asOf = userToday(clock, c.get("user"), config.siteTimeZone);
     const debtors = await listDebtors(db, c.get("scope"), asOf);
     const balanceCents = debtors.reduce((sum, d) => sum + d.balanceCents, 0);
     return c.json({ asOf, totals: { debtors: debtors.length, balanceCents }, debtors }, 200);
   })
   .openapi(debtor, async (c) => {
-    const { db, clock } = c.get("services");
-    return c.json(await getDebtor(db, c.get("scope"), c.req.valid("param").customerId, clock.today()), 200);
+    const { db, clock, config } = c.get("services");
+    return c.json(await getDebtor(db, c.get("scope"), c.req.valid("param").customerId, userToday(clock, c.get("user"), config.siteTimeZone)), 200);
   });

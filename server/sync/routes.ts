@@ -1,6 +1,7 @@
 import { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
 import { PushBody, PushResponse, SetAsideBody, SetAsideList } from "../../shared/schemas/mutations";
 import { officeOnly } from "../auth/roles";
+import { userToday } from "../clock";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { pullChanges } from "./pull";
 import { notePending, pushMutations } from "./push";
@@ -67,9 +68,9 @@ export const syncRoutes = createRouter()
     return c.json({ items: await listSetAside(c.get("services").db, c.get("scope")) }, 200);
   })
   .openapi(pull, async (c) => {
-    const { db, clock } = c.get("services");
+    const { db, clock, config } = c.get("services");
     const body = c.req.valid("json");
-    const result = await pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: clock.today(), now: clock.now() });
+    const result = await pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: userToday(clock, c.get("user"), config.siteTimeZone), now: clock.now() });
     if (body.pending !== undefined) await notePending(db, { clientId: body.clientId, userId: c.get("user").id, pending: body.pending, now: clock.now() });
     return c.json(result, 200);
   });

@@ -14,6 +14,7 @@ import { sendDueMessages } from "../../server/messaging/worker";
 import { startServer, type RunningServer } from "../../server/server";
 import { units } from "../../server/sites/sites.sql";
 import type { SitesResponse } from "../../shared/schemas/sites";
+import { addDays } from "../../shared/dates";
 import { call, importThroughRoute, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 // Each site's day is its own time zone's: the engine runs a zone's day at ENGINE_AT that zone's time, over that
@@ -150,6 +151,23 @@ describe("the outbox's last checks", () => {
       const mine = async (ref: string) => (await db.select().from(messages).where(eq(messages.idempotencyKey, `engine:${idOf(ref)}|test|zone-today`)))[0]!;
       expect(await mine("ZLY1")).toMatchObject({ status: "written" });
       expect(await mine("ZVI1")).toMatchObject({ status: "cancelled", lastError: "En pause : promesse de paiement ou échéancier en cours" });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("the floor's day", () => {
+  it("is the site's: at 02:00 UTC on the 23rd, Lyon's list is as of the 23rd and Martinique's still of the 22nd", async () => {
+    // The clock not pinned to a day: 03:00 in Paris on the 23rd, 22:00 on the 22nd in Martinique.
+    const server = await startTestServer({ env: { TODAY: "", NOW: `${addDays(TEST_TODAY, 1)}T02:00:00Z` } });
+    try {
+      const office = await signIn(server.url, "bureau@demo.test");
+      const ids = await siteIds(server.url, office);
+      await setZone(server.url, office, ids.VIL!, MARTINIQUE);
+      const asOf = async (email: string) => (await call(server.url, "GET", "/api/today", { cookie: await signIn(server.url, email) })).body.asOf;
+      expect(await asOf("gestionnaire@demo.test")).toBe(addDays(TEST_TODAY, 1));
+      expect(await asOf("gestionnaire2@demo.test")).toBe(TEST_TODAY);
     } finally {
       await server.close();
     }
