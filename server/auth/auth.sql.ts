@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ROLES } from "../../shared/enums";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 import { sites } from "../sites/sites.sql";
@@ -26,7 +26,8 @@ export const users = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [oneOf("users_role", t.role, ROLES)],
+  // Initials sign the billing log: unique among every user ever created, deactivated ones included.
+  (t) => [oneOf("users_role", t.role, ROLES), uniqueIndex("users_initials").on(t.initials)],
 );
 
 /** Which sites a site manager or manager works on. Office users see every site and need no rows here. */

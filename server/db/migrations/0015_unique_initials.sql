@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `users_initials` ON `users` (`initials`);
