@@ -35,6 +35,8 @@ export async function closeCaseByHand(
   body: CloseCaseBody,
   today: CalendarDate,
   now: Date,
+  /** The calendar the write-off's re-run of the engine dates things in (the user's sites'). */
+  timeZone: string,
 ): Promise<CloseCaseResponse> {
   officeOnly(user.role, "Un dossier est clôturé par le bureau ou le Manager.");
   if (body.reason === "write_off" && user.role !== "manager") throw new AppError("FORBIDDEN", "Passer une dette en perte est décidé par le Manager.");
@@ -78,7 +80,7 @@ export async function closeCaseByHand(
     { behavior: "immediate" },
   );
   // The write-off settled the account: the engine closes the case (written off) and asks for the unlock.
-  if (body.reason === "write_off") await runEngineDay(db, { asOf: today, dryRun: false, now, customerIds: [result.customerId] });
+  if (body.reason === "write_off") await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone, customerIds: [result.customerId] });
   const [after] = await db.select({ status: cases.status, closedOn: cases.closedOn }).from(cases).where(eq(cases.id, caseId));
   return { caseId, status: after!.status, closedOn: after!.closedOn ?? today, amountCents: result.amountCents };
 }

@@ -1,5 +1,7 @@
 import { CloseCaseBody, CloseCaseResponse, CaseIdParam, PaymentPlanBody, PaymentPlanResponse } from "../../shared/schemas/cases";
 import { CustomerIdParam } from "../../shared/schemas/debtors";
+import { userTimeZone } from "../../shared/sites/zone";
+import { userToday } from "../clock";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { agreePaymentPlan, closeCaseByHand } from "./closing";
 
@@ -23,10 +25,11 @@ const plan = protectedRoute({
 
 export const caseRoutes = createRouter()
   .openapi(close, async (c) => {
-    const { db, clock } = c.get("services");
-    return c.json(await closeCaseByHand(db, c.get("user"), c.get("scope"), c.req.valid("param").caseId, c.req.valid("json"), clock.today(), clock.now()), 200);
+    const { db, clock, config } = c.get("services");
+    const timeZone = userTimeZone(c.get("user").sites, config.siteTimeZone);
+    return c.json(await closeCaseByHand(db, c.get("user"), c.get("scope"), c.req.valid("param").caseId, c.req.valid("json"), clock.todayIn(timeZone), clock.now(), timeZone), 200);
   })
   .openapi(plan, async (c) => {
-    const { db, clock } = c.get("services");
-    return c.json(await agreePaymentPlan(db, c.get("user"), c.get("scope"), c.req.valid("param").customerId, c.req.valid("json"), clock.today(), clock.now()), 201);
+    const { db, clock, config } = c.get("services");
+    return c.json(await agreePaymentPlan(db, c.get("user"), c.get("scope"), c.req.valid("param").customerId, c.req.valid("json"), userToday(clock, c.get("user"), config.siteTimeZone), clock.now()), 201);
   });
