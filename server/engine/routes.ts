@@ -1,5 +1,6 @@
 import { ApprovalsResponse, DecisionBody, DecisionResponse } from "../../shared/schemas/approvals";
 import { officeOnly } from "../auth/roles";
+import { userToday } from "../clock";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { decide, listApprovals } from "./approvals";
 
@@ -23,10 +24,10 @@ const decision = protectedRoute({
 export const approvalRoutes = createRouter()
   .openapi(list, async (c) => {
     officeOnly(c.get("user").role, "Les validations sont faites par le bureau ou le Manager.");
-    const { db, clock } = c.get("services");
-    return c.json({ items: await listApprovals(db, c.get("scope"), clock.today()) }, 200);
+    const { db, clock, config } = c.get("services");
+    return c.json({ items: await listApprovals(db, c.get("scope"), userToday(clock, c.get("user"), config.siteTimeZone)) }, 200);
   })
   .openapi(decision, async (c) => {
-    const { db, clock } = c.get("services");
-    return c.json({ decided: await decide(db, c.get("user"), c.get("scope"), c.req.valid("json"), clock.now(), clock.today()) }, 200);
+    const { db, clock, config } = c.get("services");
+    return c.json({ decided: await decide(db, c.get("user"), c.get("scope"), c.req.valid("json"), clock.now(), userToday(clock, c.get("user"), config.siteTimeZone)) }, 200);
   });
