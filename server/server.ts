@@ -20,6 +20,8 @@ import { SetupCode } from "./setup/setup-code";
 export interface StartOptions {
   /** Between two looks at IMPORT_DIR (tests look often and wait on `importFolder.nextLook()`). */
   importFolderEveryMs?: number;
+  /** Between two looks of the engine's scheduler (a minute; tests look often and wait on the log). */
+  engineEveryMs?: number;
 }
 
 export interface RunningServer {
@@ -53,7 +55,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);
-  const engine = startEngineScheduler(handle.db, config, services.clock, log, { runToday: handle.seededDemo });
+  const engine = startEngineScheduler(handle.db, config, services.clock, log, { runToday: handle.seededDemo, everyMs: options.engineEveryMs });
   const outbox = startOutboxWorker(handle.db, config, log);
   const importFolder = config.importDir
     ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })

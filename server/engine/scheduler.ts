@@ -2,6 +2,7 @@ import { zonedInstant } from "../../shared/dates";
 import type { Clock } from "../context";
 import type { Database } from "../db/client";
 import type { Config } from "../env";
+import { lastSuccessfulImport } from "../imports/apply";
 import { hasRun, runEngineDay } from "./run";
 import { engineZones } from "./zones";
 
@@ -15,11 +16,16 @@ import { engineZones } from "./zones";
  * the demo data just written stands for a morning's state, and a person trying Cadenas at 05:00 should find the
  * queues filled. A pinned `TODAY` is the day in every zone.
  */
-export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void, options: { runToday?: boolean } = {}): { stop(): void } {
+export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void, options: { runToday?: boolean; everyMs?: number } = {}): { stop(): void } {
   const at = config.engineAt;
   if (at === "off") return { stop() {} };
   let running = false;
   let first = true;
+  // A day held back (no import yet, or data too old) waits for a new import rather than being evaluated again
+  // every minute: zone and day → the newest import it was held on. It runs once the imports have settled (the
+  // newest one the same at two looks in a row), so the four files of a first import all count, not the first one.
+  const held = new Map<string, number | null>();
+  const settling = new Map<string, number | null>();
   const tick = async () => {
     if (running) return;
     running = true;
@@ -41,8 +47,18 @@ export function startEngineScheduler(db: Database, config: Config, clock: Clock,
             if (firstLook) log(`${label}: already run.`);
             continue;
           }
+          const heldKey = `${zone.timeZone} ${today}`;
+          const newestImport = (await lastSuccessfulImport(db))?.getTime() ?? null;
+          if (held.has(heldKey)) {
+            if (held.get(heldKey) === newestImport) continue;
+            if (settling.get(heldKey) !== newestImport) {
+              settling.set(heldKey, newestImport);
+              continue;
+            }
+          }
           const result = await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: zone.timeZone, sites: zone.sites });
-          log(`${label}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason})` : ""}.`);
+          if (result.heldReason) held.set(heldKey, newestImport);
+          log(`${label}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason}); run again after the next import` : ""}.`);
         } catch (e) {
           log(`${label} failed: ${(e as Error).message}`);
         }
@@ -53,7 +69,7 @@ export function startEngineScheduler(db: Database, config: Config, clock: Clock,
       running = false;
     }
   };
-  const timer = setInterval(() => void tick(), 60_000);
+  const timer = setInterval(() => void tick(), options.everyMs ?? 60_000);
   timer.unref();
   void tick();
   return { stop: () => clearInterval(timer) };
