@@ -6,6 +6,7 @@ import { cases } from "../cases/cases.sql";
 import type { Database } from "../db/client";
 import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
+import { customerZone } from "../sites/sites";
 import { chainOf, verifyChain } from "./chain";
 import { evidenceRecords } from "./evidence.sql";
 import { createRouter, errors, json, protectedRoute } from "../http";
@@ -136,13 +137,13 @@ export const blobRoutes = createRouter()
   .openapi(packPdf, async (c) => {
     const { db, config, clock } = c.get("services");
     const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
-    const file = await evidencePackPdf(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: config.siteTimeZone });
+    const file = await evidencePackPdf(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: await customerZone(db, kase.customerId, config.siteTimeZone) });
     return c.body(...attachment(file, "application/pdf"));
   })
   .openapi(packZip, async (c) => {
     const { db, config, clock } = c.get("services");
     const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
-    const file = await evidencePackZip(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: config.siteTimeZone });
+    const file = await evidencePackZip(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: await customerZone(db, kase.customerId, config.siteTimeZone) });
     return c.body(...attachment(file, "application/zip"));
   })
   .openapi(put, async (c) => {

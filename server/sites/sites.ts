@@ -11,6 +11,7 @@ import type { Database, Transaction } from "../db/client";
 import { AppError } from "../errors";
 import { sniffImage } from "../evidence/blobs";
 import type { Logos, LogoImage } from "../messaging/letter-pdf";
+import { contracts } from "../customers/customers.sql";
 import { sites, units } from "./sites.sql";
 
 /**
@@ -135,6 +136,19 @@ export function logoTooLarge(size: number): AppError {
   return new AppError("PAYLOAD_TOO_LARGE", `Logo trop lourd (${Math.ceil(size / 1024)} Ko) : ${MAX_LOGO_BYTES / 1024} Ko au plus. Réduisez l'image (400 px de large suffisent).`, {
     issues: [{ path: "logo", message: `${MAX_LOGO_BYTES / 1024} Ko au plus` }],
   });
+}
+
+/** The calendar a customer's papers are dated in: their boxes' site's zone (the first site, for the rare customer at two). */
+export async function customerZone(db: Db, customerId: string, defaultTimeZone: string): Promise<string> {
+  const [row] = await db
+    .select({ timeZone: sites.timeZone })
+    .from(contracts)
+    .innerJoin(units, eq(units.id, contracts.unitId))
+    .innerJoin(sites, eq(sites.id, units.siteId))
+    .where(eq(contracts.customerId, customerId))
+    .orderBy(asc(sites.code))
+    .limit(1);
+  return siteZone(row, defaultTimeZone);
 }
 
 // ————— What messages read of their sites —————
