@@ -203,7 +203,7 @@ export class SyncEngine {
           await this.db.outbox.update(entry.seq, { status: "acked" });
         }
       }
-      await refreshViews(this.db, touched);
+      await refreshViews(this.db, touched, batch[0]!.userId);
     });
   }
 
@@ -213,6 +213,7 @@ export class SyncEngine {
       await refreshViews(
         this.db,
         refusals.flatMap(({ entry }) => (entry.customerId ? [entry.customerId] : [])),
+        refusals[0]!.entry.userId,
       );
     });
   }
@@ -241,7 +242,7 @@ export class SyncEngine {
       if (answer.status === 401) return "signed-out";
       if (answer.status !== 200) return this.problem(`Mise à jour impossible (${answer.status}).`);
       const body = answer.body as PullResponse;
-      await this.applyPull(body, page === null);
+      await this.applyPull(body, page === null, userId);
       if (!body.hasMore) return "synced";
       page = body.nextPage;
       cursor = body.cursor;
@@ -253,7 +254,7 @@ export class SyncEngine {
    * and on the last page the outbox lets go of what the server has processed (`seq` ≤ `lastSeq`) — in the same
    * transaction, so a confirmed action never blinks out between its push and its pull.
    */
-  private async applyPull(body: PullResponse, firstPage: boolean): Promise<void> {
+  private async applyPull(body: PullResponse, firstPage: boolean, userId: string): Promise<void> {
     await this.db.transaction("rw", this.db.debtors, this.db.outbox, this.db.meta, async () => {
       if (body.reset && firstPage) await this.db.debtors.clear();
       const last = !body.hasMore;
@@ -261,7 +262,7 @@ export class SyncEngine {
       await this.db.outbox.bulkDelete(done.map((e) => e.seq));
       // The outbox is small and a page is hundreds of debtors: one read and one write, not two for each.
       const unsent = new Map<string, OutboxEntry[]>();
-      for (const e of await this.db.outbox.toArray()) {
+      for (const e of await this.db.outbox.where("userId").equals(userId).toArray()) {
         if (e.customerId) unsent.set(e.customerId, [...(unsent.get(e.customerId) ?? []), e]);
       }
       await this.db.debtors.bulkPut(body.docs.map((doc) => rowFor(doc, unsent.get(doc.customerId) ?? [])));
@@ -269,6 +270,7 @@ export class SyncEngine {
       await refreshViews(
         this.db,
         done.flatMap((e) => (e.customerId ? [e.customerId] : [])),
+        userId,
       );
       if (last) await setMeta(this.db, "cursor", body.cursor);
       // The office's floor templates, when they changed since the copy this phone holds.

@@ -20,12 +20,19 @@ export function rowFor(base: DebtorDoc, pending: readonly OutboxEntry[]): Debtor
   };
 }
 
-/** Recomputes the shown copy of these debtors from their base and what is still in the outbox. */
-export async function refreshViews(db: CadenasDB, customerIds: Iterable<string>): Promise<void> {
+/**
+ * Recomputes the shown copy of these debtors from their base and what `userId` still has in the outbox. Only the
+ * signed-in user's: on a phone two people share, one's unsent actions never show on the other's screens.
+ */
+export async function refreshViews(db: CadenasDB, customerIds: Iterable<string>, userId: string): Promise<void> {
   for (const customerId of new Set(customerIds)) {
     const row = await db.debtors.get(customerId);
     if (!row) continue;
-    const pending = await db.outbox.where("customerId").equals(customerId).toArray();
+    const pending = await db.outbox
+      .where("customerId")
+      .equals(customerId)
+      .filter((e) => e.userId === userId)
+      .toArray();
     await db.debtors.put(rowFor(row.base, pending));
   }
 }

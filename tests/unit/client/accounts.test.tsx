@@ -12,6 +12,7 @@ import { unsentMessage } from "../../../client/pages/login/LoginPage";
 import { CadenasDB } from "../../../client/store/db";
 import { recordAction } from "../../../client/store/record";
 import { SyncEngine, type TransportAnswer } from "../../../client/store/sync";
+import { CUSTOMER, debtorDoc } from "../../support/debtor-doc";
 
 // The pages an account is set up and recovered with, checked without a server: the link page reads its token from
 // the fragment and says when a link is stale or cut; the password is checked for length before anything is sent;
@@ -164,5 +165,40 @@ describe("unsent actions when a session ends", () => {
     signedIn = vt.userId;
     expect(await engine.syncOnce(vt)).toBe("synced");
     expect(pushes).toEqual([{ user: vt.userId, ids: [made.id], pending: 1 }]);
+  });
+});
+
+describe("a phone two people share", () => {
+  it("never shows one person's unsent actions on the other's screens", async () => {
+    const db = new CadenasDB(`phone-${uuidv7()}`, { indexedDB: new IDBFactory(), IDBKeyRange });
+    let signedIn = "";
+    const engine = new SyncEngine(db, {
+      async post(path, body): Promise<TransportAnswer> {
+        if (path === "/api/sync/push") {
+          const b = body as { mutations: { id: string; seq: number }[] };
+          return { ok: true, status: 200, body: { results: b.mutations.map((m) => ({ id: m.id, status: "applied" })), lastSeq: Math.max(...b.mutations.map((m) => m.seq)) } };
+        }
+        // The server's copy does not hold the note yet (lastSeq 0): the phone still lays it over.
+        return { ok: true, status: 200, body: { reset: true, docs: [debtorDoc()], removed: [], cursor: `c-${signedIn}`, hasMore: false, nextPage: null, lastSeq: 0, asOf: "2026-11-22" } };
+      },
+    });
+    const vt = { userId: "user-vt", initials: "VT", timeZone: "Europe/Paris" };
+    const bo = { userId: "user-bo", initials: "BO", timeZone: "Europe/Paris" };
+
+    signedIn = vt.userId;
+    await engine.syncOnce(vt);
+    await recordAction(db, vt, "note.added", { customerId: CUSTOMER, text: "Passé au bureau" }, new Date("2026-11-22T09:00:00Z"));
+    expect((await db.debtors.get(CUSTOMER))!.view).not.toBeNull();
+
+    // BO signs in on the same phone and pulls the same debtor: VT's note is not laid over it.
+    signedIn = bo.userId;
+    await engine.syncOnce(bo);
+    expect((await db.debtors.get(CUSTOMER))!.view).toBeNull();
+    expect(await db.outbox.count()).toBe(1);
+
+    // VT again: the note shows again until the server's copy holds it.
+    signedIn = vt.userId;
+    await engine.syncOnce(vt);
+    expect((await db.debtors.get(CUSTOMER))!.view).not.toBeNull();
   });
 });
