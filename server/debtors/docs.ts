@@ -2,7 +2,7 @@ import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { HISTORY_IN_DOC, type DebtorDoc, type DocHistory, type DocTask, type DocUnit } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
 import { balanceSql, settledOnInvoiceSql } from "../billing/balance";
-import { exitDoneSql, r3RegisteredSql } from "../evidence/opening";
+import { openingFactsJson } from "../evidence/opening";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
@@ -73,14 +73,16 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
       ${balanceSql(asOf, sql.raw("c.id"))} as balance_cents,
       -- The open case if there is one, else the latest closed one.
       (select json_object('id', k.id, 'status', k.status, 'openedOn', k.opened_on, 'anchorOn', k.anchor_on, 'level', k.level, 'stage', k.stage,
-                'exitDone', json(case when ${exitDoneSql(sql.raw("k.id"))} then 'true' else 'false' end),
-                'r3Registered', json(case when ${r3RegisteredSql(sql.raw("k.customer_id"))} then 'true' else 'false' end))
+                ${openingFactsJson(sql.raw("k.id"))})
          from cases k where k.customer_id = c.id order by k.status = 'open' desc, k.opened_on desc limit 1) as kase,
       (select json_group_array(json_object('id', u.id, 'number', u.number, 'siteId', u.site_id, 'siteCode', s.code, 'building', u.building,
                 'aisle', u.aisle, 'padlock', u.padlock_state, 'gate', u.gate_state, 'contractEnded', ct.end_date,
                 'opening', json((select json_object('openedAt', e.device_time, 'initials', e.author_initials, 'photos', json(json_extract(e.payload, '$.roles')),
                     'missing', json((select json_group_array(j.value) from json_each(e.photos) j where not exists (select 1 from photos p where p.sha256 = j.value))),
-                    'clearedAt', (select x.device_time from evidence_records x where x.chain = e.chain and x.unit_id = u.id and x.kind = 'box.cleared'))
+                    'clearedAt', (select x.device_time from evidence_records x where x.chain = e.chain and x.unit_id = u.id and x.kind = 'box.cleared'),
+                    'receivedAt', e.received_at, 'signatures', json(json_extract(e.payload, '$.signatures')), 'keepGoodsDays', json_extract(e.payload, '$.keepGoodsDays'),
+                    'basis', json((select json_extract(b.payload, '$.basis') from evidence_records b
+                      where b.chain = e.chain and b.unit_id = u.id and b.kind = 'disposal.basis' order by b.seq desc limit 1)))
                   from evidence_records e where e.unit_id = u.id and e.customer_id = c.id and e.kind = 'box.opened' order by e.seq desc limit 1))))
          from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
          where ct.customer_id = c.id and ${inScope(scope, sql.raw("u.site_id"))}

@@ -1,6 +1,6 @@
 import { Faker, base, en, fr } from "@faker-js/faker";
 import { addDays, addMonths, daysBetween, formatDateFr, lastDayOfMonth, zonedInstant } from "../../shared/dates";
-import { DEFAULT_SCENARIOS, type Scenario } from "../../shared/engine/scenarios";
+import { DEFAULT_SCENARIOS, EXIT_WHEN, type Scenario } from "../../shared/engine/scenarios";
 import { stepDate } from "../../shared/engine/schedule";
 import type { CallOutcome, CustomerKind, Level, MessageChannel, PaymentMethod, Role, Segment } from "../../shared/enums";
 import { formatEurosPlain } from "../../shared/money";
@@ -63,6 +63,8 @@ export interface DemoMessage {
   trackingNumber?: string;
   /** The day the registered letter's acknowledgement of receipt came back. */
   acknowledgedOn?: string;
+  /** The termination notice: the day the contract ended. */
+  contractEndsOn?: string;
   /** Refused for good: what the provider answered. */
   error?: string;
 }
@@ -76,7 +78,9 @@ export const DEMO_STAGES = {
   "R2-notice": { daysLate: [24, 29], perSite: 2 },
   R2: { daysLate: [32, 44], perSite: 3 },
   R3: { daysLate: [47, 58], perSite: 2 },
-  exit: { daysLate: [63, 85], perSite: 2 },
+  // The exit falls at the end of the month in which R3's 8 days from its AR passed: 60 to 90 days late, by the
+  // billing day; a story at the exit is one whose exit day has come (`exitAfterR3`).
+  exit: { daysLate: [60, 100], perSite: 2 },
   paid: { daysLate: [18, 40], perSite: 3 },
 } as const;
 export type DemoStage = keyof typeof DEMO_STAGES;
@@ -133,6 +137,16 @@ function dueDateFor(scenario: Scenario, code: string, method: PaymentMethod, tod
     if (on <= today && (!best || on > best.on)) best = { anchor, on };
   }
   return best!;
+}
+
+/**
+ * When a box story's formal notice goes (R3, unshifted as the stories write it), when its AR comes back (3 days
+ * later) and when the contract ends: as the engine counts the exit from that receipt.
+ */
+function exitAfterR3(anchor: string): { r3On: string; ackOn: string; exitOn: string } {
+  const r3On = addDays(addMonths(anchor, 1), 14);
+  const ackOn = addDays(r3On, 3);
+  return { r3On, ackOn, exitOn: stepDate(EXIT_WHEN, ackOn) };
 }
 
 const CUSTOMERS_PER_SITE = 100;
@@ -313,14 +327,16 @@ class DemoBuilder {
       const [min, max] = DEMO_STAGES[stage].daysLate;
       // Billing days stop at the 28th (every month has one); pick a day late in range that respects it,
       // or step back to the 28th when the whole range falls on the 29th–31st.
-      for (let attempt = 0; attempt < 20 && (!anchor || Number(anchor.slice(8)) > 28); attempt++) {
+      const unfit = (a: string | undefined) => !a || Number(a.slice(8)) > 28 || (stage === "exit" && exitAfterR3(a).exitOn >= this.today);
+      for (let attempt = 0; attempt < 40 && unfit(anchor); attempt++) {
         anchor = addDays(this.today, -f.number.int({ min, max }));
       }
+      if (stage === "exit" && exitAfterR3(anchor!).exitOn >= this.today) anchor = addDays(this.today, -max);
       while (Number(anchor!.slice(8)) > 28) anchor = addDays(anchor!, -1);
     }
     const billingDay = anchor ? Number(anchor.slice(8)) : 1;
     const startDate = addMonths(this.today, -f.number.int({ min: 5, max: 40 }));
-    const endDate = stage === "exit" && anchor ? lastDayOfMonth(addMonths(anchor, 1)) : null;
+    const endDate = stage === "exit" && anchor ? exitAfterR3(anchor).exitOn : null;
 
     const rents: { contractId: string; unitId: string; rentCents: number }[] = [];
     for (const unitId of unitIds) {
@@ -518,14 +534,17 @@ class CaseStory {
       this.letter(r2On, "Relance 2", "R2");
       this.setLevel("R2", r2On);
     }
-    const r3On = addDays(addMonths(anchor, 1), 14);
+    const { r3On, exitOn: exitAfterAr } = exitAfterR3(anchor);
     if (reached("R3", r3On)) {
-      this.letter(r3On, "Mise en demeure (R3)", "R3");
+      // The AR back on a day that would have ended the contract by now only in the stories at the exit: the others
+      // still wait for it.
+      this.letter(r3On, "Mise en demeure (R3)", "R3", { withAr: stage === "exit" || exitAfterAr > lastDay });
       this.setLevel("R3", r3On);
     }
     if (stage === "exit" && this.facts.endDate) {
       const exitOn = this.facts.endDate;
       this.log("contract_ended", this.b.managerUser, this.during(exitOn), `Sortie du contrat au ${formatDateFr(exitOn)} (accord Manager), avoirs sur factures impayées à valider`);
+      this.letter(exitOn, "Notification de la résiliation", "exit", { contractEndsOn: exitOn });
       this.task("open_box", "exit", addDays(exitOn, 1), this.facts.units[0]?.id);
     }
     if (paidOn) this.payInFull(paidOn);
@@ -646,15 +665,17 @@ class CaseStory {
     }
   }
 
-  private letter(on: string, title: string, step: string): void {
+  private letter(on: string, title: string, step: string, options: { withAr?: boolean; contractEndsOn?: string } = {}): void {
     const tracking = this.b.nextTrackingNumber();
     const office = this.b.officeUser;
     const at = this.during(on);
     this.log("registered_letter", office, at, `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking, step } });
     // Both letters of the step, posted by the office; the registered one's receipt card is back a few days later.
     const acknowledgedOn = addDays(on, 3);
+    const ar = options.withAr !== false && acknowledgedOn <= this.lastDay ? { acknowledgedOn } : {};
+    const ends = options.contractEndsOn ? { contractEndsOn: options.contractEndsOn } : {};
     for (const channel of ["registered_letter", "letter"] as const) {
-      this.message(step, channel, at, channel === "registered_letter" ? { trackingNumber: tracking, ...(acknowledgedOn <= this.lastDay ? { acknowledgedOn } : {}) } : {});
+      this.message(step, channel, at, channel === "registered_letter" ? { trackingNumber: tracking, ...ar, ...ends } : ends);
     }
   }
 
@@ -665,7 +686,7 @@ class CaseStory {
     this.task("fix_contact", step, on);
   }
 
-  private message(step: string, channel: MessageChannel, at: string, outcome: Pick<DemoMessage, "trackingNumber" | "acknowledgedOn" | "error">): void {
+  private message(step: string, channel: MessageChannel, at: string, outcome: Pick<DemoMessage, "trackingNumber" | "acknowledgedOn" | "error" | "contractEndsOn">): void {
     const template = this.facts.scenario.steps.find((s) => s.code === step)?.actions.find((a) => a.action === "message" && a.channel === channel);
     if (template?.action !== "message") return;
     this.b.rows.messages.push({ customerId: this.facts.customerId, caseId: this.caseId, siteId: this.facts.site.siteId, step, template: template.template, channel, at, ...outcome });

@@ -1,11 +1,12 @@
 import { inArray, sql } from "drizzle-orm";
 import { settledOnInvoiceSql } from "../billing/balance";
 import type { EngineInput, InvoiceFact, LetterFact, PaymentFact, PaymentPlanFact, PromiseFact } from "../../shared/engine/engine";
-import { DEFAULT_SCENARIOS, type Scenario } from "../../shared/engine/scenarios";
+import { DEFAULT_SCENARIOS, EXIT_WHEN, TERMINATION_NOTICE, type Scenario, type ScenarioStep } from "../../shared/engine/scenarios";
 import { addDays, dateOfInstant, type CalendarDate } from "../../shared/dates";
 import type { Segment } from "../../shared/enums";
 import type { Database, Transaction } from "../db/client";
 import { notCorrectedSql } from "../debtors/corrections";
+import { receivedOnSql } from "../messaging/receipts";
 import { scenarios } from "./engine.sql";
 import type { SiteFilter } from "./zones";
 
@@ -19,8 +20,23 @@ export async function loadScenarios(db: Db): Promise<Map<Segment, Scenario>> {
     await db.insert(scenarios).values(missing.map((s) => ({ code: s.code, name: s.name, steps: s.steps }))).onConflictDoNothing();
   }
   const all = new Map<Segment, Scenario>(DEFAULT_SCENARIOS.map((s) => [s.code, s]));
-  for (const r of rows) all.set(r.code, { code: r.code, name: r.name, steps: r.steps });
+  for (const r of rows) all.set(r.code, { code: r.code, name: r.name, steps: r.code === "box" ? withExitFromReceipt(r.steps) : r.steps });
   return all;
+}
+
+/**
+ * A box scenario saved before the exit counted from R3's receipt kept a fixed date ("D + 1 month", end of month),
+ * which could end a contract the very day the formal notice's deadline ran out, and sent no termination notice:
+ * read as the procedure now has it (the operator's other choices kept) until it is saved again.
+ */
+function withExitFromReceipt(steps: ScenarioStep[]): ScenarioStep[] {
+  return steps.map((s) => {
+    if (s.code !== "exit" || s.when.from !== "due") return s;
+    const sendsNotice = s.actions.some((a) => a.action === "message" && a.channel === "registered_letter");
+    const at = s.actions.findIndex((a) => a.action === "task");
+    const actions = sendsNotice ? s.actions : [...s.actions.slice(0, at < 0 ? s.actions.length : at), ...TERMINATION_NOTICE, ...(at < 0 ? [] : s.actions.slice(at))];
+    return { ...s, when: EXIT_WHEN, actions };
+  });
 }
 
 /**
@@ -97,6 +113,7 @@ interface FactsRow {
   payments: string;
   promises: string;
   letters: string;
+  receipts: string;
   plans: string;
   recorded: string;
   closures: string;
@@ -119,6 +136,8 @@ export async function loadFacts(
         ${PROMISES_OF_C} as promises,
         (select json_group_array(json_array(a.happened_at, json_extract(a.data, '$.step'))) from actions a
           where a.customer_id = c.id and a.kind = 'registered_letter') as letters,
+        (select json_group_array(json_array(m.sent_at, m.step_code, ${receivedOnSql("m")})) from messages m
+          where m.customer_id = c.id and ${receivedOnSql("m")} is not null) as receipts,
         ${PLANS_OF_C} as plans,
         (select json_group_array(pa.key) from planned_actions pa where pa.customer_id = c.id) as recorded,
         (select json_group_array(k.closed_on) from cases k where k.customer_id = c.id and k.status = 'contract_ended') as closures
@@ -138,7 +157,13 @@ export async function loadFacts(
             ([ref, date, amountCents, status, method]): PaymentFact => ({ ref, date, amountCents, status, method }),
           ),
           promises: parsePromises(r.promises, timeZone),
-          letters: (JSON.parse(r.letters) as [string, string | null][]).flatMap(([at, step]): LetterFact[] => (step ? [{ step, sentOn: day(at) }] : [])),
+          letters: [
+            ...(JSON.parse(r.letters) as [string, string | null][]).flatMap(([at, step]): LetterFact[] => (step ? [{ step, sentOn: day(at) }] : [])),
+            // The same letters' receipts (AR or unclaimed return), from which the steps after them count.
+            ...(JSON.parse(r.receipts) as [string | null, string | null, string][]).flatMap(([at, step, receivedOn]): LetterFact[] =>
+              step && at ? [{ step, sentOn: day(at), receivedOn }] : [],
+            ),
+          ],
           plans: parsePlans(r.plans),
           closures: (JSON.parse(r.closures) as (string | null)[]).filter((d): d is string => d !== null),
           minBalanceCents,

@@ -293,6 +293,8 @@ function recordActions(
         incident: a.incident,
         invoice: a.invoiceRef,
         purpose: a.action === "message" ? purposeOf(a, scenario) : undefined,
+        // The termination notice names the day the contract ends: its own step's day.
+        contractEnd: a.action === "message" && endsContract(a, scenario) ? a.date : undefined,
       }),
       runId,
     };
@@ -304,11 +306,19 @@ function recordActions(
 
 type PlannedRow = typeof plannedActions.$inferInsert;
 
-/** What a message is for: thanks after payment, a notice before a due date, else a reminder of the debt. */
+/**
+ * What a message is for: thanks after payment, a notice before a due date or of the contract's end (it goes even
+ * once the case is filed: the opening of the box counts from its receipt), else a reminder of the debt.
+ */
 function purposeOf(a: PlannedAction, scenario: Scenario): MessagePurpose {
-  if (a.invoiceRef) return "notice";
+  if (a.invoiceRef || endsContract(a, scenario)) return "notice";
   return scenario.steps.find((s) => s.code === a.step)?.when.from === "payment" ? "thanks" : "reminder";
 }
+/** The action belongs to a step that ends the contract (the exit). */
+function endsContract(a: PlannedAction, scenario: Scenario): boolean {
+  return Boolean(scenario.steps.find((s) => s.code === a.step)?.actions.some((x) => x.action === "contract_end"));
+}
+
 type Box = { id: string; siteId: string };
 
 /** Every customer's boxes under a contract running on `day`, with their site, in one query. */
@@ -393,6 +403,7 @@ class Writes {
         channel: row.channel as MessageChannel,
         purpose: (detail.purpose as MessagePurpose | undefined) ?? "reminder",
         invoiceRef: detail.invoice,
+        contractEndsOn: detail.contractEnd,
       });
     } else if (row.action === "task" && detail.task) {
       const perUnit = ["padlock_place", "padlock_remove", "gate_suspend", "gate_restore"].includes(detail.task);

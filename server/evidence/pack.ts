@@ -16,6 +16,8 @@ import type { SenderSite } from "../../shared/messaging/compose";
 import { readBlob, sha256Hex } from "./blobs";
 import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
+import { loadSettings } from "../engine/settings";
+import { basisText, DISPOSAL_WORD, keptUntil, openedOnOf, witnessText, type DisposalBasis, type DisposalMethod, type Witness } from "../../shared/floor/opening";
 
 /**
  * The evidence pack of a case, for a lawyer, a bailiff or a court: one PDF — who the customer is, whether the
@@ -74,6 +76,8 @@ interface Pack {
   records: (typeof evidenceRecords.$inferSelect & { authorName: string | null })[];
   photos: PackPhoto[];
   integrity: ChainReport;
+  /** The keeping period the operator's settings give now (the longer of it and the one recorded applies). */
+  keepGoodsDays: number;
 }
 
 /** A letter, e-mail or SMS: from the outbox, or a line of the history when it went another way. */
@@ -161,6 +165,7 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
     records: records.map((r) => ({ ...r.record, authorName: r.authorName })),
     photos: await photosOf(db, options.dataDir, records.map((r) => r.record)),
     integrity,
+    keepGoodsDays: (await loadSettings(db)).keepGoodsDays,
   };
 }
 
@@ -168,7 +173,10 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
 async function photosOf(db: Database, dataDir: string, records: (typeof evidenceRecords.$inferSelect)[]): Promise<PackPhoto[]> {
   const bySha = new Map<string, PackPhoto>();
   for (const r of records) {
-    const roles = Array.isArray(r.payload.roles) ? (r.payload.roles as { sha256?: string; role?: string }[]) : [];
+    const roles = Array.isArray(r.payload.roles) ? [...(r.payload.roles as { sha256?: string; role?: string }[])] : [];
+    const signed = r.payload.signatures as { witness?: string; inventory?: string } | undefined;
+    if (signed?.witness) roles.push({ sha256: signed.witness, role: "signature_witness" });
+    if (signed?.inventory) roles.push({ sha256: signed.inventory, role: "signature_inventory" });
     for (const sha of r.photos) {
       const known = bySha.get(sha);
       if (known) {
@@ -252,6 +260,7 @@ async function renderPdf(pack: Pack, options: PackOptions): Promise<Uint8Array> 
   drawHeader(w, pack, generated, options.timeZone);
   drawHistory(w, pack, at);
   drawSendings(w, pack, at);
+  await drawOpenings(doc, w, pack, at, options.timeZone, numberOf);
   drawRecords(w, pack, at, fonts, numberOf);
   await drawPhotos(doc, w, pack, at, fonts);
   w.finish();
@@ -316,6 +325,86 @@ function drawSendings(w: PageWriter, pack: Pack, at: Moments): void {
   if (pack.sent.length === 0) return note(w, "Aucun courrier, courriel ni SMS pour ce dossier.");
   for (const s of pack.sent) {
     row(w, [{ text: at.minute(s.at), width: 30 * MM }, { text: s.channel, width: 34 * MM, bold: true }, { text: s.lines.join("\n") }], { size: 9, rule: true });
+  }
+}
+
+/**
+ * Each box opened in the case, as a judge reads it: who witnessed it (a commissaire de justice with their office and
+ * report, or a plain witness — and that the operator chose to allow one), the inventory with the signatures drawn
+ * on the phone, how long the contents are kept, the legal basis the office entered for disposing of them, and what
+ * became of them.
+ */
+async function drawOpenings(doc: PDFDocument, w: PageWriter, pack: Pack, at: Moments, timeZone: string, numberOf: Map<string, number>): Promise<void> {
+  const openings = pack.records.filter((r) => r.kind === "box.opened");
+  if (openings.length === 0) return;
+  heading(w, "Ouverture du box et sort des biens", 90);
+  for (const o of openings) {
+    const p = o.payload;
+    const later = pack.records.filter((r) => r.unitId === o.unitId && r.seq > o.seq);
+    const basis = later.filter((r) => r.kind === "disposal.basis").at(-1);
+    const cleared = later.find((r) => r.kind === "box.cleared");
+    const witness = p.witness as Witness | string | undefined;
+    const recordedDays = typeof p.keepGoodsDays === "number" ? p.keepGoodsDays : null;
+    const openedOn = openedOnOf(dateOfInstant(o.deviceTime, timeZone), dateOfInstant(o.receivedAt, timeZone));
+    const days = Math.max(recordedDays ?? 0, pack.keepGoodsDays);
+    const witnessLines =
+      typeof witness === "object"
+        ? witness.kind === "bailiff"
+          ? `${witness.name}, commissaire de justice — étude : ${witness.office} — procès-verbal de constat : ${witness.reportRef}`
+          : `${witnessText(witness)} — simple témoin accepté par l'exploitant (réglage « Accepter un simple témoin » activé ; par défaut, Cadenas demande un commissaire de justice).`
+        : witness
+          ? `${witness} (identité saisie en un seul champ, avant l'enregistrement de la qualité du témoin)`
+          : "non renseigné";
+    const facts: [string, string][] = [
+      ["Box", `${String(p.unitNumber ?? "")} — ouvert le ${at.minute(o.deviceTime)} par ${o.authorName ?? o.authorInitials} (enregistrement n° ${o.seq})`],
+      ["Témoin", witnessLines],
+      ["Inventaire", String(p.inventory ?? "—")],
+      ["Nouveau cadenas", String(p.newPadlockNumber ?? "—")],
+      ["Conservation", `Contenu inventorié conservé ${days} jours après l'ouverture, jusqu'au ${formatDateFr(keptUntil({ openedOn, recordedDays, currentDays: pack.keepGoodsDays }))} inclus ; aucun enlèvement ne peut être enregistré avant.`],
+      [
+        "Base légale",
+        basis
+          ? `${basisText(basis.payload.basis as DisposalBasis)} — saisie par ${basis.authorName ?? basis.authorInitials} le ${at.minute(basis.receivedAt)} (enregistrement n° ${basis.seq})`
+          : "Aucune saisie : le contenu ne peut pas être enlevé (ni benne, ni vente, ni don).",
+      ],
+      [
+        "Sort des biens",
+        cleared
+          ? `${capitalized(DISPOSAL_WORD[cleared.payload.method as DisposalMethod] ?? "mise à la benne")} le ${at.minute(cleared.deviceTime)} par ${cleared.authorName ?? cleared.authorInitials} (enregistrement n° ${cleared.seq})`
+          : "Contenu conservé, pas d'enlèvement enregistré.",
+      ],
+    ];
+    w.need(60);
+    for (const [label, value] of facts) row(w, [{ text: label, width: 36 * MM, color: MUTED }, { text: value }], { size: 9.5 });
+    const signed = p.signatures as { witness?: string; inventory?: string } | undefined;
+    const pads = [
+      { label: "Signature du témoin", sha: signed?.witness },
+      { label: "Signature sous l'inventaire", sha: signed?.inventory },
+    ];
+    const box = { width: 80 * MM, height: 32 * MM };
+    w.need(box.height + 20);
+    w.y -= 4;
+    const top = w.y;
+    for (const [i, pad] of pads.entries()) {
+      const x = LEFT + i * (box.width + 8 * MM);
+      w.page.drawText(printable(pad.label, w.fonts.bold), { x, y: top - 9, size: 9, font: w.fonts.bold, color: INK });
+      const y = top - 12 - box.height;
+      w.page.drawRectangle({ x, y, width: box.width, height: box.height, borderColor: RULE, borderWidth: 0.8 });
+      const photo = pack.photos.find((ph) => ph.sha256 === pad.sha);
+      const image = photo?.bytes && photo.stored ? await embed(doc, photo.stored.mime, photo.bytes) : null;
+      if (image) {
+        const scale = Math.min((box.width - 4) / image.width, (box.height - 4) / image.height);
+        const [iw, ih] = [image.width * scale, image.height * scale];
+        w.page.drawImage(image, { x: x + (box.width - iw) / 2, y: y + (box.height - ih) / 2, width: iw, height: ih });
+      } else {
+        const why = pad.sha ? "pas encore reçue par le serveur" : "pas de signature enregistrée";
+        w.page.drawText(printable(why, w.fonts.regular), { x: x + 4, y: y + box.height / 2, size: 8.5, font: w.fonts.regular, color: MUTED });
+      }
+      if (pad.sha) w.page.drawText(printable(`photo n° ${numberOf.get(pad.sha) ?? "?"} — SHA-256 ${pad.sha.slice(0, 16)}…`, w.fonts.regular), { x, y: y - 9, size: 7.5, font: w.fonts.regular, color: MUTED });
+    }
+    w.y = top - 12 - box.height - 16;
+    w.page.drawLine({ start: { x: LEFT, y: w.y }, end: { x: RIGHT, y: w.y }, thickness: 0.4, color: RULE });
+    w.y -= 6;
   }
 }
 
@@ -491,10 +580,17 @@ const KIND_WORD: Record<string, string> = {
   "padlock.placed": "Pose du double cadenas",
   "padlock.removed": "Retrait du double cadenas",
   "box.opened": "Ouverture du box",
-  "box.cleared": "Mise à la benne",
+  "box.cleared": "Enlèvement du contenu",
+  "disposal.basis": "Base légale de l'enlèvement (saisie par le bureau)",
 };
 
-const ROLE_WORD: Record<string, string> = { door: "Porte et numéro du box", lock_cut: "Cadenas coupé", contents: "Contenu du box" };
+const ROLE_WORD: Record<string, string> = {
+  door: "Porte et numéro du box",
+  lock_cut: "Cadenas coupé",
+  contents: "Contenu du box",
+  signature_witness: "Signature du témoin",
+  signature_inventory: "Signature sous l'inventaire",
+};
 
 const CHANNEL_WORD = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "Lettre recommandée AR" } as const;
 const SENDING_KINDS = new Set<string>(Object.keys(CHANNEL_WORD));
@@ -510,7 +606,7 @@ const STATUS_WORD: Record<MessageStatus, string> = {
   unknown: "incertain (à vérifier auprès du fournisseur)",
 };
 
-const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", delivered: "remis", hardBounce: "non remis (adresse ou numéro invalide)", softBounce: "non remis (échec temporaire)" };
+const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", unclaimed: "pli avisé et non réclamé, revenu", delivered: "remis", hardBounce: "non remis (adresse ou numéro invalide)", softBounce: "non remis (échec temporaire)" };
 
 const CASE_STATUS_WORD: Record<string, string> = { open: "ouvert", paid: "soldé", written_off: "abandonné (passé en perte)", contract_ended: "clos (contrat terminé)" };
 
@@ -537,21 +633,26 @@ function payloadSummary(payload: Record<string, unknown>): string {
   const said: string[] = [];
   for (const [key, value] of Object.entries(payload)) {
     if (value === null || value === undefined || value === "" || key === "roles") continue;
-    const v = typeof value === "string" ? value : JSON.stringify(value);
     const word = PAYLOAD_WORD[key];
-    said.push(word ? word(v) : `${key} : ${v}`);
+    said.push(word ? word(value) : `${key} : ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
   return said.join(" ; ");
 }
 
-const PAYLOAD_WORD: Record<string, (v: string) => string> = {
-  unitNumber: (v) => `box ${v}`,
-  padlockNumber: (v) => `cadenas n° ${v}`,
-  newPadlockNumber: (v) => `nouveau cadenas n° ${v}`,
-  witness: (v) => `témoin : ${v}`,
-  inventory: (v) => `inventaire : ${v}`,
-  opening: (v) => `suit l'ouverture enregistrée sous l'empreinte ${v}`,
-  note: (v) => `note : ${v}`,
+const PAYLOAD_WORD: Record<string, (v: unknown) => string> = {
+  unitNumber: (v) => `box ${String(v)}`,
+  padlockNumber: (v) => `cadenas n° ${String(v)}`,
+  newPadlockNumber: (v) => `nouveau cadenas n° ${String(v)}`,
+  // A witness recorded before the witness's identity had its fields was a name alone.
+  witness: (v) => `témoin : ${typeof v === "string" ? v : witnessText(v as Witness)}`,
+  plainWitnessAllowed: () => "simple témoin accepté par l'exploitant (réglage activé ; par défaut un commissaire de justice)",
+  signatures: (v) => `signatures dessinées sur le téléphone : témoin ${String((v as { witness?: string }).witness ?? "").slice(0, 12)}…, inventaire ${String((v as { inventory?: string }).inventory ?? "").slice(0, 12)}… (images ci-après)`,
+  inventory: (v) => `inventaire : ${String(v)}`,
+  keepGoodsDays: (v) => `contenu conservé ${String(v)} jours après l'ouverture`,
+  basis: (v) => (typeof v === "string" ? `sur la base légale enregistrée sous l'empreinte ${v}` : `base légale : ${basisText(v as DisposalBasis)}`),
+  method: (v) => `sort des biens : ${DISPOSAL_WORD[v as DisposalMethod] ?? String(v)}`,
+  opening: (v) => `suit l'ouverture enregistrée sous l'empreinte ${String(v)}`,
+  note: (v) => `note : ${String(v)}`,
 };
 
 interface Moments {
@@ -572,6 +673,10 @@ function moments(timeZone: string): Moments {
     };
   };
   return { minute: format(false), second: format(true) };
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function bytesFr(n: number): string {

@@ -1,6 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { CaseIdParam } from "../../shared/schemas/cases";
+import { DisposalBasisBody } from "../../shared/schemas/disposal";
+import { officeOnly } from "../auth/roles";
+import { recordDisposalBasis } from "./disposal";
 import type { Scope } from "../auth/scope";
 import { cases } from "../cases/cases.sql";
 import type { Database } from "../db/client";
@@ -103,6 +106,19 @@ const packZip = protectedRoute({
   responses: { ...binary("application/zip", "The ZIP (`preuves-<customer ref>-<date>.zip`)"), ...errors(400, 401, 404) },
 });
 
+const disposalBasis = protectedRoute({
+  method: "post",
+  path: "/cases/{caseId}/disposal-basis",
+  tags: ["office"],
+  summary: "The legal basis for disposing of an opened box's contents (office or Manager)",
+  description:
+    "A court order (reference and court), or the contract's clause with the commissaire de justice's report. Recorded in the case's " +
+    "evidence chain and shown in the pack; without it the phone cannot record a clearing. Refused (409) for a box not opened in this " +
+    "case, or already cleared. Entered again, the latest counts.",
+  request: { params: CaseIdParam, body: { ...json(DisposalBasisBody, "The box and the basis"), required: true } },
+  responses: { 204: { description: "Recorded" }, ...errors(400, 401, 403, 404, 409, 415) },
+});
+
 /** The case if its customer rents at one of the user's sites; any other is "not found", as an unknown one. */
 async function scopedCase(db: Database, scope: Scope, caseId: string) {
   const [kase] = await db
@@ -118,6 +134,15 @@ const attachment = (file: PackFile, type: string) =>
   [new Uint8Array(file.bytes.buffer as ArrayBuffer, file.bytes.byteOffset, file.bytes.byteLength), 200, { "content-type": type, "content-disposition": `attachment; filename="${file.fileName}"`, "cache-control": "private, no-store" }] as const;
 
 export const blobRoutes = createRouter()
+  .openapi(disposalBasis, async (c) => {
+    officeOnly(c.get("user").role, "La base légale d'un enlèvement est saisie par le bureau.");
+    const { db, clock } = c.get("services");
+    const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
+    const { unitId, basis } = c.req.valid("json");
+    const user = c.get("user");
+    await recordDisposalBasis(db, { caseId: kase.id, customerId: kase.customerId, unitId, basis, by: { id: user.id, initials: user.initials }, now: clock.now() });
+    return c.body(null, 204);
+  })
   .openapi(evidence, async (c) => {
     const { db, config } = c.get("services");
     const { caseId } = c.req.valid("param");

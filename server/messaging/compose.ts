@@ -6,7 +6,7 @@ import type { Database, Transaction } from "../db/client";
 import { senderSites } from "../sites/sites";
 
 // The renderer itself is shared with the phone (`shared/messaging/compose.ts`); the server reads the customers.
-export { compose, INVOICE_TABLE, type Addressee, type Composed } from "../../shared/messaging/compose";
+export { compose, INVOICE_TABLE, letterTerms, type Addressee, type Composed, type LetterTerms } from "../../shared/messaging/compose";
 
 type Db = Database | Transaction;
 

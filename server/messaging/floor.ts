@@ -12,6 +12,7 @@ import { buildDebtorDocs } from "../debtors/docs";
 import { sites } from "../sites/sites.sql";
 import { messages } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
+import { loadSettings } from "../engine/settings";
 
 type Db = Database | Transaction;
 
@@ -30,8 +31,10 @@ export async function floorMessaging(db: Db, scope: Scope): Promise<FloorMessagi
     const { name, address, city, phone } = senderSite(s);
     return { id: s.id, name, address, city, phone };
   });
-  const version = createHash("sha256").update(JSON.stringify({ templates, senders })).digest("base64url").slice(0, 22);
-  return { version, templates, sites: senders };
+  const { collectionPeriodDays, keepGoodsDays, allowPlainWitness } = await loadSettings(db);
+  const procedure = { collectionPeriodDays, keepGoodsDays, allowPlainWitness };
+  const version = createHash("sha256").update(JSON.stringify({ templates, senders, procedure })).digest("base64url").slice(0, 22);
+  return { version, templates, sites: senders, procedure };
 }
 
 export interface FloorRequest {

@@ -3,7 +3,8 @@ import type { CalendarDate } from "../../shared/dates";
 import type { MessageChannel } from "../../shared/enums";
 import { DEFAULT_TEMPLATES, type MessageTemplate } from "../../shared/messaging/templates";
 import type { Database, Transaction } from "../db/client";
-import { compose, loadAddressees } from "./compose";
+import { loadSettings } from "../engine/settings";
+import { compose, letterTerms, loadAddressees } from "./compose";
 import { messages, messageTemplates, type MessagePurpose } from "./messaging.sql";
 
 type Db = Database | Transaction;
@@ -26,6 +27,8 @@ export interface QueueRequest {
   channel: MessageChannel;
   purpose: MessagePurpose;
   invoiceRef?: string;
+  /** The termination notice: the day the contract ends (its invoices owed up to then). */
+  contractEndsOn?: CalendarDate;
 }
 
 /**
@@ -37,11 +40,13 @@ export async function queueMessages(tx: Db, requests: readonly QueueRequest[], a
   if (requests.length === 0) return 0;
   const templates = await loadTemplates(tx);
   const people = await loadAddressees(tx, [...new Set(requests.map((r) => r.customerId))], asOf);
+  const settings = await loadSettings(tx);
   const rows: (typeof messages.$inferInsert)[] = [];
   for (const r of requests) {
     const template = templates.get(r.template);
     const person = people.get(r.customerId);
-    const composed = template && person ? compose(template, r.channel, person, asOf, { invoiceRef: r.invoiceRef }) : null;
+    const terms = { ...letterTerms(settings), contractEndsOn: r.contractEndsOn ?? null };
+    const composed = template && person ? compose(template, r.channel, person, asOf, { invoiceRef: r.invoiceRef, terms }) : null;
     rows.push({
       id: uuidv7(),
       caseId: r.caseId,

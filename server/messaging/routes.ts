@@ -15,6 +15,7 @@ import {
   MessagesQuery,
   MessagesResponse,
   PostedBody,
+  UnclaimedBody,
   type MessageItem,
 } from "../../shared/schemas/messages";
 import { PreviewQuery, PreviewResponse, TemplateBody, TemplateCodeParam, TemplatesResponse } from "../../shared/schemas/templates";
@@ -26,8 +27,10 @@ import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { markCustomersChanged } from "../sync/changes";
-import { compose, loadAddressees } from "./compose";
+import { loadSettings } from "../engine/settings";
+import { compose, letterTerms, loadAddressees } from "./compose";
 import { unpostedLettersPdf } from "./letters";
+import { recordReceipt } from "./receipts";
 import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
 import { changes, recordAudit, requestAddress } from "../audit/audit";
@@ -134,8 +137,17 @@ const acknowledged = protectedRoute({
   method: "post",
   path: "/letters/{id}/acknowledged",
   tags: ["office"],
-  summary: "The acknowledgement of receipt of a registered letter came back (date, photo of the card)",
-  request: { params: MessageIdParam, body: { ...json(AcknowledgedBody, "The AR"), required: true } },
+  summary:
+    "What came back of a registered letter: its acknowledgement of receipt (`outcome` acknowledged, the default) or the letter unclaimed (*pli avisé et non réclamé*); either is its receipt, from which its deadlines count",
+  request: { params: MessageIdParam, body: { ...json(AcknowledgedBody, "The AR, or the unclaimed return"), required: true } },
+  responses: { 200: json(MessageDetail, "The letter"), ...errors(400, 401, 403, 404, 409) },
+});
+const unclaimed = protectedRoute({
+  method: "post",
+  path: "/letters/{id}/unclaimed",
+  tags: ["office"],
+  summary: "A registered letter came back unclaimed (*pli avisé et non réclamé*): the day it came back counts as its receipt",
+  request: { params: MessageIdParam, body: { ...json(UnclaimedBody, "The return"), required: true } },
   responses: { 200: json(MessageDetail, "The letter"), ...errors(400, 401, 403, 404, 409) },
 });
 
@@ -198,7 +210,7 @@ async function previewOf(db: Database, scope: Scope, code: string, customerId: s
   const [inScope] = await db.select({ id: customers.id }).from(customers).where(and(eq(customers.id, customerId), inArray(customers.id, customersAtScopedSites(db, scope))));
   if (!inScope) throw new AppError("NOT_FOUND", "Client introuvable à vos sites.");
   const person = (await loadAddressees(db, [customerId], today)).get(customerId)!;
-  const composed = compose(template, channel, person, today);
+  const composed = compose(template, channel, person, today, { terms: letterTerms(await loadSettings(db)) });
   if (!composed) throw new AppError("NOT_FOUND", `Le modèle « ${code} » n'a pas de version ${channel === "sms" ? "SMS" : channel === "email" ? "courriel" : "lettre"}.`);
   return { ...composed, siteId: person.site.id };
 }
@@ -364,23 +376,18 @@ export const messagingRoutes = createRouter()
   .openapi(acknowledged, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock } = c.get("services");
-    const user = c.get("user");
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const m = await detailOf(db, c.get("scope"), id);
-    if (m.channel !== "registered_letter" || m.status !== "sent") throw new AppError("CONFLICT", "Seule une lettre recommandée postée a un avis de réception.");
-    if (body.receivedOn < (m.sentAt ?? "").slice(0, 10)) throw new AppError("VALIDATION_FAILED", "L'avis de réception ne peut pas précéder l'envoi.", { issues: [{ path: "receivedOn", message: "avant l'envoi" }] });
-    await db.update(messages).set({ deliveryStatus: "acknowledged", deliveredAt: body.receivedOn }).where(eq(messages.id, id));
-    await db.insert(actions).values({
-      id: uuidv7(),
-      customerId: m.customerId,
-      userId: user.id,
-      initials: user.initials,
-      kind: "note",
-      text: `Avis de réception de la LRAR ${m.trackingNumber} signé le ${formatDateFr(body.receivedOn)}`,
-      happenedAt: clock.now().toISOString(),
-      data: { messageId: id, acknowledgedOn: body.receivedOn, photoSha256: body.photoSha256 ?? null },
-    });
-    await markCustomersChanged(db, [m.customerId]);
+    await detailOf(db, c.get("scope"), id); // at the user's sites
+    await recordReceipt(db, { messageId: id, outcome: body.outcome ?? "acknowledged", receivedOn: body.receivedOn, photoSha256: body.photoSha256, today: clock.today(), now: clock.now(), by: c.get("user") });
+    return c.json(await detailOf(db, c.get("scope"), id), 200);
+  })
+  .openapi(unclaimed, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { db, clock } = c.get("services");
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    await detailOf(db, c.get("scope"), id);
+    await recordReceipt(db, { messageId: id, outcome: "unclaimed", receivedOn: body.receivedOn, photoSha256: body.photoSha256, today: clock.today(), now: clock.now(), by: c.get("user") });
     return c.json(await detailOf(db, c.get("scope"), id), 200);
   });

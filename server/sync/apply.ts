@@ -10,12 +10,15 @@ import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutat
 import { canSeeSite, inScope, type Scope } from "../auth/scope";
 import { appendEvidence, chainOf } from "../evidence/chain";
 import { evidenceRecords, photos as photosTable } from "../evidence/evidence.sql";
-import { exitDoneSql, r3RegisteredSql } from "../evidence/opening";
+import { openingFactsSql } from "../evidence/opening";
+import { loadSettings } from "../engine/settings";
+import { clearingRefusal, openedOnOf, openingRefusal, witnessRefusal, type DisposalBasis } from "../../shared/floor/opening";
+import { siteZone } from "../../shared/sites/zone";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
 import { queueFloorMessage } from "../messaging/floor";
-import { units } from "../sites/sites.sql";
+import { sites, units } from "../sites/sites.sql";
 
 export interface ApplyContext {
   tx: Transaction;
@@ -223,10 +226,14 @@ async function rederiveUnit(ctx: ApplyContext, unitId: string): Promise<Map<stri
 }
 
 /**
- * Opening and clearing a box: the lawful path only. Opening is the Manager's, once the tenant's contract has been
- * ended by the exit step and the formal notice (R3) went by registered mail, on the box whose number was typed
- * from its door, with a witness, photos of the door, the cut lock and the contents, an inventory and the new
- * padlock. Clearing waits until every photo of the opening has reached the server.
+ * Opening and clearing a box: the lawful path only (`openingConditions`, `clearingRefusal`). Opening is the
+ * Manager's, once the formal notice (R3) was received (AR or unclaimed return) and its 8 days are over, the
+ * contract ended by the exit step, the termination notice received and the period it gave to collect the goods
+ * over; on the box whose number was typed from its door, before a commissaire de justice (or a plain witness
+ * where the operator allows one) whose identity and signature are recorded, with photos of the door, the cut lock
+ * and the contents, a signed inventory and the new padlock. Clearing waits until every photo of the opening has
+ * reached the server, the office has recorded the legal basis for disposing of the goods, and the keeping period
+ * is over. Days are the box's site's calendar days.
  */
 async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "box.cleared">): Promise<Outcome> {
   if (ctx.user.role !== "manager") throw new Refusal("MANAGER_ONLY", "L'ouverture et la mise à la benne d'un box sont faites par le Manager.");
@@ -238,9 +245,13 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     await ctx.tx
       .select()
       .from(evidenceRecords)
-      .where(and(eq(evidenceRecords.chain, chain), eq(evidenceRecords.unitId, unit.id), inArray(evidenceRecords.kind, ["box.opened", "box.cleared"])))
+      .where(and(eq(evidenceRecords.chain, chain), eq(evidenceRecords.unitId, unit.id), inArray(evidenceRecords.kind, ["box.opened", "box.cleared", "disposal.basis"])))
       .orderBy(desc(evidenceRecords.seq))
   );
+  const [site] = await ctx.tx.select({ timeZone: sites.timeZone }).from(sites).where(eq(sites.id, unit.siteId));
+  const zone = siteZone(site, ctx.timeZone);
+  const today = dateOfInstant(ctx.now, zone);
+  const settings = await loadSettings(ctx.tx);
   let photos: string[];
   let payload: Record<string, unknown>;
   if (m.kind === "box.opened") {
@@ -249,14 +260,29 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     const roles = new Set(m.payload.photos.map((p) => p.role));
     const missing = PHOTO_ROLES.filter((r) => !roles.has(r));
     if (missing.length > 0) throw new Refusal("PHOTOS_MISSING", `Photos manquantes : ${missing.map((r) => ROLE_WORD[r]).join(", ")}.`);
-    const [lawful] = await ctx.tx.all<{ exit_done: number; r3: number }>(
-      sql`select ${caseId ? exitDoneSql(caseId) : sql`0`} as exit_done, ${r3RegisteredSql(tenant.customerId)} as r3`,
-    );
-    if (!Number(lawful?.exit_done)) throw new Refusal("NOT_EXIT", `Ouverture refusée : le contrat du box ${unit.number} n'est pas terminé (la sortie doit d'abord être validée par le Manager).`);
-    if (!Number(lawful?.r3)) throw new Refusal("NO_R3_LETTER", "Ouverture refusée : la mise en demeure (R3) n'a pas été envoyée en recommandé.");
+    const [facts] = caseId
+      ? await ctx.tx.all<{ exit_done: number; r3_received_on: string | null; notice_sent: number; notice_received_on: string | null }>(sql`select ${openingFactsSql(caseId)}`)
+      : [];
+    const unlawful =
+      openingRefusal(
+        { exitDone: Boolean(facts?.exit_done), r3ReceivedOn: facts?.r3_received_on ?? null, noticeSent: Boolean(facts?.notice_sent), noticeReceivedOn: facts?.notice_received_on ?? null },
+        settings.collectionPeriodDays,
+        today,
+      ) ?? witnessRefusal(m.payload.witness, settings.allowPlainWitness);
+    if (unlawful) throw new Refusal(unlawful.code, unlawful.message);
     if (opened.some((r) => r.kind === "box.opened")) throw new Refusal("ALREADY_OPENED", `Le box ${unit.number} a déjà été ouvert.`);
     photos = photosOfPayload(m.payload);
-    payload = { unitNumber: unit.number, witness: m.payload.witness, inventory: m.payload.inventory, newPadlockNumber: m.payload.newPadlockNumber, roles: m.payload.photos };
+    payload = {
+      unitNumber: unit.number,
+      witness: m.payload.witness,
+      // The operator's choice, shown in the pack: a plain witness stood in for a commissaire de justice.
+      ...(m.payload.witness.kind === "plain" ? { plainWitnessAllowed: true } : {}),
+      signatures: m.payload.signatures,
+      inventory: m.payload.inventory,
+      keepGoodsDays: settings.keepGoodsDays,
+      newPadlockNumber: m.payload.newPadlockNumber,
+      roles: m.payload.photos,
+    };
   } else {
     const opening = opened.find((r) => r.kind === "box.opened");
     if (!opening) throw new Refusal("NOT_OPENED", `Le box ${unit.number} n'a pas été ouvert dans les règles : pas de mise à la benne.`);
@@ -264,8 +290,14 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     const received = opening.photos.length > 0 ? await ctx.tx.select({ sha: photosTable.sha256 }).from(photosTable).where(inArray(photosTable.sha256, opening.photos)) : [];
     const waiting = opening.photos.length - new Set(received.map((r) => r.sha)).size;
     if (waiting > 0) throw new Refusal("EVIDENCE_PENDING", `Preuves en cours d'envoi : ${waiting} photo${waiting > 1 ? "s" : ""} de l'ouverture pas encore reçue${waiting > 1 ? "s" : ""}. La mise à la benne attend qu'elles soient arrivées.`);
+    const basisRecord = opened.find((r) => r.kind === "disposal.basis");
+    const basis = (basisRecord?.payload.basis as DisposalBasis | undefined) ?? null;
+    const recordedDays = typeof opening.payload.keepGoodsDays === "number" ? opening.payload.keepGoodsDays : null;
+    const openedOn = openedOnOf(dateOfInstant(opening.deviceTime, zone), dateOfInstant(opening.receivedAt, zone));
+    const refused = clearingRefusal({ openedOn, recordedDays, currentDays: settings.keepGoodsDays, basis }, today);
+    if (refused) throw new Refusal(refused.code, refused.message);
     photos = photosOfPayload(m.payload);
-    payload = { unitNumber: unit.number, opening: opening.hash };
+    payload = { unitNumber: unit.number, method: m.payload.method, opening: opening.hash, ...(basisRecord ? { basis: basisRecord.hash } : {}) };
   }
   const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
   await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);

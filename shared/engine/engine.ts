@@ -58,6 +58,11 @@ export interface PaymentPlanFact {
 export interface LetterFact {
   step: string;
   sentOn: CalendarDate;
+  /**
+   * The day it was received: its AR, or the day it came back unclaimed (`server/messaging/receipts.ts`). Steps
+   * counted from a receipt (`when.from: "receipt"`) start from it; absent until recorded.
+   */
+  receivedOn?: CalendarDate | null;
 }
 
 export interface EngineInput {
@@ -292,10 +297,11 @@ function fireDueSteps(input: EngineInput, open: Open, steps: readonly ScenarioSt
   for (const step of steps) {
     if (stepOffsetDays(step) < 0) continue; // pre-due notices are not part of an episode
     const fired = open.fired.get(step.code);
-    const start = step.when.from === "previous" ? previous : episode.anchorOn;
+    const start = step.when.from === "previous" ? previous : step.when.from === "receipt" ? receivedIn(input, step.when.step, episode.openedOn, t) : episode.anchorOn;
+    if (start === null && !fired) return; // counted from a receipt not recorded yet: not planned, nor the steps after it
     let known = open.dates.get(step.code);
-    if (known?.start !== start) open.dates.set(step.code, (known = { start, date: stepDate(step.when, start) }));
-    let date = known.date;
+    if (start !== null && known?.start !== start) open.dates.set(step.code, (known = { start, date: stepDate(step.when, start) }));
+    let date = known!.date;
     if (fired) {
       previous = fired[0]!;
       // A further payment incident in the same episode: the first contact again (a call, and the fee).
@@ -399,6 +405,19 @@ function letterSent(input: EngineInput, steps: readonly ScenarioStep[], step: Sc
   const wanted = before.at(-1);
   if (!wanted) return true;
   return (input.letters ?? []).some((l) => l.step === wanted.code && l.sentOn <= t);
+}
+
+/**
+ * The day the registered letter of `step` sent in this episode (on or after the day it opened) was received, as
+ * known on `t`: the first such receipt recorded (an AR, or the letter back unclaimed). Null: none yet.
+ */
+function receivedIn(input: EngineInput, step: string | undefined, since: CalendarDate, t: CalendarDate): CalendarDate | null {
+  let first: CalendarDate | null = null;
+  for (const l of input.letters ?? []) {
+    if (l.step !== step || l.sentOn < since || !l.receivedOn || l.receivedOn > t) continue;
+    if (!first || l.receivedOn < first) first = l.receivedOn;
+  }
+  return first;
 }
 
 /** How a case closed on a day its balance came back to zero: money received that day, else the credit. */

@@ -30,9 +30,14 @@ export type StepAction =
 export interface StepWhen {
   /**
    * `due`: the due date of the case's oldest unpaid invoice; `previous`: the date the step before fell due;
-   * `payment`: the day the customer paid in full (the case closed).
+   * `payment`: the day the customer paid in full (the case closed); `receipt`: the day the registered letter of
+   * `step` was received in this case — its AR, or its return unclaimed (`server/messaging/receipts.ts`). Counted
+   * from a receipt, `days`/`months` are a deadline the letter gave: the step falls once it has passed (the day
+   * after it, or the end of the month it passed in), and is not planned at all until the receipt is recorded.
    */
-  from: "due" | "previous" | "payment";
+  from: "due" | "previous" | "payment" | "receipt";
+  /** With `from: "receipt"`: the earlier step whose registered letter's receipt starts the count. */
+  step?: string;
   days?: number;
   months?: number;
   /** Then to the last day of that month (the contract end, before the next billing). */
@@ -75,6 +80,11 @@ const step = (code: string, when: StepWhen, actions: StepAction[], more: Partial
   ...more,
 });
 
+/** When the box procedure's contract end falls: 8 days after the receipt of R3's formal notice, at the month's end. */
+export const EXIT_WHEN: StepWhen = { from: "receipt", step: "R3", days: 8, endOfMonth: true, shift: "previous" };
+/** The exit's termination notice (notification de la résolution): registered, with its simple copy. */
+export const TERMINATION_NOTICE: readonly StepAction[] = [msg("registered_letter", "box-termination"), msg("letter", "box-termination")];
+
 /** The operator's procedure (seed 000, CONTRACT.md "Default scenario box"). */
 const BOX: Scenario = {
   code: "box",
@@ -104,12 +114,13 @@ const BOX: Scenario = {
       ],
       { needsApproval: true, gate: "previous_registered_letter" },
     ),
-    step(
-      "exit",
-      { from: "due", months: 1, endOfMonth: true, shift: "previous" },
-      [{ action: "contract_end" }, { action: "approval" }, { action: "task", channel: "open_box", task: "open_box" }],
-      { needsApproval: true, gate: "previous_registered_letter" },
-    ),
+    // The contract ends on the last day of the month in which the formal notice's 8 days from its receipt have
+    // passed (art. 1225 C. civ.), before the next billing; the termination notice goes by registered letter
+    // (art. 1226), the goods' collection period counted from its own receipt.
+    step("exit", EXIT_WHEN, [{ action: "contract_end" }, { action: "approval" }, ...TERMINATION_NOTICE, { action: "task", channel: "open_box", task: "open_box" }], {
+      needsApproval: true,
+      gate: "previous_registered_letter",
+    }),
     step("unlock", { from: "payment" }, [
       { action: "task", channel: "padlock", task: "padlock_remove" },
       { action: "task", channel: "gate_code", task: "gate_restore" },

@@ -68,7 +68,7 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
     case "box.opened": {
       const unit = next.units.find((u) => u.id === m.payload.unitId);
       if (unit && !unit.opening) {
-        const opening = { openedAt: m.happenedAt, initials: actor.initials, photos: m.payload.photos, missing: m.payload.photos.map((p) => p.sha256), clearedAt: null };
+        const opening = { openedAt: m.happenedAt, initials: actor.initials, photos: m.payload.photos, missing: photosOfPayload(m.payload), clearedAt: null, signatures: m.payload.signatures };
         next = { ...next, units: next.units.map((u) => (u.id === unit.id ? { ...u, opening } : u)) };
         next = completeTasks(next, (t) => t.kind === "open_box");
       }

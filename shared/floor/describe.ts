@@ -3,6 +3,7 @@ import type { ActionKind, CallOutcome, TaskKind } from "../enums";
 import { formatEurosPlain } from "../money";
 import type { Mutation } from "../schemas/mutations";
 import { correctionText } from "./corrections";
+import { DISPOSAL_WORD, witnessText } from "./opening";
 import { photosOfPayload } from "./photos";
 
 /**
@@ -100,11 +101,11 @@ export function describeMutation(m: Mutation, lookup: DescribeLookup): ActionLin
     case "box.opened":
       return line(
         "box_opened",
-        `Box ${lookup.unitNumber(m.payload.unitId) ?? m.payload.confirmedNumber} ouvert en présence de ${m.payload.witness} ; nouveau cadenas n° ${m.payload.newPadlockNumber} ; ${m.payload.photos.length} photos. Inventaire : ${m.payload.inventory}`,
+        `Box ${lookup.unitNumber(m.payload.unitId) ?? m.payload.confirmedNumber} ouvert en présence de ${witnessText(m.payload.witness)} ; nouveau cadenas n° ${m.payload.newPadlockNumber} ; ${m.payload.photos.length} photos ; inventaire signé : ${m.payload.inventory}`,
         { unitId: m.payload.unitId, data: { witness: m.payload.witness, newPadlockNumber: m.payload.newPadlockNumber, photos: photosOfPayload(m.payload) } },
       );
     case "box.cleared":
-      return line("box_cleared", withNote(`Mise à la benne du ${box(m.payload.unitId)}`, m.payload.note), {
+      return line("box_cleared", withNote(`Contenu du ${box(m.payload.unitId)} enlevé (${DISPOSAL_WORD[m.payload.method]})`, m.payload.note), {
         unitId: m.payload.unitId,
         data: m.payload.photos?.length ? { photos: m.payload.photos } : null,
       });

@@ -2,6 +2,7 @@ import { addDays, formatDateFr, type CalendarDate } from "../dates";
 import type { MessageChannel } from "../enums";
 import { formatEurosPlain } from "../money";
 import type { DebtorDoc } from "../schemas/debtor-doc";
+import { DEFAULT_SETTINGS, type Settings } from "../schemas/settings";
 import { fill, OWED_LIST, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "./templates";
 
 /**
@@ -132,6 +133,27 @@ export interface Composed {
   letter: LetterContent | null;
 }
 
+/**
+ * What the formal notice and the termination notice say of the contract, from the procedure's settings: the
+ * termination clause they name, the period left to collect the goods and how long they are kept once inventoried;
+ * for the termination notice, the day the contract ends (the debt it states is owed up to that day).
+ */
+export interface LetterTerms {
+  terminationClause: string;
+  collectionPeriodDays: number;
+  keepGoodsDays: number;
+  contractEndsOn: CalendarDate | null;
+}
+
+export function letterTerms(settings: Pick<Settings, "terminationClause" | "collectionPeriodDays" | "keepGoodsDays">): LetterTerms {
+  return { terminationClause: settings.terminationClause, collectionPeriodDays: settings.collectionPeriodDays, keepGoodsDays: settings.keepGoodsDays, contractEndsOn: null };
+}
+
+/** "trente jours": a period as a letter writes it, in words (French, up to 999). */
+export function daysInWords(days: number): string {
+  return `${numberInWords(days)} jour${days > 1 ? "s" : ""}`;
+}
+
 /** Where a letter's text has the table of invoices and the total. */
 export const INVOICE_TABLE = "[[factures]]";
 
@@ -139,11 +161,18 @@ export const INVOICE_TABLE = "[[factures]]";
  * A template's variant for a channel, filled for this customer: the text frozen into the outbox, and the letter
  * (printed, or attached to the e-mail). Null when the template has no variant for the channel.
  */
-export function compose(template: MessageTemplate, channel: MessageChannel, a: Addressee, asOf: CalendarDate, options: { signature?: string; invoiceRef?: string } = {}): Composed | null {
+export function compose(
+  template: MessageTemplate,
+  channel: MessageChannel,
+  a: Addressee,
+  asOf: CalendarDate,
+  options: { signature?: string; invoiceRef?: string; terms?: Partial<LetterTerms> } = {},
+): Composed | null {
   const variant = variantFor(template, channel);
   if (!variant) return null;
-  const listed = listedInvoices(a, asOf, options.invoiceRef);
-  const values = valuesFor(a, asOf, listed, options.signature, options.invoiceRef);
+  const terms: LetterTerms = { ...letterTerms(DEFAULT_SETTINGS), ...options.terms };
+  const listed = listedInvoices(a, asOf, options.invoiceRef, terms.contractEndsOn);
+  const values = valuesFor(a, asOf, listed, terms, options.signature, options.invoiceRef);
   const letterOf = (l: LetterVariant): LetterContent => ({
     subject: fill(l.subject, values),
     // The invoices are printed as a table where the text lists them.
@@ -209,13 +238,39 @@ function longDateFr(date: CalendarDate): string {
   return `${d === 1 ? "1er" : d} ${MONTHS[m - 1]} ${y}`;
 }
 
-/** The invoices a message lists: a notice before the due date is about its invoice; the others, what has fallen due. */
-function listedInvoices(a: Addressee, asOf: CalendarDate, invoiceRef?: string) {
-  return invoiceRef ? a.invoices.filter((i) => i.ref === invoiceRef) : a.invoices.filter((i) => i.dueDate <= asOf);
+/**
+ * The invoices a message lists: a notice before the due date is about its invoice; the termination notice, what
+ * fell due while the contract ran (what falls due after its end is for the credit notes); the others, what has
+ * fallen due.
+ */
+function listedInvoices(a: Addressee, asOf: CalendarDate, invoiceRef?: string, endsOn?: CalendarDate | null) {
+  if (invoiceRef) return a.invoices.filter((i) => i.ref === invoiceRef);
+  const upTo = endsOn && endsOn < asOf ? endsOn : asOf;
+  return a.invoices.filter((i) => i.dueDate <= upTo);
+}
+
+const UNITS = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit", "dix-neuf"];
+const TENS = ["", "", "vingt", "trente", "quarante", "cinquante", "soixante"];
+
+/** A whole number from 0 to 999 in French words (traditional spelling: "quatre-vingts", "deux cents", "vingt et un"). */
+function numberInWords(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 999) return String(n);
+  const below100 = (k: number): string => {
+    if (k < 20) return UNITS[k]!;
+    const [t, u] = [Math.floor(k / 10), k % 10];
+    if (t === 7) return `soixante${u === 1 ? " et " : "-"}${UNITS[10 + u]}`;
+    if (t === 9) return `quatre-vingt-${UNITS[10 + u]}`;
+    if (t === 8) return u === 0 ? "quatre-vingts" : `quatre-vingt-${UNITS[u]}`;
+    return u === 0 ? TENS[t]! : u === 1 ? `${TENS[t]} et un` : `${TENS[t]}-${UNITS[u]}`;
+  };
+  const [h, r] = [Math.floor(n / 100), n % 100];
+  if (h === 0) return below100(r);
+  const hundreds = h === 1 ? "cent" : `${UNITS[h]} cent${r === 0 ? "s" : ""}`;
+  return r === 0 ? hundreds : `${hundreds} ${below100(r)}`;
 }
 
 /** What a template's variables stand for, for this customer on `asOf`. */
-function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices"], signature?: string, invoiceRef?: string): Record<string, string> {
+function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices"], terms: LetterTerms, signature?: string, invoiceRef?: string): Record<string, string> {
   return {
     nom: a.name,
     reference: a.ref,
@@ -223,11 +278,16 @@ function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices
     site: a.site.name,
     adresse_site: a.site.address,
     telephone_site: a.site.phone,
-    solde: formatEurosPlain(invoiceRef ? listed.reduce((s, i) => s + i.remainingCents, 0) : a.balanceCents),
+    solde: formatEurosPlain(invoiceRef || terms.contractEndsOn ? listed.reduce((s, i) => s + i.remainingCents, 0) : a.balanceCents),
     factures: listed.map((i) => `• Facture ${i.ref} échue le ${formatDateFr(i.dueDate)} : ${formatEurosPlain(i.remainingCents)}`).join("\n") || "—",
     echeance: formatDateFr(addDays(asOf, 8)),
     date: longDateFr(asOf),
     signature: signature ?? defaultSignature(a.site),
+    clause_resolutoire: terms.terminationClause,
+    // Outside a termination notice (a preview), as if the contract ended on the day.
+    fin_contrat: longDateFr(terms.contractEndsOn ?? asOf),
+    delai_retrait: daysInWords(terms.collectionPeriodDays),
+    conservation: daysInWords(terms.keepGoodsDays),
   };
 }
 

@@ -21,8 +21,15 @@ export const TEMPLATE_VARIABLES = {
   echeance: "Date limite de paiement (8 jours)",
   date: "Date du jour",
   signature: "Signature (l'équipe du site, ou la personne qui envoie)",
+  clause_resolutoire: "Clause résolutoire du contrat, après « conformément à » (réglages)",
+  fin_contrat: "Date de fin du contrat (avis de résiliation)",
+  delai_retrait: "Délai laissé pour retirer les biens, en toutes lettres (réglages)",
+  conservation: "Durée de conservation des biens inventoriés, en toutes lettres (réglages)",
 } as const;
 export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
+
+/** What says how much is owed: never in an SMS (a lock screen is seen by others). */
+export const AMOUNT_VARIABLES: readonly TemplateVariable[] = ["solde", "factures"];
 
 export interface EmailVariant {
   subject: string;
@@ -87,6 +94,9 @@ export function templateProblems(t: MessageTemplate): string[] {
   check("Objet du courriel", t.email?.subject);
   check("Courriel", t.email?.body);
   check("SMS", t.sms?.body);
+  for (const name of AMOUNT_VARIABLES) {
+    if (t.sms?.body.includes(`{{${name}}}`)) problems.push(`SMS : pas de {{${name}}} — un SMS s'affiche sur l'écran verrouillé, vu par d'autres : il demande d'appeler ou de payer, sans montant`);
+  }
   check("Objet de la lettre", t.letter?.subject);
   check("Lettre", t.letter?.body);
   if (!t.email && !t.sms && !t.letter) problems.push("Un modèle a au moins un courriel, un SMS ou une lettre");
@@ -101,6 +111,15 @@ export const OWED_LIST = "{{factures}}\n\nTotal dû : {{solde}}";
 const OWED = `\n\n${OWED_LIST}`;
 
 const T = (t: MessageTemplate) => t;
+
+/**
+ * What a formal notice says of the termination clause: named expressly, or the notice cannot lead to the
+ * contract's termination (art. 1225 C. civ.); the deadline counts from the receipt, never a printed date.
+ */
+const TERMINATION_CLAUSE =
+  "\n\nÀ défaut de paiement intégral dans ce délai, nous entendons nous prévaloir de la clause résolutoire : conformément à {{clause_resolutoire}}, " +
+  "votre contrat de location sera résolu de plein droit (article 1225 du Code civil), à la fin du mois où ce délai aura expiré. La résolution " +
+  "vous sera notifiée par lettre recommandée, avec le délai laissé pour retirer vos biens.";
 
 export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
   // The floor's messages after a call with no answer: kind first, never naming the debt in the call-back SMS
@@ -127,7 +146,7 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
   T({
     code: "box-reminder-sms",
     label: "Box — rappel avant le 15 (SMS)",
-    sms: { body: "{{site}} : sauf erreur, votre loyer de {{solde}} (box {{box}}) reste à régler. Merci de le faire avant le 15 ou de nous appeler au {{telephone_site}}." },
+    sms: { body: "{{site}} : sauf erreur, votre loyer du box {{box}} reste à régler. Merci de le faire avant le 15 ou de nous appeler au {{telephone_site}}." },
   }),
   T({
     code: "box-reminder-email",
@@ -209,12 +228,32 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
       body:
         "Madame, Monsieur,\n\nMalgré nos relances des mois précédents, restées sans effet, vous restez redevable des sommes suivantes au titre de la location de votre box {{box}} :" +
         OWED +
-        "\n\nPar la présente, nous vous mettons en demeure de régler cette somme dans un délai de huit jours, soit au plus tard le {{echeance}}.\n\n" +
-        "Il s'agit de notre dernière relance amiable. Les sommes dues continuent d'augmenter à chaque échéance de loyer et, le cas échéant, des frais " +
-        "de recouvrement s'y ajouteront. À défaut de paiement dans ce délai, votre contrat prendra fin à la fin du mois, votre box sera ouvert en présence " +
-        "d'un témoin et son contenu inventorié, et nous confierons le recouvrement de notre créance à un commissaire de justice (huissier) ou saisirons " +
-        "le tribunal compétent, sans autre avis.\n\nCette lettre vaut mise en demeure au sens de l'article 1344 du Code civil et fait courir les intérêts " +
-        "au taux légal.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+        "\n\nPar la présente, nous vous mettons en demeure de régler cette somme dans un délai de huit jours à compter de la réception de la présente. " +
+        "Il s'agit de notre dernière relance amiable." +
+        TERMINATION_CLAUSE +
+        "\n\nLes sommes dues continuent d'augmenter à chaque échéance tant que le contrat court ; nous confierons en outre le recouvrement de notre " +
+        "créance à un commissaire de justice ou saisirons le tribunal compétent, sans autre avis. La présente vaut mise en demeure au sens de " +
+        "l'article 1344 du Code civil et fait courir les intérêts au taux légal (article 1231-6 du Code civil).\n\n" +
+        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
+  }),
+  T({
+    code: "box-termination",
+    label: "Box — notification de la résiliation (LRAR)",
+    letter: {
+      subject: "Notification de la résolution de votre contrat de location — box {{box}}",
+      body:
+        "Madame, Monsieur,\n\nNotre mise en demeure, adressée par lettre recommandée et rappelant {{clause_resolutoire}}, vous laissait huit jours " +
+        "à compter de sa réception pour régler les loyers de votre box {{box}} : ce délai a expiré.\n\n" +
+        "Nous vous notifions donc par la présente la résolution de votre contrat de location pour défaut de paiement des loyers, " +
+        "conformément à {{clause_resolutoire}} et aux articles 1225 et 1226 du Code civil. Le contrat prend fin le {{fin_contrat}} ; aucun loyer ne sera facturé après.\n\n" +
+        "La résolution ne vous libère pas de la somme suivante, qui porte intérêts au taux légal :" +
+        OWED +
+        "\n\nVous disposez d'un délai de {{delai_retrait}} à compter de la réception de la présente pour retirer vos biens du box, sur rendez-vous au {{telephone_site}}.\n\n" +
+        "Passé ce délai, le box sera ouvert en présence d'un commissaire de justice, qui en dressera procès-verbal ; son contenu sera inventorié et " +
+        "conservé pendant {{conservation}}, durant lesquels vous pourrez le récupérer. Il ne sera ensuite disposé de vos biens que sur un fondement " +
+        "légal : une décision de justice, ou la clause de votre contrat constatée par le commissaire de justice.\n\n" +
+        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
   T({
@@ -355,7 +394,7 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
   T({
     code: "mauvais-payeur-R2-sms",
     label: "Mauvais payeur — relance 2 (SMS)",
-    sms: { body: "{{site}} : {{solde}} restent dus pour votre box {{box}}. Accès suspendu jusqu'au règlement. Appelez-nous au {{telephone_site}}." },
+    sms: { body: "{{site}} : un règlement est attendu pour votre box {{box}} et l'accès est suspendu jusqu'à sa réception. Appelez-nous au {{telephone_site}}." },
   }),
   T({
     code: "mauvais-payeur-R3",
@@ -366,9 +405,10 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
       body:
         "Madame, Monsieur,\n\nMalgré nos relances, vous restez redevable des sommes suivantes :" +
         OWED +
-        "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}. À défaut, votre contrat prendra fin, votre box sera ouvert en présence " +
-        "d'un témoin, et nous confierons le recouvrement à un commissaire de justice ou saisirons le tribunal compétent, sans autre avis. Les sommes dues " +
-        "continueront d'augmenter, frais de recouvrement compris.\n\nCette lettre vaut mise en demeure au sens de l'article 1344 du Code civil.\n\n" +
+        "\n\nPar la présente, nous vous mettons en demeure de régler cette somme dans un délai de huit jours à compter de la réception de la présente." +
+        TERMINATION_CLAUSE +
+        " Nous confierons en outre le recouvrement de notre créance à un commissaire de justice ou saisirons le tribunal compétent, sans autre avis.\n\n" +
+        "Cette lettre vaut mise en demeure au sens de l'article 1344 du Code civil et fait courir les intérêts au taux légal (article 1231-6 du Code civil).\n\n" +
         "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),

@@ -14,6 +14,7 @@ import {
   TASK_STATUSES,
 } from "../enums";
 import { CalendarDate, Cents, Id, Instant, Sha256 } from "./common";
+import { DisposalBasis } from "./disposal";
 import { FloorMessaging } from "./templates";
 
 /**
@@ -38,6 +39,14 @@ export const DocUnit = z.object({
       photos: z.array(z.object({ sha256: Sha256, role: z.enum(PHOTO_ROLES) })),
       missing: z.array(Sha256),
       clearedAt: Instant.nullable(),
+      /** When the server recorded it (absent while only on the phone): the keeping period counts from the later day. */
+      receivedAt: Instant.nullable().optional(),
+      /** The drawn signatures (PNG, sent like photos): the witness's and the one under the inventory. */
+      signatures: z.object({ witness: Sha256, inventory: Sha256 }).nullable().optional(),
+      /** The keeping period (days) the operator's settings gave when it was opened. */
+      keepGoodsDays: z.number().int().nullable().optional(),
+      /** The legal basis for disposing of the contents, once the office entered it. */
+      basis: DisposalBasis.nullable().optional(),
     })
     .nullable()
     .optional(),
@@ -104,9 +113,14 @@ export const DebtorDoc = CustomerFacts.extend({
       anchorOn: CalendarDate,
       level: z.enum(LEVELS),
       stage: z.string().nullable(),
-      /** What a box opening needs: the contract ended by the exit step, the formal notice (R3) sent registered. */
+      /**
+       * What a box opening needs (`openingConditions`): the contract ended by the exit step, the formal notice (R3)
+       * and the termination notice received (AR signed or unclaimed return: its day), their periods over.
+       */
       exitDone: z.boolean().optional(),
-      r3Registered: z.boolean().optional(),
+      r3ReceivedOn: CalendarDate.nullable().optional(),
+      noticeSent: z.boolean().optional(),
+      noticeReceivedOn: CalendarDate.nullable().optional(),
     })
     .nullable(),
   balanceCents: Cents,

@@ -19,7 +19,7 @@ export const MessageItem = z
     lastError: z.string().nullable(),
     notBefore: Instant.nullable(),
     sentAt: Instant.nullable(),
-    /** SMS: what the provider reported; registered letter: `acknowledged` once the AR came back. */
+    /** SMS: what the provider reported; registered letter: `acknowledged` once the AR came back, `unclaimed` when it came back unclaimed. */
     deliveryStatus: z.string().nullable(),
     deliveredAt: z.string().nullable(),
     /** Registered letter: the tracking number. */
@@ -59,12 +59,27 @@ export const PostedBody = z
   .meta({ id: "PostedBody" });
 export type PostedBody = z.infer<typeof PostedBody>;
 
-/** The acknowledgement of receipt (*avis de réception*) of a registered letter came back. */
+/**
+ * What came back of a registered letter, each of which counts as its receipt (the day its deadlines start): the
+ * acknowledgement of receipt signed (`acknowledged`), or the letter itself, advised and not collected (*pli avisé
+ * et non réclamé*, `unclaimed`). Stored as the message's `deliveryStatus`, the day in `deliveredAt`.
+ */
+export const RECEIPT_OUTCOMES = ["acknowledged", "unclaimed"] as const;
+export type ReceiptOutcome = (typeof RECEIPT_OUTCOMES)[number];
+
+/** The acknowledgement of receipt (*avis de réception*) of a registered letter came back — or the letter, unclaimed. */
 export const AcknowledgedBody = z
   .object({
+    /** Default `acknowledged` (the body of the AR alone, as before). */
+    outcome: z.enum(RECEIPT_OUTCOMES).default("acknowledged"),
+    /** The day the AR was signed, or the day the unclaimed letter came back. */
     receivedOn: CalendarDate,
-    /** The photo of the AR card, by the SHA-256 of its bytes (uploaded with `PUT /api/blobs/:sha256`). */
+    /** The photo of the AR card or of the returned envelope, by the SHA-256 of its bytes (uploaded with `PUT /api/blobs/:sha256`). */
     photoSha256: Sha256.optional(),
   })
   .meta({ id: "AcknowledgedBody" });
-export type AcknowledgedBody = z.infer<typeof AcknowledgedBody>;
+export type AcknowledgedBody = z.input<typeof AcknowledgedBody>;
+
+/** A registered letter came back unclaimed (`POST /api/letters/{id}/unclaimed`): the day it came back, the envelope's photo. */
+export const UnclaimedBody = AcknowledgedBody.omit({ outcome: true }).meta({ id: "UnclaimedBody" });
+export type UnclaimedBody = z.infer<typeof UnclaimedBody>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CALL_OUTCOMES, PHOTO_ROLES } from "../enums";
+import { DISPOSAL_METHODS } from "../floor/opening";
 import { CalendarDate, Id, Instant, Sha256 } from "./common";
 
 /**
@@ -50,7 +51,16 @@ export const MUTATION_PAYLOADS = {
   "box.opened": z.object({
     unitId: Id,
     confirmedNumber: text(20),
-    witness: text(120),
+    /** A commissaire de justice (the default), or a plain witness where the operator allows one (`allowPlainWitness`). */
+    witness: z.discriminatedUnion("kind", [
+      z.object({ kind: z.literal("bailiff"), name: text(120), office: text(160), reportRef: text(80) }),
+      z.object({ kind: z.literal("plain"), name: text(120), role: text(120) }),
+    ]),
+    /**
+     * Signatures drawn on the phone (PNG images, sent like photos and chained with them): the witness's, and the one
+     * under the inventory.
+     */
+    signatures: z.object({ witness: Sha256, inventory: Sha256 }),
     photos: z
       .array(z.object({ sha256: Sha256, role: z.enum(PHOTO_ROLES) }))
       .min(4, "at least 4 photos: the door, the lock being cut, the contents")
@@ -64,8 +74,11 @@ export const MUTATION_PAYLOADS = {
    * know, instead of a second copy of every form inside the correction. The entry stays in the history, struck.
    */
   "entry.corrected": z.object({ customerId: Id, actionId: Id }),
-  /** The box cleared (*mise à la benne*), once every photo of its opening has reached the server. */
-  "box.cleared": z.object({ unitId: Id, photos: z.array(Sha256).max(20).optional(), note: text(2000).optional() }),
+  /**
+   * The box cleared: its contents disposed of (`method`: *mise à la benne*, sale, charity), once every photo of its
+   * opening has reached the server, the office has recorded the legal basis and the keeping period is over.
+   */
+  "box.cleared": z.object({ unitId: Id, method: z.enum(DISPOSAL_METHODS), photos: z.array(Sha256).max(20).optional(), note: text(2000).optional() }),
 } as const;
 
 export type MutationKind = keyof typeof MUTATION_PAYLOADS;

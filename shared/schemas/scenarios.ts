@@ -20,7 +20,9 @@ const StepAction = z.discriminatedUnion("action", [
 ]);
 
 const StepWhen = z.object({
-  from: z.enum(["due", "previous", "payment"]),
+  from: z.enum(["due", "previous", "payment", "receipt"]),
+  /** With `from: "receipt"`: the earlier step whose registered letter's receipt (AR or unclaimed return) starts the count. */
+  step: StepCode.optional(),
   days: z.number().int().min(-60).max(365).optional(),
   months: z.number().int().min(0).max(24).optional(),
   endOfMonth: z.boolean().optional(),
@@ -91,6 +93,12 @@ export function scenarioProblems(code: (typeof SEGMENTS)[number], body: Scenario
     if (step.when.from !== "due" && (step.when.days ?? 0) < 0) say("un délai négatif ne se compte que depuis l'échéance");
     if (step.when.from === "previous" && i === 0) say("la première étape ne peut pas suivre une étape précédente");
     if ((step.when.days ?? 0) < 0 && (step.when.months || step.when.endOfMonth)) say("un avis avant l'échéance se compte en jours seulement");
+    if (step.when.from === "receipt") {
+      const sender = body.steps.slice(0, i).find((s) => s.code === step.when.step);
+      if (!sender || !sender.actions.some((a) => a.action === "message" && a.channel === "registered_letter")) {
+        say(`se compte depuis la réception d'une lettre recommandée : nommez une étape avant elle qui en envoie une${step.when.step ? ` (« ${step.when.step} » n'en envoie pas avant elle)` : ""}`);
+      }
+    }
     for (const a of step.actions) {
       if (a.action === "message") {
         const t = templates.get(a.template);

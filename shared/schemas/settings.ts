@@ -16,6 +16,23 @@ export const Settings = z
     latePenaltyRatePercent: z.number().min(0).max(50),
     /** A case opens only when the balance is above this (0: any debt). */
     minBalanceCents: Cents.min(0).max(1_000_000),
+    /**
+     * The period the termination notice gives to collect the goods, counted from its receipt (or its unclaimed
+     * return): "trente jours à compter de la réception de la présente". The box is opened only after it.
+     */
+    collectionPeriodDays: z.number().int().min(8).max(180),
+    /**
+     * Who witnesses a box opening. The cautious default is a commissaire de justice (name, office, report
+     * reference); a plain witness is accepted only when the operator turns this on, and the pack says which it was.
+     */
+    allowPlainWitness: z.boolean(),
+    /** How long the inventoried contents of an opened box are kept before any disposal may be recorded (days). */
+    keepGoodsDays: z.number().int().min(0).max(365),
+    /**
+     * The contract's termination clause as the formal notice names it after "conformément à" (art. 1225 C. civ.:
+     * the notice must mention it expressly), e.g. "l'article 12 de vos conditions générales".
+     */
+    terminationClause: z.string().trim().min(3).max(200),
   })
   .meta({ id: "Settings" });
 export type Settings = z.infer<typeof Settings>;
@@ -24,6 +41,10 @@ export const DEFAULT_SETTINGS: Settings = {
   sepaRejectFeeCents: 1_500,
   latePenaltyRatePercent: 12.15,
   minBalanceCents: 0,
+  collectionPeriodDays: 30,
+  allowPlainWitness: false,
+  keepGoodsDays: 90,
+  terminationClause: "la clause résolutoire de votre contrat",
 };
 
 /** A change of some settings; the others stay. */

@@ -40,6 +40,11 @@ export const FloorMessaging = z
     version: z.string(),
     templates: z.array(TemplateBody.extend({ code: z.string() })),
     sites: z.array(TemplateSite),
+    /**
+     * The operator's settings the Manager's box opening and clearing follow on the phone (the server checks them
+     * again): absent from copies kept before they were sent.
+     */
+    procedure: z.object({ collectionPeriodDays: z.number().int(), keepGoodsDays: z.number().int(), allowPlainWitness: z.boolean() }).optional(),
   })
   .meta({ id: "FloorMessaging" });
 export type FloorMessaging = z.infer<typeof FloorMessaging>;

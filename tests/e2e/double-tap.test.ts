@@ -7,7 +7,9 @@ import { addDays } from "../../shared/dates";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { MUTATION_KINDS, type MutationKind } from "../../shared/schemas/mutations";
 import { pngImage } from "../support/images";
-import { TEST_TODAY, call, signIn, type TestServer } from "../support/server";
+import { moveServerClock, OPENABLE, setReceipts } from "../support/opening";
+import { TEST_NOW, TEST_TODAY, call, signIn, type TestServer } from "../support/server";
+import { drawSignature } from "./signature";
 import { type PhoneSession, signInThroughTheForm, startPhoneSession, waitForServiceWorker, waitUntilSynced } from "./browser";
 
 // The issue's "no tap doubled": two taps with no wait in between on each button that records something (every
@@ -37,6 +39,10 @@ beforeAll(async () => {
   });
   const office = await signIn(server.url, "bureau@demo.test");
   docs = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
+  // The box to open: its letters received as the office recorded them; goods kept 0 days (cleared the next day).
+  const toOpen = docs.find((d) => d.tasks.some((t) => t.kind === "open_box" && t.status === "open"))!;
+  await setReceipts(server, { caseId: toOpen.case!.id, customerId: toOpen.customerId }, OPENABLE);
+  expect((await call(server.url, "PUT", "/api/settings", { cookie: office, body: { keepGoodsDays: 0 } })).status).toBe(200);
   page.on("request", (request) => {
     if (!request.url().endsWith("/api/sync/push") || request.method() !== "POST") return;
     const body = request.postDataJSON() as { mutations: { id: string; kind: string }[] };
@@ -161,21 +167,35 @@ it("records one box opening and one clearing for two quick taps", async () => {
   await page.goto(`/debiteurs/${target.customerId}/ouverture/${unit.id}`);
   await page.getByText("1. Conditions").waitFor();
   await page.getByLabel("N° lu sur la porte").fill(unit.number);
-  await page.getByLabel("Nom du témoin").fill("M. Roux, gardien");
+  await page.getByLabel("Nom du commissaire de justice").fill("Me Roux");
+  await page.getByLabel("Étude (office)").fill("Étude Roux, Villeurbanne");
+  await page.getByLabel("Référence du procès-verbal de constat").fill("PV 77");
+  await drawSignature(page, "Signature du témoin");
   const png = (name: string, w: number, h: number) => ({ name, mimeType: "image/png", buffer: pngImage(w, h) });
   await page.getByLabel("Porte", { exact: true }).setInputFiles(png("porte.png", 400, 300));
   await page.getByLabel("Cadenas coupé").setInputFiles(png("cadenas.png", 300, 400));
   await page.getByLabel("Contenu", { exact: true }).setInputFiles([png("c1.png", 400, 200), png("c2.png", 200, 400)]);
   await expect.poll(() => page.locator(".photo-picker .photo-thumb img").count(), { timeout: 20_000 }).toBe(4);
   await page.getByLabel("Inventaire du contenu").fill("Deux cartons");
+  await drawSignature(page, "Signature sous l'inventaire", 0.8);
   await page.getByLabel("N° du nouveau cadenas").fill("N-77");
   await oneAction("box.opened", () => doubleTap(page.getByRole("button", { name: "Enregistrer l'ouverture" })));
 
   await page.getByRole("heading", { name: target.name }).waitFor();
   await page.getByText("Preuves reçues par le serveur ✓").waitFor({ timeout: 30_000 });
-  await page.getByRole("button", { name: "Mise à la benne" }).click();
-  await oneAction("box.cleared", () => doubleTap(page.getByRole("button", { name: "Box vidé" })));
-  await page.getByText(/^Vidé \(mise à la benne\) le/).waitFor();
+  // The office's legal basis, and the next day: the contents may go.
+  const office = await signIn(server.url, "bureau@demo.test");
+  const basis = { kind: "court_order", reference: "RG 26/00077", court: "Tribunal judiciaire de Lyon" };
+  expect((await call(server.url, "POST", `/api/cases/${target.case!.id}/disposal-basis`, { cookie: office, body: { unitId: unit.id, basis } })).status).toBe(204);
+  moveServerClock(server, 1);
+  await session.context.clock.setSystemTime(new Date(TEST_NOW.getTime() + 86_400_000));
+  await page.reload();
+  await page.getByText("Base légale de l'enlèvement : décision de justice RG 26/00077 (Tribunal judiciaire de Lyon).").waitFor();
+  const clear = page.getByRole("button", { name: "Enlèvement du contenu" });
+  await expect.poll(() => clear.isDisabled()).toBe(false);
+  await clear.click();
+  await oneAction("box.cleared", () => doubleTap(page.getByRole("button", { name: "Enregistrer l'enlèvement" })));
+  await page.getByText(/^Contenu enlevé le/).waitFor();
   expect(errors).toEqual([]);
 });
 

@@ -277,6 +277,7 @@ describe("OpenAPI", () => {
       "/letters/batch.pdf",
       "/letters/posted",
       "/letters/{id}/acknowledged",
+      "/letters/{id}/unclaimed",
       "/messages",
       "/messages/{id}",
       "/messages/{id}/raw",

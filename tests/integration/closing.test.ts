@@ -5,9 +5,11 @@ import { invoices } from "../../server/billing/billing.sql";
 import { actions, cases, tasks } from "../../server/cases/cases.sql";
 import { customers } from "../../server/customers/customers.sql";
 import { plannedActions } from "../../server/engine/engine.sql";
+import { messages } from "../../server/messaging/messaging.sql";
 import { runEngineDay } from "../../server/engine/run";
 import type { ApprovalsResponse } from "../../shared/schemas/approvals";
 import type { ScenariosResponse } from "../../shared/schemas/scenarios";
+import { DEFAULT_SETTINGS } from "../../shared/schemas/settings";
 import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
 import { addDays } from "../../shared/dates";
 
@@ -56,13 +58,27 @@ FMIN1-11;MIN1;CMIN1;24/10/2026;02/11/2026;12,00
 `,
   );
   await csv("payments", `payment_ref;customer_ref;invoice_ref;date;amount;method;status;reason\nPSEP1;SEP1;FSEP1-11;05/11/2026;100,00;sepa;rejected;AM04\n`);
-  // EXT1's R2 and R3 letters went by registered mail (the outbox records them; issue 5): the exit may come.
+  // EXT1's R2 and R3 letters went by registered mail (the outbox records them; issue 5), R3's AR signed on 17
+  // October: its 8 days ran to the 25th, the exit may come on 31 October.
   const ext = await customerId("EXT1");
   for (const [step, at] of [
     ["R2", "2026-10-01T09:00:00.000Z"],
     ["R3", "2026-10-15T09:00:00.000Z"],
   ] as const) {
-    await server.services.db.insert(actions).values({ id: uuidv7(), customerId: ext, initials: "BO", kind: "registered_letter", text: `LRAR ${step}`, happenedAt: at, data: { step } });
+    const messageId = uuidv7();
+    await server.services.db.insert(messages).values({
+      id: messageId,
+      customerId: ext,
+      channel: "registered_letter",
+      stepCode: step,
+      recipient: "Extra SARL",
+      body: `LRAR ${step}`,
+      status: "sent",
+      sentAt: at,
+      idempotencyKey: `test:${ext}|${step}`,
+      ...(step === "R3" ? { deliveryStatus: "acknowledged", deliveredAt: "2026-10-17" } : {}),
+    });
+    await server.services.db.insert(actions).values({ id: uuidv7(), customerId: ext, initials: "BO", kind: "registered_letter", text: `LRAR ${step}`, happenedAt: at, data: { step, messageId } });
   }
 });
 afterAll(() => server.close());
@@ -83,13 +99,14 @@ describe("settings", () => {
   it("are read by everyone, changed by the office only, each value checked", async () => {
     const got = await call(server.url, "GET", "/api/settings", { cookie: floor });
     expect(got.status).toBe(200);
-    expect(got.body).toEqual({ sepaRejectFeeCents: 1500, latePenaltyRatePercent: 12.15, minBalanceCents: 0 });
+    expect(got.body).toEqual(DEFAULT_SETTINGS);
+    expect(got.body).toMatchObject({ sepaRejectFeeCents: 1500, latePenaltyRatePercent: 12.15, minBalanceCents: 0 });
     expect((await call(server.url, "PUT", "/api/settings", { cookie: floor, body: { sepaRejectFeeCents: 2500 } })).status).toBe(403);
     const bad = await call(server.url, "PUT", "/api/settings", { cookie: office, body: { sepaRejectFeeCents: -1 } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("sepaRejectFeeCents");
     const ok = await call(server.url, "PUT", "/api/settings", { cookie: office, body: { sepaRejectFeeCents: 2500 } });
-    expect(ok.body).toEqual({ sepaRejectFeeCents: 2500, latePenaltyRatePercent: 12.15, minBalanceCents: 0 });
+    expect(ok.body).toEqual({ ...DEFAULT_SETTINGS, sepaRejectFeeCents: 2500 });
   });
 
   it("a minimum balance keeps small debts out of the procedure", async () => {

@@ -67,7 +67,9 @@ describe("the R3 formal notice as a PDF", () => {
       "F2026-00010",
       "01/09/2026",
       "Total dû : 318,00 €",
-      "au plus tard le 01/12/2026",
+      "dans un délai de huit jours à compter de la réception de la présente",
+      "conformément à la clause résolutoire de votre contrat",
+      "résolu de plein droit (article 1225 du Code civil)",
       "dernière relance",
       "commissaire de justice",
       "1344 du Code civil",
@@ -90,13 +92,17 @@ describe("templates", () => {
     const bad = await call(server.url, "PUT", "/api/templates/box-reminder-sms", { cookie: office, body: { label: "Rappel", sms: { body: "Payez {{montant}} svp" } } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe("SMS : variable inconnue {{montant}}");
-    const ok = await call(server.url, "PUT", "/api/templates/box-reminder-sms", { cookie: office, body: { label: "Rappel", sms: { body: "{{site}} : {{solde}} dus pour le box {{box}}. Merci de régulariser." } } });
+    // An SMS never shows the amount: a lock screen is seen by others.
+    const amount = await call(server.url, "PUT", "/api/templates/box-reminder-sms", { cookie: office, body: { label: "Rappel", sms: { body: "{{site}} : {{solde}} dus pour le box {{box}}." } } });
+    expect(amount.status).toBe(400);
+    expect(amount.body.error.message).toContain("pas de {{solde}}");
+    const ok = await call(server.url, "PUT", "/api/templates/box-reminder-sms", { cookie: office, body: { label: "Rappel", sms: { body: "{{site}} : un règlement est attendu pour le box {{box}}. Merci de régulariser." } } });
     expect(ok.status).toBe(200);
     expect(ok.body.templates.find((t: { code: string }) => t.code === "box-reminder-sms").customized).toBe(true);
     const [c] = await server.services.db.select().from(customers).where(eq(customers.ref, "CL1003"));
     const preview = await call(server.url, "GET", `/api/templates/box-reminder-sms/preview?customerId=${c!.id}&channel=sms`, { cookie: office });
     expect(preview.status).toBe(200);
-    expect(preview.body.body).toMatch(/^Cadenas Self-Stockage Lyon Gerland : \d+,\d\d € dus pour le box /);
+    expect(preview.body.body).toMatch(/^Cadenas Self-Stockage Lyon Gerland : un règlement est attendu pour le box /);
     expect(preview.body.sms).toMatchObject({ encoding: "GSM-7", segments: 1 });
     const letter = await call(server.url, "GET", `/api/templates/box-R3/preview?customerId=${c!.id}&channel=registered_letter`, { cookie: office });
     expect(letter.body.pdf).toContain("/preview.pdf");
@@ -147,9 +153,10 @@ describe("a registered letter", () => {
 
     const early = await call(server.url, "POST", `/api/letters/${registered.id}/acknowledged`, { cookie: office, body: { receivedOn: "2026-01-01" } });
     expect(early.status).toBe(400);
-    const ar = await call(server.url, "POST", `/api/letters/${registered.id}/acknowledged`, { cookie: office, body: { receivedOn: "2026-11-25", photoSha256: "a".repeat(64) } });
+    // Posted today, its AR signed today (a day to come is refused: the AR is what came back).
+    const ar = await call(server.url, "POST", `/api/letters/${registered.id}/acknowledged`, { cookie: office, body: { receivedOn: TEST_TODAY, photoSha256: "a".repeat(64) } });
     expect(ar.status).toBe(200);
-    expect(ar.body).toMatchObject({ deliveryStatus: "acknowledged", deliveredAt: "2026-11-25" });
-    expect((await call(server.url, "POST", `/api/letters/${simple.id}/acknowledged`, { cookie: office, body: { receivedOn: "2026-11-25" } })).status).toBe(409);
+    expect(ar.body).toMatchObject({ deliveryStatus: "acknowledged", deliveredAt: TEST_TODAY });
+    expect((await call(server.url, "POST", `/api/letters/${simple.id}/acknowledged`, { cookie: office, body: { receivedOn: TEST_TODAY } })).status).toBe(409);
   });
 });

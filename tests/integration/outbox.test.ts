@@ -109,7 +109,8 @@ describe("sending", () => {
     expect(sms).toHaveLength(1);
     const [queued] = (await messagesOf("OBX1")).filter((m) => m.channel === "sms");
     expect(sms[0]).toMatchObject({ sender: "LyonGerland", type: "transactional", tag: [`cadenas-${queued!.id}`], unicodeEnabled: false });
-    expect(sms[0]!.content).toContain("votre loyer de 80,00 €");
+    expect(sms[0]!.content).toContain("votre loyer du box");
+    expect(sms[0]!.content).not.toContain("€");
     for (const m of await messagesOf("OBX1")) expect(m.status).toBe("sent");
     // The floor's history says what went.
     const history = await server.services.db.select().from(actions).where(and(eq(actions.customerId, await idOf("OBX1")), inArray(actions.kind, ["email", "sms"])));

@@ -26,6 +26,10 @@ import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { FullHistory } from "./FullHistory";
 import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
+import { KeepingAndBasis, useClearingGate } from "./Disposal";
+import { DISPOSAL_METHODS, type DisposalMethod } from "../../../shared/floor/opening";
+
+const DISPOSAL_LABEL: Record<DisposalMethod, string> = { dump: "Benne", sale: "Vente", charity: "Don" };
 
 type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full" | "plan" | "close" | { padlock: DocUnit; on: boolean } | { clear: DocUnit } | null;
 
@@ -246,7 +250,16 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                     </Show>
                   }
                 >
-                  {(o) => <OpeningState opening={o()} unit={u} canClear={props.user.role === "manager"} onClear={() => setPanel({ clear: u })} />}
+                  {(o) => (
+                    <OpeningState
+                      opening={o()}
+                      unit={u}
+                      caseId={d().case?.id ?? null}
+                      canClear={props.user.role === "manager"}
+                      canEnterBasis={props.user.role !== "site_manager"}
+                      onClear={() => setPanel({ clear: u })}
+                    />
+                  )}
                 </Show>
               </li>
             )}
@@ -444,10 +457,15 @@ function EvidenceCheck(props: { caseId: string }) {
   );
 }
 
-/** An opened box: its evidence, whether every photo has reached the server, and the clearing once it has. */
-function OpeningState(props: { opening: NonNullable<DocUnit["opening"]>; unit: DocUnit; canClear: boolean; onClear: () => void }) {
-  const shas = () => props.opening.photos.map((p) => p.sha256);
+/**
+ * An opened box: its evidence, whether every photo and signature has reached the server, how long the contents are
+ * kept and on what legal basis they may go, and the clearing once all of it allows (`clearingRefusal`).
+ */
+function OpeningState(props: { opening: NonNullable<DocUnit["opening"]>; unit: DocUnit; caseId: string | null; canClear: boolean; canEnterBasis: boolean; onClear: () => void }) {
+  const signatures = () => (props.opening.signatures ? [props.opening.signatures.witness, props.opening.signatures.inventory] : []);
+  const shas = () => [...props.opening.photos.map((p) => p.sha256), ...signatures()];
   const pending = usePendingCount(shas, () => props.opening.missing);
+  const gate = useClearingGate(() => props.opening);
   return (
     <div class="opening-state">
       <p>
@@ -458,55 +476,67 @@ function OpeningState(props: { opening: NonNullable<DocUnit["opening"]>; unit: D
         when={(pending() ?? 1) === 0}
         fallback={
           <p class="evidence-pending" role="status">
-            Preuves en cours d'envoi{pending() ? ` : ${pending()} photo${pending()! > 1 ? "s" : ""}` : ""}
+            Preuves en cours d'envoi{pending() ? ` : ${pending()} photo${pending()! > 1 ? "s" : ""} ou signature${pending()! > 1 ? "s" : ""}` : ""}
           </p>
         }
       >
         <p class="evidence-ok">Preuves reçues par le serveur ✓</p>
       </Show>
+      <KeepingAndBasis opening={props.opening} unit={props.unit} caseId={props.caseId} canEnter={props.canEnterBasis} />
       <Show
         when={props.opening.clearedAt}
         fallback={
           <Show when={props.canClear}>
-            <button type="button" class="button secondary block" disabled={(pending() ?? 1) > 0} onClick={() => props.onClear()}>
-              Mise à la benne
+            <button type="button" class="button secondary block" disabled={(pending() ?? 1) > 0 || gate.refusal() !== null} onClick={() => props.onClear()}>
+              Enlèvement du contenu
             </button>
             <Show when={(pending() ?? 1) > 0}>
-              <p class="hint">La mise à la benne attend que toutes les photos de l'ouverture soient arrivées.</p>
+              <p class="hint">L'enlèvement attend que toutes les photos et signatures de l'ouverture soient arrivées.</p>
             </Show>
+            <Show when={gate.refusal()}>{(r) => <p class="hint" data-refusal={r().code}>{r().message}</p>}</Show>
           </Show>
         }
       >
-        {(at) => <p class="muted">Vidé (mise à la benne) le {formatInstantShort(at())}</p>}
+        {(at) => <p class="muted">Contenu enlevé le {formatInstantShort(at())}</p>}
       </Show>
     </div>
   );
 }
 
-/** Clearing an opened box (mise à la benne), with optional photos of the empty box. */
+/** Disposing of an opened box's contents (mise à la benne, vente, don), with optional photos of the empty box. */
 function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
   const draftKey = () => `clear:${props.unit.id}`;
   const drafts = useDrafts(draftKey);
   const save = useSaving();
+  const [method, setMethod] = createSignal<DisposalMethod>("dump");
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
     void save.run(async () => {
       const photos = (drafts() ?? []).map((p) => p.sha256);
-      await act("box.cleared", { unitId: props.unit.id, ...(photos.length ? { photos } : {}), ...(note ? { note: note.slice(0, 2000) } : {}) });
+      await act("box.cleared", { unitId: props.unit.id, method: method(), ...(photos.length ? { photos } : {}), ...(note ? { note: note.slice(0, 2000) } : {}) });
       props.onClose();
     });
   };
   return (
-    <Sheet title={`Mise à la benne · box ${props.unit.number}`} open onClose={props.onClose}>
+    <Sheet title={`Enlèvement du contenu · box ${props.unit.number}`} open onClose={props.onClose}>
       <form class="sheet-form" onSubmit={submit}>
+        <div class="segmented disposal-method" role="group" aria-label="Sort des biens">
+          <For each={DISPOSAL_METHODS}>
+            {(m) => (
+              <button type="button" aria-pressed={method() === m} onClick={() => setMethod(m)}>
+                {DISPOSAL_LABEL[m]}
+              </button>
+            )}
+          </For>
+        </div>
         <PhotoPicker draftKey={draftKey()} label="Photo du box vide" photos={drafts() ?? []} />
         <label class="field">
           <span>Remarque (facultatif)</span>
           <textarea name="note" rows="3" maxLength={2000} />
         </label>
         <FormError message={save.error()} />
-        <SaveButton saving={save.saving()}>Box vidé</SaveButton>
+        <SaveButton saving={save.saving()}>Enregistrer l'enlèvement</SaveButton>
       </form>
     </Sheet>
   );

@@ -1,11 +1,13 @@
 import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { MessageStatus } from "../../../shared/enums";
-import type { MessageDetail, MessageItem } from "../../../shared/schemas/messages";
+import { todayIn } from "../../../shared/dates";
+import type { MessageDetail, MessageItem, ReceiptOutcome } from "../../../shared/schemas/messages";
 import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
-import { formatInstantShort } from "../../format";
+import { formatDateFr, formatInstantShort } from "../../format";
+import { settings } from "../../session";
 import { ATTEMPT_LABEL, CHANNEL_LABEL, MESSAGE_STATE_LABEL, MESSAGE_STATUS_LABEL } from "../../labels";
 import { queryClient, withQueries } from "../../query";
 import { FormError } from "../../components/FormError";
@@ -110,8 +112,15 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
         {m().recipient.split("\n")[0] || "pas d'adresse"} · créé {formatInstantShort(m().createdAt)}
         <Show when={m().sentAt}> · {m().status === "written" ? "écrit dans le dossier local du serveur, pas envoyé au client," : "parti"} {formatInstantShort(m().sentAt!)}</Show>
         <Show when={m().attempts > 1}> · {m().attempts} essais</Show>
-        <Show when={m().deliveryStatus}> · {m().deliveryStatus === "delivered" ? "reçu" : m().deliveryStatus === "acknowledged" ? "AR signé" : m().deliveryStatus}</Show>
+        <Show when={m().deliveryStatus}>
+          {" "}
+          · {DELIVERY_LABEL[m().deliveryStatus!] ?? m().deliveryStatus}
+          <Show when={m().channel === "registered_letter" && m().deliveredAt}> le {formatDateFr(m().deliveredAt!.slice(0, 10))}</Show>
+        </Show>
       </p>
+      <Show when={m().channel === "registered_letter" && m().status === "sent" && !m().deliveryStatus}>
+        <ReceiptForm message={m()} onDone={props.onChanged} />
+      </Show>
       <Show when={m().lastError}>
         <p class="form-error">{m().lastError}</p>
       </Show>
@@ -133,6 +142,56 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
         </ol>
       </Show>
     </li>
+  );
+}
+
+const DELIVERY_LABEL: Record<string, string> = { delivered: "reçu", acknowledged: "AR signé", unclaimed: "pli avisé et non réclamé, revenu" };
+
+/**
+ * What came back of a posted registered letter: the AR card, or the letter itself, advised and not collected. Either
+ * is its receipt: the deadlines it gave (the formal notice's 8 days, the period to collect the goods) count from
+ * that day.
+ */
+function ReceiptForm(props: { message: MessageItem; onDone: () => void }) {
+  const today = todayIn(settings().timeZone);
+  const [outcome, setOutcome] = createSignal<ReceiptOutcome>("acknowledged");
+  const [day, setDay] = createSignal(today);
+  const save = useMutation(() => ({
+    mutationFn: () => apiPost<MessageDetail>(`/letters/${props.message.id}/acknowledged`, { outcome: outcome(), receivedOn: day() }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(["message", props.message.id], updated);
+      props.onDone();
+    },
+  }));
+  return (
+    <form
+      class="receipt-form"
+      data-receipt-for={props.message.id}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
+      <fieldset class="choice">
+        <legend>Retour de la lettre recommandée</legend>
+        <label class="check">
+          <input type="radio" name={`outcome-${props.message.id}`} value="acknowledged" checked={outcome() === "acknowledged"} onChange={() => setOutcome("acknowledged")} />
+          <span>Avis de réception signé</span>
+        </label>
+        <label class="check">
+          <input type="radio" name={`outcome-${props.message.id}`} value="unclaimed" checked={outcome() === "unclaimed"} onChange={() => setOutcome("unclaimed")} />
+          <span>Pli avisé et non réclamé, revenu</span>
+        </label>
+      </fieldset>
+      <label class="field">
+        {outcome() === "unclaimed" ? "Revenu le" : "Signé le"}
+        <input type="date" max={today} value={day()} required onInput={(e) => setDay(e.currentTarget.value)} />
+      </label>
+      <button type="submit" class="button secondary" disabled={save.isPending}>
+        Enregistrer le retour
+      </button>
+      <FormError message={save.isError && problemsOf(save.error).join(" ; ")} />
+    </form>
   );
 }
 

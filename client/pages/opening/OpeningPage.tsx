@@ -1,24 +1,30 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { Match, Show, Switch, createSignal, onCleanup, onMount } from "solid-js";
+import { For, Match, Show, Switch, createSignal, onCleanup, onMount } from "solid-js";
+import { todayIn } from "../../../shared/dates";
+import { openingConditions } from "../../../shared/floor/opening";
+import { DEFAULT_SETTINGS } from "../../../shared/schemas/settings";
+import { SignaturePad } from "../../components/SignaturePad";
 import type { PhotoRole } from "../../../shared/enums";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
 import { AppBar } from "../../components/AppBar";
 import { PhotoPicker, useDrafts } from "../../components/Photos";
 import { Sheet } from "../../components/Sheet";
 import { LiveWait } from "../../components/LiveWait";
-import { formatDateFr } from "../../format";
-import { user } from "../../session";
+import { settings, user } from "../../session";
 import { act } from "../../store";
-import { useDebtorRow } from "../../store/queries";
+import { useDebtorRow, useFloorMessaging } from "../../store/queries";
 import { shown } from "../../store/views";
 import { FormError } from "../../components/FormError";
 import { SaveButton, useSaving } from "../../components/Saving";
 
 /**
- * Opening a box at the end of the procedure, the Manager's guided flow: the conditions first (contract ended by
- * the exit step, formal notice sent registered), then the box number typed from the door (or its QR code), the
- * witness, the photos of the door, the lock being cut and the contents, the inventory and the new padlock. What
- * is typed and photographed is kept on the phone as it goes: a call or a closed app loses nothing.
+ * Opening a box at the end of the procedure, the Manager's guided flow: the conditions first (`openingConditions`,
+ * the server's own rule: the formal notice received and its 8 days over, the contract ended, the termination
+ * notice received and the period it gave to collect the goods over), then the box number typed from the door (or
+ * its QR code), the witness — a commissaire de justice, or a plain witness where the operator allows one — and
+ * their signature drawn on the phone, the photos of the door, the lock being cut and the contents, the inventory
+ * signed, and the new padlock. What is typed, drawn and photographed is kept on the phone as it goes: a call or a
+ * closed app loses nothing.
  */
 export function OpeningPage() {
   const params = useParams<{ customerId: string; unitId: string }>();
@@ -62,10 +68,18 @@ export function OpeningPage() {
 
 interface Typed {
   number: string;
+  witnessKind: "bailiff" | "plain";
   witness: string;
+  office: string;
+  reportRef: string;
+  role: string;
   inventory: string;
   padlock: string;
+  witnessSignature: string | null;
+  inventorySignature: string | null;
 }
+
+const EMPTY: Typed = { number: "", witnessKind: "bailiff", witness: "", office: "", reportRef: "", role: "", inventory: "", padlock: "", witnessSignature: null, inventorySignature: null };
 
 function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
   const navigate = useNavigate();
@@ -73,13 +87,13 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
   const storageKey = `cadenas:${draftKey}`;
   const saved = (): Typed => {
     try {
-      return { number: "", witness: "", inventory: "", padlock: "", ...JSON.parse(localStorage.getItem(storageKey) ?? "{}") };
+      return { ...EMPTY, ...JSON.parse(localStorage.getItem(storageKey) ?? "{}") };
     } catch {
-      return { number: "", witness: "", inventory: "", padlock: "" };
+      return { ...EMPTY };
     }
   };
   const [typed, setTyped] = createSignal<Typed>(saved());
-  const set = (key: keyof Typed, value: string) => {
+  const set = <K extends keyof Typed>(key: K, value: Typed[K]) => {
     setTyped({ ...typed(), [key]: value });
     localStorage.setItem(storageKey, JSON.stringify(typed()));
   };
@@ -88,21 +102,38 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
   const [tried, setTried] = createSignal(false);
   const [scanning, setScanning] = createSignal(false);
 
-  const exitDone = () => props.doc.case?.exitDone === true;
-  const r3 = () => props.doc.case?.r3Registered === true;
-  const allowed = () => exitDone() && r3();
+  const messaging = useFloorMessaging();
+  // The operator's settings as the last sync brought them; before any, the cautious defaults (the server checks again).
+  const procedure = () => messaging()?.procedure ?? { collectionPeriodDays: DEFAULT_SETTINGS.collectionPeriodDays, keepGoodsDays: DEFAULT_SETTINGS.keepGoodsDays, allowPlainWitness: false };
+  const conditions = () => {
+    const k = props.doc.case;
+    const facts = { exitDone: k?.exitDone === true, contractEndedOn: props.unit.contractEnded, r3ReceivedOn: k?.r3ReceivedOn ?? null, noticeSent: k?.noticeSent === true, noticeReceivedOn: k?.noticeReceivedOn ?? null };
+    return openingConditions(facts, procedure().collectionPeriodDays, todayIn(settings().timeZone));
+  };
+  const allowed = () => conditions().every((c) => c.ok);
+  const plain = () => procedure().allowPlainWitness && typed().witnessKind === "plain";
   const numberOk = () => typed().number.trim().toUpperCase() === props.unit.number.toUpperCase();
   const missing = () => {
     const m: string[] = [];
+    const t = typed();
     if (!numberOk()) m.push("le numéro du box tapé depuis la porte");
-    if (!typed().witness.trim()) m.push("le nom du témoin");
+    if (plain()) {
+      if (!t.witness.trim()) m.push("le nom du témoin");
+      if (!t.role.trim()) m.push("la qualité du témoin");
+    } else {
+      if (!t.witness.trim()) m.push("le nom du commissaire de justice");
+      if (!t.office.trim()) m.push("son étude");
+      if (!t.reportRef.trim()) m.push("la référence du procès-verbal");
+    }
+    if (!t.witnessSignature) m.push("la signature du témoin");
     if (byRole("door").length === 0) m.push("une photo de la porte avec son numéro");
     if (byRole("lock_cut").length === 0) m.push("une photo du cadenas coupé");
     if (byRole("contents").length === 0) m.push("une photo du contenu");
     const count = (photos() ?? []).length;
     if (count < 4) m.push(`${4 - count} photo${4 - count > 1 ? "s" : ""} de plus (4 au moins)`);
-    if (!typed().inventory.trim()) m.push("l'inventaire");
-    if (!typed().padlock.trim()) m.push("le n° du nouveau cadenas");
+    if (!t.inventory.trim()) m.push("l'inventaire");
+    if (!t.inventorySignature) m.push("la signature sous l'inventaire");
+    if (!t.padlock.trim()) m.push("le n° du nouveau cadenas");
     return m;
   };
 
@@ -116,7 +147,10 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
       await act("box.opened", {
         unitId: props.unit.id,
         confirmedNumber: t.number.trim().slice(0, 20),
-        witness: t.witness.trim().slice(0, 120),
+        witness: plain()
+          ? { kind: "plain", name: t.witness.trim().slice(0, 120), role: t.role.trim().slice(0, 120) }
+          : { kind: "bailiff", name: t.witness.trim().slice(0, 120), office: t.office.trim().slice(0, 160), reportRef: t.reportRef.trim().slice(0, 80) },
+        signatures: { witness: t.witnessSignature!, inventory: t.inventorySignature! },
         photos: (photos() ?? []).map((p) => ({ sha256: p.sha256, role: p.role ?? "contents" })),
         inventory: t.inventory.trim().slice(0, 4000),
         newPadlockNumber: t.padlock.trim().slice(0, 30),
@@ -130,13 +164,14 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
     <form class="opening-flow" onSubmit={submit}>
       <section class="card">
         <h2>1. Conditions</h2>
-        <ul class="checklist">
-          <li classList={{ ok: exitDone(), ko: !exitDone() }}>
-            {exitDone()
-              ? `Contrat terminé${props.unit.contractEnded ? ` le ${formatDateFr(props.unit.contractEnded)}` : ""} (sortie validée)`
-              : "Contrat pas terminé : la sortie doit d'abord être validée par le Manager"}
-          </li>
-          <li classList={{ ok: r3(), ko: !r3() }}>{r3() ? "Mise en demeure (R3) envoyée en recommandé" : "Mise en demeure (R3) pas encore envoyée en recommandé"}</li>
+        <ul class="checklist" data-allowed={allowed() ? "true" : "false"}>
+          <For each={conditions()}>
+            {(c) => (
+              <li classList={{ ok: c.ok, ko: !c.ok }} data-condition={c.code} data-ok={c.ok ? "true" : "false"}>
+                {c.text}
+              </li>
+            )}
+          </For>
         </ul>
         <FormError message={!allowed() && "Ouverture impossible tant que ces conditions ne sont pas remplies. Le contenu reste la propriété du locataire."} />
       </section>
@@ -170,10 +205,47 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
 
         <section class="card">
           <h2>3. Témoin</h2>
-          <label class="field">
-            <span>Nom du témoin (ou du commissaire de justice)</span>
-            <input name="witness" autocomplete="off" maxLength={120} value={typed().witness} onInput={(e) => set("witness", e.currentTarget.value)} />
-          </label>
+          <Show when={procedure().allowPlainWitness}>
+            <div class="segmented witness-kind" role="group" aria-label="Qui assiste à l'ouverture">
+              <button type="button" aria-pressed={!plain()} onClick={() => set("witnessKind", "bailiff")}>
+                Commissaire de justice
+              </button>
+              <button type="button" aria-pressed={plain()} onClick={() => set("witnessKind", "plain")}>
+                Témoin
+              </button>
+            </div>
+          </Show>
+          <Show
+            when={plain()}
+            fallback={
+              <>
+                <label class="field">
+                  <span>Nom du commissaire de justice</span>
+                  <input name="witness" autocomplete="off" maxLength={120} value={typed().witness} onInput={(e) => set("witness", e.currentTarget.value)} />
+                </label>
+                <label class="field">
+                  <span>Étude (office)</span>
+                  <input name="office" autocomplete="off" maxLength={160} value={typed().office} onInput={(e) => set("office", e.currentTarget.value)} />
+                </label>
+                <label class="field">
+                  <span>Référence du procès-verbal de constat</span>
+                  <input name="reportRef" autocomplete="off" maxLength={80} value={typed().reportRef} onInput={(e) => set("reportRef", e.currentTarget.value)} />
+                </label>
+              </>
+            }
+          >
+            <p class="hint">Témoin accepté par l'exploitant (réglage « simple témoin ») ; le dossier de preuves le dira.</p>
+            <label class="field">
+              <span>Nom du témoin</span>
+              <input name="witness" autocomplete="off" maxLength={120} value={typed().witness} onInput={(e) => set("witness", e.currentTarget.value)} />
+            </label>
+            <label class="field">
+              <span>Qualité du témoin</span>
+              <input name="role" autocomplete="off" maxLength={120} placeholder="ex. : gardien d'un site voisin" value={typed().role} onInput={(e) => set("role", e.currentTarget.value)} />
+            </label>
+          </Show>
+          <h3>Signature du témoin</h3>
+          <SignaturePad draftKey={`signature:${props.unit.id}:witness`} label="Signature du témoin" sha256={typed().witnessSignature} onChange={(sha) => set("witnessSignature", sha)} />
         </section>
 
         <section class="card">
@@ -193,6 +265,8 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
             <span>Inventaire du contenu</span>
             <textarea name="inventory" rows="5" maxLength={4000} value={typed().inventory} onInput={(e) => set("inventory", e.currentTarget.value)} />
           </label>
+          <h3>Signature sous l'inventaire (le témoin)</h3>
+          <SignaturePad draftKey={`signature:${props.unit.id}:inventory`} label="Signature sous l'inventaire" sha256={typed().inventorySignature} onChange={(sha) => set("inventorySignature", sha)} />
           <label class="field">
             <span>N° du nouveau cadenas</span>
             <input name="padlock" inputmode="numeric" autocomplete="off" maxLength={30} value={typed().padlock} onInput={(e) => set("padlock", e.currentTarget.value)} />
@@ -203,7 +277,10 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
           <FormError message={tried() && missing().length > 0 && `Il manque : ${missing().join(", ")}.`} />
           <FormError message={save.error()} />
           <SaveButton saving={save.saving()}>Enregistrer l'ouverture</SaveButton>
-          <p class="hint">Les photos partent vers le serveur dès que le réseau le permet ; la mise à la benne attend qu'elles soient toutes arrivées.</p>
+          <p class="hint">
+            Les photos et les signatures partent vers le serveur dès que le réseau le permet. Le contenu est ensuite conservé {procedure().keepGoodsDays} jours ; son
+            enlèvement attend la fin de ce délai et la base légale saisie par le bureau.
+          </p>
         </section>
       </Show>
       <Sheet title="Scanner le QR code" open={scanning()} onClose={() => setScanning(false)}>

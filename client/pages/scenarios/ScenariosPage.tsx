@@ -19,7 +19,7 @@ import { user } from "../../session";
 /** The office's screen for the reminder scenarios (one per customer type) and the procedure's settings. */
 export const ScenariosPage = withQueries(Scenarios);
 
-const FROM_LABEL = { due: "de l'échéance", previous: "de l'étape précédente", payment: "du paiement" } as const;
+const FROM_LABEL = { due: "de l'échéance", previous: "de l'étape précédente", payment: "du paiement", receipt: "de la réception (AR ou pli non réclamé)" } as const;
 const FEE_WORD: Record<string, string> = { sepa_reject: "frais de rejet SEPA", late_penalties: "pénalités de retard (pro)", recovery_indemnity: "indemnité de 40 € (pro)" };
 /** An example due date for the preview of each step's day (a Monday, as in CONTRACT.md). */
 const EXAMPLE_DUE = "2026-03-02";
@@ -135,6 +135,7 @@ function StepCard(props: { step: ScenarioStep; editable: boolean; templates: str
         <select value={when().from} disabled={!props.editable} onChange={(e) => setWhen({ from: e.currentTarget.value as ScenarioStep["when"]["from"] })} aria-label={`${props.step.code} : à partir`}>
           <For each={Object.entries(FROM_LABEL)}>{([value, label]) => <option value={value}>{label}</option>}</For>
         </select>
+        <Show when={when().from === "receipt" && when().step}>{(s) => <span class="muted">de la LRAR {s()}, délai passé</span>}</Show>
         <label class="check">
           <input type="checkbox" checked={Boolean(when().endOfMonth)} disabled={!props.editable} onChange={(e) => setWhen({ endOfMonth: e.currentTarget.checked || undefined })} />
           fin de mois
@@ -181,6 +182,7 @@ function SettingsCard(props: { editable: boolean }) {
     mutationFn: async (body: Settings) => {
       if (!Number.isFinite(body.sepaRejectFeeCents) || !Number.isFinite(body.minBalanceCents)) throw new Error("Montant illisible : tapez par exemple 15,00");
       if (!Number.isFinite(body.latePenaltyRatePercent)) throw new Error("Taux illisible : tapez par exemple 12,15");
+      if (!Number.isInteger(body.collectionPeriodDays) || !Number.isInteger(body.keepGoodsDays)) throw new Error("Nombre de jours illisible : tapez par exemple 30");
       return apiPut<Settings>("/settings", body);
     },
     onSuccess: (data) => {
@@ -201,6 +203,10 @@ function SettingsCard(props: { editable: boolean }) {
               sepaRejectFeeCents: cents(f.get("sepa")),
               latePenaltyRatePercent: Number(String(f.get("rate")).replace(",", ".")),
               minBalanceCents: cents(f.get("min")),
+              collectionPeriodDays: Number(f.get("collect")),
+              keepGoodsDays: Number(f.get("keep")),
+              allowPlainWitness: f.get("plainWitness") === "on",
+              terminationClause: String(f.get("clause") ?? "").trim(),
             });
           }}
           onInput={() => setSaved(false)}
@@ -217,6 +223,22 @@ function SettingsCard(props: { editable: boolean }) {
           <label class="field">
             Pas de relance en dessous de (€)
             <input name="min" inputmode="decimal" value={formatEurosInput(s().minBalanceCents)} disabled={!props.editable} />
+          </label>
+          <label class="field">
+            Clause résolutoire citée par la mise en demeure (« … conformément à <em>la clause</em>, le contrat sera résolu de plein droit »)
+            <input name="clause" value={s().terminationClause} maxlength="200" placeholder="l'article 12 de vos conditions générales" disabled={!props.editable} />
+          </label>
+          <label class="field">
+            Délai laissé pour retirer les biens après la résiliation (jours, à compter de la réception)
+            <input name="collect" type="number" inputmode="numeric" min="8" max="180" value={s().collectionPeriodDays} disabled={!props.editable} />
+          </label>
+          <label class="field">
+            Conservation des biens inventoriés avant toute mise au rebut, vente ou don (jours)
+            <input name="keep" type="number" inputmode="numeric" min="0" max="365" value={s().keepGoodsDays} disabled={!props.editable} />
+          </label>
+          <label class="check">
+            <input name="plainWitness" type="checkbox" checked={s().allowPlainWitness} disabled={!props.editable} />
+            <span>Accepter un simple témoin à l'ouverture d'un box (par défaut : un commissaire de justice)</span>
           </label>
           <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(RECOVERY_INDEMNITY_CENTS)} par facture, fixée par la loi, clients professionnels seulement.</p>
           <SaveBar label="Enregistrer les réglages" error={save.error} saved={saved()} pending={save.isPending} editable={props.editable} sticky={false} />

@@ -36,10 +36,10 @@ const steps = (actions: PlannedAction[]) => [...new Set(actions.map((a) => a.ste
 describe("the box procedure, replayed day by day", () => {
   const letters = [
     { step: "R2", sentOn: "2026-04-02" },
-    { step: "R3", sentOn: "2026-04-16" },
+    { step: "R3", sentOn: "2026-04-16", receivedOn: "2026-04-18" },
   ];
 
-  it("plans every step on CONTRACT.md's dates for a rent due 2 March 2026 and never paid", () => {
+  it("plans every step on CONTRACT.md's dates for a rent due 2 March 2026 and never paid, R3's AR signed 18 April", () => {
     const { actions, episodes } = runEngine(input({ letters }), "2026-05-10");
     expect(stepDates(actions)).toEqual({
       "first-contact": "2026-03-03",
@@ -64,7 +64,14 @@ describe("the box procedure, replayed day by day", () => {
       ["task", "padlock", "padlock_place"],
       ["task", "gate_code", "gate_suspend"],
     ]);
-    expect(actions.filter((a) => a.step === "exit").map((a) => a.action)).toEqual(["contract_end", "approval", "task"]);
+    // The termination notice by registered letter and its simple copy, with the contract end, all to the Manager.
+    expect(actions.filter((a) => a.step === "exit").map((a) => [a.action, a.channel, a.template ?? null, a.needsApproval])).toEqual([
+      ["contract_end", null, null, true],
+      ["approval", null, null, true],
+      ["message", "registered_letter", "box-termination", true],
+      ["message", "letter", "box-termination", true],
+      ["task", "open_box", null, true],
+    ]);
   });
 
   it("plans only what has fallen due by the day it runs, and each key once", () => {
@@ -102,7 +109,7 @@ describe("the box procedure, replayed day by day", () => {
     const invoices = rents("2026-03-02", 3); // 2 March, 2 April, 2 May
     const later = [
       { step: "R2", sentOn: "2026-04-02" },
-      { step: "R3", sentOn: "2026-05-16" },
+      { step: "R3", sentOn: "2026-05-16", receivedOn: "2026-05-19" },
     ];
     // On 10 April the customer pays March's rent: still owes April's, due the 2nd. What was done stays done, once;
     // what was not yet due counts from 2 April.
@@ -146,6 +153,58 @@ describe("the box procedure, replayed day by day", () => {
   it("plans nothing at all for a customer on stop", () => {
     expect(runEngine(input({ stop: true, letters }), "2026-05-10").actions).toEqual([]);
     expect(runEngine(input({ stop: true, payments: [paid("P1", "2026-03-20")] }), "2026-05-10").actions).toEqual([]);
+  });
+});
+
+
+describe("the contract end, counted from the formal notice's receipt", () => {
+  const exitOf = (r3: { sentOn: string; receivedOn?: string }, asOf: string, over: Partial<EngineInput> = {}) =>
+    runEngine(input({ letters: [{ step: "R2", sentOn: "2026-04-02" }, { step: "R3", ...r3 }], ...over }), asOf).actions.filter((a) => a.step === "exit");
+
+  it("does not plan the exit while R3's receipt is not recorded, however long after the letter went", () => {
+    expect(exitOf({ sentOn: "2026-04-16" }, "2026-09-30")).toEqual([]);
+  });
+
+  it("with R3's AR signed on day X, ends the contract on the last day of the month of X + 8", () => {
+    // AR 18 April → the 8 days run to 26 April → exit 30 April (a Thursday).
+    const exit = exitOf({ sentOn: "2026-04-16", receivedOn: "2026-04-18" }, "2026-05-10");
+    expect(new Set(exit.map((a) => a.date))).toEqual(new Set(["2026-04-30"]));
+    // Not before that day: planned on it, not on the day the AR came back.
+    expect(exitOf({ sentOn: "2026-04-16", receivedOn: "2026-04-18" }, "2026-04-29")).toEqual([]);
+  });
+
+  it("counts a letter back unclaimed from the day it came back, as an AR", () => {
+    // The office records the return like an AR (outcome `unclaimed`): the facts carry its day as the receipt.
+    const unclaimed = exitOf({ sentOn: "2026-04-16", receivedOn: "2026-05-06" }, "2026-06-10");
+    expect(unclaimed[0]?.date).toBe("2026-05-30"); // 6 May + 8 = 14 May → end of May (the 31st is a Sunday)
+  });
+
+  it("an AR late in the month pushes the exit to the next month's end", () => {
+    // AR 25 April → deadline 3 May → end of May (CONTRACT.md), 31 May being a Sunday: Saturday 30.
+    expect(exitOf({ sentOn: "2026-04-16", receivedOn: "2026-04-25" }, "2026-06-10")[0]?.date).toBe("2026-05-30");
+    // A deadline on the month's very last day (AR 22 April → 30 April) has passed only in May.
+    expect(exitOf({ sentOn: "2026-04-16", receivedOn: "2026-04-22" }, "2026-06-10")[0]?.date).toBe("2026-05-30");
+  });
+
+  it("dates the exit when it fell, though the run that plans it comes weeks later (the month billed since is after the end)", () => {
+    // Run in June for an AR of 18 April: the exit fell on 30 April; May's rent (due 2 May) falls after it.
+    const { actions, episodes } = runEngine(
+      input({ invoices: rents("2026-03-02", 4), letters: [{ step: "R2", sentOn: "2026-04-02" }, { step: "R3", sentOn: "2026-04-16", receivedOn: "2026-04-18" }] }),
+      "2026-06-10",
+    );
+    expect(stepDates(actions).exit).toBe("2026-04-30");
+    expect(episodes).toHaveLength(1);
+  });
+
+  it("does not count the receipt of a formal notice sent in an earlier case", () => {
+    const invoices = rents("2026-03-02", 5);
+    // The first case was paid in full on 20 May; a new one opens on 2 June's rent. Its R3 has not gone yet.
+    const payments = [paid("P1", "2026-05-20", 30_000)];
+    const { actions } = runEngine(
+      input({ invoices, payments, letters: [{ step: "R2", sentOn: "2026-04-02" }, { step: "R3", sentOn: "2026-04-16", receivedOn: "2026-04-18" }] }),
+      "2026-09-30",
+    );
+    expect(actions.filter((a) => a.step === "exit" && a.episode === "2026-06-02")).toEqual([]);
   });
 });
 

@@ -260,16 +260,21 @@ describe("photos and the box opening on the phone", () => {
     expect(applyToDoc(doc(), m("padlock.removed", { unitId: UNIT }), actor).history[0]!.photos).toBeNull();
   });
 
-  it("shows an opening with every photo still to send, closes the open-box task, then the clearing", () => {
+  it("shows an opening with every photo and signature still to send, closes the open-box task, then the clearing", () => {
     const before = doc({ tasks: [{ id: TASK, kind: "open_box", dueOn: "2026-11-01", unitId: UNIT, status: "open" }] });
-    const opened = applyToDoc(before, m("box.opened", { unitId: UNIT, confirmedNumber: "b312", witness: "M. Roux", photos: OPENING, inventory: "Cartons", newPadlockNumber: "N-1" }, "2026-11-22T10:00:00.000Z"), actor);
-    expect(opened.units[0]!.opening).toEqual({ openedAt: "2026-11-22T10:00:00.000Z", initials: "VT", photos: OPENING, missing: OPENING.map((p) => p.sha256), clearedAt: null });
+    const signatures = { witness: "1".repeat(64), inventory: "2".repeat(64) };
+    const witness = { kind: "bailiff" as const, name: "Me Roux", office: "Étude Roux & Associés", reportRef: "PV 2026-118" };
+    const opened = applyToDoc(before, m("box.opened", { unitId: UNIT, confirmedNumber: "b312", witness, signatures, photos: OPENING, inventory: "Cartons", newPadlockNumber: "N-1" }, "2026-11-22T10:00:00.000Z"), actor);
+    const all = [...OPENING.map((p) => p.sha256), signatures.witness, signatures.inventory];
+    expect(opened.units[0]!.opening).toEqual({ openedAt: "2026-11-22T10:00:00.000Z", initials: "VT", photos: OPENING, missing: all, clearedAt: null, signatures });
     expect(opened.tasks[0]!.status).toBe("done");
-    expect(opened.history[0]!.photos).toEqual(OPENING.map((p) => p.sha256));
-    const cleared = applyToDoc(opened, m("box.cleared", { unitId: UNIT }, "2026-11-23T08:00:00.000Z"), actor);
+    expect(opened.history[0]!.photos).toEqual(all);
+    expect(opened.history[0]!.text).toContain("en présence de Me Roux, commissaire de justice (Étude Roux & Associés), procès-verbal PV 2026-118");
+    const cleared = applyToDoc(opened, m("box.cleared", { unitId: UNIT, method: "sale" }, "2026-11-23T08:00:00.000Z"), actor);
     expect(cleared.units[0]!.opening!.clearedAt).toBe("2026-11-23T08:00:00.000Z");
+    expect(cleared.history[0]!.text).toBe("Contenu du box B312 enlevé (vente)");
     // Clearing a box never opened changes nothing on the box (the server refuses it with its reason).
-    expect(applyToDoc(before, m("box.cleared", { unitId: UNIT }), actor).units[0]!.opening).toBeUndefined();
+    expect(applyToDoc(before, m("box.cleared", { unitId: UNIT, method: "dump" }), actor).units[0]!.opening).toBeUndefined();
   });
 });
 

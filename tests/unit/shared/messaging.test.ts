@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCENARIOS } from "../../../shared/engine/scenarios";
+import { daysInWords } from "../../../shared/messaging/compose";
 import { isMobile, smsCount, toE164 } from "../../../shared/messaging/sms";
 import { DEFAULT_TEMPLATES, fill, templateProblems, unknownVariables, variantFor } from "../../../shared/messaging/templates";
 
@@ -15,19 +16,78 @@ describe("templates", () => {
   it("the tone grows: the formal notice states the deadline, the costs, the next step; the first reminder assumes an oversight", () => {
     const r3 = DEFAULT_TEMPLATES.find((t) => t.code === "box-R3")!.letter!;
     expect(r3.formalNotice).toBe(true);
-    for (const words of ["met", "huit jours", "{{echeance}}", "dernière relance", "augmenter", "commissaire de justice", "tribunal"]) expect(r3.body).toContain(words);
+    for (const words of ["met", "huit jours à compter de la réception de la présente", "dernière relance", "augmenter", "commissaire de justice", "tribunal"]) expect(r3.body).toContain(words);
     expect(DEFAULT_TEMPLATES.find((t) => t.code === "box-reminder-email")!.email!.body).toContain("oubli");
+  });
+
+  it("the formal notices name the termination clause and count their 8 days from receipt, never from a printed date", () => {
+    for (const code of ["box-R3", "mauvais-payeur-R3"]) {
+      const body = DEFAULT_TEMPLATES.find((t) => t.code === code)!.letter!.body;
+      for (const words of ["conformément à {{clause_resolutoire}}", "résolu de plein droit", "article 1225 du Code civil", "huit jours à compter de la réception de la présente"])
+        expect(body, code).toContain(words);
+      expect(body, code).not.toContain("{{echeance}}");
+    }
+  });
+
+  it("the termination notice notifies the resolution, the end date, the debt, thirty days to collect the goods and what follows", () => {
+    const t = DEFAULT_TEMPLATES.find((x) => x.code === "box-termination")!;
+    expect(templateProblems(t)).toEqual([]);
+    expect(t.letter!.formalNotice).toBeFalsy();
+    for (const words of [
+      "vous notifions donc par la présente la résolution",
+      "article",
+      "1226 du Code civil",
+      "{{clause_resolutoire}}",
+      "prend fin le {{fin_contrat}}",
+      "{{factures}}",
+      "{{solde}}",
+      "délai de {{delai_retrait}} à compter de la réception de la présente",
+      "commissaire de justice",
+      "inventorié",
+      "conservé pendant {{conservation}}",
+      "décision de justice",
+    ])
+      expect(t.letter!.body).toContain(words);
+  });
+
+  it("writes a period in French words: trente jours, quatre-vingt-dix jours", () => {
+    expect([1, 8, 21, 30, 45, 71, 80, 90, 91, 100, 180, 200, 365].map(daysInWords)).toEqual([
+      "un jour",
+      "huit jours",
+      "vingt et un jours",
+      "trente jours",
+      "quarante-cinq jours",
+      "soixante et onze jours",
+      "quatre-vingts jours",
+      "quatre-vingt-dix jours",
+      "quatre-vingt-onze jours",
+      "cent jours",
+      "cent quatre-vingts jours",
+      "deux cents jours",
+      "trois cent soixante-cinq jours",
+    ]);
   });
 
   it("names unknown variables, fills known ones and leaves the unknown visible", () => {
     expect(unknownVariables("Bonjour {{nom}}, {{montant}} {{ montant }} {{box}}")).toEqual(["montant"]);
-    expect(templateProblems({ code: "x", label: "x", sms: { body: "{{solde}} {{iban}}" } })).toEqual(["SMS : variable inconnue {{iban}}"]);
+    expect(templateProblems({ code: "x", label: "x", sms: { body: "{{box}} {{iban}}" } })).toEqual(["SMS : variable inconnue {{iban}}"]);
     expect(templateProblems({ code: "x", label: "x", email: { subject: "s", body: "b", attachLetter: true } })).toEqual(["Le courriel joint la lettre, mais le modèle n'a pas de lettre"]);
     expect(fill("{{nom}} doit {{solde}} {{autre}}", { nom: "Mme Durand", solde: "80,00 €" })).toBe("Mme Durand doit 80,00 € {{autre}}");
   });
 });
 
 describe("SMS", () => {
+  it("never show the amount owed, a lock screen being seen by others: no default does, and an edited one is refused", () => {
+    for (const t of DEFAULT_TEMPLATES.filter((x) => x.sms)) {
+      expect(t.sms!.body, t.code).not.toMatch(/\{\{(solde|factures)\}\}|€/);
+      expect(templateProblems(t), t.code).toEqual([]);
+      // And cheap: GSM-7, one part for a short site name.
+      expect(smsCount(fill(t.sms!.body, { site: "Lyon Gerland", box: "B101", telephone_site: "04 72 00 12 34", nom: "M. Martin" })), t.code).toMatchObject({ encoding: "GSM-7" });
+    }
+    const edited = { ...DEFAULT_TEMPLATES.find((x) => x.code === "box-reminder-sms")!, sms: { body: "Il reste {{solde}} à payer." } };
+    expect(templateProblems(edited)).toEqual([expect.stringContaining("pas de {{solde}}")]);
+  });
+
   it("counts GSM-7 (160, then 153 a part), UCS-2 as soon as one character needs it (70, then 67)", () => {
     expect(smsCount("a".repeat(160))).toMatchObject({ encoding: "GSM-7", segments: 1 });
     expect(smsCount("a".repeat(161))).toMatchObject({ encoding: "GSM-7", segments: 2 });

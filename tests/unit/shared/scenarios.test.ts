@@ -40,6 +40,16 @@ describe("editing a scenario", () => {
     ]);
   });
 
+  it("a step counted from a receipt names an earlier step that sends a registered letter", () => {
+    const s = box();
+    s.steps.find((x) => x.code === "exit")!.when = { from: "receipt", step: "R1", days: 8, endOfMonth: true };
+    s.steps.find((x) => x.code === "thank-you")!.when = { from: "receipt", days: 8 };
+    expect(scenarioProblems("box", s).map((p) => p.message)).toEqual([
+      "exit : se compte depuis la réception d'une lettre recommandée : nommez une étape avant elle qui en envoie une (« R1 » n'en envoie pas avant elle)",
+      "thank-you : se compte depuis la réception d'une lettre recommandée : nommez une étape avant elle qui en envoie une",
+    ]);
+  });
+
   it("turning a step off and adding one is fine", () => {
     const s = box();
     s.steps.find((x) => x.code === "reminder")!.enabled = false;

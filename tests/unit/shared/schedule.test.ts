@@ -4,12 +4,12 @@ import { schedule } from "../../../shared/engine/schedule";
 import { addDays } from "../../../shared/dates";
 
 const scenario = (code: string): Scenario => DEFAULT_SCENARIOS.find((s) => s.code === code)!;
-const dates = (code: string, due: string, paidOn: string | null = null) =>
-  Object.fromEntries(schedule(scenario(code), due, paidOn).map((s) => [s.step.code, s.date]));
+const dates = (code: string, due: string, paidOn: string | null = null, receipts: Record<string, string> = {}) =>
+  Object.fromEntries(schedule(scenario(code), due, paidOn, receipts).map((s) => [s.step.code, s.date]));
 
 describe("step dates of the default scenarios", () => {
-  it("gives CONTRACT.md's example for a rent due Monday 2 March 2026", () => {
-    expect(dates("box", "2026-03-02", "2026-05-04")).toEqual({
+  it("gives CONTRACT.md's example for a rent due Monday 2 March 2026, R3's AR signed 18 April", () => {
+    expect(dates("box", "2026-03-02", "2026-05-04", { R3: "2026-04-18" })).toEqual({
       "first-contact": "2026-03-03",
       reminder: "2026-03-11",
       R1: "2026-03-16",
@@ -23,15 +23,18 @@ describe("step dates of the default scenarios", () => {
     });
   });
 
-  it("waits for a payment before unlock and thank-you", () => {
+  it("waits for a payment before unlock and thank-you, and for R3's receipt before the exit", () => {
     const d = dates("box", "2026-03-02");
     expect(d.unlock).toBeNull();
     expect(d["thank-you"]).toBeNull();
+    expect(d.exit).toBeNull();
+    // CONTRACT.md: an AR recorded 25 April → deadline 3 May → exit at the end of May (the 31st is a Sunday: the 30th).
+    expect(dates("box", "2026-03-02", null, { R3: "2026-04-25" }).exit).toBe("2026-05-30");
   });
 
   // Due 1 April 2026 (Wednesday): Easter Monday is 6 April, 1 May a Friday, the contract end on 31 May a Sunday.
   it("moves steps off Sundays and public holidays, and the contract end back", () => {
-    expect(dates("box", "2026-04-01", "2026-05-14")).toEqual({
+    expect(dates("box", "2026-04-01", "2026-05-14", { R3: "2026-05-16" })).toEqual({
       "first-contact": "2026-04-02",
       reminder: "2026-04-10",
       R1: "2026-04-15",
@@ -49,8 +52,12 @@ describe("step dates of the default scenarios", () => {
     expect(dates("box", "2026-05-11").R1).toBe("2026-05-26");
   });
 
-  it("ends a contract due on 31 January at the end of February", () => {
-    expect(dates("box", "2027-01-31").exit).toBe("2027-02-27"); // 28 Feb 2027 is a Sunday
+  it("ends a contract at the end of February, moved back off a Sunday, never on the deadline's last day", () => {
+    expect(dates("box", "2027-01-31", null, { R3: "2027-02-12" }).exit).toBe("2027-02-27"); // 28 Feb 2027 is a Sunday
+    // Deadline on Saturday 27 February 2027: the month's last working day is that very day, so the next month's end.
+    expect(dates("box", "2027-01-31", null, { R3: "2027-02-19" }).exit).toBe("2027-03-31");
+    // Deadline on 30 April 2026, the month's last day: it has passed only in May.
+    expect(dates("box", "2026-03-02", null, { R3: "2026-04-22" }).exit).toBe("2026-05-30"); // 31 May is a Sunday
     expect(dates("box", "2028-01-31").R2).toBe("2028-02-29");
   });
 
