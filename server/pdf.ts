@@ -134,6 +134,14 @@ export class PageWriter {
     this.y -= options.gap ?? 0;
   }
 
+  /** The height `text` takes with these options, its gap included: to keep blocks together (`need`). */
+  height(text: string, options: TextOptions = {}): number {
+    const font = options.font ?? (options.bold ? this.fonts.bold : this.fonts.regular);
+    const size = options.size ?? 10.5;
+    const width = options.width ?? RIGHT - (options.x ?? LEFT);
+    return wrap(printable(text, font), font, size, width).length * size * 1.45 + (options.gap ?? 0);
+  }
+
   /** Draws every page's footer, once the number of pages is known. */
   finish(): void {
     const total = this.pages.length;

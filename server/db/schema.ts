@@ -5,6 +5,7 @@ export * from "../customers/customers.sql";
 export * from "../billing/billing.sql";
 export * from "../cases/cases.sql";
 export * from "../messaging/messaging.sql";
+export * from "../messaging/letters.sql";
 export * from "../evidence/evidence.sql";
 export * from "../audit/audit.sql";
 export * from "../sync/sync.sql";

@@ -78,9 +78,9 @@ export const DEMO_STAGES = {
   "R2-notice": { daysLate: [24, 29], perSite: 2 },
   R2: { daysLate: [32, 44], perSite: 3 },
   R3: { daysLate: [47, 58], perSite: 2 },
-  // The exit falls at the end of the month in which R3's 8 days from its AR passed: 60 to 90 days late, by the
-  // billing day; a story at the exit is one whose exit day has come (`exitAfterR3`).
-  exit: { daysLate: [60, 100], perSite: 2 },
+  // The exit falls at the end of the month in which R3's 8 days from its AR passed: 60 to 88 days late, by the
+  // billing day; a story at the exit is one whose exit day has come (`exitAfterR3`; 88 days always is).
+  exit: { daysLate: [60, 88], perSite: 2 },
   paid: { daysLate: [18, 40], perSite: 3 },
 } as const;
 export type DemoStage = keyof typeof DEMO_STAGES;

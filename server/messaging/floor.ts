@@ -28,8 +28,8 @@ export async function floorMessaging(db: Db, scope: Scope): Promise<FloorMessagi
   const rows = await db.select().from(sites).where(inScope(scope, sites.id)).orderBy(asc(sites.code));
   // What the phone's renderer needs of a site (`TemplateSite`): not the letterhead, the floor sends no letters.
   const senders = rows.map((s) => {
-    const { name, address, city, phone } = senderSite(s);
-    return { id: s.id, name, address, city, phone };
+    const { name, address, city, phone, legalName } = senderSite(s);
+    return { id: s.id, name, address, city, phone, legalName };
   });
   const { collectionPeriodDays, keepGoodsDays, allowPlainWitness } = await loadSettings(db);
   const procedure = { collectionPeriodDays, keepGoodsDays, allowPlainWitness };

@@ -1,8 +1,10 @@
 import { PDFDocument, StandardFonts, rgb, type PDFImage } from "pdf-lib";
 import { formatDateFr } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
-import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts } from "../pdf";
+import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts, type TextOptions } from "../pdf";
 import { INVOICE_TABLE } from "./compose";
+import { LETTER_COPY } from "../../shared/messaging/compose";
+import { postalAddress } from "../../shared/messaging/postal";
 import type { LetterContent } from "./messaging.sql";
 
 /**
@@ -11,6 +13,11 @@ import type { LetterContent } from "./messaging.sql";
  * the table of invoices and the total where it lists them, the signature. A formal notice carries its heading and
  * its sending mode; a registered letter prints in its three copies, each marked. The site's logo heads the
  * letterhead and its legal mentions (company, SIRET, RCS, registered office) run above the foot of every page.
+ *
+ * Each copy says how it goes, and only that: the registered one "Lettre recommandée avec accusé de réception", its
+ * copy "Copie adressée par lettre simple", the file copy "Exemplaire dossier"; a simple letter never says
+ * "recommandée". The address's last line is in capitals as La Poste asks, and the closing paragraph goes with the
+ * signature to the next page when they do not both fit: a signature is never alone on a last page.
  */
 
 /** A site's logo as the letters print it. */
@@ -21,6 +28,10 @@ export interface LogoImage {
 
 /** The logos a batch of letters may print, by SHA-256 (`Letterhead.logoSha256`). */
 export type Logos = ReadonlyMap<string, LogoImage>;
+
+/** Space above the signature, and the most a page holds between its top margin and its footer. */
+const SIGNATURE_SPACE = 8;
+const PAGE_ROOM = A4.height - 25 * MM - PageWriter.BOTTOM;
 
 /** The logo's box, top left: it never reaches the address block's height. */
 const LOGO_MAX = { width: 50 * MM, height: 16 * MM, top: 12 * MM };
@@ -54,8 +65,27 @@ function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): v
   w.y -= 26;
 }
 
+/** What a copy says of how it goes: above the subject (null: nothing), and at the foot of each page. */
+export function copyMarks(letter: LetterContent, copy: string): { heading: string | null; footer: string } {
+  const registered = letter.copies.includes(LETTER_COPY.registered);
+  const of = registered ? ` ${letter.copies.indexOf(copy) + 1}/${letter.copies.length}` : "";
+  switch (copy) {
+    case LETTER_COPY.registered:
+      return { heading: "Lettre recommandée avec accusé de réception", footer: `Exemplaire${of} : ${copy}` };
+    case LETTER_COPY.file:
+      return { heading: "Exemplaire dossier — copie de la lettre envoyée en recommandé avec accusé de réception", footer: `Exemplaire${of} : ${copy}` };
+    case LETTER_COPY.email:
+      return { heading: letter.formalNotice ? "Copie jointe au courriel" : null, footer: "Copie jointe au courriel" };
+    default:
+      // The simple copy of a registered letter, or a letter sent by simple post (an older one says "Original").
+      if (registered) return { heading: "Copie adressée par lettre simple", footer: `Exemplaire${of} : ${LETTER_COPY.simple}` };
+      return { heading: letter.formalNotice ? "Lettre simple" : null, footer: LETTER_COPY.simple };
+  }
+}
+
 async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent, copy: string, logo: PDFImage | null): Promise<void> {
-  const footer = `${letter.from.name}${letter.from.phone ? ` — ${letter.from.phone}` : ""} — Exemplaire : ${copy}`;
+  const marks = copyMarks(letter, copy);
+  const footer = `${letter.from.name}${letter.from.phone ? ` — ${letter.from.phone}` : ""} — ${marks.footer}`;
   const w = new PageWriter(doc, fonts, (page, total) => ({ left: `${footer}${total > 1 ? ` — page ${page}/${total}` : ""}` }));
   // Letterhead, top left: the logo above the site's name.
   if (logo) {
@@ -69,30 +99,43 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   if (letter.from.phone) w.text(`Tél. ${letter.from.phone}`, { size: 9.5, color: MUTED, width: 80 * MM });
   // Address block in the envelope window.
   w.y = A4.height - 50 * MM;
-  for (const line of letter.address) w.text(line, { x: 105 * MM, size: 11, width: 85 * MM });
+  for (const line of postalAddress(letter.address)) w.text(line, { x: 105 * MM, size: 11, width: 85 * MM });
   // Place and date, then the subject.
   w.y = Math.min(w.y, A4.height - 88 * MM);
   w.text(letter.placeAndDate, { align: "right", gap: 10 });
   if (letter.formalNotice) {
-    w.text("MISE EN DEMEURE", { size: 14, bold: true, align: "center", gap: 2 });
-    w.text(copy === "Lettre simple" ? "Copie adressée par lettre simple" : "Lettre recommandée avec accusé de réception", { size: 9.5, align: "center", color: MUTED, gap: 8 });
-  } else if (copy === "Lettre recommandée avec AR") {
-    w.text("Lettre recommandée avec accusé de réception", { size: 9.5, color: MUTED, gap: 4 });
+    w.text("MISE EN DEMEURE", { size: 14, bold: true, align: "center", gap: marks.heading ? 2 : 8 });
+    if (marks.heading) w.text(marks.heading, { size: 9.5, align: "center", color: MUTED, gap: 8 });
+  } else if (marks.heading) {
+    w.text(marks.heading, { size: 9.5, color: MUTED, gap: 4 });
   }
   w.text(`Objet : ${letter.subject}`, { bold: true, gap: 10 });
   // The text, with the invoices where it lists them.
   const [before, after] = letter.body.includes(INVOICE_TABLE) ? letter.body.split(INVOICE_TABLE) : [letter.body, null];
-  for (const paragraph of before!.split(/\n{2,}/)) w.text(paragraph, { gap: 7 });
-  if (after !== null || letter.invoices.length > 0) drawInvoiceTable(w, letter, fonts);
-  for (const paragraph of (after ?? "").split(/\n{2,}/).filter((p) => p.trim())) w.text(paragraph, { gap: 7 });
+  const paragraphs = (text: string) => text.split(/\n{2,}/).filter((p) => p.trim());
+  const table = after !== null || letter.invoices.length > 0;
+  const first = paragraphs(before!);
+  const last = paragraphs(after ?? "");
+  // The closing paragraph ("Veuillez agréer…") is kept with the signature: the text's last one, after the table.
+  const closing = (last.length > 0 ? last : table ? [] : first).pop() ?? null;
+  for (const paragraph of first) w.text(paragraph, { gap: 7 });
+  if (table) drawInvoiceTable(w, letter, fonts);
+  for (const paragraph of last) w.text(paragraph, { gap: 7 });
   // Signature, right: the signatory, their title, and whom they sign for.
   const head = letter.letterhead;
-  w.need(48);
-  w.y -= 8;
-  w.text(letter.signature, { x: 110 * MM, width: 80 * MM, bold: true });
-  if (head?.signatoryTitle && letter.signature === head.signatoryName) w.text(head.signatoryTitle, { x: 110 * MM, width: 80 * MM });
   const company = head?.legalName ?? letter.from.name;
-  if (!letter.signature.includes(company)) w.text(company, { x: 110 * MM, width: 80 * MM, color: MUTED });
+  const signature: [string, TextOptions][] = [
+    [letter.signature, { x: 110 * MM, width: 80 * MM, bold: true }],
+    ...(head?.signatoryTitle && letter.signature === head.signatoryName ? [[head.signatoryTitle, { x: 110 * MM, width: 80 * MM }] as [string, TextOptions]] : []),
+    ...(!letter.signature.includes(company) ? [[company, { x: 110 * MM, width: 80 * MM, color: MUTED }] as [string, TextOptions]] : []),
+  ];
+  const block = (closing ? w.height(closing, { gap: 7 }) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0);
+  // Both on the next page when they do not fit here (unless together they would not fit on any page).
+  if (block <= PAGE_ROOM) w.need(block);
+  if (closing) w.text(closing, { gap: 7 });
+  w.need(SIGNATURE_SPACE + w.height(signature[0]![0], signature[0]![1]));
+  w.y -= SIGNATURE_SPACE;
+  for (const [text, options] of signature) w.text(text, options);
   w.finish();
   drawLegalMentions(w, fonts, letter);
 }

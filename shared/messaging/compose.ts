@@ -27,12 +27,16 @@ export interface LetterContent {
    * (`withLetterhead`); once posted it keeps the one it went with.
    */
   letterhead?: Letterhead | null;
-  /** Place and date line ("Lyon, le 23 novembre 2026"). */
+  /** Place and date line ("Lyon, le 23 novembre 2026"): the day it is printed for posting (`redated`). */
   placeAndDate: string;
+  /** The day it is dated: when it was written, then the day it was printed for posting. */
+  datedOn?: CalendarDate;
+  /** Its subject and text with the day's variables ({{date}}, {{echeance}}) still to fill, for `redated`. */
+  undated?: { subject: string; body: string } | null;
   invoices: { ref: string; dueDate: string; remainingCents: number }[];
   totalCents: number;
   signature: string;
-  /** Registered letters print in three copies (registered, simple, file). */
+  /** Registered letters print in three copies (registered, simple, file), a simple letter once (`letterCopies`). */
   copies: string[];
 }
 
@@ -45,6 +49,8 @@ export interface SenderSite {
   phone: string;
   /** The name its e-mails go out under, when it is not the site's name. */
   senderName?: string | null;
+  /** The operator's company, who holds the customers' data (the privacy notice names it); null: the site's name. */
+  legalName?: string | null;
   /** What its letters print beside the name (the phone's copy has none: the floor sends no letters). */
   letterhead?: Letterhead | null;
 }
@@ -96,6 +102,7 @@ export function senderSite(s: SiteRecord): SenderSite {
     city: s.city ?? "",
     phone: s.phone ?? "",
     senderName: s.senderName ?? null,
+    legalName: s.legalName ?? null,
     letterhead: Object.values(letterhead).some((v) => v !== null) ? letterhead : null,
   };
 }
@@ -174,9 +181,11 @@ export function compose(
   const listed = listedInvoices(a, asOf, options.invoiceRef, terms.contractEndsOn);
   const values = valuesFor(a, asOf, listed, terms, options.signature, options.invoiceRef);
   const letterOf = (l: LetterVariant): LetterContent => ({
-    subject: fill(l.subject, values),
-    // The invoices are printed as a table where the text lists them.
-    body: fill(l.body.replaceAll(OWED_LIST, INVOICE_TABLE), values),
+    ...datedText(
+      // The invoices are printed as a table where the text lists them.
+      { subject: fill(l.subject, undatedValues(values)), body: fill(l.body.replaceAll(OWED_LIST, INVOICE_TABLE), undatedValues(values)) },
+      asOf,
+    ),
     formalNotice: Boolean(l.formalNotice),
     address: a.address,
     from: { name: a.site.name, address: a.site.address, phone: a.site.phone },
@@ -185,7 +194,7 @@ export function compose(
     invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents })),
     totalCents: listed.reduce((s, i) => s + i.remainingCents, 0),
     signature: values.signature!,
-    copies: channel === "registered_letter" ? ["Lettre recommandée avec AR", "Lettre simple", "Dossier"] : ["Original"],
+    copies: letterCopies(channel),
   });
   const senderName = template.from ?? (a.site.senderName || a.site.name);
   if (channel === "email") {
@@ -194,13 +203,27 @@ export function compose(
       recipient: a.email ?? "",
       senderName,
       subject: fill(e.subject, values),
-      body: fill(e.body, values),
+      body: `${fill(e.body, values)}\n\n--\n${privacyNotice(a.site)}`,
       letter: e.attachLetter && template.letter ? letterOf(template.letter) : null,
     };
   }
   if (channel === "sms") return { recipient: a.phone ?? "", senderName, subject: null, body: fill(variant.body, values), letter: null };
   const letter = letterOf(variant as LetterVariant);
   return { recipient: a.address.join("\n"), senderName, subject: letter.subject, body: letter.body, letter };
+}
+
+/**
+ * Who holds the addressee's personal data, why, their rights and whom to write to (RGPD art. 13–14): a short notice
+ * under every e-mail and letter to a customer.
+ */
+export function privacyNotice(site: SenderSite): string {
+  const controller = site.legalName || site.name;
+  const contact = [site.address, site.phone ? `tél. ${site.phone}` : ""].filter(Boolean).join(", ");
+  return (
+    `Vos données personnelles : ${controller} les traite pour gérer votre contrat de location et le recouvrement des sommes dues ` +
+    `(exécution du contrat et intérêt légitime), et les conserve le temps du contrat puis de la prescription. Vous pouvez y accéder, ` +
+    `les faire rectifier ou effacer, ou vous opposer à leur usage en nous écrivant${contact ? ` (${contact})` : ""} ; vous pouvez aussi saisir la CNIL (www.cnil.fr).`
+  );
 }
 
 /**
@@ -294,4 +317,42 @@ function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices
 /** Who signs what the site sends by itself: its named signatory, else "L'équipe de <site>". */
 function defaultSignature(site: SenderSite): string {
   return site.letterhead?.signatoryName ?? `L'équipe de ${site.name}`;
+}
+
+// ————— The letter's date and copies —————
+
+/** The copies a letter prints, each marked with how it goes (`letterCopies`). */
+export const LETTER_COPY = { registered: "Lettre recommandée avec AR", simple: "Lettre simple", file: "Dossier", email: "Courriel" } as const;
+
+/** A registered letter: the one posted with AR, its copy by simple letter, the operator's file copy. A simple letter: once. */
+export function letterCopies(channel: MessageChannel): string[] {
+  if (channel === "registered_letter") return [LETTER_COPY.registered, LETTER_COPY.simple, LETTER_COPY.file];
+  return [channel === "email" ? LETTER_COPY.email : LETTER_COPY.simple];
+}
+
+/** The variables whose value is the day the letter is dated: the date itself and the deadline counted from it. */
+function dayValues(day: CalendarDate): Record<"date" | "echeance", string> {
+  return { date: longDateFr(day), echeance: formatDateFr(addDays(day, 8)) };
+}
+
+/** A template's values without the day's: left as `{{date}}`, `{{echeance}}` for the day the letter is printed. */
+function undatedValues(values: Record<string, string>): Record<string, string> {
+  const { date: _d, echeance: _e, ...rest } = values;
+  return rest;
+}
+
+function datedText(undated: { subject: string; body: string }, day: CalendarDate): Pick<LetterContent, "subject" | "body" | "datedOn" | "undated"> {
+  const values = dayValues(day);
+  return { subject: fill(undated.subject, values), body: fill(undated.body, values), datedOn: day, undated };
+}
+
+/**
+ * The letter dated `day`, the day it is printed for posting: its place and date line, and every date of its text
+ * that is counted from the day it is dated. A letter written before letters kept their undated text only has its
+ * date line changed.
+ */
+export function redated(letter: LetterContent, day: CalendarDate): LetterContent {
+  const placeAndDate = /, le /.test(letter.placeAndDate) ? letter.placeAndDate.replace(/, le .*$/, `, le ${longDateFr(day)}`) : `${letter.placeAndDate}, le ${longDateFr(day)}`;
+  if (!letter.undated) return { ...letter, placeAndDate, datedOn: day };
+  return { ...letter, ...datedText(letter.undated, day), placeAndDate };
 }

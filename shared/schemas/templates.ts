@@ -29,7 +29,15 @@ export const TemplatesResponse = z
 export type TemplatesResponse = z.infer<typeof TemplatesResponse>;
 
 /** The site a floor message speaks for, as the renderer needs it (`SenderSite`). */
-export const TemplateSite = z.object({ id: Id, name: z.string(), address: z.string(), city: z.string(), phone: z.string() });
+export const TemplateSite = z.object({
+  id: Id,
+  name: z.string(),
+  address: z.string(),
+  city: z.string(),
+  phone: z.string(),
+  /** The operator's company, named by the privacy notice; absent from copies kept before it was sent. */
+  legalName: z.string().nullable().optional(),
+});
 
 /**
  * What the phones need to write the floor's messages themselves (the preview): the templates marked for the floor

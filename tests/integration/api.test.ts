@@ -262,6 +262,7 @@ describe("OpenAPI", () => {
       "/blobs/{sha256}",
       "/blobs/{sha256}/status",
       "/cases/{caseId}/close",
+      "/cases/{caseId}/disposal-basis",
       "/cases/{caseId}/evidence",
       "/cases/{caseId}/evidence-pack.pdf",
       "/cases/{caseId}/evidence-pack.zip",

@@ -172,7 +172,7 @@ function ReceiptForm(props: { message: MessageItem; onDone: () => void }) {
         save.mutate();
       }}
     >
-      <fieldset class="choice">
+      <fieldset>
         <legend>Retour de la lettre recommandée</legend>
         <label class="check">
           <input type="radio" name={`outcome-${props.message.id}`} value="acknowledged" checked={outcome() === "acknowledged"} onChange={() => setOutcome("acknowledged")} />
