@@ -17,7 +17,7 @@ export const STAGE_LABEL: Record<string, string> = {
   "R2-notice": "Avant R2",
   R2: "Relance 2 (LRAR)",
   R3: "Mise en demeure",
-  exit: "Sortie J+60",
+  exit: "Sortie (fin de contrat)",
   unlock: "Payé, à débloquer",
   "thank-you": "Remerciement",
 };

@@ -68,17 +68,16 @@ function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): v
 /** What a copy says of how it goes: above the subject (null: nothing), and at the foot of each page. */
 export function copyMarks(letter: LetterContent, copy: string): { heading: string | null; footer: string } {
   const registered = letter.copies.includes(LETTER_COPY.registered);
-  const of = registered ? ` ${letter.copies.indexOf(copy) + 1}/${letter.copies.length}` : "";
   switch (copy) {
     case LETTER_COPY.registered:
-      return { heading: "Lettre recommandée avec accusé de réception", footer: `Exemplaire${of} : ${copy}` };
+      return { heading: "Lettre recommandée avec accusé de réception", footer: `Exemplaire : ${copy}` };
     case LETTER_COPY.file:
-      return { heading: "Exemplaire dossier — copie de la lettre envoyée en recommandé avec accusé de réception", footer: `Exemplaire${of} : ${copy}` };
+      return { heading: "Exemplaire dossier — copie de la lettre envoyée en recommandé avec accusé de réception", footer: `Exemplaire : ${copy}` };
     case LETTER_COPY.email:
       return { heading: letter.formalNotice ? "Copie jointe au courriel" : null, footer: "Copie jointe au courriel" };
     default:
       // The simple copy of a registered letter, or a letter sent by simple post (an older one says "Original").
-      if (registered) return { heading: "Copie adressée par lettre simple", footer: `Exemplaire${of} : ${LETTER_COPY.simple}` };
+      if (registered) return { heading: "Copie adressée par lettre simple", footer: `Exemplaire : ${LETTER_COPY.simple}` };
       return { heading: letter.formalNotice ? "Lettre simple" : null, footer: LETTER_COPY.simple };
   }
 }
@@ -161,15 +160,19 @@ function drawLegalMentions(w: PageWriter, fonts: Fonts, letter: LetterContent): 
   }
 }
 
-/** The letter's PDF: one copy, or the three copies of a registered letter one after the other. */
-export async function renderLetterPdf(letters: readonly LetterContent[], options: { title?: string; logos?: Logos } = {}): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  doc.setTitle(options.title ?? letters[0]?.subject ?? "Courrier");
-  doc.setCreator("Cadenas");
-  doc.setLanguage("fr-FR");
-  // A fixed date: the same letter renders to the same bytes.
-  doc.setCreationDate(new Date(0));
-  doc.setModificationDate(new Date(0));
+/** Where each copy of each letter is in a rendered PDF: its first page (from 0) and how many pages it takes. */
+export interface CopyPages {
+  copy: string;
+  first: number;
+  count: number;
+}
+
+/** The letters' PDF, and for each letter where its copies are: a simple letter once, a registered one in 3 copies. */
+export async function renderLetters(
+  letters: readonly LetterContent[],
+  options: { title?: string; logos?: Logos } = {},
+): Promise<{ bytes: Uint8Array; doc: PDFDocument; copies: CopyPages[][] }> {
+  const doc = await newLetterDocument(options.title ?? letters[0]?.subject ?? "Courrier");
   const fonts = { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold) };
   // Each logo embedded once, however many letters print it.
   const embedded = new Map<string, PDFImage | null>();
@@ -179,9 +182,39 @@ export async function renderLetterPdf(letters: readonly LetterContent[], options
     if (!embedded.has(sha)) embedded.set(sha, await (image.type === "image/png" ? doc.embedPng(image.bytes) : doc.embedJpg(image.bytes)).catch(() => null));
     return embedded.get(sha)!;
   };
+  const copies: CopyPages[][] = [];
   for (const letter of letters) {
     const logo = await logoOf(letter.letterhead?.logoSha256);
-    for (const copy of letter.copies) await drawLetter(doc, fonts, letter, copy, logo);
+    const pages: CopyPages[] = [];
+    for (const copy of letter.copies) {
+      const first = doc.getPageCount();
+      await drawLetter(doc, fonts, letter, copy, logo);
+      pages.push({ copy, first, count: doc.getPageCount() - first });
+    }
+    copies.push(pages);
   }
+  return { bytes: await doc.save(), doc, copies };
+}
+
+/** The letter's PDF: one copy, or the three copies of a registered letter one after the other. */
+export async function renderLetterPdf(letters: readonly LetterContent[], options: { title?: string; logos?: Logos } = {}): Promise<Uint8Array> {
+  return (await renderLetters(letters, options)).bytes;
+}
+
+/** Some pages of a rendered PDF as a PDF of their own (one letter's copies out of a batch). */
+export async function pagesOf(from: PDFDocument, pages: readonly number[], title: string): Promise<Uint8Array> {
+  const doc = await newLetterDocument(title);
+  for (const page of await doc.copyPages(from, [...pages])) doc.addPage(page);
   return doc.save();
+}
+
+async function newLetterDocument(title: string): Promise<PDFDocument> {
+  const doc = await PDFDocument.create();
+  doc.setTitle(title);
+  doc.setCreator("Cadenas");
+  doc.setLanguage("fr-FR");
+  // A fixed date: the same letter renders to the same bytes (the letter carries its own date).
+  doc.setCreationDate(new Date(0));
+  doc.setModificationDate(new Date(0));
+  return doc;
 }

@@ -3,18 +3,19 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { dateOfInstant, formatDateFr } from "../../shared/dates";
 import type { MessageStatus } from "../../shared/enums";
 import { smsCount } from "../../shared/messaging/sms";
 import { TEMPLATE_VARIABLES, templateProblems, type MessageTemplate } from "../../shared/messaging/templates";
 import {
   AcknowledgedBody,
-  BatchQuery,
+  BatchFileParam,
   MessageDetail,
   MessageIdParam,
   MessagesQuery,
   MessagesResponse,
   PostedBody,
+  PrintBody,
+  PrintResponse,
   UnclaimedBody,
   type MessageItem,
 } from "../../shared/schemas/messages";
@@ -29,12 +30,11 @@ import { createRouter, errors, json, protectedRoute } from "../http";
 import { markCustomersChanged } from "../sync/changes";
 import { loadSettings } from "../engine/settings";
 import { compose, letterTerms, loadAddressees } from "./compose";
-import { unpostedLettersPdf } from "./letters";
+import { printedAmong, printLetters, storedBatch, storedLetterPdf, unpostedLettersPdf } from "./letters";
 import { recordReceipt } from "./receipts";
 import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
 import { changes, recordAudit, requestAddress } from "../audit/audit";
-import { reasonNotToSend, standingOf, type Row } from "./worker";
 
 const OFFICE_ONLY = "Les envois sont suivis par le bureau ou le Manager.";
 
@@ -117,13 +117,30 @@ const retry = protectedRoute({
   request: { params: MessageIdParam },
   responses: { 200: json(MessageDetail, "The message, queued again"), ...errors(401, 403, 404, 409) },
 });
-const batch = protectedRoute({
-  method: "get",
-  path: "/letters/batch.pdf",
+const print = protectedRoute({
+  method: "post",
+  path: "/letters/print",
   tags: ["office"],
-  summary: "The letters waiting to be printed (up to `date` if given), in one PDF (registered letters in 3 copies); letters no longer due are cancelled first",
-  request: { query: BatchQuery },
-  responses: { ...pdfResponse, ...errors(401, 403, 404) },
+  summary:
+    "Print letters for posting (these `ids`, or all waiting, up to `date` if given): letters no longer due are cancelled with the reason; the others are dated today, rendered (a registered letter in its 3 copies: registered, simple, file; a simple letter once) and stored — the answer links the stored PDF",
+  request: { body: { ...json(PrintBody, "Which letters"), required: true } },
+  responses: { 200: json(PrintResponse, "The batch printed and the letters cancelled"), ...errors(400, 401, 403, 404, 409) },
+});
+const batchPdf = protectedRoute({
+  method: "get",
+  path: "/letters/batches/{file}",
+  tags: ["office"],
+  summary: "A printed batch's stored PDF (`{batch id}.pdf`), as it was printed; changes nothing",
+  request: { params: BatchFileParam },
+  responses: { ...pdfResponse, ...errors(400, 401, 403, 404) },
+});
+const letterPdf = protectedRoute({
+  method: "get",
+  path: "/messages/{id}/letter.pdf",
+  tags: ["office"],
+  summary: "A letter as it was last printed for posting (its copies), from the stored PDF; changes nothing",
+  request: { params: MessageIdParam },
+  responses: { ...pdfResponse, ...errors(400, 401, 403, 404) },
 });
 const posted = protectedRoute({
   method: "post",
@@ -301,32 +318,35 @@ export const messagingRoutes = createRouter()
     await db.insert(messageAttempts).values({ id: uuidv7(), messageId: id, worker: user.initials, at: clock.now().toISOString(), outcome: "retry", detail: `Renvoi demandé par ${user.name}` });
     return c.json(await detailOf(db, c.get("scope"), id), 200);
   })
-  .openapi(batch, async (c) => {
+  .openapi(print, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
     const { db, clock, config } = c.get("services");
-    const asked = c.req.valid("query").date;
-    const day = asked ?? clock.today();
-    const waiting = (
-      await db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.status, "queued"), inArray(messages.channel, ["letter", "registered_letter"]), inArray(messages.customerId, customersAtScopedSites(db, c.get("scope")))))
-        .orderBy(messages.createdAt)
-    ).filter((m) => !asked || dateOfInstant(m.createdAt, config.siteTimeZone) <= asked);
-    // Checked as any message is before it goes: a letter whose debt was paid meanwhile is not printed.
-    const standing = await standingOf(db, [...new Set(waiting.flatMap((m) => (m.customerId ? [m.customerId] : [])))], waiting.flatMap((m) => (m.caseId ? [m.caseId] : [])), day, config.siteTimeZone);
-    const printable: Row[] = [];
-    for (const m of waiting) {
-      const why = reasonNotToSend(m, m.customerId ? standing.get(m.customerId) : undefined, day);
-      if (why) {
-        await db.update(messages).set({ status: "cancelled", lastError: why }).where(eq(messages.id, m.id));
-        await db.insert(messageAttempts).values({ id: uuidv7(), messageId: m.id, worker: "impression", at: clock.now().toISOString(), outcome: "cancelled", detail: why });
-      } else if (m.letter) printable.push(m);
-    }
-    if (printable.length === 0) throw new AppError("NOT_FOUND", `Aucune lettre à imprimer au ${formatDateFr(day)}.`);
-    // Not posted yet: printed (and stored) with the sites' letterheads as they stand now.
-    const pdf = await unpostedLettersPdf(db, printable.map((m) => ({ id: m.id, siteId: m.siteId, letter: m.letter! })), { title: `Courriers du ${formatDateFr(day)}` });
-    return c.body(Buffer.from(pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="courriers-${day}.pdf"` });
+    const body = c.req.valid("json");
+    const result = await printLetters(
+      db,
+      { ids: body.ids, upTo: body.date },
+      { dataDir: config.dataDir, timeZone: config.siteTimeZone, clock, user: c.get("user"), customersInScope: customersAtScopedSites(db, c.get("scope")), address: requestAddress(c) },
+    );
+    return c.json(result, 200);
+  })
+  .openapi(batchPdf, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { db, config } = c.get("services");
+    const id = c.req.valid("param").file.replace(/\.pdf$/, "");
+    const stored = await storedBatch(db, config.dataDir, id);
+    // Only the user's sites: a batch with a letter to a customer elsewhere is not theirs to read.
+    const visible = stored ? await items(db, c.get("scope"), inArray(messages.id, stored.batch.messageIds), stored.batch.messageIds.length) : [];
+    if (!stored || visible.length !== stored.batch.messageIds.length) throw new AppError("NOT_FOUND", "Lot de courriers introuvable à vos sites.");
+    if (!stored.bytes) throw new AppError("NOT_FOUND", "Le PDF de ce lot n'est plus sur le serveur, ou a été modifié.");
+    return c.body(Buffer.from(stored.bytes), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="courriers-${stored.batch.printedOn}.pdf"` });
+  })
+  .openapi(letterPdf, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { db, config } = c.get("services");
+    const m = await detailOf(db, c.get("scope"), c.req.valid("param").id);
+    const bytes = await storedLetterPdf(db, config.dataDir, m.id);
+    if (!bytes) throw new AppError("NOT_FOUND", "Cette lettre n'a pas été imprimée pour l'envoi (ou son PDF n'est plus sur le serveur).");
+    return c.body(Buffer.from(bytes), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="lettre-${m.customerRef}-${m.id}.pdf"` });
   })
   .openapi(posted, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);
@@ -336,10 +356,13 @@ export const messagingRoutes = createRouter()
     const found = await items(db, c.get("scope"), inArray(messages.id, letters.map((l) => l.id)), letters.length);
     const missing = letters.filter((l) => !found.some((f) => f.id === l.id));
     if (missing.length > 0) throw new AppError("NOT_FOUND", "Lettre introuvable à vos sites.", { ids: missing.map((m) => m.id) });
+    // A letter goes as it was printed: one never printed has no stored copy for the record (nor a date).
+    const printed = await printedAmong(db, found.map((m) => m.id));
     const problems = found.flatMap((m) => {
       const wanted = letters.find((l) => l.id === m.id)!;
       if (m.channel !== "letter" && m.channel !== "registered_letter") return [`${m.name} : ce n'est pas une lettre`];
       if (m.status !== "queued") return [`${m.name} : lettre ${m.status === "sent" ? "déjà postée" : "annulée"}`];
+      if (!printed.has(m.id)) return [`${m.name} : lettre pas encore imprimée (imprimez-la avant de la poster)`];
       if (m.channel === "registered_letter" && !wanted.trackingNumber) return [`${m.name} : numéro de suivi de la lettre recommandée manquant`];
       return [];
     });

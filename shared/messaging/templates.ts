@@ -201,7 +201,8 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
       attachLetter: true,
     },
     letter: {
-      subject: "Deuxième relance — loyers impayés (lettre recommandée avec accusé de réception)",
+      // How it goes is printed on each copy (registered, its simple copy, the file's), not in the subject.
+      subject: "Deuxième relance — loyers impayés",
       body:
         "Madame, Monsieur,\n\nMalgré notre précédente relance, les sommes suivantes restent dues au titre de la location de votre box {{box}} :" +
         OWED +

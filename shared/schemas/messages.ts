@@ -46,7 +46,40 @@ export type MessageDetail = z.infer<typeof MessageDetail>;
 
 export const MessageIdParam = z.object({ id: Id });
 
-export const BatchQuery = z.object({ date: CalendarDate.optional() });
+/**
+ * Letters to print for posting: these `ids`, or every letter waiting (written up to `date`, when given). Each is
+ * dated the day it is printed; the PDF is stored and downloaded from the answer's link.
+ */
+export const PrintBody = z
+  .object({ date: CalendarDate.optional(), ids: z.array(Id).min(1).max(2_000).optional() })
+  .meta({ id: "PrintBody" });
+export type PrintBody = z.infer<typeof PrintBody>;
+
+export const PrintResponse = z
+  .object({
+    /** The batch printed; null when every letter asked for was cancelled instead (no longer due). */
+    batch: z
+      .object({
+        id: Id,
+        /** The day the letters are dated. */
+        printedOn: CalendarDate,
+        printedAt: Instant,
+        /** The stored PDF of the whole batch. */
+        pdf: z.string(),
+        pages: z.number().int(),
+        letters: z.array(
+          z.object({ id: Id, channel: z.enum(MESSAGE_CHANNELS), printedOn: CalendarDate, copies: z.array(z.string()), pdf: z.string() }),
+        ),
+      })
+      .nullable(),
+    /** Letters no longer due, cancelled instead of printed, with the reason. */
+    cancelled: z.array(z.object({ id: Id, reason: z.string() })),
+  })
+  .meta({ id: "PrintResponse" });
+export type PrintResponse = z.infer<typeof PrintResponse>;
+
+/** A printed batch's stored PDF: `<batch id>.pdf`. */
+export const BatchFileParam = z.object({ file: z.string().regex(/^[0-9a-f-]{36}\.pdf$/, "<identifiant du lot>.pdf") });
 
 /** Letters put in the post: registered ones with their tracking number. */
 export const PostedBody = z

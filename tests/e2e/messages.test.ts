@@ -83,3 +83,48 @@ it("Envois says a message written to the local folder was not sent", async () =>
   expect(errors).toEqual([]);
   await context.close();
 });
+
+it("Envois prints the letters with one POST: the button is off while it prints, the stored PDF opens, dated today", async () => {
+  const office = await signIn(server.url, "bureau@demo.test");
+  const debtors: DebtorDoc[] = (await call(server.url, "GET", "/api/today", { cookie: office })).body.debtors;
+  const target = debtors.find((d) => d.case && d.balanceCents > 0)!;
+  const letter = (channel: "letter" | "registered_letter") =>
+    ({ customerId: target.customerId, caseId: target.case!.id, plannedActionId: "x", key: `e2e|print|${channel}`, step: "R2", template: "box-R2", channel, purpose: "reminder" }) as const;
+  await queueMessages(server.services.db, [letter("registered_letter"), letter("letter")], TEST_TODAY);
+
+  const context = await phoneContext(browser, server.url);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInThroughTheForm(page, "bureau@demo.test");
+  await page.goto(`${server.url}/envois`);
+  const button = page.getByRole("button", { name: /^Imprimer (les \d+ courriers|le courrier) \(PDF\)$/ });
+  await button.waitFor();
+  // The answer held back until the button has been seen busy: a second tap cannot print twice.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const posts: string[] = [];
+  await page.route("**/api/letters/print", async (route) => {
+    posts.push(route.request().method());
+    await held;
+    await route.continue();
+  });
+  const opened = context.waitForEvent("page");
+  await button.click();
+  const busy = page.getByRole("button", { name: "Impression…" });
+  await busy.waitFor();
+  expect(await busy.isDisabled()).toBe(true);
+  release();
+  const done = page.locator("[data-printed-batch]:not([data-printed-batch=''])");
+  await done.waitFor();
+  const batchId = await done.getAttribute("data-printed-batch");
+  expect(posts).toEqual(["POST"]);
+  expect(await done.innerText()).toContain(`datés du ${TEST_TODAY.split("-").reverse().join("/")}`);
+  expect(await done.getByRole("link", { name: "Ouvrir le PDF" }).getAttribute("href")).toBe(`/api/letters/batches/${batchId}.pdf`);
+  // The tab opened on the tap is sent to the stored PDF.
+  const tab = await opened;
+  await expect.poll(() => tab.url()).toContain(`/api/letters/batches/${batchId}.pdf`);
+  await screenshot(page, "envois-printed");
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/envois-printed.png` });
+  expect(errors).toEqual([]);
+  await context.close();
+});

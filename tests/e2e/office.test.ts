@@ -114,7 +114,11 @@ it("prints and posts the letters waiting, a registered one with its tracking num
   await signInThroughTheForm(page, "bureau@demo.test");
   await page.getByRole("button", { name: /Menu de/ }).click();
   await page.getByRole("menuitem", { name: "Envois et courriers" }).click();
-  await page.getByRole("link", { name: "Imprimer le courrier (PDF)" }).waitFor();
+  await page.getByRole("button", { name: "Marquer postés" }).click();
+  await page.getByRole("alert").filter({ hasText: "lettre pas encore imprimée" }).waitFor();
+  // Printed (dated today, stored), then posted.
+  await page.getByRole("button", { name: "Imprimer le courrier (PDF)" }).click();
+  await page.locator("[data-printed-batch]:not([data-printed-batch=''])").waitFor();
   await page.getByRole("button", { name: "Marquer postés" }).click();
   await page.getByRole("alert").filter({ hasText: "numéro de suivi de la lettre recommandée manquant" }).waitFor();
   await page.getByLabel("N° de suivi").fill("1A23456789012");

@@ -236,10 +236,12 @@ describe("what names a site uses its settings", () => {
     expect(Buffer.from(bytes).toString("latin1")).toContain("/Subtype /Image");
 
     // Not posted yet: printed with the new letterhead. Once posted, it keeps the one it went with.
-    const batch = await fetch(`${server.url}/api/letters/batch.pdf`, { headers: { cookie: office } });
+    const [queued] = await server.services.db.select().from(messages).where(eq(messages.idempotencyKey, `engine:${id}|test|letter`));
+    const printed = await call(server.url, "POST", "/api/letters/print", { cookie: office, body: { ids: [queued!.id] } });
+    expect(printed.status, JSON.stringify(printed.body)).toBe(200);
+    const batch = await fetch(`${server.url}${printed.body.batch.pdf}`, { headers: { cookie: office } });
     expect(batch.status).toBe(200);
     expect(pdfText(await batch.arrayBuffer())).toContain("Gerland Garde-Meubles SAS");
-    const [queued] = await server.services.db.select().from(messages).where(eq(messages.idempotencyKey, `engine:${id}|test|letter`));
     expect((await call(server.url, "POST", "/api/letters/posted", { cookie: office, body: { letters: [{ id: queued!.id }] } })).status).toBe(200);
     await patch(lyon.id, { legalName: "Autre Société SAS" });
     const [posted] = await server.services.db.select().from(messages).where(eq(messages.id, queued!.id));

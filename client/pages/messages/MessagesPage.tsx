@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch, createSignal } from "solid-js";
 import type { MessageStatus } from "../../../shared/enums";
 import { todayIn } from "../../../shared/dates";
-import type { MessageDetail, MessageItem, ReceiptOutcome } from "../../../shared/schemas/messages";
+import type { MessageDetail, MessageItem, PrintResponse, ReceiptOutcome } from "../../../shared/schemas/messages";
 import { apiGet, apiPost, problemsOf } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { QueryState } from "../../components/QueryState";
@@ -11,6 +11,7 @@ import { settings } from "../../session";
 import { ATTEMPT_LABEL, CHANNEL_LABEL, MESSAGE_STATE_LABEL, MESSAGE_STATUS_LABEL } from "../../labels";
 import { queryClient, withQueries } from "../../query";
 import { FormError } from "../../components/FormError";
+import { SaveButton, useSaving } from "../../components/Saving";
 
 /**
  * The office's view of what Cadenas sends: every e-mail, SMS and letter with its state and each attempt; the
@@ -195,9 +196,31 @@ function ReceiptForm(props: { message: MessageItem; onDone: () => void }) {
   );
 }
 
-/** The letters waiting: print them in one PDF, then say they are posted (registered: with the tracking number). */
+/**
+ * The letters waiting: print them (the server dates them today and keeps the PDF, which opens), then say they are
+ * posted (registered: with the tracking number). A letter no longer due is cancelled instead of printed.
+ */
 function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
   const [tracking, setTracking] = createSignal<Record<string, string>>({});
+  const printing = useSaving();
+  const [printed, setPrinted] = createSignal<PrintResponse | null>(null);
+  const print = () => {
+    if (printing.saving()) return;
+    // Opened on the tap itself: a window opened once the answer is back would be taken for a pop-up and blocked.
+    const tab = window.open("", "_blank");
+    void printing.run(async () => {
+      try {
+        const answer = await apiPost<PrintResponse>("/letters/print", { ids: props.letters.map((l) => l.id) });
+        setPrinted(answer);
+        if (answer.batch && tab) tab.location.href = answer.batch.pdf;
+        else tab?.close();
+        if (answer.cancelled.length > 0) props.onDone();
+      } catch (e) {
+        tab?.close();
+        throw e;
+      }
+    });
+  };
   const post = useMutation(() => ({
     mutationFn: () => apiPost("/letters/posted", { letters: props.letters.map((l) => ({ id: l.id, ...(l.channel === "registered_letter" && tracking()[l.id] ? { trackingNumber: tracking()[l.id] } : {}) })) }),
     onSuccess: props.onDone,
@@ -205,13 +228,34 @@ function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
   return (
     <Show when={props.letters.length > 0} fallback={<div class="empty"><p>Aucun courrier à poster.</p></div>}>
       <div class="card billing-bar">
-        <a class="button secondary" href="/api/letters/batch.pdf" target="_blank" rel="noopener">
+        <SaveButton type="button" class="button secondary" saving={printing.saving()} savingLabel="Impression…" disabled={post.isPending} onClick={print}>
           {props.letters.length > 1 ? `Imprimer les ${props.letters.length} courriers (PDF)` : "Imprimer le courrier (PDF)"}
-        </a>
-        <button type="button" class="button primary" disabled={post.isPending} onClick={() => post.mutate()}>
+        </SaveButton>
+        <button type="button" class="button primary" disabled={post.isPending || printing.saving()} onClick={() => post.mutate()}>
           Marquer postés
         </button>
         <FormError message={post.isError && problemsOf(post.error).join(" ; ")} />
+        <FormError message={printing.error()} />
+        <Show when={printed()}>
+          {(p) => (
+            <p class="muted" data-printed-batch={p().batch?.id ?? ""}>
+              <Show when={p().batch}>
+                {(b) => (
+                  <>
+                    {b().letters.length > 1 ? `${b().letters.length} courriers imprimés` : "Courrier imprimé"}, datés du {formatDateFr(b().printedOn)} : postez-les ce jour.{" "}
+                    <a href={b().pdf} target="_blank" rel="noopener">
+                      Ouvrir le PDF
+                    </a>
+                  </>
+                )}
+              </Show>
+              <Show when={p().cancelled.length > 0}>
+                {" "}
+                {p().cancelled.length > 1 ? `${p().cancelled.length} lettres annulées` : "Une lettre annulée"} (plus dues) : {[...new Set(p().cancelled.map((c) => c.reason))].join(" ; ")}.
+              </Show>
+            </p>
+          )}
+        </Show>
       </div>
       <ul class="billing-list">
         <For each={props.letters}>

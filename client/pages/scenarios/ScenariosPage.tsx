@@ -225,7 +225,7 @@ function SettingsCard(props: { editable: boolean }) {
             <input name="min" inputmode="decimal" value={formatEurosInput(s().minBalanceCents)} disabled={!props.editable} />
           </label>
           <label class="field">
-            Clause résolutoire citée par la mise en demeure (« … conformément à <em>la clause</em>, le contrat sera résolu de plein droit »)
+            Clause résolutoire nommée par la mise en demeure, après « conformément à »
             <input name="clause" value={s().terminationClause} maxlength="200" placeholder="l'article 12 de vos conditions générales" disabled={!props.editable} />
           </label>
           <label class="field">
