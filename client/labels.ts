@@ -1,26 +1,9 @@
-import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, MessageStatus, PadlockState, PaymentMethod, Role, Segment } from "../shared/enums";
+import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, MessageStatus, PadlockState, PaymentMethod, Segment } from "../shared/enums";
 import type { SessionItem, UserItem } from "../shared/schemas/users";
 
 // French words the users see, one place for each code.
 
-export const ROLE_LABEL: Record<Role, string> = {
-  site_manager: "Gestionnaire de site",
-  manager: "Manager",
-  office: "Bureau",
-};
-
-export const STAGE_LABEL: Record<string, string> = {
-  "first-contact": "Premier contact",
-  reminder: "Relance avant le 15",
-  R1: "Relance 1",
-  lockout: "Double cadenas",
-  "R2-notice": "Avant R2",
-  R2: "Relance 2 (LRAR)",
-  R3: "Mise en demeure",
-  exit: "Sortie (fin de contrat)",
-  unlock: "Payé, à débloquer",
-  "thank-you": "Remerciement",
-};
+export { ROLE_LABEL, STAGE_LABEL } from "../shared/labels";
 
 export const LEVEL_LABEL: Record<Level, string> = {
   none: "Sans relance",

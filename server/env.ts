@@ -37,6 +37,7 @@ const EnvSchema = z.object({
     .string()
     .default("06:00")
     .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (site time) or off"),
+  TSA_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), "must be the http(s):// address of an RFC 3161 time-stamping authority"),
   OUTBOX_EVERY: z
     .string()
     .default("30")
@@ -70,6 +71,8 @@ export interface Config {
   engineAt: string;
   /** How often the outbox worker looks for messages to send (seconds), or null: off. */
   outboxEverySeconds: number | null;
+  /** The RFC 3161 time-stamping authority the evidence chains' heads are stamped by; unset: the chains are self-certified. */
+  tsaUrl: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -98,5 +101,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     engineAt: e.ENGINE_AT,
     outboxEverySeconds: e.OUTBOX_EVERY === "off" ? null : Number(e.OUTBOX_EVERY),
+    tsaUrl: e.TSA_URL,
   };
 }

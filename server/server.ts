@@ -6,6 +6,7 @@ import { deleteExpiredSessions } from "./auth/sessions";
 import { compactChanges } from "./sync/changes";
 import { startEngineScheduler } from "./engine/scheduler";
 import { startOutboxWorker } from "./messaging/worker";
+import { startTimestampWorker } from "./evidence/timestamps";
 import { systemClock } from "./clock";
 import { startImportFolder, type ImportFolder } from "./imports/folder";
 import { ImportQueue, importInProcess, importInWorker } from "./imports/jobs";
@@ -22,6 +23,9 @@ export interface StartOptions {
   importFolderEveryMs?: number;
   /** Between two looks of the engine's scheduler (a minute; tests look often and wait on the log). */
   engineEveryMs?: number;
+  /** Between two looks of the timestamp worker, and its first delay after a TSA fault (tests use milliseconds). */
+  timestampEveryMs?: number;
+  timestampRetryMs?: number;
 }
 
 export interface RunningServer {
@@ -57,6 +61,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const server = await listen(app.fetch, config);
   const engine = startEngineScheduler(handle.db, config, services.clock, log, { runToday: handle.seededDemo, everyMs: options.engineEveryMs });
   const outbox = startOutboxWorker(handle.db, config, log);
+  const timestamps = startTimestampWorker(handle.db, config, services.clock, log, { everyMs: options.timestampEveryMs, retryBaseMs: options.timestampRetryMs });
   const importFolder = config.importDir
     ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })
     : undefined;
@@ -77,6 +82,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
       new Promise<void>((resolve) => {
         engine.stop();
         outbox.stop();
+        timestamps.stop();
         importFolder?.stop();
         server.close(() => {
           // An import under way finishes (or fails) before the database closes under it.

@@ -4,6 +4,9 @@
  * rather than WebP: the office's evidence pack embeds the photos in a PDF, which takes JPEG as it is.
  */
 
+import type { PhotoOriginal } from "../../shared/floor/original";
+import { readExif } from "./exif";
+
 export const MAX_SIDE = 1600;
 /** iOS refuses canvases above ~16.7 Mpx; a 1600 px side stays far under it, this guards odd panoramas. */
 const MAX_PIXELS = 16_000_000;
@@ -15,6 +18,8 @@ export interface PreparedPhoto {
   mime: "image/jpeg";
   width: number;
   height: number;
+  /** The camera's file before reducing: its SHA-256 and what its EXIF says (kept with the photo for the evidence). */
+  original: PhotoOriginal;
 }
 
 /** Why a file could not be made into a photo, in words for the user. */
@@ -23,15 +28,26 @@ export class PhotoError extends Error {}
 export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
   if (file.type && !file.type.startsWith("image/")) throw new PhotoError(`Ce fichier n'est pas une photo (${file.type}).`);
   if (await looksCut(file)) throw new PhotoError("Photo incomplète (fichier coupé) : reprenez-la.");
+  // Read once and hashed while the image decodes: the original is not kept, only what it says.
+  const original = describeOriginal(file);
+  original.catch(() => undefined); // awaited below; a decoding error is the one to report
   const image = await decodeUpright(file);
   try {
     const { width, height } = fitWithin(image.width, image.height);
     const blob = await encodeJpeg(image.source, width, height);
     const bytes = await blob.arrayBuffer();
-    return { sha256: await sha256Hex(bytes), bytes, mime: "image/jpeg", width, height };
+    const [sha256, facts] = await Promise.all([sha256Hex(bytes), original]);
+    return { sha256, bytes, mime: "image/jpeg", width, height, original: facts };
   } finally {
     image.release();
   }
+}
+
+/** The camera's file as the phone received it: its SHA-256, its size, and its EXIF capture time and device. */
+export async function describeOriginal(file: Blob): Promise<PhotoOriginal> {
+  const bytes = await file.arrayBuffer();
+  const sha256 = await sha256Hex(bytes);
+  return { sha256, bytes: bytes.byteLength, ...readExif(new Uint8Array(bytes)) };
 }
 
 /** The size to draw at: the longest side at most `MAX_SIDE`, never enlarged, under the pixel ceiling. */

@@ -3,6 +3,7 @@ import type { PhotoRole } from "../../shared/enums";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import type { FloorMessaging } from "../../shared/schemas/templates";
 import type { ActorContext } from "../../shared/floor/apply";
+import type { PhotoOriginal } from "../../shared/floor/original";
 import type { Mutation, Rejection } from "../../shared/schemas/mutations";
 
 // The phone's store, and the only code that touches IndexedDB. Opened with strict durability: a tap the user
@@ -77,6 +78,8 @@ export interface PhotoRow {
   createdAt: string;
   sentAt: string | null;
   error: string | null;
+  /** The camera's original before reducing (SHA-256, size, EXIF capture time and device); none for a drawn signature. */
+  original?: PhotoOriginal;
   /** A refused photo the user has read about: the status bar stops naming it (the photo still shows "refusée"). */
   refusalSeen?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { PhotoOriginal } from "../../shared/floor/original";
 import type { CadenasDB, PhotoRow } from "./db";
 
 /**
@@ -12,6 +13,7 @@ export interface TakenPhoto {
   mime: string;
   width: number;
   height: number;
+  original?: PhotoOriginal;
 }
 
 /** Keeps a photo just taken in the form `draftKey` ("padlock:<unit>", "opening:<unit>"). Taking it twice keeps one. */
@@ -35,6 +37,7 @@ export async function keepDraft(db: CadenasDB, photo: TakenPhoto, draftKey: stri
       createdAt: now.toISOString(),
       sentAt: null,
       error: null,
+      ...(photo.original ? { original: photo.original } : {}),
     };
     await db.blobs.put({ sha256: photo.sha256, bytes: photo.bytes, mime: photo.mime, createdAt: row.createdAt });
     await db.photos.put(row);

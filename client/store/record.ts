@@ -28,7 +28,8 @@ export async function recordAction<K extends MutationKind>(
   onSaved?: (row: DebtorRow) => void,
 ): Promise<Mutation> {
   // The schema check needs a seq; the real one is set below, inside the transaction.
-  const checked = Mutation.parse({ id: uuidv7(), seq: 1, v: MUTATION_VERSION, kind, payload, happenedAt: now.toISOString() });
+  const withOriginals = await addOriginals(db, payload);
+  const checked = Mutation.parse({ id: uuidv7(), seq: 1, v: MUTATION_VERSION, kind, payload: withOriginals, happenedAt: now.toISOString() });
   const actor = { initials: who.initials, timeZone: who.timeZone, userId: who.userId };
   let updated: DebtorRow | undefined;
   const photos = photosOfPayload(checked.payload);
@@ -53,4 +54,15 @@ export async function recordAction<K extends MutationKind>(
   return saved;
 }
 
-
+/**
+ * The camera originals of the photos a payload names (their SHA-256 and EXIF, kept with each photo when it was
+ * taken), added as `originals` so they reach the evidence chain; screens never handle them. A payload without
+ * photos is read nothing from IndexedDB.
+ */
+async function addOriginals<P>(db: CadenasDB, payload: P): Promise<P> {
+  const shas = photosOfPayload(payload);
+  if (shas.length === 0) return payload;
+  const rows = await db.photos.bulkGet(shas);
+  const originals = Object.fromEntries(rows.flatMap((r) => (r?.original ? [[r.sha256, r.original]] : [])));
+  return Object.keys(originals).length > 0 ? { ...payload, originals } : payload;
+}

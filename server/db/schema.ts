@@ -7,6 +7,7 @@ export * from "../cases/cases.sql";
 export * from "../messaging/messaging.sql";
 export * from "../messaging/letters.sql";
 export * from "../evidence/evidence.sql";
+export * from "../evidence/timestamps.sql";
 export * from "../audit/audit.sql";
 export * from "../sync/sync.sql";
 export * from "../imports/imports.sql";

@@ -4,6 +4,7 @@ import { DEFAULT_SCENARIOS, EXIT_WHEN, type Scenario } from "../../shared/engine
 import { stepDate } from "../../shared/engine/schedule";
 import type { CallOutcome, CustomerKind, Level, MessageChannel, PaymentMethod, Role, Segment } from "../../shared/enums";
 import { formatEurosPlain } from "../../shared/money";
+import { DEFAULT_SETTINGS } from "../../shared/schemas/settings";
 import type { users, userSites } from "../auth/auth.sql";
 import type { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import type { actions, cases, tasks } from "../cases/cases.sql";
@@ -143,9 +144,12 @@ function dueDateFor(scenario: Scenario, code: string, method: PaymentMethod, tod
  * When a box story's formal notice goes (R3, unshifted as the stories write it), when its AR comes back (3 days
  * later) and when the contract ends: as the engine counts the exit from that receipt.
  */
+/** A registered letter's receipt card comes back this many days after it was posted, in the demo's stories. */
+const AR_AFTER_DAYS = 3;
+
 function exitAfterR3(anchor: string): { r3On: string; ackOn: string; exitOn: string } {
   const r3On = addDays(addMonths(anchor, 1), 14);
-  const ackOn = addDays(r3On, 3);
+  const ackOn = addDays(r3On, AR_AFTER_DAYS);
   return { r3On, ackOn, exitOn: stepDate(EXIT_WHEN, ackOn) };
 }
 
@@ -159,7 +163,10 @@ const SIZES_M2 = [1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20];
  * check keys), a signatory for the letters, an SMS sender each, the gate open 06:00–22:00 every day.
  */
 const DEMO_COMPANY = {
-  legalName: "Cadenas Self-Stockage SAS",
+  legalName: "Cadenas Self-Stockage",
+  legalForm: "SAS",
+  shareCapital: "50 000 €",
+  iban: "FR76 3000 4000 0312 3456 7890 143",
   rcs: "Lyon B 812 345 676",
   registeredOffice: "12 rue de Gerland, 69007 Lyon",
   signatoryName: "Claire Morel",
@@ -282,6 +289,9 @@ class DemoBuilder {
 
   // ---- customers and their money -------------------------------------------------------------------------
 
+  /** The sites whose box ready to be opened is written (one a site). */
+  private readonly openable = new Set<string>();
+
   private addCustomer(site: SiteStaff, freeUnits: string[], stage: DemoStage | undefined, left?: LeftStory): void {
     const f = this.f;
     const kind: CustomerKind = left?.kind ?? (f.datatype.boolean(0.22) ? "company" : "person");
@@ -332,6 +342,13 @@ class DemoBuilder {
         anchor = addDays(this.today, -f.number.int({ min, max }));
       }
       if (stage === "exit" && exitAfterR3(anchor!).exitOn >= this.today) anchor = addDays(this.today, -max);
+      // One exit story a site goes further back: its termination notice's collection period has run out, so the
+      // box can be opened on a fresh demo (the others still wait for theirs).
+      if (stage === "exit" && !this.openable.has(site.siteId)) {
+        this.openable.add(site.siteId);
+        const ready = (a: string) => Number(a.slice(8)) <= 28 && addDays(exitAfterR3(a).exitOn, AR_AFTER_DAYS + DEFAULT_SETTINGS.collectionPeriodDays) < this.today;
+        for (let back = max; !ready(anchor!) && back < max + 120; back++) anchor = addDays(this.today, -back);
+      }
       while (Number(anchor!.slice(8)) > 28) anchor = addDays(anchor!, -1);
     }
     const billingDay = anchor ? Number(anchor.slice(8)) : 1;
@@ -671,7 +688,7 @@ class CaseStory {
     const at = this.during(on);
     this.log("registered_letter", office, at, `${title} envoyée en LRAR n° ${tracking} et en lettre simple`, { data: { trackingNumber: tracking, step } });
     // Both letters of the step, posted by the office; the registered one's receipt card is back a few days later.
-    const acknowledgedOn = addDays(on, 3);
+    const acknowledgedOn = addDays(on, AR_AFTER_DAYS);
     const ar = options.withAr !== false && acknowledgedOn <= this.lastDay ? { acknowledgedOn } : {};
     const ends = options.contractEndsOn ? { contractEndsOn: options.contractEndsOn } : {};
     for (const channel of ["registered_letter", "letter"] as const) {

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Database, Transaction } from "../db/client";
 import { readBlob, sha256Hex } from "./blobs";
 import { evidenceRecords, photos } from "./evidence.sql";
+import { evidenceTimestamps } from "./timestamps.sql";
 
 type Db = Database | Transaction;
 type Row = typeof evidenceRecords.$inferSelect;
@@ -57,6 +58,8 @@ export async function appendEvidence(tx: Db, input: EvidenceInput): Promise<Row>
   const base = { id: uuidv7(), chain, seq: (last?.seq ?? 0) + 1, ...input, photos: [...input.photos], prevHash: last?.hash ?? GENESIS };
   const row: Row = { ...base, hash: recordHash(base) };
   await tx.insert(evidenceRecords).values(row);
+  // The new head, to be stamped by the TSA outside this transaction (the timestamp worker): with the record or not at all.
+  await tx.insert(evidenceTimestamps).values({ id: uuidv7(), chain, caseId: row.caseId, recordSeq: row.seq, headHash: row.hash, nextAttemptAt: row.receivedAt, createdAt: row.receivedAt });
   return row;
 }
 

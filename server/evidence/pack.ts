@@ -16,7 +16,14 @@ import type { SenderSite } from "../../shared/messaging/compose";
 import { readBlob, sha256Hex } from "./blobs";
 import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
+import { drawTimestamps, timestampFiles } from "./timestamp-pack";
+import { timestampsOf, type TimestampRow } from "./timestamps";
+import { deviceClockNote, originalLines } from "./originals";
+import type { PhotoOriginal } from "../../shared/floor/original";
 import { loadSettings } from "../engine/settings";
+import { storedLetterPdf } from "../messaging/letters";
+import { ROLE_LABEL, STAGE_LABEL } from "../../shared/labels";
+import type { Role } from "../../shared/enums";
 import { basisText, DISPOSAL_WORD, keptUntil, openedOnOf, witnessText, type DisposalBasis, type DisposalMethod, type Witness } from "../../shared/floor/opening";
 
 /**
@@ -32,6 +39,8 @@ export interface PackOptions {
   /** When the pack is made: printed on it, and the date of its file name. */
   now: Date;
   timeZone: string;
+  /** `TSA_URL`: unset, the pack says the chain is self-certified. */
+  tsaUrl?: string;
 }
 
 export interface PackFile {
@@ -51,6 +60,11 @@ export async function evidencePackZip(db: Database, caseId: string, options: Pac
   const pdf = await renderPdf(pack, options);
   const files = new Map<string, Uint8Array>([[`${pack.baseName}.pdf`, pdf]]);
   for (const p of pack.photos) if (p.bytes && p.fileName) files.set(p.fileName, p.bytes);
+  for (const [name, bytes] of timestampFiles(pack.timestamps)) files.set(name, bytes);
+  for (const l of pack.letters) {
+    if (l.pdf) files.set(l.pdfName, l.pdf);
+    if (l.ar?.bytes && l.ar.fileName) files.set(l.ar.fileName, l.ar.bytes);
+  }
   files.set("manifest.json", new TextEncoder().encode(`${JSON.stringify(manifestOf(pack, files, options), null, 2)}\n`));
   // The list sha256sum checks: every file of the archive but itself.
   const sums = [...files].map(([name, bytes]) => `${sha256Hex(bytes)}  ${name}`).join("\n");
@@ -71,13 +85,42 @@ interface Pack {
   /** The boxes' sites as the office set them up: address and the operator's legal mentions. */
   siteDetails: SenderSite[];
   boxes: string[];
-  history: { happenedAt: string; initials: string; text: string; rejectedReason: string | null }[];
+  history: HistoryRow[];
   sent: Sending[];
+  /** The case's letters, each with the PDF printed for posting and the AR card's photo. */
+  letters: PackLetter[];
+  /** What a judge would find missing, said first. */
+  attention: string[];
+  /** The case's messages by id, for the history's sentences. */
+  outbox: Map<string, typeof messages.$inferSelect>;
   records: (typeof evidenceRecords.$inferSelect & { authorName: string | null })[];
   photos: PackPhoto[];
   integrity: ChainReport;
   /** The keeping period the operator's settings give now (the longer of it and the one recorded applies). */
   keepGoodsDays: number;
+  /** The chain's RFC 3161 timestamps, stamped or waiting. */
+  timestamps: TimestampRow[];
+}
+
+interface HistoryRow {
+  happenedAt: string;
+  initials: string;
+  userName: string | null;
+  role: Role | null;
+  kind: string;
+  text: string;
+  data: Record<string, unknown> | null;
+  rejectedReason: string | null;
+}
+
+/** A letter of the case as it went: its stored print (null: never printed, or the file is gone) and what came back. */
+interface PackLetter {
+  message: typeof messages.$inferSelect;
+  pdf: Uint8Array | null;
+  /** Its name in the ZIP. */
+  pdfName: string;
+  /** The photo of the AR card (or of the envelope back unclaimed) the office attached, when it did. */
+  ar: { sha256: string; mime: string | null; bytes: Buffer | null; fileName: string | null } | null;
 }
 
 /** A letter, e-mail or SMS: from the outbox, or a line of the history when it went another way. */
@@ -99,6 +142,10 @@ interface PackPhoto {
   intact: boolean | null;
   /** Its name in the ZIP, when the server holds it. */
   fileName: string | null;
+  /** The camera's original as the phone described it (null: not described); undefined for a drawn signature. */
+  original: PhotoOriginal | null | undefined;
+  /** The phone's and the server's times of the first record naming it, for the clock gap. */
+  times: { deviceTime: string; receivedAt: string };
 }
 
 async function loadPack(db: Database, caseId: string, options: PackOptions): Promise<Pack> {
@@ -121,8 +168,9 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
       .where(eq(contracts.customerId, kase.customerId))
       .orderBy(asc(sites.name), asc(units.number)),
     db
-      .select({ happenedAt: actions.happenedAt, initials: actions.initials, text: actions.text, kind: actions.kind, data: actions.data, rejectedReason: actions.rejectedReason })
+      .select({ happenedAt: actions.happenedAt, initials: actions.initials, userName: users.name, role: users.role, text: actions.text, kind: actions.kind, data: actions.data, rejectedReason: actions.rejectedReason })
       .from(actions)
+      .leftJoin(users, eq(users.id, actions.userId))
       .where(and(eq(actions.customerId, kase.customerId), or(eq(actions.caseId, kase.id), and(isNull(actions.caseId), during(actions.happenedAt)))))
       .orderBy(asc(actions.happenedAt), asc(actions.recordedAt)),
     db
@@ -149,10 +197,12 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
       .filter((a) => SENDING_KINDS.has(a.kind) && !a.data?.messageId)
       .map((a) => {
         const tracking = typeof a.data?.trackingNumber === "string" ? [`N° de suivi : ${a.data.trackingNumber}`] : [];
-        return { at: a.happenedAt, channel: CHANNEL_WORD[a.kind as keyof typeof CHANNEL_WORD], lines: [a.text, ...tracking, `Inscrit à l'historique par ${a.initials}`] };
+        return { at: a.happenedAt, channel: CHANNEL_WORD[a.kind as keyof typeof CHANNEL_WORD], lines: [a.text, ...tracking, `Inscrit à l'historique par ${authorOf({ ...a, role: a.role as Role | null, data: null })}`] };
       }),
   ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 
+  const letters = await lettersOf(db, options.dataDir, outbox, history);
+  const records_ = records.map((r) => ({ ...r.record, authorName: r.authorName }));
   return {
     baseName: `preuves-${customer!.ref.replace(/[^A-Za-z0-9_-]+/g, "_")}-${dateOfInstant(options.now, options.timeZone)}`,
     kase,
@@ -160,12 +210,16 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
     sites: [...new Set(boxes.map((b) => b.site))],
     siteDetails: [...(await senderSites(db, boxes.map((b) => b.siteId))).values()].sort((a, b) => a.name.localeCompare(b.name, "fr")),
     boxes: [...new Set(boxes.map((b) => b.number))],
-    history,
+    history: history.map((a) => ({ ...a, role: (a.role as Role | null) ?? null, data: (a.data as Record<string, unknown> | null) ?? null })),
     sent,
-    records: records.map((r) => ({ ...r.record, authorName: r.authorName })),
+    letters,
+    outbox: new Map(outbox.map((m) => [m.id, m])),
+    attention: attentionOf(letters, records_, at),
+    records: records_,
     photos: await photosOf(db, options.dataDir, records.map((r) => r.record)),
     integrity,
     keepGoodsDays: (await loadSettings(db)).keepGoodsDays,
+    timestamps: await timestampsOf(db, chain),
   };
 }
 
@@ -186,7 +240,10 @@ async function photosOf(db: Database, dataDir: string, records: (typeof evidence
       const role = roles.find((x) => x.sha256 === sha)?.role;
       const label = role ? (ROLE_WORD[role] ?? role) : (KIND_WORD[r.kind] ?? r.kind);
       const slug = (role ?? r.kind).toLowerCase().replace(/[^a-z0-9]+/g, "-");
-      bySha.set(sha, { sha256: sha, seqs: [r.seq], label, stored: null, bytes: null, intact: null, fileName: `photos/${r.seq}-${slug}-${sha.slice(0, 12)}` });
+      const originals = (r.payload.originals ?? {}) as Record<string, PhotoOriginal>;
+      const original = role?.startsWith("signature") ? undefined : (originals[sha] ?? null);
+      const times = { deviceTime: r.deviceTime, receivedAt: r.receivedAt };
+      bySha.set(sha, { sha256: sha, seqs: [r.seq], label, stored: null, bytes: null, intact: null, fileName: `photos/${r.seq}-${slug}-${sha.slice(0, 12)}`, original, times });
     }
   }
   const all = [...bySha.values()];
@@ -198,6 +255,72 @@ async function photosOf(db: Database, dataDir: string, records: (typeof evidence
     p.fileName = p.bytes ? `${p.fileName}.${EXTENSION[p.stored!.mime] ?? "bin"}` : null;
   }
   return all;
+}
+
+const LETTER_KINDS = new Set<string>(["letter", "registered_letter"]);
+
+/** The case's letters with the print that went (stored when printed for posting) and the AR card's photo. */
+async function lettersOf(db: Database, dataDir: string, outbox: (typeof messages.$inferSelect)[], history: { kind: string; data: unknown }[]): Promise<PackLetter[]> {
+  const letters = outbox.filter((m) => LETTER_KINDS.has(m.channel) && m.status !== "cancelled");
+  const out: PackLetter[] = [];
+  for (const [i, m] of letters.entries()) {
+    const receipt = history.find((a) => {
+      const d = a.data as Record<string, unknown> | null;
+      return a.kind === "note" && d?.messageId === m.id && typeof d.outcome === "string";
+    });
+    const sha = (receipt?.data as { photoSha256?: unknown } | undefined)?.photoSha256;
+    let ar: PackLetter["ar"] = null;
+    if (typeof sha === "string" && sha) {
+      const [stored] = await db.select().from(photos).where(eq(photos.sha256, sha));
+      const bytes = stored ? readBlob(dataDir, sha) : null;
+      const intact = bytes && sha256Hex(bytes) === sha ? bytes : null;
+      ar = { sha256: sha, mime: stored?.mime ?? null, bytes: intact, fileName: intact ? `courriers/${i + 1}-avis-de-reception-${sha.slice(0, 12)}.${EXTENSION[stored!.mime] ?? "bin"}` : null };
+    }
+    const step = (m.stepCode ?? "courrier").toLowerCase().replace(/[^a-z0-9]+/g, "-");
+    out.push({ message: m, pdf: await storedLetterPdf(db, dataDir, m.id), pdfName: `courriers/${i + 1}-${step}-${m.channel === "registered_letter" ? "lrar" : "lettre"}.pdf`, ar });
+  }
+  return out;
+}
+
+const isTermination = (m: typeof messages.$inferSelect) => m.templateCode === "box-termination" || m.stepCode === "exit";
+const isReceived = (m: typeof messages.$inferSelect) => m.deliveryStatus === "acknowledged" || m.deliveryStatus === "unclaimed";
+
+/** "la mise en demeure (R3)", "la lettre de résiliation", "la relance 2 (LRAR)": what a letter is, in words. */
+function letterName(m: typeof messages.$inferSelect): string {
+  if (isTermination(m)) return "la lettre de résiliation (fin de contrat)";
+  if (!m.stepCode) return m.subject ? `le courrier « ${m.subject} »` : "un courrier";
+  const word = stepWord(m.stepCode);
+  // Reminders and the formal notice are feminine nouns ("la relance 2", "la mise en demeure"); other steps are named.
+  return /^(Relance|Mise en demeure)/.test(word) ? `la ${word.charAt(0).toLowerCase()}${word.slice(1)}` : `le courrier « ${word} »`;
+}
+
+/**
+ * What a judge would look for and not find, said on the first page: a formal notice or a termination notice with
+ * no receipt (its deadlines do not run), a letter never posted or posted without the print that went, an opening
+ * without the witness's signature.
+ */
+function attentionOf(letters: PackLetter[], records: (typeof evidenceRecords.$inferSelect)[], at: Moments): string[] {
+  const said: string[] = [];
+  for (const { message: m, pdf } of letters) {
+    const name = letterName(m);
+    if (m.status !== "sent") {
+      said.push(`${capitalized(name)} n'a jamais été postée (${STATUS_WORD[m.status] ?? m.status}).`);
+      continue;
+    }
+    const posted = m.sentAt ? ` le ${at.minute(m.sentAt).slice(0, 10)}` : "";
+    if (!pdf) said.push(`${capitalized(name)}, postée${posted}, n'a pas d'impression conservée : le texte exact envoyé n'est pas joint.`);
+    if (m.channel === "registered_letter" && !isReceived(m)) {
+      const tracking = m.providerId ? ` n° ${m.providerId}` : "";
+      if (m.stepCode === "R3") said.push(`Mise en demeure envoyée en recommandé${tracking}${posted} : ni avis de réception signé ni pli avisé et non réclamé enregistré — le délai de 8 jours ne court pas.`);
+      else if (isTermination(m)) said.push(`Lettre de résiliation envoyée en recommandé${tracking}${posted} : pas reçue (ni avis de réception ni pli avisé et non réclamé) — le délai de retrait des biens ne court pas.`);
+      else said.push(`${capitalized(name)} envoyée en recommandé${tracking}${posted} : ni avis de réception ni pli avisé et non réclamé enregistré.`);
+    }
+  }
+  for (const r of records.filter((x) => x.kind === "box.opened")) {
+    const signed = r.payload.signatures as { witness?: string } | undefined;
+    if (!signed?.witness) said.push(`Ouverture du box ${String(r.payload.unitNumber ?? "")} le ${at.minute(r.deviceTime)} (enregistrement n° ${r.seq}) : sans signature du témoin.`);
+  }
+  return said;
 }
 
 function manifestOf(pack: Pack, files: Map<string, Uint8Array>, options: PackOptions) {
@@ -218,10 +341,25 @@ function manifestOf(pack: Pack, files: Map<string, Uint8Array>, options: PackOpt
       width: p.stored?.width ?? null,
       height: p.stored?.height ?? null,
       receivedAt: p.stored?.receivedAt ?? null,
+      original: p.original ?? null,
       // False when the file held no longer hashes to its address: the integrity check names it.
       intact: p.intact,
     })),
     records: pack.records.map(({ authorName: _, ...r }) => r),
+    // Each stamped head: its token and data are timestamps/<seq>.tsr and .data (openssl ts -verify).
+    timestamps: pack.timestamps.map((t) => ({ recordSeq: t.recordSeq, headHash: t.headHash, genTime: t.genTime, tsa: t.tsaUrl, token: t.token ? `timestamps/${t.recordSeq}.tsr` : null })),
+    letters: pack.letters.map(({ message: m, pdf, pdfName, ar }) => ({
+      messageId: m.id,
+      step: m.stepCode,
+      channel: m.channel,
+      postedAt: m.status === "sent" ? m.sentAt : null,
+      trackingNumber: m.providerId,
+      received: m.deliveryStatus && isReceived(m) ? { outcome: m.deliveryStatus, on: m.deliveredAt } : null,
+      file: pdf ? pdfName : null,
+      sha256: pdf ? sha256Hex(pdf) : null,
+      arPhoto: ar ? { sha256: ar.sha256, file: ar.fileName } : null,
+    })),
+    attention: pack.attention,
   };
 }
 
@@ -258,11 +396,14 @@ async function renderPdf(pack: Pack, options: PackOptions): Promise<Uint8Array> 
   const numberOf = new Map(pack.photos.map((p, i) => [p.sha256, i + 1]));
 
   drawHeader(w, pack, generated, options.timeZone);
+  drawAttention(w, pack);
   drawHistory(w, pack, at);
   drawSendings(w, pack, at);
   await drawOpenings(doc, w, pack, at, options.timeZone, numberOf);
   drawRecords(w, pack, at, fonts, numberOf);
-  await drawPhotos(doc, w, pack, at, fonts);
+  drawTimestamps(w, pack.timestamps, { tsaUrl: options.tsaUrl, mono: fonts.mono, minute: at.minute });
+  await drawPhotos(doc, w, pack, at, fonts, options.timeZone);
+  await drawLetters(doc, w, pack, at, fonts);
   w.finish();
   return doc.save();
 }
@@ -303,21 +444,73 @@ function operatorLine(site: SenderSite): string | null {
   return [l.legalName, l.siret && `SIRET ${l.siret}`, l.rcs && `RCS ${l.rcs.replace(/^RCS\s+/i, "")}`, l.registeredOffice && `siège social : ${l.registeredOffice}`].filter(Boolean).join(" — ");
 }
 
+function drawAttention(w: PageWriter, pack: Pack): void {
+  if (pack.attention.length === 0) {
+    panel(w, [{ text: "Points d'attention : aucun (chaque courrier du dossier a été posté avec son impression conservée, chaque recommandé a sa réception enregistrée).", color: GREEN, size: 9.5 }]);
+    return;
+  }
+  panel(w, [{ text: "Points d'attention", bold: true, color: RED, size: 11 }, ...pack.attention.map((a) => ({ text: `• ${a}`, color: RED, size: 9.5 }))]);
+}
+
+/** The case's history as sentences a judge reads: "Le 14/10/2026 à 09:00, Cadenas (envoi automatique) a envoyé …". */
 function drawHistory(w: PageWriter, pack: Pack, at: Moments): void {
   heading(w, "Chronologie");
   if (pack.history.length === 0) return note(w, "Aucune action inscrite pour ce dossier.");
-  row(w, [{ text: "Date et heure", width: 30 * MM, bold: true }, { text: "Auteur", width: 14 * MM, bold: true }, { text: "Action", bold: true }], { size: 8.5, rule: true });
   for (const a of pack.history) {
-    row(
-      w,
-      [
-        { text: at.minute(a.happenedAt), width: 30 * MM },
-        { text: a.initials, width: 14 * MM },
-        { text: a.rejectedReason ? `${a.text}\nSans effet : ${a.rejectedReason}` : a.text },
-      ],
-      { size: 9, rule: true },
-    );
+    const text = historySentence(a, pack, at);
+    row(w, [{ text: a.rejectedReason ? `${text}\nSans effet : ${a.rejectedReason}` : text }], { size: 9, rule: true });
   }
+}
+
+/** Who did it: "Valérie Thomas (gestionnaire de site)", "Cadenas (envoi automatique)", or the initials the log kept. */
+function authorOf(a: HistoryRow): string {
+  if (a.initials === "SYS") return "Cadenas (envoi automatique)";
+  if (a.userName) return `${a.userName} (${a.role ? ROLE_LABEL[a.role].toLowerCase() : a.initials})`;
+  return a.initials;
+}
+
+/** A step's name in words: "Mise en demeure", "Relance 1"; a step the table does not name, "relance 4". */
+function stepWord(code: string): string {
+  return STAGE_LABEL[code] ?? (/^R\d$/.test(code) ? `Relance ${code.slice(1)}` : code);
+}
+
+/** Step codes in a line the billing software's log wrote ("LRAR R3 envoyée") spelt out for a reader. */
+function spelledOut(text: string): string {
+  return text.replace(/\b(R\d)\b/g, (code) => `« ${stepWord(code)} »`);
+}
+
+function historySentence(a: HistoryRow, pack: Pack, at: Moments): string {
+  const when = at.minute(a.happenedAt).replace(" ", " à ");
+  const who = authorOf(a);
+  const d = a.data ?? {};
+  const step = typeof d.step === "string" ? d.step : null;
+  const message = typeof d.messageId === "string" ? pack.letters.find((l) => l.message.id === d.messageId)?.message ?? null : null;
+  const stepName = step ? `« ${stepWord(step)} »` : null;
+  if (a.kind === "level_changed" && typeof d.level === "string") return `Le ${when}, ${who} a fait passer le dossier à l'étape « ${stepWord(d.level)} ».`;
+  if ((a.kind === "registered_letter" || a.kind === "letter") && d.messageId) {
+    const how = a.kind === "registered_letter" ? `en lettre recommandée avec avis de réception${typeof d.trackingNumber === "string" ? ` n° ${d.trackingNumber}` : ""}` : "en lettre simple";
+    const what = message ? letterName(message) : stepName ? `la lettre ${stepName}` : "une lettre";
+    return `Le ${when}, ${who} a posté ${what} ${how}${message?.subject ? ` : « ${message.subject} »` : ""}.`;
+  }
+  if (a.kind === "note" && typeof d.outcome === "string" && typeof d.receivedOn === "string") {
+    const what = message ? letterName(message) : stepName ? `la lettre ${stepName}` : "la lettre recommandée";
+    const tracking = message?.providerId ? ` (n° ${message.providerId})` : "";
+    return d.outcome === "unclaimed"
+      ? `Le ${when}, ${who} a enregistré le retour de ${what}${tracking} : pli avisé et non réclamé, revenu le ${formatDateFr(d.receivedOn)}.`
+      : `Le ${when}, ${who} a enregistré l'avis de réception de ${what}${tracking}, signé le ${formatDateFr(d.receivedOn)}.`;
+  }
+  const sent = typeof d.messageId === "string" ? pack.outbox.get(d.messageId) : undefined;
+  if ((a.kind === "email" || a.kind === "sms") && sent) {
+    const channel = a.kind === "email" ? "par courriel" : "par SMS";
+    const what = stepName ? `la relance ${stepName}` : sent.subject ? `le message « ${sent.subject} »` : "un message";
+    const subject = stepName && sent.subject ? ` (« ${sent.subject} »)` : "";
+    return d.delivery === "local_folder"
+      ? `Le ${when}, ${who} a écrit ${what} ${channel} pour ${sent.recipient}${subject} dans le dossier local du serveur, sans l'envoyer au client.`
+      : `Le ${when}, ${who} a envoyé ${what} ${channel} à ${sent.recipient}${subject}.`;
+  }
+  // "Double cadenas posé…" reads on after the colon in lower case; "SMS envoyé…" keeps its capitals.
+  const text = /^\p{Lu}\p{Ll}/u.test(a.text) ? a.text.charAt(0).toLowerCase() + a.text.slice(1) : a.text;
+  return `Le ${when}, ${who} : ${spelledOut(text)}${/[.!?»]$/.test(a.text) ? "" : "."}`;
 }
 
 function drawSendings(w: PageWriter, pack: Pack, at: Moments): void {
@@ -415,7 +608,7 @@ function drawRecords(w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts, n
     const shots = r.photos.map((h) => numberOf.get(h)!);
     const fields: [string, string, PDFFont?][] = [
       ["Auteur", r.authorName ? `${r.authorInitials} — ${r.authorName}` : r.authorInitials],
-      ["Heure du téléphone", at.second(r.deviceTime)],
+      ["Heure du téléphone", at.second(r.deviceTime) + deviceClockNote(r)],
       ["Reçu par le serveur", at.second(r.receivedAt)],
       ["Détails", payloadSummary(r.payload) || "—"],
       ["Photos", shots.length === 0 ? "aucune" : `${shots.length} : ${shots.length > 1 ? "photos" : "photo"} n° ${shots.join(", ")} ci-après`],
@@ -439,7 +632,7 @@ const RECORD_HEIGHT = 9 * LINE * 8 + 16;
 const PHOTO_BOX = { width: WIDTH, height: 88 * MM };
 const PLACEHOLDER_HEIGHT = 32 * MM;
 
-async function drawPhotos(doc: PDFDocument, w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts): Promise<void> {
+async function drawPhotos(doc: PDFDocument, w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts, timeZone: string): Promise<void> {
   if (pack.photos.length === 0) return;
   w.newPage();
   heading(w, "Photos");
@@ -468,7 +661,76 @@ async function drawPhotos(doc: PDFDocument, w: PageWriter, pack: Pack, at: Momen
       row(w, [{ text: "Fichier", width: 18 * MM, color: MUTED }, { text: `${MIME_WORD[s.mime] ?? s.mime}, ${bytesFr(s.sizeBytes)}${dims} — reçue par le serveur le ${at.second(s.receivedAt)}` }], { size: 8.5 });
       if (p.intact === false) row(w, [{ text: "", width: 18 * MM }, { text: "Le fichier conservé ne correspond plus à cette empreinte (voir l'intégrité en page 1).", color: RED }], { size: 8.5 });
     }
+    if (p.original !== undefined) {
+      for (const line of originalLines(p.original, p.times, timeZone, at.second)) row(w, [{ text: "", width: 18 * MM }, { text: line.text, color: line.flagged ? RED : undefined }], { size: 8.5 });
+    }
     w.y -= 10;
+  }
+}
+
+/**
+ * Annex: each letter as it was sent — the PDF stored when it was printed for posting, its pages drawn at a reduced
+ * scale on the pack's pages (so the pack's page numbers run on, and each page says which letter it is) — preceded by
+ * what became of it, with the photo of the AR card beside it.
+ */
+async function drawLetters(doc: PDFDocument, w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts): Promise<void> {
+  if (pack.letters.length === 0) return;
+  w.newPage();
+  heading(w, "Annexe — Courriers envoyés");
+  note(w, "Chaque courrier tel qu'il a été imprimé pour l'envoi (fichier conservé par le serveur, son empreinte SHA-256 est dans le manifeste du ZIP), dans ses exemplaires.");
+  for (const [i, l] of pack.letters.entries()) {
+    const m = l.message;
+    const posted = m.status === "sent" && m.sentAt ? `postée le ${at.minute(m.sentAt).slice(0, 10)}` : "jamais postée";
+    const received =
+      m.deliveryStatus === "acknowledged"
+        ? `avis de réception signé le ${formatDateFr(m.deliveredAt!)}`
+        : m.deliveryStatus === "unclaimed"
+          ? `pli avisé et non réclamé, revenu le ${formatDateFr(m.deliveredAt!)}`
+          : m.channel === "registered_letter" && m.status === "sent"
+            ? "aucun avis de réception ni retour enregistré"
+            : null;
+    const title = `Courrier ${i + 1} — ${capitalized(letterName(m))}`;
+    const facts = [CHANNEL_WORD[m.channel as keyof typeof CHANNEL_WORD] ?? m.channel, posted, m.providerId ? `n° de suivi ${m.providerId}` : null, received ? `reçu : ${received}` : null].filter(Boolean).join(" — ");
+    w.need(120);
+    w.text(title, { size: 11, bold: true, gap: 1 });
+    w.text(facts, { size: 9.5, gap: 4 });
+    if (l.ar) {
+      const image = l.ar.bytes && l.ar.mime ? await embed(doc, l.ar.mime, l.ar.bytes) : null;
+      w.text(m.deliveryStatus === "unclaimed" ? "Photo du pli revenu :" : "Photo de l'avis de réception :", { size: 9, bold: true, gap: 2 });
+      if (image) {
+        const scale = Math.min(WIDTH / image.width, (70 * MM) / image.height, 4);
+        const [iw, ih] = [image.width * scale, image.height * scale];
+        w.need(ih + 4);
+        w.page.drawImage(image, { x: LEFT, y: w.y - ih, width: iw, height: ih });
+        w.y -= ih + 4;
+      } else {
+        w.need(PLACEHOLDER_HEIGHT);
+        placeholder(w, l.ar.bytes ? "image illisible ici : voir le ZIP" : "Photo pas encore reçue par le serveur", PLACEHOLDER_HEIGHT, fonts);
+        w.y -= PLACEHOLDER_HEIGHT + 4;
+      }
+      row(w, [{ text: "SHA-256", width: 18 * MM, color: MUTED }, { text: l.ar.sha256, font: fonts.mono }], { size: 8 });
+    }
+    if (!l.pdf) {
+      note(w, m.status === "sent" ? "Pas d'impression conservée pour ce courrier : son texte exact n'est pas joint." : "Courrier jamais imprimé pour l'envoi.");
+      w.y -= 8;
+      continue;
+    }
+    const source = await PDFDocument.load(l.pdf);
+    const pages = await doc.embedPages(source.getPages());
+    for (const [n, page] of pages.entries()) {
+      if (n > 0 || w.y - 450 < PageWriter.BOTTOM) {
+        w.newPage();
+        w.text(`${title} — page ${n + 1} / ${pages.length} du courrier`, { size: 9, color: MUTED, gap: 2 });
+      }
+      const room = w.y - PageWriter.BOTTOM - 4;
+      const scale = Math.min(WIDTH / page.width, room / page.height);
+      const [pw, ph] = [page.width * scale, page.height * scale];
+      const x = LEFT + (WIDTH - pw) / 2;
+      w.page.drawPage(page, { x, y: w.y - ph, width: pw, height: ph });
+      w.page.drawRectangle({ x, y: w.y - ph, width: pw, height: ph, borderColor: RULE, borderWidth: 0.8 });
+      w.y -= ph + 4;
+    }
+    if (i < pack.letters.length - 1) w.newPage();
   }
 }
 
@@ -632,7 +894,8 @@ function sendingLines(m: typeof messages.$inferSelect, at: Moments): string[] {
 function payloadSummary(payload: Record<string, unknown>): string {
   const said: string[] = [];
   for (const [key, value] of Object.entries(payload)) {
-    if (value === null || value === undefined || value === "" || key === "roles") continue;
+    // The originals are told with each photo, below.
+    if (value === null || value === undefined || value === "" || key === "roles" || key === "originals") continue;
     const word = PAYLOAD_WORD[key];
     said.push(word ? word(value) : `${key} : ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }

@@ -162,13 +162,13 @@ export const blobRoutes = createRouter()
   .openapi(packPdf, async (c) => {
     const { db, config, clock } = c.get("services");
     const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
-    const file = await evidencePackPdf(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: await customerZone(db, kase.customerId, config.siteTimeZone) });
+    const file = await evidencePackPdf(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: await customerZone(db, kase.customerId, config.siteTimeZone), tsaUrl: config.tsaUrl });
     return c.body(...attachment(file, "application/pdf"));
   })
   .openapi(packZip, async (c) => {
     const { db, config, clock } = c.get("services");
     const kase = await scopedCase(db, c.get("scope"), c.req.valid("param").caseId);
-    const file = await evidencePackZip(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: await customerZone(db, kase.customerId, config.siteTimeZone) });
+    const file = await evidencePackZip(db, kase.id, { dataDir: config.dataDir, now: clock.now(), timeZone: await customerZone(db, kase.customerId, config.siteTimeZone), tsaUrl: config.tsaUrl });
     return c.body(...attachment(file, "application/zip"));
   })
   .openapi(put, async (c) => {

@@ -1,5 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import type { CalendarDate } from "../../shared/dates";
+import type { CustomerKind } from "../../shared/enums";
 import type { Addressee } from "../../shared/messaging/compose";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import type { Database, Transaction } from "../db/client";
@@ -24,14 +25,15 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
       address: string | null;
       postal_code: string | null;
       city: string | null;
+      kind: CustomerKind;
       units: string;
     }>(sql`
-      select c.id, c.ref, c.name, c.email, c.phone, c.address, c.postal_code, c.city,
-        (select json_group_array(json_array(u.number, u.site_id))
+      select c.id, c.ref, c.name, c.email, c.phone, c.address, c.postal_code, c.city, c.kind,
+        (select json_group_array(json_array(u.number, u.site_id, ct.ref))
            from contracts ct join units u on u.id = ct.unit_id
           where ct.customer_id = c.id and (ct.end_date is null or ct.end_date >= date(${asOf}, '-3 months'))) as units
       from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
-    const parsed = rows.map((r) => ({ r, units: (JSON.parse(r.units) as [string, string][]).sort((a, b) => a[0].localeCompare(b[0], "fr")) }));
+    const parsed = rows.map((r) => ({ r, units: (JSON.parse(r.units) as [string, string, string][]).sort((a, b) => a[0].localeCompare(b[0], "fr")) }));
     // The site of the first box speaks for the customer, with its current settings (name, address, letterhead).
     const sites = await senderSites(db, parsed.map((p) => p.units[0]?.[1] ?? null));
     for (const { r, units } of parsed) {
@@ -48,6 +50,8 @@ export async function loadAddressees(db: Db, customerIds: readonly string[], asO
         site: (first && sites.get(first[1])) || NO_SITE,
         invoices,
         balanceCents: invoices.filter((inv) => inv.dueDate <= asOf).reduce((s, inv) => s + inv.remainingCents, 0),
+        kind: r.kind,
+        contracts: units.map((u) => u[2]),
       });
     }
   }

@@ -3,7 +3,7 @@ import { formatDateFr } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
 import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts, type TextOptions } from "../pdf";
 import { INVOICE_TABLE } from "./compose";
-import { LETTER_COPY } from "../../shared/messaging/compose";
+import { LETTER_COPY, privacyNotice } from "../../shared/messaging/compose";
 import { postalAddress } from "../../shared/messaging/postal";
 import type { LetterContent } from "./messaging.sql";
 
@@ -31,6 +31,9 @@ export type Logos = ReadonlyMap<string, LogoImage>;
 
 /** Space above the signature, and the most a page holds between its top margin and its footer. */
 const SIGNATURE_SPACE = 8;
+/** The personal-data notice under the signature: small and muted. */
+const NOTICE: TextOptions = { size: 7, color: MUTED };
+const NOTICE_SPACE = 6 * MM;
 const PAGE_ROOM = A4.height - 25 * MM - PageWriter.BOTTOM;
 
 /** The logo's box, top left: it never reaches the address block's height. */
@@ -101,7 +104,10 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   for (const line of postalAddress(letter.address)) w.text(line, { x: 105 * MM, size: 11, width: 85 * MM });
   // Place and date, then the subject.
   w.y = Math.min(w.y, A4.height - 88 * MM);
-  w.text(letter.placeAndDate, { align: "right", gap: 10 });
+  w.text(letter.placeAndDate, { align: "right", gap: letter.references?.length ? 4 : 10 });
+  // The references the customer quotes when they answer or pay.
+  const references = letter.references ?? [];
+  references.forEach((r, i) => w.text(`${r.label} : ${r.value}`, { size: 9, color: MUTED, gap: i === references.length - 1 ? 8 : 0 }));
   if (letter.formalNotice) {
     w.text("MISE EN DEMEURE", { size: 14, bold: true, align: "center", gap: marks.heading ? 2 : 8 });
     if (marks.heading) w.text(marks.heading, { size: 9.5, align: "center", color: MUTED, gap: 8 });
@@ -119,6 +125,7 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   const closing = (last.length > 0 ? last : table ? [] : first).pop() ?? null;
   for (const paragraph of first) w.text(paragraph, { gap: 7 });
   if (table) drawInvoiceTable(w, letter, fonts);
+  if (letter.payment) w.text(letter.payment, { gap: 7 });
   for (const paragraph of last) w.text(paragraph, { gap: 7 });
   // Signature, right: the signatory, their title, and whom they sign for.
   const head = letter.letterhead;
@@ -128,13 +135,18 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
     ...(head?.signatoryTitle && letter.signature === head.signatoryName ? [[head.signatoryTitle, { x: 110 * MM, width: 80 * MM }] as [string, TextOptions]] : []),
     ...(!letter.signature.includes(company) ? [[company, { x: 110 * MM, width: 80 * MM, color: MUTED }] as [string, TextOptions]] : []),
   ];
-  const block = (closing ? w.height(closing, { gap: 7 }) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0);
+  // The personal-data notice, small, after the signature and with it: not part of what the letter says.
+  const notice = privacyNotice({ id: null, name: letter.from.name, address: letter.from.address, city: "", phone: letter.from.phone, legalName: companyIdentity(head ?? { legalName: null }) });
+  const block =
+    (closing ? w.height(closing, { gap: 7 }) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0) + NOTICE_SPACE + w.height(notice, NOTICE);
   // Both on the next page when they do not fit here (unless together they would not fit on any page).
   if (block <= PAGE_ROOM) w.need(block);
   if (closing) w.text(closing, { gap: 7 });
   w.need(SIGNATURE_SPACE + w.height(signature[0]![0], signature[0]![1]));
   w.y -= SIGNATURE_SPACE;
   for (const [text, options] of signature) w.text(text, options);
+  w.y -= NOTICE_SPACE;
+  w.text(notice, NOTICE);
   w.finish();
   drawLegalMentions(w, fonts, letter);
 }
@@ -144,7 +156,7 @@ function drawLegalMentions(w: PageWriter, fonts: Fonts, letter: LetterContent): 
   const head = letter.letterhead;
   if (!head) return;
   const parts = [
-    head.legalName,
+    companyIdentity(head),
     head.siret ? `SIRET ${head.siret.replace(/^(\d{3})(\d{3})(\d{3})(\d{5})$/, "$1 $2 $3 $4")}` : null,
     head.rcs ? `RCS ${head.rcs.replace(/^RCS\s+/i, "")}` : null,
     head.registeredOffice ? `Siège social : ${head.registeredOffice}` : null,
@@ -158,6 +170,16 @@ function drawLegalMentions(w: PageWriter, fonts: Fonts, letter: LetterContent): 
       page.drawText(line, { x: LEFT + (WIDTH - width) / 2, y: 22 * MM - i * size * 1.3, size, font: fonts.regular, color: MUTED });
     });
   }
+}
+
+/** "Cadenas Self-Stockage SAS au capital de 50 000 €": the name with its legal form and share capital (C. com. R123-237). */
+export function companyIdentity(head: Pick<NonNullable<LetterContent["letterhead"]>, "legalName" | "legalForm" | "shareCapital">): string | null {
+  const form = head.legalForm?.trim();
+  // A name already ending with its form ("… SAS") does not say it twice.
+  const named = head.legalName && form && !new RegExp(`\\b${form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "i").test(head.legalName) ? `${head.legalName} ${form}` : (head.legalName ?? form ?? null);
+  const capital = head.shareCapital?.trim();
+  if (!capital) return named;
+  return `${named ?? ""} ${/^au capital/i.test(capital) ? capital : /^capital/i.test(capital) ? `au ${capital}` : `au capital de ${capital}`}`.trim();
 }
 
 /** Where each copy of each letter is in a rendered PDF: its first page (from 0) and how many pages it takes. */

@@ -19,11 +19,16 @@ export const sites = sqliteTable("sites", {
   smsSender: text("sms_sender"),
   /** The letterhead's legal mentions: letters and the evidence pack print them. */
   legalName: text("legal_name"),
+  /** Legal form ("SAS") and share capital ("capital de 50 000 €"), printed with the name (C. com. R123-237). */
+  legalForm: text("legal_form"),
+  shareCapital: text("share_capital"),
   siret: text("siret"),
   rcs: text("rcs"),
   registeredOffice: text("registered_office"),
   signatoryName: text("signatory_name"),
   signatoryTitle: text("signatory_title"),
+  /** Where reminder letters ask for a transfer. */
+  iban: text("iban"),
   /** The letterhead's logo (PNG or JPEG bytes), small. */
   logo: blob("logo", { mode: "buffer" }),
   logoType: text("logo_type"),

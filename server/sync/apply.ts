@@ -6,6 +6,7 @@ import { describeMutation, type ActionLine } from "../../shared/floor/describe";
 import { foldUnitEvents, type UnitEvent } from "../../shared/floor/unit-state";
 import type { SessionUser } from "../../shared/schemas/auth";
 import { photosOfPayload } from "../../shared/floor/photos";
+import { originalsOfPayload } from "../../shared/floor/original";
 import type { Mutation, MutationOf, Rejection } from "../../shared/schemas/mutations";
 import { canSeeSite, inScope, type Scope } from "../auth/scope";
 import { appendEvidence, chainOf } from "../evidence/chain";
@@ -190,7 +191,7 @@ async function applyUnitEvent(ctx: ApplyContext, m: MutationOf<"padlock.placed" 
       authorInitials: ctx.user.initials,
       deviceTime: m.happenedAt,
       receivedAt: ctx.now.toISOString(),
-      payload: { unitNumber: unit.number, ...(m.kind === "padlock.placed" && m.payload.padlockNumber ? { padlockNumber: m.payload.padlockNumber } : {}) },
+      payload: { unitNumber: unit.number, ...(m.kind === "padlock.placed" && m.payload.padlockNumber ? { padlockNumber: m.payload.padlockNumber } : {}), ...originalsField(m.payload) },
     });
   }
   const verdict = await rederiveUnit(ctx, unit.id);
@@ -282,6 +283,7 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
       keepGoodsDays: settings.keepGoodsDays,
       newPadlockNumber: m.payload.newPadlockNumber,
       roles: m.payload.photos,
+      ...originalsField(m.payload),
     };
   } else {
     const opening = opened.find((r) => r.kind === "box.opened");
@@ -297,7 +299,7 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     const refused = clearingRefusal({ openedOn, recordedDays, currentDays: settings.keepGoodsDays, basis }, today);
     if (refused) throw new Refusal(refused.code, refused.message);
     photos = photosOfPayload(m.payload);
-    payload = { unitNumber: unit.number, method: m.payload.method, opening: opening.hash, ...(basisRecord ? { basis: basisRecord.hash } : {}) };
+    payload = { unitNumber: unit.number, method: m.payload.method, opening: opening.hash, ...(basisRecord ? { basis: basisRecord.hash } : {}), ...originalsField(m.payload) };
   }
   const line = describeMutation(m, { unitNumber: () => unit.number, taskKind: () => undefined });
   await insertAction(ctx, m, line, tenant.customerId, unit.siteId, unit.id);
@@ -420,4 +422,13 @@ async function queueMessage(ctx: ApplyContext, m: MutationOf<"message.requested"
     asOf: dateOfInstant(ctx.now, ctx.timeZone),
   });
   if (refusal) throw new Refusal(refusal.code, refusal.message);
+}
+
+/**
+ * The camera originals the phone read for the photos of an action (SHA-256, EXIF capture time and device), kept in
+ * the evidence record's payload so the chain vouches for them; absent for phones from before it.
+ */
+function originalsField(payload: unknown): { originals?: ReturnType<typeof originalsOfPayload> } {
+  const originals = originalsOfPayload(payload, photosOfPayload(payload));
+  return originals ? { originals } : {};
 }

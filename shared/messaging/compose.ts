@@ -1,9 +1,9 @@
 import { addDays, formatDateFr, type CalendarDate } from "../dates";
-import type { MessageChannel } from "../enums";
+import type { CustomerKind, MessageChannel } from "../enums";
 import { formatEurosPlain } from "../money";
 import type { DebtorDoc } from "../schemas/debtor-doc";
 import { DEFAULT_SETTINGS, type Settings } from "../schemas/settings";
-import { fill, OWED_LIST, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "./templates";
+import { fill, OWED_LIST, sections, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "./templates";
 
 /**
  * The one renderer of a message: a template's variant filled for a customer. The server runs it when it queues a
@@ -35,6 +35,10 @@ export interface LetterContent {
   undated?: { subject: string; body: string } | null;
   invoices: { ref: string; dueDate: string; remainingCents: number }[];
   totalCents: number;
+  /** Under the date: the customer's reference, their contracts, their boxes (absent in older letters). */
+  references?: { label: string; value: string }[];
+  /** How to pay, after the invoices, in the letters that ask for payment (`howToPay`). */
+  payment?: string | null;
   signature: string;
   /** Registered letters print in three copies (registered, simple, file), a simple letter once (`letterCopies`). */
   copies: string[];
@@ -58,6 +62,11 @@ export interface SenderSite {
 /** A letter's legal mentions and signatory, and which logo it prints (by SHA-256; the bytes stay with the site). */
 export interface Letterhead {
   legalName: string | null;
+  /** "SAS", and the share capital as typed ("50 000 €"); absent in letters written before sites had them. */
+  legalForm?: string | null;
+  shareCapital?: string | null;
+  /** The account reminder letters ask transfers to. */
+  iban?: string | null;
   siret: string | null;
   rcs: string | null;
   registeredOffice: string | null;
@@ -76,6 +85,9 @@ export interface SiteRecord {
   phone: string | null;
   senderName?: string | null;
   legalName?: string | null;
+  legalForm?: string | null;
+  shareCapital?: string | null;
+  iban?: string | null;
   siret?: string | null;
   rcs?: string | null;
   registeredOffice?: string | null;
@@ -88,6 +100,9 @@ export interface SiteRecord {
 export function senderSite(s: SiteRecord): SenderSite {
   const letterhead: Letterhead = {
     legalName: s.legalName ?? null,
+    legalForm: s.legalForm ?? null,
+    shareCapital: s.shareCapital ?? null,
+    iban: s.iban ?? null,
     siret: s.siret ?? null,
     rcs: s.rcs ?? null,
     registeredOffice: s.registeredOffice ?? null,
@@ -109,7 +124,9 @@ export function senderSite(s: SiteRecord): SenderSite {
 
 /** A letter not yet posted, with its site's letterhead as it stands now (name, address, phone, legal mentions, signatory). */
 export function withLetterhead(letter: LetterContent, site: SenderSite): LetterContent {
-  const signedBySite = letter.signature === (letter.letterhead?.signatoryName ?? `L'équipe de ${letter.from.name}`);
+  // Signed for the site (its signatory, or in older letters "L'équipe de …"), not by a person who sent it.
+  const before: SenderSite = { id: null, name: letter.from.name, address: letter.from.address, city: "", phone: letter.from.phone, letterhead: letter.letterhead ?? null };
+  const signedBySite = letter.signature === defaultSignature(before) || letter.signature === `L'équipe de ${letter.from.name}`;
   return {
     ...letter,
     from: { name: site.name, address: site.address, phone: site.phone },
@@ -130,6 +147,10 @@ export interface Addressee {
   site: SenderSite;
   invoices: { ref: string; dueDate: CalendarDate; remainingCents: number }[];
   balanceCents: number;
+  /** A person or a company: what the letters may claim differs (`TEMPLATE_SECTIONS`). Absent: a person, the cautious reading. */
+  kind?: CustomerKind;
+  /** Their contracts' numbers, for the letters' reference block. */
+  contracts?: string[];
 }
 
 export interface Composed {
@@ -150,10 +171,18 @@ export interface LetterTerms {
   collectionPeriodDays: number;
   keepGoodsDays: number;
   contractEndsOn: CalendarDate | null;
+  /** The yearly rate of late penalties companies owe (C. com. L441-10). */
+  latePenaltyRatePercent: number;
 }
 
-export function letterTerms(settings: Pick<Settings, "terminationClause" | "collectionPeriodDays" | "keepGoodsDays">): LetterTerms {
-  return { terminationClause: settings.terminationClause, collectionPeriodDays: settings.collectionPeriodDays, keepGoodsDays: settings.keepGoodsDays, contractEndsOn: null };
+export function letterTerms(settings: Pick<Settings, "terminationClause" | "collectionPeriodDays" | "keepGoodsDays" | "latePenaltyRatePercent">): LetterTerms {
+  return {
+    terminationClause: settings.terminationClause,
+    collectionPeriodDays: settings.collectionPeriodDays,
+    keepGoodsDays: settings.keepGoodsDays,
+    contractEndsOn: null,
+    latePenaltyRatePercent: settings.latePenaltyRatePercent,
+  };
 }
 
 /** "trente jours": a period as a letter writes it, in words (French, up to 999). */
@@ -180,10 +209,12 @@ export function compose(
   const terms: LetterTerms = { ...letterTerms(DEFAULT_SETTINGS), ...options.terms };
   const listed = listedInvoices(a, asOf, options.invoiceRef, terms.contractEndsOn);
   const values = valuesFor(a, asOf, listed, terms, options.signature, options.invoiceRef);
+  // What this customer reads of the template: a company's sections or a person's.
+  const own = (text: string) => sections(text, { pro: a.kind === "company" });
   const letterOf = (l: LetterVariant): LetterContent => ({
     ...datedText(
       // The invoices are printed as a table where the text lists them.
-      { subject: fill(l.subject, undatedValues(values)), body: fill(l.body.replaceAll(OWED_LIST, INVOICE_TABLE), undatedValues(values)) },
+      { subject: fill(own(l.subject), undatedValues(values)), body: fill(own(l.body).replaceAll(OWED_LIST, INVOICE_TABLE), undatedValues(values)) },
       asOf,
     ),
     formalNotice: Boolean(l.formalNotice),
@@ -193,6 +224,9 @@ export function compose(
     placeAndDate: `${a.site.city || a.site.name}, le ${longDateFr(asOf)}`,
     invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents })),
     totalCents: listed.reduce((s, i) => s + i.remainingCents, 0),
+    references: letterReferences(a),
+    // A letter that asks for the sums it lists says how to pay them.
+    payment: l.body.includes(OWED_LIST) ? howToPay(a.site, a.ref) : null,
     signature: values.signature!,
     copies: letterCopies(channel),
   });
@@ -202,12 +236,12 @@ export function compose(
     return {
       recipient: a.email ?? "",
       senderName,
-      subject: fill(e.subject, values),
-      body: `${fill(e.body, values)}\n\n--\n${privacyNotice(a.site)}`,
+      subject: fill(own(e.subject), values),
+      body: `${fill(own(e.body), values)}\n\n--\n${privacyNotice(a.site)}`,
       letter: e.attachLetter && template.letter ? letterOf(template.letter) : null,
     };
   }
-  if (channel === "sms") return { recipient: a.phone ?? "", senderName, subject: null, body: fill(variant.body, values), letter: null };
+  if (channel === "sms") return { recipient: a.phone ?? "", senderName, subject: null, body: fill(own(variant.body), values), letter: null };
   const letter = letterOf(variant as LetterVariant);
   return { recipient: a.address.join("\n"), senderName, subject: letter.subject, body: letter.body, letter };
 }
@@ -224,6 +258,25 @@ export function privacyNotice(site: SenderSite): string {
     `(exécution du contrat et intérêt légitime), et les conserve le temps du contrat puis de la prescription. Vous pouvez y accéder, ` +
     `les faire rectifier ou effacer, ou vous opposer à leur usage en nous écrivant${contact ? ` (${contact})` : ""} ; vous pouvez aussi saisir la CNIL (www.cnil.fr).`
   );
+}
+
+/** The reference block under a letter's date: the customer's reference, their contracts and boxes when known. */
+export function letterReferences(a: Addressee): { label: string; value: string }[] {
+  const plural = (n: number, word: string) => (n > 1 ? `${word}s` : word);
+  return [
+    { label: "Votre référence client", value: a.ref },
+    ...(a.contracts?.length ? [{ label: plural(a.contracts.length, "Contrat"), value: a.contracts.join(", ") }] : []),
+    ...(a.boxes.length ? [{ label: plural(a.boxes.length, "Box"), value: a.boxes.join(", ") }] : []),
+  ];
+}
+
+/** How a customer pays: at the desk, by card, by transfer when the site has an IBAN — quoting their reference. */
+export function howToPay(site: SenderSite, ref: string): string {
+  const desk = `à l'accueil de ${site.name}${site.address ? ` (${site.address})` : ""}`;
+  const iban = site.letterhead?.iban;
+  const transfer = iban ? `, ou par virement sur le compte IBAN ${iban} en indiquant votre référence ${ref}` : "";
+  const phone = site.phone ? ` Pour toute question ou pour convenir d'un échéancier : ${site.phone}.` : "";
+  return `Pour régler : ${desk}, en espèces, par chèque ou par carte bancaire${transfer}.${phone}`;
 }
 
 /**
@@ -245,6 +298,7 @@ export function addresseeOfDoc(doc: DebtorDoc, site: SenderSite): Addressee {
       .filter((i) => i.amountCents > i.paidCents)
       .map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.amountCents - i.paidCents })),
     balanceCents: doc.balanceCents,
+    kind: doc.kind,
   };
 }
 
@@ -311,12 +365,16 @@ function valuesFor(a: Addressee, asOf: CalendarDate, listed: Addressee["invoices
     fin_contrat: longDateFr(terms.contractEndsOn ?? asOf),
     delai_retrait: daysInWords(terms.collectionPeriodDays),
     conservation: daysInWords(terms.keepGoodsDays),
+    taux_penalites: `${String(terms.latePenaltyRatePercent).replace(".", ",")} %`,
   };
 }
 
-/** Who signs what the site sends by itself: its named signatory, else "L'équipe de <site>". */
-function defaultSignature(site: SenderSite): string {
-  return site.letterhead?.signatoryName ?? `L'équipe de ${site.name}`;
+/**
+ * Who signs what the site sends by itself: its named signatory, else the name it sends under — a name, never
+ * "L'équipe de …" (a formal notice has a named signatory).
+ */
+export function defaultSignature(site: SenderSite): string {
+  return site.letterhead?.signatoryName || site.senderName || site.letterhead?.legalName || site.legalName || site.name;
 }
 
 // ————— The letter's date and copies —————

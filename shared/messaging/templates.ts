@@ -25,8 +25,34 @@ export const TEMPLATE_VARIABLES = {
   fin_contrat: "Date de fin du contrat (avis de résiliation)",
   delai_retrait: "Délai laissé pour retirer les biens, en toutes lettres (réglages)",
   conservation: "Durée de conservation des biens inventoriés, en toutes lettres (réglages)",
+  taux_penalites: "Taux annuel des pénalités de retard des clients professionnels (réglages)",
 } as const;
 export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
+
+/**
+ * Text only some customers read: `{{#pro}}…{{/pro}}` reaches companies only, `{{^pro}}…{{/pro}}` people only. What
+ * the law lets a creditor claim from a company (the €40 indemnity, late penalties: C. com. L441-10) must not be
+ * announced to a consumer (CPCE L111-8), so one template says both.
+ */
+export const TEMPLATE_SECTIONS = { pro: "Clients professionnels (sociétés)" } as const;
+export type TemplateSection = keyof typeof TEMPLATE_SECTIONS;
+
+const SECTION = /\{\{([#^])\s*(\w+)\s*\}\}([\s\S]*?)\{\{\/\s*\2\s*\}\}/g;
+
+/** The text as this customer reads it: each section kept or dropped by its flag (`TEMPLATE_SECTIONS`). */
+export function sections(text: string, flags: Record<TemplateSection, boolean>): string {
+  return text.replace(SECTION, (whole, sign: string, name: string, inner: string) =>
+    name in flags ? ((sign === "#") === flags[name as TemplateSection] ? inner : "") : whole,
+  );
+}
+
+/** The section markers of a text that are unknown or left open, each once. */
+function sectionProblems(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(SECTION)) if (!(m[2]! in TEMPLATE_SECTIONS)) out.add(`section inconnue {{${m[1]}${m[2]}}}`);
+  if (/\{\{[#^/]/.test(text.replace(SECTION, ""))) out.add("section {{#…}} ou {{^…}} sans sa fin {{/…}}");
+  return [...out];
+}
 
 /** What says how much is owed: never in an SMS (a lock screen is seen by others). */
 export const AMOUNT_VARIABLES: readonly TemplateVariable[] = ["solde", "factures"];
@@ -90,6 +116,7 @@ export function templateProblems(t: MessageTemplate): string[] {
   const problems: string[] = [];
   const check = (where: string, text: string | undefined) => {
     for (const name of unknownVariables(text ?? "")) problems.push(`${where} : variable inconnue {{${name}}}`);
+    for (const p of sectionProblems(text ?? "")) problems.push(`${where} : ${p}`);
   };
   check("Objet du courriel", t.email?.subject);
   check("Courriel", t.email?.body);
@@ -111,6 +138,15 @@ export const OWED_LIST = "{{factures}}\n\nTotal dû : {{solde}}";
 const OWED = `\n\n${OWED_LIST}`;
 
 const T = (t: MessageTemplate) => t;
+
+/**
+ * What a company owes for paying late, stated in every letter about a debt (C. com. L441-10, D441-5) — and read by
+ * companies only: a consumer is never told of recovery fees (CPCE L111-8).
+ */
+const PRO_FEES =
+  "{{#pro}}\n\nEn votre qualité de client professionnel, toute facture payée en retard porte de plein droit des pénalités de retard au taux " +
+  "annuel de {{taux_penalites}}, ainsi qu'une indemnité forfaitaire pour frais de recouvrement de 40 € par facture (articles L441-10 et D441-5 " +
+  "du Code de commerce).{{/pro}}";
 
 /**
  * What a formal notice says of the termination clause: named expressly, or the notice cannot lead to the
@@ -145,19 +181,19 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
   }),
   T({
     code: "box-reminder-sms",
-    label: "Box — rappel avant le 15 (SMS)",
-    sms: { body: "{{site}} : sauf erreur, votre loyer du box {{box}} reste à régler. Merci de le faire avant le 15 ou de nous appeler au {{telephone_site}}." },
+    label: "Box — rappel avant suspension (SMS)",
+    sms: { body: "{{site}} : sauf erreur, votre loyer du box {{box}} reste à régler. Merci de le faire sous cinq jours ou de nous appeler au {{telephone_site}}." },
   }),
   T({
     code: "box-reminder-email",
-    label: "Box — rappel avant le 15",
+    label: "Box — rappel avant suspension",
     email: {
       subject: "Votre box {{box}} : loyer en attente de règlement",
       body:
         "Bonjour {{nom}},\n\nSauf erreur de notre part, le règlement de votre box {{box}} ne nous est pas parvenu. Il s'agit sans doute d'un oubli " +
         "ou d'un souci de carte bancaire." +
         OWED +
-        "\n\nMerci de régler ce montant avant le 15 du mois, à l'accueil, par carte ou par virement. Si vous avez déjà payé, ne tenez pas compte de ce message." +
+        "\n\nMerci de régler ce montant sous cinq jours, à l'accueil, par carte ou par virement. Si vous avez déjà payé, ne tenez pas compte de ce message." +
         SIGN,
     },
   }),
@@ -174,8 +210,10 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
       body:
         "Madame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes concernant votre box {{box}} restent impayées :" +
         OWED +
-        "\n\nNous vous remercions de bien vouloir régulariser cette situation avant le {{echeance}}. Faute de règlement, l'accès à votre box sera suspendu " +
-        "(code d'accès désactivé et second cadenas posé), conformément à votre contrat.\n\nSi votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte.\n\n" +
+        "\n\nNous vous remercions de bien vouloir régulariser cette situation avant le {{echeance}}. Conformément à votre contrat, l'accès à votre box " +
+        "est suspendu à compter du {{date}} (code d'accès désactivé et second cadenas posé) ; il sera rétabli dès réception de votre règlement." +
+        PRO_FEES +
+        "\n\nSi votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte.\n\n" +
         "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
@@ -206,7 +244,9 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
       body:
         "Madame, Monsieur,\n\nMalgré notre précédente relance, les sommes suivantes restent dues au titre de la location de votre box {{box}} :" +
         OWED +
-        "\n\nL'accès à votre box est suspendu depuis le 15 du mois. Nous vous demandons de régler l'intégralité de cette somme avant le {{echeance}}.\n\n" +
+        "\n\nL'accès à votre box est suspendu depuis notre précédente relance. Nous vous demandons de régler l'intégralité de cette somme avant le {{echeance}}." +
+        PRO_FEES +
+        "\n\n" +
         "À défaut, nous vous adresserons une mise en demeure, puis nous mettrons fin à votre contrat à la fin du mois ; votre box sera alors ouvert " +
         "et son contenu traité dans les conditions prévues par votre contrat.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
@@ -234,8 +274,9 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
         TERMINATION_CLAUSE +
         "\n\nLes sommes dues continuent d'augmenter à chaque échéance tant que le contrat court ; nous confierons en outre le recouvrement de notre " +
         "créance à un commissaire de justice ou saisirons le tribunal compétent, sans autre avis. La présente vaut mise en demeure au sens de " +
-        "l'article 1344 du Code civil et fait courir les intérêts au taux légal (article 1231-6 du Code civil).\n\n" +
-        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+        "l'article 1344 du Code civil et fait courir les intérêts au taux légal (article 1231-6 du Code civil)." +
+        PRO_FEES +
+        "\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
   T({
@@ -250,6 +291,7 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
         "conformément à {{clause_resolutoire}} et aux articles 1225 et 1226 du Code civil. Le contrat prend fin le {{fin_contrat}} ; aucun loyer ne sera facturé après.\n\n" +
         "La résolution ne vous libère pas de la somme suivante, qui porte intérêts au taux légal :" +
         OWED +
+        PRO_FEES +
         "\n\nVous disposez d'un délai de {{delai_retrait}} à compter de la réception de la présente pour retirer vos biens du box, sur rendez-vous au {{telephone_site}}.\n\n" +
         "Passé ce délai, le box sera ouvert en présence d'un commissaire de justice, qui en dressera procès-verbal ; son contenu sera inventorié et " +
         "conservé pendant {{conservation}}, durant lesquels vous pourrez le récupérer. Il ne sera ensuite disposé de vos biens que sur un fondement " +
@@ -297,7 +339,12 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
     },
     letter: {
       subject: "Relance — facture impayée",
-      body: "Madame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes restent impayées :" + OWED + "\n\nNous vous remercions de régulariser avant le {{echeance}}.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+      body:
+        "Madame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes restent impayées :" +
+        OWED +
+        "\n\nNous vous remercions de régulariser avant le {{echeance}}." +
+        PRO_FEES +
+        "\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
   T({
@@ -306,10 +353,12 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
     letter: {
       subject: "Relance — factures impayées",
       body:
-        "Madame, Monsieur,\n\nMalgré nos rappels par courriel et par téléphone, les factures suivantes restent impayées :" +
+        // Not every customer has an e-mail address or was called: the reminders are not named.
+        "Madame, Monsieur,\n\nMalgré nos précédents rappels, les factures suivantes restent impayées :" +
         OWED +
-        "\n\nNous vous demandons de régler cette somme avant le {{echeance}}. Pour les clients professionnels, une indemnité forfaitaire pour frais de " +
-        "recouvrement de 40 € par facture est due de plein droit (article L441-10 du Code de commerce).\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+        "\n\nNous vous demandons de régler cette somme avant le {{echeance}}." +
+        PRO_FEES +
+        "\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
   T({
@@ -322,7 +371,9 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
         "Madame, Monsieur,\n\nNos précédentes relances sont restées sans effet. Vous restez redevable de :" +
         OWED +
         "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}. À défaut, nous confierons le recouvrement de notre créance à un " +
-        "commissaire de justice ou saisirons le tribunal compétent, sans autre avis ; les pénalités de retard et frais de recouvrement s'ajouteront à la dette.\n\n" +
+        "commissaire de justice ou saisirons le tribunal compétent, sans autre avis." +
+        PRO_FEES +
+        "\n\n" +
         "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
@@ -354,7 +405,10 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
   T({
     code: "export-R4",
     label: "Export — lettre de relance",
-    letter: { subject: "Relance — factures impayées / Unpaid invoices", body: "Madame, Monsieur,\n\nLes factures suivantes restent impayées :" + OWED + "\n\nMerci de régler avant le {{echeance}}.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées." },
+    letter: {
+      subject: "Relance — factures impayées / Unpaid invoices",
+      body: "Madame, Monsieur,\n\nLes factures suivantes restent impayées :" + OWED + "\n\nMerci de régler avant le {{echeance}}." + PRO_FEES + "\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+    },
   }),
   T({
     code: "export-R5",
@@ -365,7 +419,9 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
       body:
         "Madame, Monsieur,\n\nVous restez redevable de :" +
         OWED +
-        "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}, faute de quoi nous engagerons une procédure de recouvrement.\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+        "\n\nNous vous mettons en demeure de régler cette somme au plus tard le {{echeance}}, faute de quoi nous engagerons une procédure de recouvrement." +
+        PRO_FEES +
+        "\n\nVeuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),
   T({
@@ -409,7 +465,9 @@ export const DEFAULT_TEMPLATES: readonly MessageTemplate[] = [
         "\n\nPar la présente, nous vous mettons en demeure de régler cette somme dans un délai de huit jours à compter de la réception de la présente." +
         TERMINATION_CLAUSE +
         " Nous confierons en outre le recouvrement de notre créance à un commissaire de justice ou saisirons le tribunal compétent, sans autre avis.\n\n" +
-        "Cette lettre vaut mise en demeure au sens de l'article 1344 du Code civil et fait courir les intérêts au taux légal (article 1231-6 du Code civil).\n\n" +
+        "Cette lettre vaut mise en demeure au sens de l'article 1344 du Code civil et fait courir les intérêts au taux légal (article 1231-6 du Code civil)." +
+        PRO_FEES +
+        "\n\n" +
         "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
     },
   }),

@@ -12,6 +12,26 @@ export const MUTATION_VERSION = 1;
 
 const text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
 
+/**
+ * The camera's originals of the photos an action names, by the reduced photo's SHA-256 (`PhotoOriginal` in
+ * shared/floor/original.ts): the original's SHA-256 and size, and the capture time and device its EXIF gave, read
+ * on the phone before reducing it. Optional: actions queued by phones from before it still pass.
+ */
+const PhotoOriginal = z.object({
+  sha256: Sha256,
+  bytes: z.number().int().nonnegative(),
+  capturedAt: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)?$/, "capture time as the camera wrote it")
+    .nullable(),
+  device: z.string().max(120).nullable(),
+});
+const originals = (max: number) =>
+  z
+    .record(Sha256, PhotoOriginal)
+    .refine((o) => Object.keys(o).length <= max, `at most ${max} originals`)
+    .optional();
+
 export const MUTATION_PAYLOADS = {
   /** A call made from the phone, with its outcome. Completes the customer's open call tasks. */
   "call.logged": z.object({ customerId: Id, outcome: z.enum(CALL_OUTCOMES), note: text(2000).optional() }),
@@ -39,8 +59,9 @@ export const MUTATION_PAYLOADS = {
     unitId: Id,
     padlockNumber: text(30).optional(),
     photos: z.array(Sha256).min(1, "at least one photo: the door with its number and the padlock").max(10),
+    originals: originals(10),
   }),
-  "padlock.removed": z.object({ unitId: Id, photos: z.array(Sha256).max(10).optional() }),
+  "padlock.removed": z.object({ unitId: Id, photos: z.array(Sha256).max(10).optional(), originals: originals(10) }),
   "gate.suspended": z.object({ unitId: Id }),
   "gate.restored": z.object({ unitId: Id }),
   "task.done": z.object({ taskId: Id, note: text(2000).optional() }),
@@ -65,6 +86,7 @@ export const MUTATION_PAYLOADS = {
       .array(z.object({ sha256: Sha256, role: z.enum(PHOTO_ROLES) }))
       .min(4, "at least 4 photos: the door, the lock being cut, the contents")
       .max(40),
+    originals: originals(40),
     inventory: text(4000),
     newPadlockNumber: text(30),
   }),
@@ -78,7 +100,7 @@ export const MUTATION_PAYLOADS = {
    * The box cleared: its contents disposed of (`method`: *mise à la benne*, sale, charity), once every photo of its
    * opening has reached the server, the office has recorded the legal basis and the keeping period is over.
    */
-  "box.cleared": z.object({ unitId: Id, method: z.enum(DISPOSAL_METHODS), photos: z.array(Sha256).max(20).optional(), note: text(2000).optional() }),
+  "box.cleared": z.object({ unitId: Id, method: z.enum(DISPOSAL_METHODS), photos: z.array(Sha256).max(20).optional(), originals: originals(20), note: text(2000).optional() }),
 } as const;
 
 export type MutationKind = keyof typeof MUTATION_PAYLOADS;

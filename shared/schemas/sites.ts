@@ -56,6 +56,9 @@ export const SiteBody = z
     replyTo: z.email({ message: "adresse e-mail invalide" }).nullable(),
     smsSender: SmsSender.nullable(),
     legalName: optional(120),
+    /** "SAS", "SARL"…, and the share capital as printed ("50 000 €"): letters name the company with them. */
+    legalForm: optional(40).default(null),
+    shareCapital: optional(60).default(null),
     siret: z
       .string()
       .transform((v) => v.replace(/\s/g, ""))
@@ -65,6 +68,8 @@ export const SiteBody = z
     registeredOffice: optional(200),
     signatoryName: optional(120),
     signatoryTitle: optional(120),
+    /** The account reminder letters ask transfers to. */
+    iban: optional(42).default(null),
     timeZone: z.string().refine(isTimeZone, "fuseau horaire inconnu (par exemple Europe/Paris)"),
     openingHours: OpeningHours.nullable(),
     /** The users who work there (site managers and Managers). */

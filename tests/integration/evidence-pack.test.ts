@@ -65,7 +65,8 @@ describe("the evidence pack as a PDF", () => {
     expect(flat).toContain(doc.name);
     expect(flat).toContain("Chaîne de preuves intègre (1 enregistrement)");
     expect(flat).toContain("Chronologie");
-    expect(flat).toContain(`Double cadenas posé sur le box ${unitNumber} (cadenas n° 7788)`);
+    // The chronology in sentences: when, who (name and role), what.
+    expect(flat).toMatch(new RegExp(`Le 22/11/2026 à \\d{2}:\\d{2}, Valérie Thomas \\(gestionnaire de site\\) : double cadenas posé sur le box ${unitNumber} \\(cadenas n° 7788\\)`));
     expect(flat).toContain("22/11/2026 10:30");
     expect(flat).toContain("Pose du double cadenas");
     expect(flat).toContain(`box ${unitNumber} ; cadenas n° 7788`);

@@ -89,7 +89,10 @@ const NEW_SITE: SiteBody = {
   senderName: "Cadenas Annecy",
   replyTo: "annecy@cadenas.test",
   smsSender: "CadAnnecy",
-  legalName: "Cadenas Alpes SARL",
+  legalName: "Cadenas Alpes",
+  legalForm: "SARL",
+  shareCapital: "10 000 €",
+  iban: null,
   siret: "812 345 676 00033",
   rcs: "Annecy B 812 345 676",
   registeredOffice: "4 avenue de Genève, 74000 Annecy",
@@ -106,7 +109,7 @@ describe("the office's sites", () => {
     expect(body.defaultTimeZone).toBe("Europe/Paris");
     expect(body.editable).toBe(true);
     const lyon = body.sites.find((s) => s.code === "LYO")!;
-    expect(lyon).toMatchObject({ legalName: "Cadenas Self-Stockage SAS", siret: "81234567600017", smsSender: "LyonGerland", signatoryTitle: "Responsable recouvrement", hasLogo: false });
+    expect(lyon).toMatchObject({ legalName: "Cadenas Self-Stockage", legalForm: "SAS", shareCapital: "50 000 €", siret: "81234567600017", smsSender: "LyonGerland", signatoryTitle: "Responsable recouvrement", hasLogo: false });
     expect(lyon.openingHours!.mon).toEqual([{ from: "06:00", to: "22:00" }]);
     expect(lyon.boxes).toBeGreaterThan(0);
     // The office sees every site and is never listed among those who work there.
@@ -116,12 +119,12 @@ describe("the office's sites", () => {
   it("creates a site and records who did it, and refuses a code already taken, naming it", async () => {
     const made = await call<SiteItem>(server.url, "POST", "/api/sites", { cookie: office, body: { ...NEW_SITE, userIds: [await userId("gestionnaire2@demo.test"), await userId("bureau@demo.test")] } });
     expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ code: "ANN", siret: "81234567600033", legalName: "Cadenas Alpes SARL", hasLogo: false, boxes: 0 });
+    expect(made.body).toMatchObject({ code: "ANN", siret: "81234567600033", legalName: "Cadenas Alpes", legalForm: "SARL", shareCapital: "10 000 €", hasLogo: false, boxes: 0 });
     // The office user asked for is left out: the office sees every site anyway.
     expect(made.body.users.map((u) => u.name)).toEqual(["Bruno Olivier"]);
     const [row] = await server.services.db.select().from(auditLog).where(and(eq(auditLog.event, "site.created"), eq(auditLog.entityId, made.body.id)));
     expect(row!.userId).toBe(await userId("bureau@demo.test"));
-    expect(row!.details).toMatchObject({ before: null, after: { code: "ANN", legalName: "Cadenas Alpes SARL" } });
+    expect(row!.details).toMatchObject({ before: null, after: { code: "ANN", legalName: "Cadenas Alpes", legalForm: "SARL" } });
 
     const again = await call(server.url, "POST", "/api/sites", { cookie: office, body: { ...NEW_SITE, code: "lyo" } });
     expect(again.status).toBe(409);

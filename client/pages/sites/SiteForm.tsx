@@ -150,6 +150,10 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
             {text("siret", "SIRET", { inputmode: "numeric", hint: "14 chiffres" })}
           </div>
           <div class="field-row">
+            {text("legalForm", "Forme juridique", { hint: "Par exemple SAS, SARL" })}
+            {text("shareCapital", "Capital social", { hint: "Par exemple 50 000 €" })}
+          </div>
+          <div class="field-row">
             {text("rcs", "RCS", { hint: "Ville et numéro, par exemple Lyon B 812 345 676" })}
             {text("registeredOffice", "Siège social")}
           </div>
@@ -157,6 +161,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
             {text("signatoryName", "Signataire")}
             {text("signatoryTitle", "Fonction du signataire")}
           </div>
+          {text("iban", "IBAN", { hint: "Pour les virements : les lettres de relance l'indiquent" })}
         </section>
 
         <section class="card site-section">

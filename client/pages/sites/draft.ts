@@ -16,17 +16,20 @@ export interface SiteDraft {
   replyTo: string;
   smsSender: string;
   legalName: string;
+  legalForm: string;
+  shareCapital: string;
   siret: string;
   rcs: string;
   registeredOffice: string;
   signatoryName: string;
   signatoryTitle: string;
+  iban: string;
   timeZone: string;
   openingHours: OpeningHours | null;
   userIds: string[];
 }
 
-const TEXT_FIELDS = ["code", "name", "address", "postalCode", "city", "phone", "email", "senderName", "replyTo", "smsSender", "legalName", "siret", "rcs", "registeredOffice", "signatoryName", "signatoryTitle"] as const;
+const TEXT_FIELDS = ["code", "name", "address", "postalCode", "city", "phone", "email", "senderName", "replyTo", "smsSender", "legalName", "legalForm", "shareCapital", "siret", "rcs", "registeredOffice", "signatoryName", "signatoryTitle", "iban"] as const;
 
 export function draftOf(site: SiteItem | null, defaultTimeZone: string): SiteDraft {
   const text = Object.fromEntries(TEXT_FIELDS.map((f) => [f, site?.[f] ?? ""])) as Record<(typeof TEXT_FIELDS)[number], string>;
