@@ -57,8 +57,8 @@ export const SiteBody = z
     smsSender: SmsSender.nullable(),
     legalName: optional(120),
     /** "SAS", "SARL"…, and the share capital as printed ("50 000 €"): letters name the company with them. */
-    legalForm: optional(40).default(null),
-    shareCapital: optional(60).default(null),
+    legalForm: optional(40).optional(),
+    shareCapital: optional(60).optional(),
     siret: z
       .string()
       .transform((v) => v.replace(/\s/g, ""))
@@ -69,7 +69,7 @@ export const SiteBody = z
     signatoryName: optional(120),
     signatoryTitle: optional(120),
     /** The account reminder letters ask transfers to. */
-    iban: optional(42).default(null),
+    iban: optional(42).optional(),
     timeZone: z.string().refine(isTimeZone, "fuseau horaire inconnu (par exemple Europe/Paris)"),
     openingHours: OpeningHours.nullable(),
     /** The users who work there (site managers and Managers). */

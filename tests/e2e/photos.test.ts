@@ -105,6 +105,15 @@ it("keeps a padlock's two photos through an offline reload, then the server hold
   for (const sha of shas) expect(sha256(readBlob(server.dir, sha)!)).toBe(sha);
   const [record] = await server.services.db.select().from(evidenceRecords).where(eq(evidenceRecords.unitId, unit.id));
   expect(record).toMatchObject({ kind: "padlock.placed", photos: shas, authorInitials: "VT" });
+  // The camera's files, described on the phone before reducing (neither carries a capture time), chained with it.
+  const rotated = readFileSync("tests/fixtures/photos/door-rotated.jpg");
+  const png = pngImage(4000, 3000);
+  expect(Object.values(record!.payload.originals as object).sort((a, b) => a.bytes - b.bytes)).toEqual(
+    [
+      { sha256: sha256(rotated), bytes: rotated.length, capturedAt: null, device: null },
+      { sha256: sha256(png), bytes: png.length, capturedAt: null, device: null },
+    ].sort((a, b) => a.bytes - b.bytes),
+  );
   await screenshot(page, "padlock-photos-received");
   expect(errors).toEqual([]);
 });

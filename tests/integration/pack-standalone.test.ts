@@ -48,6 +48,10 @@ beforeAll(async () => {
     const [m] = await db.select().from(messages).where(eq(messages.idempotencyKey, `engine:${customerId}|pack|${ref}`));
     r3[which] = { id: m!.id, caseId: kase!.id };
   }
+  // A letter of the second case that is never printed nor posted.
+  await db.transaction((tx) =>
+    queueMessages(tx, [{ customerId: people.find((p) => p.ref === "PKW1")!.id, caseId: r3.waiting.caseId, plannedActionId: "pack|unsent", key: "pack|unsent", step: "R1", template: "box-R1", channel: "letter", purpose: "reminder" }], TEST_TODAY),
+  );
   // Both printed and posted; only the first one's AR comes back, with its photo.
   const printed = await call(server.url, "POST", "/api/letters/print", { cookie: office, body: { ids: [r3.acknowledged.id, r3.waiting.id] } });
   expect(printed.status, JSON.stringify(printed.body)).toBe(200);
@@ -135,5 +139,8 @@ describe("the pack of a case whose formal notice never came back", () => {
     expect(attention).toBeLessThan(text.indexOf("Chronologie"));
     expect(text).toContain("Mise en demeure envoyée en recommandé n° 1A00998877665");
     expect(text).toContain("ni avis de réception signé ni pli avisé et non réclamé enregistré");
+    expect(text).toContain("La relance 1 n'a jamais été postée (en attente d'envoi).");
+    // In the annex, the letter never printed is named, with no pages.
+    expect(text).toContain("Courrier jamais imprimé pour l'envoi.");
   });
 });
