@@ -107,7 +107,7 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   w.text(letter.placeAndDate, { align: "right", gap: letter.references?.length ? 4 : 10 });
   // The references the customer quotes when they answer or pay.
   const references = letter.references ?? [];
-  references.forEach((r, i) => w.text(`${r.label} : ${r.value}`, { size: 9, color: MUTED, gap: i === references.length - 1 ? 8 : 0 }));
+  if (references.length) w.text(references.map((r) => `${r.label} : ${r.value}`).join("   ·   "), { size: 9, color: MUTED, gap: 8 });
   if (letter.formalNotice) {
     w.text("MISE EN DEMEURE", { size: 14, bold: true, align: "center", gap: marks.heading ? 2 : 8 });
     if (marks.heading) w.text(marks.heading, { size: 9.5, align: "center", color: MUTED, gap: 8 });

@@ -272,11 +272,9 @@ export function letterReferences(a: Addressee): { label: string; value: string }
 
 /** How a customer pays: at the desk, by card, by transfer when the site has an IBAN — quoting their reference. */
 export function howToPay(site: SenderSite, ref: string): string {
-  const desk = `à l'accueil de ${site.name}${site.address ? ` (${site.address})` : ""}`;
   const iban = site.letterhead?.iban;
-  const transfer = iban ? `, ou par virement sur le compte IBAN ${iban} en indiquant votre référence ${ref}` : "";
-  const phone = site.phone ? ` Pour toute question ou pour convenir d'un échéancier : ${site.phone}.` : "";
-  return `Pour régler : ${desk}, en espèces, par chèque ou par carte bancaire${transfer}.${phone}`;
+  const transfer = iban ? `, ou par virement sur le compte IBAN ${iban} en rappelant votre référence ${ref}` : "";
+  return `Pour régler : à l'accueil de ${site.name}, en espèces, par chèque ou par carte bancaire${transfer}.`;
 }
 
 /**

@@ -136,7 +136,7 @@ describe("who signs, references, how to pay", () => {
     ]);
     expect(r2.payment).toContain("à l'accueil de Lyon Gerland");
     expect(r2.payment).toContain("par carte bancaire");
-    expect(r2.payment).toContain("IBAN FR76 3000 4000 0312 3456 7890 143 en indiquant votre référence CL1");
+    expect(r2.payment).toContain("IBAN FR76 3000 4000 0312 3456 7890 143 en rappelant votre référence CL1");
     expect(compose(DEFAULT_TEMPLATES.find((t) => t.code === "pre-due")!, "letter", person, day)!.letter!.payment).toBeNull();
     // No IBAN on the site: no transfer offered.
     const noIban = { ...person, site: senderSite({ id: "s", name: "Lyon Gerland", address: null, postalCode: null, city: "Lyon", phone: null }) };
