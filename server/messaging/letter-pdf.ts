@@ -32,8 +32,8 @@ export type Logos = ReadonlyMap<string, LogoImage>;
 /** Space above the signature, and the most a page holds between its top margin and its footer. */
 const SIGNATURE_SPACE = 8;
 /** The personal-data notice under the signature: small and muted. */
-const NOTICE: TextOptions = { size: 7, color: MUTED };
-const NOTICE_SPACE = 6 * MM;
+const NOTICE: TextOptions = { size: 6.5, color: MUTED };
+const NOTICE_SPACE = 4 * MM;
 const PAGE_ROOM = A4.height - 25 * MM - PageWriter.BOTTOM;
 
 /** The logo's box, top left: it never reaches the address block's height. */
@@ -136,7 +136,7 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
     ...(!letter.signature.includes(company) ? [[company, { x: 110 * MM, width: 80 * MM, color: MUTED }] as [string, TextOptions]] : []),
   ];
   // The personal-data notice, small, after the signature and with it: not part of what the letter says.
-  const notice = privacyNotice({ id: null, name: letter.from.name, address: letter.from.address, city: "", phone: letter.from.phone, legalName: companyIdentity(head ?? { legalName: null }) });
+  const notice = privacyNotice({ id: null, name: letter.from.name, address: letter.from.address, city: "", phone: letter.from.phone, legalName: head?.legalName ?? null });
   const block =
     (closing ? w.height(closing, { gap: 7 }) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0) + NOTICE_SPACE + w.height(notice, NOTICE);
   // Both on the next page when they do not fit here (unless together they would not fit on any page).
