@@ -16,7 +16,7 @@ const verifyCommand = (seq: number | string) => `openssl ts -verify -data timest
 
 const HOW_TO_VERIFY = (seq: number | string) =>
   [
-    `Pour vérifier un horodatage n (dans le ZIP) : ${verifyCommand(seq)} — la réponse doit être « Verification: OK ».`,
+    `Pour vérifier un horodatage (ici le n° ${seq}), dans le dossier où le ZIP est décompressé : ${verifyCommand(seq)} — la réponse doit être « Verification: OK ».`,
     `${CA_FILE} contient les certificats que l'autorité a joints à ses jetons : comparez l'empreinte de son certificat racine à celle que l'autorité publie (liste de confiance de l'UE pour un prestataire qualifié eIDAS), ou vérifiez avec le certificat obtenu d'elle.`,
     "Le fichier .data est l'empreinte SHA-256 de l'enregistrement (64 caractères), telle qu'imprimée ici : un horodatage valide prouve que cet enregistrement, et toute la chaîne qui le précède, existait à cette date.",
   ];
@@ -58,7 +58,7 @@ export function drawTimestamps(w: PageWriter, rows: readonly TimestampRow[], opt
   if (stamped.length === 0) w.text("Aucun horodatage reçu à ce jour.", { size: 9.5, color: MUTED, gap: 4 });
   for (const r of stamped) {
     const tsa = r.tsaUrl ? new URL(r.tsaUrl).host : "—";
-    w.text(`Enregistrement n° ${r.recordSeq} — horodaté le ${options.minute(r.genTime!)} (heure de l'autorité) par ${tsa} — fichier timestamps/${r.recordSeq}.tsr`, { size: 9.5, gap: 1 });
+    w.text(`Enregistrement n° ${r.recordSeq} — horodaté par l'autorité ${tsa} le ${options.minute(r.genTime!)} — jeton timestamps/${r.recordSeq}.tsr`, { size: 9.5, gap: 1 });
     w.text(r.headHash, { size: 8.5, font: options.mono, color: MUTED, gap: 4 });
   }
   for (const r of waiting) {

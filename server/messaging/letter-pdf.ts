@@ -31,9 +31,11 @@ export type Logos = ReadonlyMap<string, LogoImage>;
 
 /** Space above the signature, and the most a page holds between its top margin and its footer. */
 const SIGNATURE_SPACE = 8;
+/** The text's paragraphs: a formal notice, its invoices, how to pay, the signature and the notice fit on one page. */
+const PARAGRAPH: TextOptions = { size: 10, gap: 6 };
 /** The personal-data notice under the signature: small and muted. */
 const NOTICE: TextOptions = { size: 6.5, color: MUTED };
-const NOTICE_SPACE = 4 * MM;
+const NOTICE_SPACE = 3 * MM;
 const PAGE_ROOM = A4.height - 25 * MM - PageWriter.BOTTOM;
 
 /** The logo's box, top left: it never reaches the address block's height. */
@@ -103,11 +105,12 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   w.y = A4.height - 50 * MM;
   for (const line of postalAddress(letter.address)) w.text(line, { x: 105 * MM, size: 11, width: 85 * MM });
   // Place and date, then the subject.
-  w.y = Math.min(w.y, A4.height - 88 * MM);
-  w.text(letter.placeAndDate, { align: "right", gap: letter.references?.length ? 4 : 10 });
-  // The references the customer quotes when they answer or pay.
+  w.y = Math.min(w.y, A4.height - 82 * MM);
+  w.text(letter.placeAndDate, { align: "right", gap: 4 });
+  // The references the customer quotes when they answer or pay, under the date.
   const references = letter.references ?? [];
-  if (references.length) w.text(references.map((r) => `${r.label} : ${r.value}`).join("   ·   "), { size: 9, color: MUTED, gap: 8 });
+  if (references.length) w.text(references.map((r) => `${r.label} : ${r.value}`).join(" · "), { size: 8.5, color: MUTED, align: "right" });
+  w.y -= 6;
   if (letter.formalNotice) {
     w.text("MISE EN DEMEURE", { size: 14, bold: true, align: "center", gap: marks.heading ? 2 : 8 });
     if (marks.heading) w.text(marks.heading, { size: 9.5, align: "center", color: MUTED, gap: 8 });
@@ -123,10 +126,10 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   const last = paragraphs(after ?? "");
   // The closing paragraph ("Veuillez agréer…") is kept with the signature: the text's last one, after the table.
   const closing = (last.length > 0 ? last : table ? [] : first).pop() ?? null;
-  for (const paragraph of first) w.text(paragraph, { gap: 7 });
+  for (const paragraph of first) w.text(paragraph, PARAGRAPH);
   if (table) drawInvoiceTable(w, letter, fonts);
-  if (letter.payment) w.text(letter.payment, { gap: 7 });
-  for (const paragraph of last) w.text(paragraph, { gap: 7 });
+  if (letter.payment) w.text(letter.payment, PARAGRAPH);
+  for (const paragraph of last) w.text(paragraph, PARAGRAPH);
   // Signature, right: the signatory, their title, and whom they sign for.
   const head = letter.letterhead;
   const company = head?.legalName ?? letter.from.name;
@@ -138,10 +141,10 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   // The personal-data notice, small, after the signature and with it: not part of what the letter says.
   const notice = privacyNotice({ id: null, name: letter.from.name, address: letter.from.address, city: "", phone: letter.from.phone, legalName: head?.legalName ?? null });
   const block =
-    (closing ? w.height(closing, { gap: 7 }) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0) + NOTICE_SPACE + w.height(notice, NOTICE);
+    (closing ? w.height(closing, PARAGRAPH) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0) + NOTICE_SPACE + w.height(notice, NOTICE);
   // Both on the next page when they do not fit here (unless together they would not fit on any page).
   if (block <= PAGE_ROOM) w.need(block);
-  if (closing) w.text(closing, { gap: 7 });
+  if (closing) w.text(closing, PARAGRAPH);
   w.need(SIGNATURE_SPACE + w.height(signature[0]![0], signature[0]![1]));
   w.y -= SIGNATURE_SPACE;
   for (const [text, options] of signature) w.text(text, options);

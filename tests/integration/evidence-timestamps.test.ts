@@ -97,9 +97,10 @@ describe("trusted timestamps of the evidence chain", () => {
     writeFileSync(join(dir, "other.data"), "0".repeat(64));
     await expect(run(OPENSSL, ["ts", "-verify", "-data", "other.data", "-in", "timestamps/1.tsr", "-CAfile", tsa.caFile], { cwd: dir })).rejects.toThrow();
 
-    const text = await pdfText(await download(`/api/cases/${doc.case!.id}/evidence-pack.pdf`));
+    const pdfBytes = await download(`/api/cases/${doc.case!.id}/evidence-pack.pdf`);
+    const text = await pdfText(pdfBytes);
     expect(text).toContain("Horodatage qualifié (RFC 3161)");
-    expect(text).toMatch(/Enregistrement n° 1 — horodaté le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} \(heure de l'autorité\) par 127\.0\.0\.1:\d+/);
+    expect(text).toMatch(/Enregistrement n° 1 — horodaté par l'autorité 127\.0\.0\.1:\d+ le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} — jeton timestamps\/1\.tsr/);
     expect(text.replace(/ /g, "")).toContain(stamp!.headHash);
     expect(text).toContain("openssl ts -verify -data timestamps/1.data -in timestamps/1.tsr -CAfile tsa-ca.pem");
     expect(text).not.toContain("auto-certifiée");

@@ -144,6 +144,28 @@ describe("printing letters for posting", () => {
     expect(flat(simple[0]!)).not.toMatch(/lettre recommandée avec accusé de réception/i);
   });
 
+  it("prints the operator's legal identity, the references, how to pay, a named signatory and the privacy notice", async () => {
+    // Printed by the test before or now: the stored PDF of the registered R2 of a person.
+    if ((await print(server.url, { ids: [ids.registered] })).status !== 200) throw new Error("print failed");
+    const text = flat(pdfText(await download(server.url, `/api/messages/${ids.registered}/letter.pdf`)));
+    for (const words of [
+      // The demo sites' company (server/demo/generate.ts): name, legal form, capital, SIRET, RCS (its SIREN), office.
+      "Cadenas Self-Stockage SAS au capital de 50 000 €",
+      "SIRET 812 345 676 00017",
+      "RCS Lyon B 812 345 676",
+      "Siège social : 12 rue de Gerland, 69007 Lyon",
+      "Votre référence client : PRT1 · Contrat : CPRT1 · Box : X9P1",
+      "Pour régler : à l'accueil de",
+      "par carte bancaire, ou par virement sur le compte IBAN FR76 3000 4000 0312 3456 7890 143 en rappelant votre référence PRT1",
+      "Claire Morel Responsable recouvrement",
+      "Vos données personnelles : Cadenas Self-Stockage les traite",
+      "L'accès à votre box est suspendu depuis notre précédente relance.",
+    ])
+      expect(text, words).toContain(words);
+    expect(text).not.toContain("L'équipe de");
+    expect(text).not.toMatch(/frais de recouvrement|indemnité forfaitaire|le 15 du mois/);
+  });
+
   it("cancels a letter no longer due instead of printing it, with the reason", async () => {
     const [stopped] = await server.services.db.select({ customerId: messages.customerId }).from(messages).where(eq(messages.id, ids.stopped));
     await server.services.db.update(customers).set({ stop: true }).where(eq(customers.id, stopped!.customerId!));

@@ -73,9 +73,13 @@ describe("the R3 formal notice as a PDF", () => {
       "dernière relance",
       "commissaire de justice",
       "1344 du Code civil",
-      "L'équipe de Lyon Gerland",
+      // Signed with a name (the site's, when it has no signatory), never "L'équipe de …"; then the privacy notice.
+      "Lyon Gerland Vos données personnelles : Lyon Gerland les traite",
     ])
       expect(first.replace(/\s+/g, " "), words).toContain(words);
+    expect(first).not.toContain("L'équipe de");
+    // No recovery fee announced to a person (CPCE L111-8).
+    expect(first).not.toMatch(/frais de recouvrement|indemnité forfaitaire/);
     expect(pages.map((p) => /Exemplaire : ([^\n—]+)/.exec(p)?.[1]?.trim())).toEqual(["Lettre recommandée avec AR", "Lettre simple", "Dossier"]);
     // The address block where a French window envelope shows it: 100+ mm from the left, 45–75 mm from the top.
     const bbox = pdfText(pdf, ["-bbox", "-f", "1", "-l", "1"]);
