@@ -108,9 +108,11 @@ describe("written to folder, not sent", () => {
     const res = await fetch(`${server.url}/api/cases/${doc.case!.id}/evidence-pack.pdf`, { headers: { cookie: office } });
     expect(res.status).toBe(200);
     const text = pdfText(new Uint8Array(await res.arrayBuffer()));
-    // The chronology…
-    expect(text).toContain("Courriel écrit dans le dossier local, pas envoyé");
-    expect(text).toContain("SMS écrit dans le dossier local, pas envoyé");
+    // The chronology, in sentences…
+    const chronology = text.slice(text.indexOf("Chronologie"), text.indexOf("Courriers et envois"));
+    expect(chronology).toMatch(/a écrit la relance « [^»]+ » par courriel pour \S+ .*dans le dossier local du serveur, sans l'envoyer au client/);
+    expect(chronology).toMatch(/a écrit la relance « [^»]+ » par SMS pour [\d ]+ dans le dossier local du serveur, sans l'envoyer au client/);
+    expect(chronology).not.toMatch(/(courriel|SMS) envoyé[^.]*dossier local/i);
     // …and "Courriers et envois": each says what became of it.
     const sendings = text.slice(text.indexOf("Courriers et envois"));
     expect(sendings.match(/pas envoyé au client — seulement écrit dans le dossier local du serveur/g)).toHaveLength(2);
