@@ -124,8 +124,10 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   const table = after !== null || letter.invoices.length > 0;
   const first = paragraphs(before!);
   const last = paragraphs(after ?? "");
-  // The closing paragraph ("Veuillez agréer…") is kept with the signature: the text's last one, after the table.
-  const closing = (last.length > 0 ? last : table ? [] : first).pop() ?? null;
+  // The closing paragraphs are kept with the signature: the salutation ("Veuillez agréer…") and the paragraph before
+  // it, so a signature never stands on a last page with only a formula of politeness (never across the table).
+  const pool = last.length > 0 ? last : table ? [] : first;
+  const closing = pool.splice(Math.max(0, pool.length - 2));
   for (const paragraph of first) w.text(paragraph, PARAGRAPH);
   if (table) drawInvoiceTable(w, letter, fonts);
   if (letter.payment) w.text(letter.payment, PARAGRAPH);
@@ -141,10 +143,10 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   // The personal-data notice, small, after the signature and with it: not part of what the letter says.
   const notice = privacyNotice({ id: null, name: letter.from.name, address: letter.from.address, city: "", phone: letter.from.phone, legalName: head?.legalName ?? null });
   const block =
-    (closing ? w.height(closing, PARAGRAPH) : 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0) + NOTICE_SPACE + w.height(notice, NOTICE);
+    closing.reduce((h, p) => h + w.height(p, PARAGRAPH), 0) + SIGNATURE_SPACE + signature.reduce((h, [t, o]) => h + w.height(t, o), 0) + NOTICE_SPACE + w.height(notice, NOTICE);
   // Both on the next page when they do not fit here (unless together they would not fit on any page).
   if (block <= PAGE_ROOM) w.need(block);
-  if (closing) w.text(closing, PARAGRAPH);
+  for (const paragraph of closing) w.text(paragraph, PARAGRAPH);
   w.need(SIGNATURE_SPACE + w.height(signature[0]![0], signature[0]![1]));
   w.y -= SIGNATURE_SPACE;
   for (const [text, options] of signature) w.text(text, options);
