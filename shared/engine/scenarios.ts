@@ -1,3 +1,4 @@
+import { R3_DEADLINE_DAYS } from "../floor/opening";
 import type { Level, MessageChannel, Segment, TaskKind } from "../enums";
 
 /**
@@ -81,7 +82,7 @@ const step = (code: string, when: StepWhen, actions: StepAction[], more: Partial
 });
 
 /** When the box procedure's contract end falls: 8 days after the receipt of R3's formal notice, at the month's end. */
-export const EXIT_WHEN: StepWhen = { from: "receipt", step: "R3", days: 8, endOfMonth: true, shift: "previous" };
+export const EXIT_WHEN: StepWhen = { from: "receipt", step: "R3", days: R3_DEADLINE_DAYS, endOfMonth: true, shift: "previous" };
 /** The exit's termination notice (notification de la résolution): registered, with its simple copy. */
 export const TERMINATION_NOTICE: readonly StepAction[] = [msg("registered_letter", "box-termination"), msg("letter", "box-termination")];
 
