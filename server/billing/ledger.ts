@@ -2,6 +2,8 @@ import { inArray, sql } from "drizzle-orm";
 import { settledOnInvoiceSql } from "./balance";
 import { daysBetween, type CalendarDate } from "../../shared/dates";
 import type { FeeKind } from "../../shared/engine/scenarios";
+import type { InvoiceKind } from "../../shared/enums";
+import { invoiceDescription } from "../../shared/messaging/compose";
 import { RECOVERY_INDEMNITY_CENTS } from "../../shared/schemas/settings";
 import type { Database, Transaction } from "../db/client";
 import { invoices } from "./billing.sql";
@@ -16,6 +18,8 @@ export interface OpenInvoice {
   amountCents: number;
   /** What is left to pay on it. */
   remainingCents: number;
+  /** What it bills, as the customer reads it in a letter ("Loyer", "Frais d'impayé (prélèvement rejeté)"). */
+  description?: string;
 }
 
 /**
@@ -27,21 +31,21 @@ export async function unpaidInvoicesOf(db: Db, customerIds: readonly string[]): 
   for (let i = 0; i < customerIds.length; i += 500) {
     const rows = await db.all<{ id: string; invoices: string; loose: number }>(sql`
       select c.id,
-        (select json_group_array(json_array(i.id, i.ref, i.contract_id, i.due_date, i.amount_cents, ${settledOnInvoiceSql(sql.raw("i.id"))}))
+        (select json_group_array(json_array(i.id, i.ref, i.contract_id, i.due_date, i.amount_cents, ${settledOnInvoiceSql(sql.raw("i.id"))}, i.kind, i.label))
           from invoices i where i.customer_id = c.id and i.amount_cents > 0) as invoices,
         coalesce((select sum(p.amount_cents) from payments p where p.customer_id = c.id and p.status = 'ok' and p.invoice_id is null), 0)
           - coalesce((select sum(cr.amount_cents) from invoices cr where cr.customer_id = c.id and cr.amount_cents < 0 and cr.applies_to_id is null), 0) as loose
       from customers c where ${inArray(sql.raw("c.id"), customerIds.slice(i, i + 500))}`);
     for (const r of rows) {
-      const list = (JSON.parse(r.invoices) as [string, string, string | null, string, number, number][]).sort((a, b) => (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : a[1] < b[1] ? -1 : 1));
+      const list = (JSON.parse(r.invoices) as [string, string, string | null, string, number, number, InvoiceKind, string | null][]).sort((a, b) => (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : a[1] < b[1] ? -1 : 1));
       let pool = Number(r.loose);
       const open: OpenInvoice[] = [];
-      for (const [id, ref, contractId, dueDate, amountCents, settled] of list) {
+      for (const [id, ref, contractId, dueDate, amountCents, settled, kind, label] of list) {
         let remaining = amountCents - settled;
         const used = Math.min(Math.max(remaining, 0), pool);
         remaining -= used;
         pool -= used;
-        if (remaining > 0) open.push({ id, ref, contractId, dueDate, amountCents, remainingCents: remaining });
+        if (remaining > 0) open.push({ id, ref, contractId, dueDate, amountCents, remainingCents: remaining, description: invoiceDescription(kind, label) });
       }
       out.set(r.id, open);
     }

@@ -38,11 +38,21 @@ const NOTICE: TextOptions = { size: 6.5, color: MUTED };
 const NOTICE_SPACE = 3 * MM;
 const PAGE_ROOM = A4.height - 25 * MM - PageWriter.BOTTOM;
 
+/** The text cut with "…" to fit `width` at `size` (a long fee label in the table's cell). */
+function fitted(text: string, fonts: Fonts, size: number, width: number): string {
+  if (fonts.regular.widthOfTextAtSize(text, size) <= width) return text;
+  let cut = text;
+  while (cut.length > 1 && fonts.regular.widthOfTextAtSize(`${cut}…`, size) > width) cut = cut.slice(0, -1);
+  return `${cut.trimEnd()}…`;
+}
+
 /** The logo's box, top left: it never reaches the address block's height. */
 const LOGO_MAX = { width: 50 * MM, height: 16 * MM, top: 12 * MM };
 
 function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): void {
-  const cols = [LEFT + 4 * MM, LEFT + 70 * MM, RIGHT - 4 * MM];
+  // Facture | Désignation (what it bills: the rent, a fee by its label) | Échéance | Reste dû.
+  const described = letter.invoices.some((i) => i.description);
+  const cols = described ? [LEFT + 4 * MM, LEFT + 36 * MM, LEFT + 112 * MM, RIGHT - 4 * MM] : [LEFT + 4 * MM, LEFT + 70 * MM, LEFT + 70 * MM, RIGHT - 4 * MM];
   w.need(30);
   w.page.drawRectangle({ x: LEFT, y: w.y - 16, width: WIDTH, height: 18, color: rgb(0.93, 0.95, 0.97) });
   const head = (t: string, x: number, right = false) => {
@@ -51,22 +61,27 @@ function drawInvoiceTable(w: PageWriter, letter: LetterContent, fonts: Fonts): v
     w.page.drawText(printable(t, fonts.bold), { x: right ? x - width : x, y: w.y - 11, size, font: fonts.bold, color: INK });
   };
   head("Facture", cols[0]!);
-  head("Échéance", cols[1]!);
-  head("Reste dû", cols[2]!, true);
+  if (described) head("Désignation", cols[1]!);
+  head("Échéance", cols[2]!);
+  head("Reste dû", cols[3]!, true);
   w.y -= 20;
   for (const i of letter.invoices) {
     w.need(16);
     const size = 10;
     const amount = printable(formatEurosPlain(i.remainingCents), fonts.regular);
     w.page.drawText(printable(i.ref, fonts.regular), { x: cols[0]!, y: w.y - 11, size, font: fonts.regular, color: INK });
-    w.page.drawText(formatDateFr(i.dueDate), { x: cols[1]!, y: w.y - 11, size, font: fonts.regular, color: INK });
-    w.page.drawText(amount, { x: cols[2]! - fonts.regular.widthOfTextAtSize(amount, size), y: w.y - 11, size, font: fonts.regular, color: INK });
+    if (described && i.description) {
+      const text = fitted(printable(i.description, fonts.regular), fonts, 9, cols[2]! - cols[1]! - 3 * MM);
+      w.page.drawText(text, { x: cols[1]!, y: w.y - 11, size: 9, font: fonts.regular, color: INK });
+    }
+    w.page.drawText(formatDateFr(i.dueDate), { x: cols[2]!, y: w.y - 11, size, font: fonts.regular, color: INK });
+    w.page.drawText(amount, { x: cols[3]! - fonts.regular.widthOfTextAtSize(amount, size), y: w.y - 11, size, font: fonts.regular, color: INK });
     w.y -= 16;
     w.page.drawLine({ start: { x: LEFT, y: w.y + 2 }, end: { x: RIGHT, y: w.y + 2 }, thickness: 0.4, color: rgb(0.85, 0.87, 0.9) });
   }
   w.need(20);
   const total = printable(`Total dû : ${formatEurosPlain(letter.totalCents)}`, fonts.bold);
-  w.page.drawText(total, { x: cols[2]! - fonts.bold.widthOfTextAtSize(total, 11), y: w.y - 14, size: 11, font: fonts.bold, color: INK });
+  w.page.drawText(total, { x: cols[3]! - fonts.bold.widthOfTextAtSize(total, 11), y: w.y - 14, size: 11, font: fonts.bold, color: INK });
   w.y -= 26;
 }
 

@@ -33,7 +33,7 @@ export interface LetterContent {
   datedOn?: CalendarDate;
   /** Its subject and text with the day's variables ({{date}}, {{echeance}}) still to fill, for `redated`. */
   undated?: { subject: string; body: string } | null;
-  invoices: { ref: string; dueDate: string; remainingCents: number }[];
+  invoices: { ref: string; dueDate: string; remainingCents: number; description?: string }[];
   totalCents: number;
   /** Under the date: the customer's reference, their contracts, their boxes (absent in older letters). */
   references?: { label: string; value: string }[];
@@ -145,7 +145,8 @@ export interface Addressee {
   address: string[];
   boxes: string[];
   site: SenderSite;
-  invoices: { ref: string; dueDate: CalendarDate; remainingCents: number }[];
+  /** `description` is the server's (letters print it); the phone's copy has none and its texts do not use it. */
+  invoices: { ref: string; dueDate: CalendarDate; remainingCents: number; description?: string }[];
   balanceCents: number;
   /** A person or a company: what the letters may claim differs (`TEMPLATE_SECTIONS`). Absent: a person, the cautious reading. */
   kind?: CustomerKind;
@@ -222,7 +223,7 @@ export function compose(
     from: { name: a.site.name, address: a.site.address, phone: a.site.phone },
     letterhead: a.site.letterhead ?? null,
     placeAndDate: `${a.site.city || a.site.name}, le ${longDateFr(asOf)}`,
-    invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents })),
+    invoices: listed.map((i) => ({ ref: i.ref, dueDate: i.dueDate, remainingCents: i.remainingCents, ...(i.description ? { description: i.description } : {}) })),
     totalCents: listed.reduce((s, i) => s + i.remainingCents, 0),
     references: letterReferences(a),
     // A letter that asks for the sums it lists says how to pay them.
@@ -244,6 +245,13 @@ export function compose(
   if (channel === "sms") return { recipient: a.phone ?? "", senderName, subject: null, body: fill(own(variant.body), values), letter: null };
   const letter = letterOf(variant as LetterVariant);
   return { recipient: a.address.join("\n"), senderName, subject: letter.subject, body: letter.body, letter };
+}
+
+/** What an invoice bills, as a letter's table names it: the rent, or the fee or penalty Cadenas billed, by its label. */
+export function invoiceDescription(kind: string, label: string | null): string {
+  if (kind === "rent") return "Loyer";
+  if (kind === "fee") return label || "Frais";
+  return label || "Facture";
 }
 
 /**

@@ -144,7 +144,7 @@ describe("printing letters for posting", () => {
     expect(flat(simple[0]!)).not.toMatch(/lettre recommandée avec accusé de réception/i);
   });
 
-  it("prints the operator's legal identity, the references, how to pay, a named signatory and the privacy notice", async () => {
+  it("prints the operator's legal identity, the references, what each invoice bills, how to pay, a named signatory and the privacy notice", async () => {
     // Printed by the test before or now: the stored PDF of the registered R2 of a person.
     if ((await print(server.url, { ids: [ids.registered] })).status !== 200) throw new Error("print failed");
     const text = flat(pdfText(await download(server.url, `/api/messages/${ids.registered}/letter.pdf`)));
@@ -160,8 +160,11 @@ describe("printing letters for posting", () => {
       "Claire Morel Responsable recouvrement",
       "Vos données personnelles : Cadenas Self-Stockage les traite",
       "L'accès à votre box est suspendu depuis notre précédente relance.",
+      // Each invoice says what it bills.
+      "Facture Désignation Échéance Reste dû",
     ])
       expect(text, words).toContain(words);
+    expect(text).toMatch(/Désignation Échéance Reste dû \S+ Loyer \d\d\/\d\d\/\d{4}/);
     expect(text).not.toContain("L'équipe de");
     expect(text).not.toMatch(/frais de recouvrement|indemnité forfaitaire|le 15 du mois/);
   });
