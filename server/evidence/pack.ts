@@ -12,7 +12,7 @@ import { messages } from "../messaging/messaging.sql";
 import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts } from "../pdf";
 import { sites, units } from "../sites/sites.sql";
 import { senderSites } from "../sites/sites";
-import type { SenderSite } from "../../shared/messaging/compose";
+import { legalMentions, type SenderSite } from "../../shared/messaging/compose";
 import { readBlob, sha256Hex } from "./blobs";
 import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
@@ -438,10 +438,9 @@ function drawHeader(w: PageWriter, pack: Pack, generated: string, timeZone: stri
 }
 
 /** "SAS X — SIRET … — RCS … — siège social : …", or null when the site has no legal mentions. */
+/** The operator's legal mentions, as its letters print them. */
 function operatorLine(site: SenderSite): string | null {
-  const l = site.letterhead;
-  if (!l || !(l.legalName || l.siret || l.rcs || l.registeredOffice)) return null;
-  return [l.legalName, l.siret && `SIRET ${l.siret}`, l.rcs && `RCS ${l.rcs.replace(/^RCS\s+/i, "")}`, l.registeredOffice && `siège social : ${l.registeredOffice}`].filter(Boolean).join(" — ");
+  return site.letterhead ? legalMentions(site.letterhead) : null;
 }
 
 function drawAttention(w: PageWriter, pack: Pack): void {

@@ -3,7 +3,7 @@ import { formatDateFr } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
 import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, type Fonts, type TextOptions } from "../pdf";
 import { INVOICE_TABLE } from "./compose";
-import { LETTER_COPY, privacyNotice } from "../../shared/messaging/compose";
+import { LETTER_COPY, legalMentions, privacyNotice } from "../../shared/messaging/compose";
 import { postalAddress } from "../../shared/messaging/postal";
 import type { LetterContent } from "./messaging.sql";
 
@@ -173,33 +173,16 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
 
 /** "SAS X — SIRET … — RCS … — Siège social : …", above the foot of each page, when the site has them. */
 function drawLegalMentions(w: PageWriter, fonts: Fonts, letter: LetterContent): void {
-  const head = letter.letterhead;
-  if (!head) return;
-  const parts = [
-    companyIdentity(head),
-    head.siret ? `SIRET ${head.siret.replace(/^(\d{3})(\d{3})(\d{3})(\d{5})$/, "$1 $2 $3 $4")}` : null,
-    head.rcs ? `RCS ${head.rcs.replace(/^RCS\s+/i, "")}` : null,
-    head.registeredOffice ? `Siège social : ${head.registeredOffice}` : null,
-  ].filter(Boolean);
-  if (parts.length === 0) return;
+  const mentions = letter.letterhead ? legalMentions(letter.letterhead) : null;
+  if (!mentions) return;
   const size = 7.5;
-  const lines = wrap(printable(parts.join(" — "), fonts.regular), fonts.regular, size, WIDTH).slice(0, 2);
+  const lines = wrap(printable(mentions, fonts.regular), fonts.regular, size, WIDTH).slice(0, 2);
   for (const page of w.pages) {
     lines.forEach((line, i) => {
       const width = fonts.regular.widthOfTextAtSize(line, size);
       page.drawText(line, { x: LEFT + (WIDTH - width) / 2, y: 22 * MM - i * size * 1.3, size, font: fonts.regular, color: MUTED });
     });
   }
-}
-
-/** "Cadenas Self-Stockage SAS au capital de 50 000 €": the name with its legal form and share capital (C. com. R123-237). */
-export function companyIdentity(head: Pick<NonNullable<LetterContent["letterhead"]>, "legalName" | "legalForm" | "shareCapital">): string | null {
-  const form = head.legalForm?.trim();
-  // A name already ending with its form ("… SAS") does not say it twice.
-  const named = head.legalName && form && !new RegExp(`\\b${form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "i").test(head.legalName) ? `${head.legalName} ${form}` : (head.legalName ?? form ?? null);
-  const capital = head.shareCapital?.trim();
-  if (!capital) return named;
-  return `${named ?? ""} ${/^au capital/i.test(capital) ? capital : /^capital/i.test(capital) ? `au ${capital}` : `au capital de ${capital}`}`.trim();
 }
 
 /** Where each copy of each letter is in a rendered PDF: its first page (from 0) and how many pages it takes. */

@@ -247,6 +247,30 @@ export function compose(
   return { recipient: a.address.join("\n"), senderName, subject: letter.subject, body: letter.body, letter };
 }
 
+/** "Cadenas Self-Stockage SAS au capital de 50 000 €": the name with its legal form and share capital (C. com. R123-237). */
+export function companyIdentity(head: Pick<Letterhead, "legalName" | "legalForm" | "shareCapital">): string | null {
+  const form = head.legalForm?.trim();
+  // A name already ending with its form ("… SAS") does not say it twice.
+  const named = head.legalName && form && !new RegExp(`\\b${form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "i").test(head.legalName) ? `${head.legalName} ${form}` : (head.legalName ?? form ?? null);
+  const capital = head.shareCapital?.trim();
+  if (!capital) return named;
+  return `${named ?? ""} ${/^au capital/i.test(capital) ? capital : /^capital/i.test(capital) ? `au ${capital}` : `au capital de ${capital}`}`.trim();
+}
+
+/**
+ * The operator's legal mentions, as every letter's foot and the evidence pack print them: "Cadenas Self-Stockage SAS au
+ * capital de 50 000 € — SIRET 812 345 676 00017 — RCS Lyon B 812 345 676 — Siège social : …"; null when none is set.
+ */
+export function legalMentions(head: Letterhead): string | null {
+  const parts = [
+    companyIdentity(head),
+    head.siret ? `SIRET ${head.siret.replace(/^(\d{3})(\d{3})(\d{3})(\d{5})$/, "$1 $2 $3 $4")}` : null,
+    head.rcs ? `RCS ${head.rcs.replace(/^RCS\s+/i, "")}` : null,
+    head.registeredOffice ? `Siège social : ${head.registeredOffice}` : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(" — ") : null;
+}
+
 /** What an invoice bills, as a letter's table names it: the rent, or the fee or penalty Cadenas billed, by its label. */
 export function invoiceDescription(kind: string, label: string | null): string {
   if (kind === "rent") return "Loyer";

@@ -80,7 +80,7 @@ describe("what the engine queues", () => {
     const r1 = queued.find((m) => m.stepCode === "R1")!;
     expect(r1).toMatchObject({ status: "queued", purpose: "reminder", recipient: "odile@x.test", subject: "Relance : loyer impayé de votre box Y901" });
     expect(r1.body).toContain("Facture FOBX1 échue le 06/11/2026 : 80,00 €");
-    expect(r1.letter?.invoices).toEqual([{ ref: "FOBX1", dueDate: "2026-11-06", remainingCents: 8000 }]);
+    expect(r1.letter?.invoices).toEqual([{ ref: "FOBX1", description: "Loyer", dueDate: "2026-11-06", remainingCents: 8000 }]);
   });
 
   it("a payment imported while messages wait: none of them goes", async () => {
