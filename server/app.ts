@@ -55,6 +55,12 @@ export function createApp(services: Services): Hono<AppEnv> {
   );
 
   const api = createRouter();
+  // The API's answers carry people's names, debts and addresses: no shared or browser cache keeps them, unless a
+  // route says otherwise (a photo, addressed by its hash, is private and never changes).
+  api.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
+  });
   // JSON bodies are small; a larger one is a mistake or an attack. Photo uploads get their own limit.
   const jsonLimit = bodyLimit({
     maxSize: 1024 * 1024,

@@ -1,6 +1,7 @@
 import type { ImportIssue } from "./columns";
 import type { ImportKind } from "./imports.sql";
 import { IMPORT_KIND_LABEL } from "../../shared/imports/kinds";
+import { csvCell } from "../csv";
 
 /** What a report says about a run, whatever carries it (the CSV download, the drop folder's text file). */
 export interface RunSummary {
@@ -16,18 +17,15 @@ export interface RunSummary {
 
 /**
  * A run's report as a CSV for French Excel: `;`, a BOM so accents show, CRLF; one row per bad line (none for a
- * file that went in). A cell that Excel would read as a formula (= + - @, tab, CR first) gets a leading apostrophe:
- * the messages quote the file's own cells, which anyone who wrote the file chose.
+ * file that went in). Formula-like cells are neutralised (`csvCell`): the messages quote the file's own cells, which
+ * anyone who wrote the file chose.
  */
 export function reportCsv(run: RunSummary): string {
   const rows = [["ligne", "colonne", "message"], ...run.errors.map((e) => [String(e.line), e.column ?? "", e.message])];
   return `\uFEFF${rows.map((r) => r.map(csvCell).join(";")).join("\r\n")}\r\n`;
 }
 
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[;"\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
+export { csvCell };
 
 /** The report left beside a file of the drop folder, for whoever looks in `done/` or `rejected/`. */
 export function reportText(run: RunSummary, timeZone: string): string {

@@ -22,6 +22,14 @@ describe("health and errors", () => {
     expect(res.body).toMatchObject({ ok: true, database: "ok" });
   });
 
+  it("keeps the API's answers out of every cache: personal data, refusals and errors alike", async () => {
+    const cookie = await signIn(url, "gestionnaire@demo.test");
+    for (const [path, cookieFor] of [["/api/today", cookie], ["/api/auth/me", cookie], ["/api/today", undefined], ["/api/nothing-here", cookie]] as const) {
+      const res = await call(url, "GET", path, { cookie: cookieFor });
+      expect(res.headers.get("cache-control"), `${path} ${res.status}`).toBe("no-store");
+    }
+  });
+
   it("answers an unknown API route with a JSON 404", async () => {
     for (const [method, path] of [
       ["GET", "/api"],

@@ -137,6 +137,11 @@ describe("a SEPA reject", () => {
     expect(sheet.headers.get("content-type")).toContain("text/csv");
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM Excel needs to read UTF-8
     expect(text).toContain(`${fees[0]!.ref};frais;SEP1;Serge Pré;05/11/2026;25,00;;Frais d'impayé (prélèvement SEPA rejeté)`);
+    // A name Excel would run as a formula comes out as text; the amount stays a number.
+    await csv("customers", `customer_ref;kind;name;email;phone;address;postal_code;city;payment_method;segment;stop\nSEP1;person;"=HYPERLINK(""http://evil.example"";""Serge"")";s@x.test;0611223346;3 rue C;69007;Lyon;sepa;;0\n`);
+    const neutralised = new TextDecoder().decode(new Uint8Array(await (await fetch(`${server.url}/api/billing/to-enter.csv`, { headers: { cookie: office } })).arrayBuffer()));
+    expect(neutralised).toContain(`${fees[0]!.ref};frais;SEP1;"'=HYPERLINK(""http://evil.example"";""Serge"")";05/11/2026;25,00;`);
+    await csv("customers", `customer_ref;kind;name;email;phone;address;postal_code;city;payment_method;segment;stop\nSEP1;person;Serge Pré;s@x.test;0611223346;3 rue C;69007;Lyon;sepa;;0\n`);
 
     expect((await call(server.url, "POST", "/api/billing/to-enter/exported", { cookie: office, body: { refs: ["NOPE"] } })).status).toBe(404);
     expect((await call(server.url, "POST", "/api/billing/to-enter/exported", { cookie: office, body: { refs: [fees[0]!.ref] } })).body).toEqual({ marked: 1 });
