@@ -76,7 +76,7 @@ FMIN1-11;MIN1;CMIN1;24/10/2026;02/11/2026;12,00
       status: "sent",
       sentAt: at,
       idempotencyKey: `test:${ext}|${step}`,
-      ...(step === "R3" ? { deliveryStatus: "acknowledged", deliveredAt: "2026-10-17" } : {}),
+      ...(step === "R3" ? { deliveryStatus: "acknowledged", deliveredAt: addDays(TEST_TODAY, -36) } : {}),
     });
     await server.services.db.insert(actions).values({ id: uuidv7(), customerId: ext, initials: "BO", kind: "registered_letter", text: `LRAR ${step}`, happenedAt: at, data: { step, messageId } });
   }
@@ -123,7 +123,7 @@ describe("a SEPA reject", () => {
     const sep = await customerId("SEP1");
     const fees = await server.services.db.select().from(invoices).where(and(eq(invoices.customerId, sep), eq(invoices.kind, "fee")));
     expect(fees).toHaveLength(1);
-    expect(fees[0]).toMatchObject({ amountCents: 2500, source: "cadenas", dueDate: "2026-11-05" });
+    expect(fees[0]).toMatchObject({ amountCents: 2500, source: "cadenas", dueDate: addDays(TEST_TODAY, -17) });
     expect(fees[0]!.ref).toMatch(/^CAD-FR-[0-9A-F]{10}$/);
     await run(TEST_TODAY);
     expect(await server.services.db.select().from(invoices).where(and(eq(invoices.customerId, sep), eq(invoices.kind, "fee")))).toHaveLength(1);
@@ -194,8 +194,8 @@ describe("scenarios", () => {
     await csv("contracts", "contract_ref;customer_ref;site_code;unit_number;monthly_rent;start_date\nCSTD1;STD1;LYO;Z906;100,00;16/01/2026\n");
     await csv("invoices", "invoice_ref;customer_ref;contract_ref;issue_date;due_date;amount\nFSTD1-11;STD1;CSTD1;09/11/2026;16/11/2026;100,00\n");
     const r1 = async (asOf: string) => (await run(asOf, true)).plan.find((l) => l.customer_ref === "STD1" && l.step === "R1");
-    expect(await r1("2026-11-25")).toBeUndefined();
-    expect((await r1("2026-11-26"))?.date).toBe("2026-11-26");
+    expect(await r1(addDays(TEST_TODAY, 3))).toBeUndefined();
+    expect((await r1(addDays(TEST_TODAY, 4)))?.date).toBe(addDays(TEST_TODAY, 4));
   });
 });
 
@@ -212,22 +212,22 @@ describe("a payment plan", () => {
     });
     expect(order.status).toBe(400);
     expect(order.body.error.message).toContain("L'échéance 2 doit suivre la précédente");
-    expect((await call(server.url, "POST", await path(), { cookie: floor, body: { instalments: [{ dueOn: "2026-12-01", amountCents: 10000 }] } })).status).toBe(403);
+    expect((await call(server.url, "POST", await path(), { cookie: floor, body: { instalments: [{ dueOn: addDays(TEST_TODAY, 9), amountCents: 10000 }] } })).status).toBe(403);
   });
 
   it("pauses the reminders while its instalments are paid; noted in the history", async () => {
-    const before = (await run("2026-12-10", true)).plan.filter((l) => l.customer_ref === "PLN1");
+    const before = (await run(addDays(TEST_TODAY, 18), true)).plan.filter((l) => l.customer_ref === "PLN1");
     expect(before.length).toBeGreaterThan(0);
     const res = await call(server.url, "POST", await path(), {
       cookie: office,
-      body: { instalments: [{ dueOn: "2026-12-15", amountCents: 15000 }, { dueOn: "2027-01-15", amountCents: 15000 }], note: "Accord au téléphone" },
+      body: { instalments: [{ dueOn: addDays(TEST_TODAY, 23), amountCents: 15000 }, { dueOn: addDays(TEST_TODAY, 54), amountCents: 15000 }], note: "Accord au téléphone" },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ agreedOn: TEST_TODAY, totalCents: 30000, balanceCents: 30000 });
-    const paused = (await run("2026-12-10", true)).plan.filter((l) => l.customer_ref === "PLN1" && l.date > TEST_TODAY);
+    const paused = (await run(addDays(TEST_TODAY, 18), true)).plan.filter((l) => l.customer_ref === "PLN1" && l.date > TEST_TODAY);
     expect(paused).toEqual([]);
     // The first instalment missed: the reminders resume.
-    expect((await run("2026-12-20", true)).plan.filter((l) => l.customer_ref === "PLN1" && l.date > TEST_TODAY).length).toBeGreaterThan(0);
+    expect((await run(addDays(TEST_TODAY, 28), true)).plan.filter((l) => l.customer_ref === "PLN1" && l.date > TEST_TODAY).length).toBeGreaterThan(0);
     const [line] = await server.services.db.select().from(actions).where(and(eq(actions.customerId, await customerId("PLN1")), eq(actions.kind, "payment_plan")));
     expect(line!.text).toContain("Échéancier accordé : 2 échéances (150,00 € le 15/12, 150,00 € le 15/01)");
   });
@@ -249,7 +249,7 @@ describe("a debt written off", () => {
     expect(credit).toHaveLength(1);
     expect(credit[0]).toMatchObject({ amountCents: -10000, source: "cadenas", label: "Client introuvable, montant trop faible pour l'huissier" });
     // The padlock comes off on the next working day (the 22nd is a Sunday), as after a payment.
-    await run("2026-11-23");
+    await run(addDays(TEST_TODAY, 1));
     const open = await db.select().from(tasks).where(and(eq(tasks.customerId, kase!.customerId), eq(tasks.status, "open")));
     expect(open.map((t) => t.kind).sort()).toEqual(["gate_restore", "padlock_remove"]);
     const debtor = await call(server.url, "GET", `/api/debtors/${kase!.customerId}`, { cookie: manager });
