@@ -1,11 +1,11 @@
 import { and, eq } from "drizzle-orm";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { users } from "../../server/auth/auth.sql";
 import { actions } from "../../server/cases/cases.sql";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
-import { TEST_NOW, call, signIn, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitUntilSynced, watchErrors } from "./browser";
+import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { copyOfBuiltClient, deskContext, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitUntilSynced, watchErrors } from "./browser";
 
 // Accounts from the office's desk to a phone: the office invites a site manager with no SMTP set (the link is shown
 // to hand over), the new user opens it on a phone, a too common password is refused with the reason, a good one
@@ -25,17 +25,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The office at a desk: 1280×800, mouse, its clock on the tests' day like the phones'. */
-async function deskContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: "fr-FR", timezoneId: "Europe/Paris" });
-  await context.clock.install({ time: TEST_NOW });
-  return context;
-}
 
 const PASSWORD = "Gerland-quai-rhone-42";
 
 it("invites a site manager who chooses a password on the phone; deactivated, the phone keeps its unsent action", async () => {
-  const desk = await (await deskContext()).newPage();
+  const desk = await (await deskContext(browser, server.url)).newPage();
   const deskErrors = watchErrors(desk);
   await signInThroughTheForm(desk, "bureau@demo.test");
   await desk.getByRole("button", { name: /Menu de/ }).click();

@@ -47,6 +47,13 @@ export async function phoneContext(browser: Browser, baseURL: string, options: {
   return context;
 }
 
+/** The office at a desk: 1280×800, French, a mouse, its clock on the tests' day like the phones'. */
+export async function deskContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 }, locale: "fr-FR", timezoneId: "Europe/Paris", acceptDownloads: true });
+  await context.clock.install({ time: TEST_NOW });
+  return context;
+}
+
 /** Uncaught errors and console errors (CSP violations among them), except failed loads, which offline tests cause. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { TEST_NOW, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, waitUntilSynced, watchErrors } from "./browser";
+import { startTestServer, type TestServer } from "../support/server";
+import { copyOfBuiltClient, deskContext, launchChromium, phoneContext, screenshot, waitUntilSynced, watchErrors } from "./browser";
 
 // The README's "Mettre en service", followed in Chromium on an empty database without demo data: the setup code
 // from the server's log, the first office account, the first site, the billing software's four files, the first
@@ -23,15 +23,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function deskContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: "fr-FR", timezoneId: "Europe/Paris" });
-  await context.clock.install({ time: TEST_NOW });
-  return context;
-}
 
 it("goes from an empty database to a site manager's first pull on the phone, with only a browser", async () => {
   const code = server.services.setupCode!.code;
-  const desk = await (await deskContext()).newPage();
+  const desk = await (await deskContext(browser, server.url)).newPage();
   const deskErrors = watchErrors(desk);
 
   // Anyone opening Cadenas lands on the first-run page: nothing else can be done before.

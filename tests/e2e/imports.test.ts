@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { TEST_NOW, startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, watchErrors } from "./browser";
+import { startTestServer, type TestServer } from "../support/server";
+import { copyOfBuiltClient, deskContext, launchChromium, phoneContext, screenshot, signInThroughTheForm, watchErrors } from "./browser";
 
 // The office's Imports screen at a desk: several files chosen in any order and applied in the right one, a refused
 // file's bad lines in a table with its report to download, and a 100,000-line file that shows it is moving.
@@ -22,15 +22,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The office at a desk: 1280×800, French, its clock on the tests' day like the phones'. */
-async function deskContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: "fr-FR", timezoneId: "Europe/Paris", acceptDownloads: true });
-  await context.clock.install({ time: TEST_NOW });
-  return context;
-}
 
 it("imports files chosen in any order in the right one, lists a refused file's bad lines, and shows a large file moving", async () => {
-  const context = await deskContext();
+  const context = await deskContext(browser, server.url);
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signInThroughTheForm(page, "bureau@demo.test");
