@@ -19,6 +19,11 @@ export const users = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     /** When the user last chose their password; null while the invitation is pending. */
     passwordSetAt: text("password_set_at"),
+    /** The TOTP secret (base32) once the user proved their authenticator app reads it; null: no second factor. */
+    totpSecret: text("totp_secret"),
+    totpEnabledAt: text("totp_enabled_at"),
+    /** The last TOTP time step accepted, so one code cannot be used twice. */
+    totpLastStep: integer("totp_last_step"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     deactivatedAt: text("deactivated_at"),
     /** Who created the account (null: the demo data or the first-run page). */

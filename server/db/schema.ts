@@ -1,6 +1,7 @@
 // Every table, for drizzle-kit and for the typed database handle. Each table lives beside the code that owns it.
 export * from "../sites/sites.sql";
 export * from "../auth/auth.sql";
+export * from "../auth/security.sql";
 export * from "../customers/customers.sql";
 export * from "../billing/billing.sql";
 export * from "../cases/cases.sql";
