@@ -9,6 +9,7 @@ import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
 import { errorBody, respondWithError } from "./errors";
 import { createRouter } from "./http";
+import { refuseCrossSite } from "./cross-site";
 import { serveClient } from "./static";
 import { syncRoutes } from "./sync/routes";
 import { approvalRoutes } from "./engine/routes";
@@ -61,6 +62,7 @@ export function createApp(services: Services): Hono<AppEnv> {
     await next();
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
+  api.use("*", refuseCrossSite);
   // JSON bodies are small; a larger one is a mistake or an attack. Photo uploads get their own limit.
   const jsonLimit = bodyLimit({
     maxSize: 1024 * 1024,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isCalendarDate, isTimeZone } from "../shared/dates";
+import { parseTrustedProxies, trustedProxyError } from "./request";
 
 const optionalText = z
   .string()
@@ -38,6 +39,10 @@ const EnvSchema = z.object({
     .default("06:00")
     .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (site time) or off"),
   TSA_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), "must be the http(s):// address of an RFC 3161 time-stamping authority"),
+  TRUST_PROXY: optionalText.superRefine((v, ctx) => {
+    const error = trustedProxyError(parseTrustedProxies(v));
+    if (error) ctx.addIssue({ code: "custom", message: error });
+  }),
   OUTBOX_EVERY: z
     .string()
     .default("30")
@@ -73,6 +78,8 @@ export interface Config {
   outboxEverySeconds: number | null;
   /** The RFC 3161 time-stamping authority the evidence chains' heads are stamped by; unset: the chains are self-certified. */
   tsaUrl: string | undefined;
+  /** The reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (`server/request.ts`); empty: none. */
+  trustProxy: string[];
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -102,5 +109,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engineAt: e.ENGINE_AT,
     outboxEverySeconds: e.OUTBOX_EVERY === "off" ? null : Number(e.OUTBOX_EVERY),
     tsaUrl: e.TSA_URL,
+    trustProxy: parseTrustedProxies(e.TRUST_PROXY),
   };
 }

@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   FORBIDDEN: 403,
+  /** A browser sent a data-changing request from another site's page (`Sec-Fetch-Site` / `Origin`): nothing done. */
+  CROSS_SITE_REQUEST: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   /** An invitation or password link already used, expired, replaced by a newer one, or unknown. */

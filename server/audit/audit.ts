@@ -1,6 +1,3 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
-import type { Context } from "hono";
-import type { AppEnv } from "../context";
 import type { Database, Transaction } from "../db/client";
 import { auditLog } from "./audit.sql";
 
@@ -16,15 +13,6 @@ export interface AuditEntry {
 
 export async function recordAudit(db: Database | Transaction, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({ at: new Date().toISOString(), ...entry });
-}
-
-/** The remote address of a request, for the audit log and sign-in throttling. */
-export function requestAddress(c: Context<AppEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown"; // app.request() in tests has no socket
-  }
 }
 
 /**

@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { eq } from "drizzle-orm";
-import { deleteCookie } from "hono/cookie";
 import { LoginBody, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
 import { userTimeZone } from "../../shared/sites/zone";
-import { recordAudit, requestAddress } from "../audit/audit";
+import { recordAudit } from "../audit/audit";
+import { requestAddress } from "../request";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { users } from "./auth.sql";
-import { setSessionCookie } from "./cookie";
+import { clearCookie, setSessionCookie } from "./cookie";
 import { DUMMY_HASH, verifyPassword } from "./password";
 import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
 
@@ -66,7 +66,7 @@ export const authRoutes = createRouter()
   .openapi(logout, async (c) => {
     const { db } = c.get("services");
     await deleteSession(db, c.get("sessionToken"));
-    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    clearCookie(c, SESSION_COOKIE);
     await recordAudit(db, { event: "auth.logout", userId: c.get("user").id, address: requestAddress(c) });
     return c.json({ ok: true as const }, 200);
   })

@@ -14,7 +14,7 @@ import {
   UsersResponse,
 } from "../../shared/schemas/users";
 import { Id } from "../../shared/schemas/common";
-import { requestAddress } from "../audit/audit";
+import { requestAddress } from "../request";
 import type { AppEnv } from "../context";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { changePassword, choosePassword, endSession, listSessions, requestReset, tokenInfo, type Origin } from "./account";

@@ -1,4 +1,5 @@
-import { changes, recordAudit, requestAddress } from "../audit/audit";
+import { changes, recordAudit } from "../audit/audit";
+import { requestAddress } from "../request";
 import { officeOnly } from "../auth/roles";
 import { z } from "zod";
 import { SEGMENTS } from "../../shared/enums";

@@ -34,7 +34,8 @@ import { printedAmong, printLetters, storedBatch, storedLetterPdf, unpostedLette
 import { recordReceipt } from "./receipts";
 import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
-import { changes, recordAudit, requestAddress } from "../audit/audit";
+import { changes, recordAudit } from "../audit/audit";
+import { requestAddress } from "../request";
 
 const OFFICE_ONLY = "Les envois sont suivis par le bureau ou le Manager.";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id } from "../../shared/schemas/common";
 import { SiteBody, SiteItem, SitePatch, SitesResponse } from "../../shared/schemas/sites";
-import { requestAddress } from "../audit/audit";
+import { requestAddress } from "../request";
 import { canSeeSite } from "../auth/scope";
 import type { AppEnv } from "../context";
 import type { Context } from "hono";
