@@ -1,4 +1,5 @@
 import { CUSTOMER_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES, SEGMENTS, type CustomerKind, type PaymentMethod, type PaymentStatus, type Segment } from "../../shared/enums";
+import { cleanText, forbiddenCharacter } from "../../shared/text";
 import type { ImportKind } from "./imports.sql";
 import { parseAmountCents, parseDate } from "./parse-csv";
 
@@ -80,8 +81,11 @@ export function readLine<K extends ImportKind>(kind: K, line: number, get: (colu
   const issues: ImportIssue[] = [];
   const bad = (column: string, message: string) => issues.push({ line, column, message: `Ligne ${line}, colonne ${column} : ${message}` });
   const text = (column: string, required = false): string => {
-    const v = get(column).trim();
-    if (required && v === "") bad(column, "valeur manquante");
+    const raw = get(column);
+    const forbidden = forbiddenCharacter(raw);
+    if (forbidden) bad(column, `caractère de contrôle ${forbidden} refusé (un nom, une référence ou une adresse n'en contient pas : vérifiez l'export)`);
+    const v = forbidden ? "" : cleanText(raw);
+    if (required && v === "" && !forbidden) bad(column, "valeur manquante");
     return v;
   };
   const optional = (column: string) => text(column) || null;

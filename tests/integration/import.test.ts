@@ -95,6 +95,31 @@ describe("POST /api/imports/{kind}", () => {
     expect(list.body.lastSuccessful.invoices).toBeDefined();
   });
 
+  it("refuses control characters in a cell, naming the line, the column and the character, and keeps spacing as spaces", async () => {
+    const post = (text: string) => fetch(`${server.url}/api/imports/customers`, { method: "POST", headers: { cookie: office, "content-type": "text/csv" }, body: text });
+    const head = "customer_ref;kind;name;payment_method;address\n";
+    const before = await rows(customers);
+    const refused = await post(`${head}\u0000\u0000;person;\u0000;card;\nCTRL2;person;Jean\u001b[31m Rouge;card;\nCTRL3;person;Ali\u202Ece;card;\n`);
+    const body = await refused.json();
+    expect(refused.status).toBe(422);
+    const issues = body.error.details.errors as { line: number; column: string; message: string }[];
+    expect(issues.map((i) => [i.line, i.column])).toEqual([
+      [2, "customer_ref"],
+      [2, "name"],
+      [3, "name"],
+      [4, "name"],
+    ]);
+    expect(issues[0]!.message).toContain("caractère de contrôle U+0000 refusé");
+    expect(issues[2]!.message).toContain("U+001B");
+    expect(issues[3]!.message).toContain("U+202E");
+    expect(await rows(customers)).toBe(before);
+    // A line break or a tab inside a quoted address is spacing, not a refusal; decomposed accents are stored composed.
+    const ok = await post(`${head}CTRL4;person;"Rene\u0301e\tMartin";card;"12 rue des Lilas\r\nBâtiment B"\n`);
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    const [stored] = await server.services.db.select().from(customers).where(eq(customers.ref, "CTRL4"));
+    expect(stored).toMatchObject({ name: "Renée Martin", address: "12 rue des Lilas Bâtiment B" });
+  });
+
   it("names a missing column, and keeps the floor out", async () => {
     const res = await fetch(`${server.url}/api/imports/payments`, { method: "POST", headers: { cookie: office, "content-type": "text/csv" }, body: "payment_ref;customer_ref\nX;Y\n" });
     const body = await res.json();
