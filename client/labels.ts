@@ -141,6 +141,12 @@ export const AUDIT_EVENT_LABEL: Record<string, string> = {
   "site.created": "Site créé",
   "site.updated": "Site modifié",
   "site.logo": "Logo du site changé",
+  access: "Accès",
+  "access.refused": "Accès refusé",
+  export: "Téléchargements",
+  "export.downloaded": "Fichier téléchargé",
+  letters: "Courriers",
+  "letters.printed": "Courriers imprimés",
 };
 
 export function auditEventLabel(event: string): string {
@@ -181,6 +187,9 @@ const AUDIT_FIELD_LABEL: Record<string, string> = {
   device: "appareil",
   expiresAt: "valable jusqu'au",
   firstRun: "mise en service",
+  method: "méthode",
+  path: "adresse demandée",
+  file: "fichier",
 };
 
 export function auditFieldLabel(field: string): string {

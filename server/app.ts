@@ -25,6 +25,7 @@ import { siteRoutes } from "./sites/routes";
 import { MAX_LOGO_BYTES } from "../shared/schemas/sites";
 import { logoTooLarge } from "./sites/sites";
 import { auditRoutes } from "./audit/routes";
+import { auditAccess } from "./audit/access";
 import { setupRoutes } from "./setup/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
@@ -62,6 +63,7 @@ export function createApp(services: Services): Hono<AppEnv> {
     await next();
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
+  api.use("*", auditAccess);
   api.use("*", refuseCrossSite);
   // JSON bodies are small; a larger one is a mistake or an attack. Photo uploads get their own limit.
   const jsonLimit = bodyLimit({

@@ -277,7 +277,7 @@ export const messagingRoutes = createRouter()
     const composed = await previewOf(db, c.get("scope"), c.req.valid("param").code, customerId, channel, clock.today());
     if (!composed.letter) throw new AppError("NOT_FOUND", "Ce message n'a pas de lettre.");
     const pdf = await unpostedLettersPdf(db, [{ id: null, siteId: composed.siteId, letter: composed.letter }]);
-    return c.body(Buffer.from(pdf), 200, { "content-type": "application/pdf" });
+    return c.body(Buffer.from(pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="apercu-${c.req.valid("param").code}.pdf"` });
   })
   .openapi(list, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);

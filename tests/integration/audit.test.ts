@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, signIn, startTestServer, type TestServer } from "../support/server";
 
@@ -63,6 +64,34 @@ describe("the audit log", () => {
       expect((await call(server.url, "GET", "/api/audit", { cookie })).status).toBe(403);
     }
     expect((await call(server.url, "GET", "/api/audit")).status).toBe(401);
+  });
+
+  it("records every refused access (a role that may not, a cross-site request) with who, what and the refusal's code", async () => {
+    const floor = await signIn(server.url, "gestionnaire@demo.test");
+    expect((await call(server.url, "PUT", "/api/settings", { cookie: floor, body: { minBalanceCents: 0 } })).status).toBe(403);
+    const crossSite = await fetch(`${server.url}/api/settings`, { method: "PUT", headers: { cookie: office, origin: "https://evil.example", "content-type": "application/json" }, body: "{}" });
+    expect(crossSite.status).toBe(403);
+    const log = await call(server.url, "GET", "/api/audit?event=access.refused", { cookie: office });
+    const [cross, role] = log.body.entries;
+    expect(role).toMatchObject({ event: "access.refused", user: { initials: "VT" }, entity: "settings", details: { method: "PUT", path: "/api/settings", code: "FORBIDDEN" } });
+    expect(cross).toMatchObject({ event: "access.refused", details: { method: "PUT", path: "/api/settings", code: "CROSS_SITE_REQUEST" } });
+  });
+
+  it("records every file downloaded (billing CSV, import report) — a line in the log, no change of the data", async () => {
+    const csv = await fetch(`${server.url}/api/billing/to-enter.csv`, { headers: { cookie: office } });
+    expect(csv.status).toBe(200);
+    const log = await call(server.url, "GET", "/api/audit?event=export.downloaded", { cookie: office });
+    expect(log.body.entries[0]).toMatchObject({ user: { initials: "SB" }, entity: "billing", details: { path: "/api/billing/to-enter.csv", file: "cadenas-a-saisir.csv" } });
+    // An answer that is not a file, and a refused download, add no download line.
+    await call(server.url, "GET", "/api/billing/to-enter", { cookie: office });
+    expect((await call(server.url, "GET", "/api/audit?event=export.downloaded", { cookie: office })).body.entries).toHaveLength(1);
+  });
+
+  it("cannot be changed or emptied, even by a statement sent to the database", async () => {
+    const { db } = server.services;
+    const refusal = (statement: Promise<unknown>) => statement.then(() => "carried out", (e: Error) => String(e.cause ?? e));
+    expect(await refusal(db.run(sql`update audit_log set event = 'nothing'`))).toMatch(/append-only/);
+    expect(await refusal(db.run(sql`delete from audit_log`))).toMatch(/append-only/);
   });
 });
 

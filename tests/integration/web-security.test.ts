@@ -64,7 +64,7 @@ describe("a browser's cross-site request that would change data", () => {
 
   it("goes through from Cadenas's own pages: same-origin, its own Origin, or PUBLIC_URL's behind a proxy", async () => {
     const before = await settingsOf();
-    const bodies = [
+    const bodies: Record<string, string>[] = [
       { "sec-fetch-site": "same-origin", origin: "https://cadenas.example.fr" },
       { origin: server.url },
       { origin: "https://cadenas.example.fr" },
