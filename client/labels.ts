@@ -119,6 +119,8 @@ export const AUDIT_EVENT_LABEL: Record<string, string> = {
   auth: "Connexions",
   "auth.login": "Connexion",
   "auth.login_failed": "Connexion refusée",
+  "auth.login_slowed": "Connexion freinée (trop d'essais)",
+  "auth.forgot_slowed": "Lien « mot de passe oublié » freiné (trop de demandes)",
   "auth.logout": "Déconnexion",
   settings: "Réglages",
   "settings.updated": "Réglages modifiés",

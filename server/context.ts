@@ -1,5 +1,4 @@
 import type { SessionUser } from "../shared/schemas/auth";
-import type { LoginThrottle } from "./auth/login-throttle";
 import type { Scope } from "./auth/scope";
 import type { Database } from "./db/client";
 import type { Config } from "./env";
@@ -11,11 +10,8 @@ export interface Services {
   db: Database;
   config: Config;
   clock: Clock;
-  loginThrottle: { byEmail: LoginThrottle; byAddress: LoginThrottle };
   /** The imports of this process, one at a time (the office's screen and the drop folder). */
   imports: ImportQueue;
-  /** "Mot de passe oublié" requests, counted whatever their outcome, so nobody floods a mailbox with links. */
-  forgotThrottle: { byEmail: LoginThrottle; byAddress: LoginThrottle };
   /** The first run's code, printed in the log at start while the database has no user; null once there is one. */
   setupCode: SetupCode | null;
   /** The absolute address the links of e-mails start with (`PUBLIC_URL`, or the address the server listens on). */

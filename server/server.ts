@@ -1,7 +1,6 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { count } from "drizzle-orm";
 import { createApp } from "./app";
-import { LoginThrottle } from "./auth/login-throttle";
 import { deleteExpiredSessions } from "./auth/sessions";
 import { compactChanges } from "./sync/changes";
 import { startEngineScheduler } from "./engine/scheduler";
@@ -10,7 +9,7 @@ import { startTimestampWorker } from "./evidence/timestamps";
 import { systemClock } from "./clock";
 import { startImportFolder, type ImportFolder } from "./imports/folder";
 import { ImportQueue, importInProcess, importInWorker } from "./imports/jobs";
-import type { Services } from "./context";
+import type { Clock, Services } from "./context";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "./db/client";
 import { seedDemoData } from "./demo/seed";
 import type { Config } from "./env";
@@ -26,6 +25,8 @@ export interface StartOptions {
   /** Between two looks of the timestamp worker, and its first delay after a TSA fault (tests use milliseconds). */
   timestampEveryMs?: number;
   timestampRetryMs?: number;
+  /** The server's clock instead of `systemClock(config)`: tests move time themselves (sign-in waits, forgiveness). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -43,17 +44,9 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const services: Services = {
     db: handle.db,
     config,
-    clock: systemClock(config),
+    clock: options.clock ?? systemClock(config),
     // A database only this thread can open stays in it; any other is imported in a worker thread.
     imports: new ImportQueue(/:memory:|mode=memory/.test(config.databaseUrl) ? importInProcess(handle.db) : importInWorker({ url: config.databaseUrl, authToken: config.databaseAuthToken })),
-    loginThrottle: {
-      byEmail: new LoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
-      byAddress: new LoginThrottle({ maxFailures: 50, windowMs: 15 * 60_000 }),
-    },
-    forgotThrottle: {
-      byEmail: new LoginThrottle({ maxFailures: 3, windowMs: 60 * 60_000 }),
-      byAddress: new LoginThrottle({ maxFailures: 20, windowMs: 60 * 60_000 }),
-    },
     publicUrl: config.publicUrl ?? "",
     setupCode: (await hasNoUser(handle.db)) ? SetupCode.generate() : null,
   };

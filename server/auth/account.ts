@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, ne } from "drizzle-orm";
 import type { SessionUser } from "../../shared/schemas/auth";
+import { waitInWords } from "../../shared/throttle";
 import type { SessionItem, TokenInfo } from "../../shared/schemas/users";
 import { recordAudit } from "../audit/audit";
 import type { Database } from "../db/client";
@@ -11,6 +12,7 @@ import { deviceOf, placeOf } from "./devices";
 import { hashPassword, verifyPassword } from "./password";
 import { assertStrongPassword } from "./password-policy";
 import { createSession, hashToken } from "./sessions";
+import { forgotKeys, isKnownDevice, recordFailures, refuseWhileWaiting, signInKeys } from "./sign-in-throttle";
 import { consumeToken, createToken, endTokens, linkOf, STALE_LINK, validToken } from "./tokens";
 import { NO_PASSWORD } from "./users";
 
@@ -21,6 +23,8 @@ import { NO_PASSWORD } from "./users";
 export interface Origin {
   address: string;
   userAgent: string | undefined;
+  /** The browser's device cookie (`DEVICE_COOKIE`), when it has one. */
+  device?: string;
 }
 
 /**
@@ -29,15 +33,13 @@ export interface Origin {
  * so the form cannot flood a mailbox.
  */
 export async function requestReset(services: Services, email: string, origin: Origin): Promise<void> {
-  const { db, clock, forgotThrottle, config } = services;
-  const keys = { email: [`forgot:${email}`], address: [`forgot-from:${origin.address}`] };
-  const wait = Math.max(forgotThrottle.byEmail.retryAfterSeconds(keys.email), forgotThrottle.byAddress.retryAfterSeconds(keys.address));
-  if (wait > 0) {
-    const minutes = Math.ceil(wait / 60);
-    throw new AppError("RATE_LIMITED", `Trop de demandes de lien : réessayez dans ${minutes} min (le dernier lien envoyé reste valable 1 h).`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
-  }
-  forgotThrottle.byEmail.recordFailure(keys.email);
-  forgotThrottle.byAddress.recordFailure(keys.address);
+  const { db, clock, config } = services;
+  const keys = forgotKeys(email, origin.address);
+  await refuseWhileWaiting(db, keys, clock.now(), {
+    audit: { event: "auth.forgot_slowed", userId: null, address: origin.address, details: { email } },
+    message: (seconds) => `Trop de demandes de lien : réessayez dans ${waitInWords(seconds)} (le dernier lien envoyé reste valable 1 h).`,
+  });
+  await recordFailures(db, keys, clock.now());
   const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
   if (!user || !user.active || user.passwordHash === NO_PASSWORD) return;
   const now = clock.now();
@@ -87,13 +89,13 @@ export async function choosePassword(services: Services, token: string, password
 
 /** Changes one's own password: the current one is asked again; the user's other sessions end. */
 export async function changePassword(services: Services, me: SessionUser, sessionToken: string, body: { currentPassword: string; newPassword: string }, origin: Origin): Promise<void> {
-  const { db, clock, loginThrottle } = services;
-  const keys = [`email:${me.email}`];
-  const wait = loginThrottle.byEmail.retryAfterSeconds(keys);
-  if (wait > 0) throw new AppError("RATE_LIMITED", `Trop d'essais : réessayez dans ${wait} s.`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
+  const { db, clock } = services;
+  // Guessing the current password is a sign-in attempt: the same keys and waits as the sign-in page.
+  const keys = signInKeys(me.email, origin.address, await isKnownDevice(db, me.id, origin.device));
+  await refuseWhileWaiting(db, keys.check, clock.now(), { audit: { event: "auth.login_slowed", userId: me.id, address: origin.address, details: { email: me.email } } });
   const [user] = await db.select().from(users).where(eq(users.id, me.id)).limit(1);
   if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
-    loginThrottle.byEmail.recordFailure(keys);
+    await recordFailures(db, keys.count, clock.now());
     const message = "Mot de passe actuel incorrect.";
     throw new AppError("INVALID_CREDENTIALS", message, { issues: [{ path: "currentPassword", message }] });
   }

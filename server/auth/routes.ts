@@ -8,9 +8,10 @@ import type { Config } from "../env";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { users } from "./auth.sql";
-import { clearCookie, setSessionCookie } from "./cookie";
+import { clearCookie, readCookie, setSessionCookie, writeCookie } from "./cookie";
 import { DUMMY_HASH, verifyPassword } from "./password";
 import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
+import { DEVICE_COOKIE, forgiveKeys, isKnownDevice, recordFailures, refuseWhileWaiting, rememberDevice, signInKeys, signInPairKey } from "./sign-in-throttle";
 
 const login = publicRoute({
   method: "post",
@@ -39,26 +40,28 @@ const me = protectedRoute({
 
 export const authRoutes = createRouter()
   .openapi(login, async (c) => {
-    const { db, config, loginThrottle } = c.get("services");
+    const { db, config, clock } = c.get("services");
     const { email, password } = c.req.valid("json");
     const address = requestAddress(c);
-    const keys = { email: [`email:${email}`], address: [`address:${address}`] };
-    const wait = Math.max(loginThrottle.byEmail.retryAfterSeconds(keys.email), loginThrottle.byAddress.retryAfterSeconds(keys.address));
-    if (wait > 0) {
-      throw new AppError("RATE_LIMITED", `Too many failed sign-ins; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
-    }
+    const now = clock.now();
     const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+    // A browser this account signed in from before is not held back by the account's failures elsewhere.
+    const device = readCookie(c, DEVICE_COOKIE);
+    const keys = signInKeys(email, address, await isKnownDevice(db, user?.id, device));
+    await refuseWhileWaiting(db, keys.check, now, { audit: { event: "auth.login_slowed", userId: user?.id ?? null, address, details: { email } } });
     // Check a hash even for an unknown e-mail, so the answer time does not tell which e-mails exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok || !user.active) {
-      loginThrottle.byEmail.recordFailure(keys.email);
-      loginThrottle.byAddress.recordFailure(keys.address);
+      await recordFailures(db, keys.count, now);
       await recordAudit(db, { event: "auth.login_failed", userId: user?.id ?? null, address, details: { email } });
       throw new AppError("INVALID_CREDENTIALS", "Wrong e-mail or password");
     }
-    loginThrottle.byEmail.recordSuccess(keys.email);
+    await forgiveKeys(db, [signInPairKey(email, address)]);
     const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
+    // The session cookie first: it is the one clients (and tests) take from the answer.
     setSessionCookie(c, session);
+    const remembered = await rememberDevice(db, user.id, device, now);
+    writeCookie(c, DEVICE_COOKIE, remembered.token, remembered.expiresAt);
     await recordAudit(db, { event: "auth.login", userId: user.id, address });
     const sessionUser = await loadSessionUser(db, user);
     return c.json({ user: sessionUser, settings: clientSettings(config, sessionUser) }, 200);

@@ -18,9 +18,10 @@ import { requestAddress } from "../request";
 import type { AppEnv } from "../context";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { changePassword, choosePassword, endSession, listSessions, requestReset, tokenInfo, type Origin } from "./account";
-import { setSessionCookie } from "./cookie";
+import { readCookie, setSessionCookie } from "./cookie";
 import { clientSettings } from "./routes";
 import { loadSessionUser } from "./sessions";
+import { DEVICE_COOKIE } from "./sign-in-throttle";
 import { createUser, deactivateUser, listUsers, reactivateUser, reinvite, updateUser, type Actor, type MailContext } from "./users";
 
 // The accounts (*Comptes*, office and Manager) and what a person does with their own account: a link to choose a
@@ -132,7 +133,7 @@ function actorOf(c: Context<AppEnv>): Actor {
 }
 
 function originOf(c: Context<AppEnv>): Origin {
-  return { address: requestAddress(c), userAgent: c.req.header("user-agent") };
+  return { address: requestAddress(c), userAgent: c.req.header("user-agent"), device: readCookie(c, DEVICE_COOKIE) };
 }
 
 function mailContext(c: Context<AppEnv>): MailContext {

@@ -33,13 +33,23 @@ export interface BlobState {
 }
 
 const finalPath = (dir: string, sha: string) => join(dir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha);
-const partPath = (dir: string, sha: string) => join(dir, "blobs", "partial", `${sha}.part`);
 
-export async function blobState(db: Database, dataDir: string, sha: string): Promise<BlobState> {
+/**
+ * Where a photo stands for this user. A photo they may see (`canSeePhoto`), or whose every byte they sent (proof they
+ * hold it), is complete; otherwise they are told only of their own upload — 0 for a photo the server does not hold,
+ * and the same 0 for one another user holds, so that existence is not revealed. A phone that really holds those
+ * bytes sends them from 0 and is answered "complete" at the last byte, as for any new photo.
+ */
+export async function blobState(db: Database, dataDir: string, sha: string, viewer: Viewer): Promise<BlobState> {
   const [row] = await db.select().from(photos).where(eq(photos.sha256, sha));
-  if (row && existsSync(finalPath(dataDir, sha))) return { sha256: sha, received: row.sizeBytes, complete: true, size: row.sizeBytes, mime: row.mime };
-  const part = partPath(dataDir, sha);
-  return { sha256: sha, received: existsSync(part) ? statSync(part).size : 0, complete: false, size: null, mime: null };
+  const own = await uploadOf(db, viewer.userId, sha);
+  const proved = own !== undefined && own.received >= own.total;
+  if (row && existsSync(finalPath(dataDir, sha)) && (proved || (await canSeePhoto(db, sha, viewer, async (u) => row.takenBy === u)))) {
+    return { sha256: sha, received: row.sizeBytes, complete: true, size: row.sizeBytes, mime: row.mime };
+  }
+  const part = partPath(dataDir, viewer.userId, sha);
+  const received = own && !proved && existsSync(part) ? statSync(part).size : 0;
+  return { sha256: sha, received, complete: false, size: null, mime: null };
 }
 
 export interface Piece {

@@ -3,6 +3,7 @@ import { Show, createSignal, onMount } from "solid-js";
 import type { SetupState } from "../../../shared/schemas/setup";
 import { ApiError, apiGet } from "../../api";
 import { safeReturnPath } from "../../return-path";
+import { tooManyAttempts } from "../../../shared/throttle";
 import { signIn, user } from "../../session";
 import { useUnsentOnPhone } from "../../store/queries";
 import { FormError } from "../../components/FormError";
@@ -104,7 +105,7 @@ function messageFor(error: unknown): string {
       return "E-mail ou mot de passe incorrect.";
     case "RATE_LIMITED": {
       const seconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 60;
-      return `Trop d'essais. Réessayez dans ${Math.ceil(seconds / 60)} min.`;
+      return tooManyAttempts(seconds);
     }
     case "NETWORK":
       return "Pas de connexion. Réessayez quand le réseau revient.";
