@@ -1,6 +1,7 @@
 import { createSignal } from "solid-js";
 import type { ClientSettings, LoginBody, SessionResponse, SessionUser } from "../shared/schemas/auth";
 import type { SetupAccountBody } from "../shared/schemas/setup";
+import type { EnrolledResponse, EnrolmentSecret, LoginAnswer, TwoFactorStep } from "../shared/schemas/two-factor";
 import { ApiError, apiGet, apiPost, whenUnauthorized } from "./api";
 
 // The signed-in user, remembered on the phone so that the app opens with no signal. `undefined` means
@@ -30,12 +31,42 @@ export async function refreshSession(): Promise<void> {
   }
 }
 
-export async function signIn(credentials: LoginBody): Promise<SessionUser> {
-  const session = await apiPost<SessionResponse>("/auth/login", credentials);
-  remember(session);
+/**
+ * Signs in with the password: signed in (the user), or a second step to go — the authenticator app's code, or
+ * setting one up when the operator requires it — with no session yet.
+ */
+export async function signIn(credentials: LoginBody): Promise<SessionUser | TwoFactorStep> {
+  const answer = await apiPost<LoginAnswer>("/auth/login", credentials);
+  if ("twoFactor" in answer) return answer;
+  signedIn(answer);
+  return answer.user;
+}
+
+/** The second step: the app's 6-digit code, or a recovery code. */
+export async function signInWithCode(challenge: string, code: string): Promise<SessionUser> {
+  const session = await apiPost<SessionResponse>("/auth/login/code", { challenge, code });
+  signedIn(session);
+  return session.user;
+}
+
+/** The secret to put in an authenticator app when the operator requires one (the same one if asked again). */
+export function startSignInEnrolment(challenge: string): Promise<EnrolmentSecret> {
+  return apiPost<EnrolmentSecret>("/auth/login/enrol/start", { challenge });
+}
+
+/**
+ * The app's first code: two factors are on and the session open on the server. The phone remembers the session
+ * only with `signedIn` — once the recovery codes, shown once, have been put away.
+ */
+export function finishSignInEnrolment(challenge: string, code: string): Promise<EnrolledResponse> {
+  return apiPost<EnrolledResponse>("/auth/login/enrol", { challenge, code });
+}
+
+/** The session the server opened, remembered on the phone. */
+export function signedIn(session: SessionResponse): void {
+  remember({ user: session.user, settings: session.settings });
   // Ask the browser not to evict the phone's store (Safari clears sites not used for 7 days otherwise).
   void navigator.storage?.persist?.().catch(() => false);
-  return session.user;
 }
 
 /** Chooses the password from an invitation or reset link; the server opens a session with it at once. */

@@ -5,6 +5,7 @@ import { requireSession } from "./auth/middleware";
 import { compressAnswers } from "./compress";
 import { authRoutes } from "./auth/routes";
 import { userRoutes } from "./auth/user-routes";
+import { twoFactorRoutes } from "./auth/two-factor-routes";
 import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
 import { errorBody, respondWithError } from "./errors";
@@ -90,6 +91,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", systemRoutes);
   api.route("/", authRoutes);
   api.route("/", userRoutes);
+  api.route("/", twoFactorRoutes);
   api.route("/", debtorRoutes);
   api.route("/", syncRoutes);
   api.route("/", approvalRoutes);

@@ -47,6 +47,12 @@ const EnvSchema = z.object({
     .string()
     .default("30")
     .refine((v) => v === "off" || /^\d+$/.test(v), "must be a number of seconds or off"),
+  BACKUP_DIR: optionalText,
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(3650).default(14),
+  BACKUP_AT: z
+    .string()
+    .default("03:00")
+    .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (TZ_SITE time) or off"),
 });
 
 export interface Config {
@@ -80,6 +86,12 @@ export interface Config {
   tsaUrl: string | undefined;
   /** The reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (`server/request.ts`); empty: none. */
   trustProxy: string[];
+  /** Where `npm run backup` and the daily backup write (`server/backup/`); unset: no daily backup. */
+  backupDir: string | undefined;
+  /** How many days of backups pruning keeps (the newest is always kept). */
+  backupKeepDays: number;
+  /** When the daily backup runs, `TZ_SITE` time (`HH:MM`), or `off`. */
+  backupAt: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -110,5 +122,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxEverySeconds: e.OUTBOX_EVERY === "off" ? null : Number(e.OUTBOX_EVERY),
     tsaUrl: e.TSA_URL,
     trustProxy: parseTrustedProxies(e.TRUST_PROXY),
+    backupDir: e.BACKUP_DIR,
+    backupKeepDays: e.BACKUP_KEEP,
+    backupAt: e.BACKUP_AT,
   };
 }

@@ -6,6 +6,8 @@ import { compactChanges } from "./sync/changes";
 import { startEngineScheduler } from "./engine/scheduler";
 import { startOutboxWorker } from "./messaging/worker";
 import { startTimestampWorker } from "./evidence/timestamps";
+import { startPhotoUploadSweeper } from "./evidence/uploads";
+import { startBackupScheduler, type BackupJob } from "./backup/scheduler";
 import { systemClock } from "./clock";
 import { startImportFolder, type ImportFolder } from "./imports/folder";
 import { ImportQueue, importInProcess, importInWorker } from "./imports/jobs";
@@ -25,6 +27,10 @@ export interface StartOptions {
   /** Between two looks of the timestamp worker, and its first delay after a TSA fault (tests use milliseconds). */
   timestampEveryMs?: number;
   timestampRetryMs?: number;
+  /** Between two sweeps of unfinished photo uploads (an hour; tests sweep often and wait on the table). */
+  photoSweepEveryMs?: number;
+  /** Between two looks of the daily backup (a minute; tests look often and wait on `backups.nextLook()`). */
+  backupEveryMs?: number;
   /** The server's clock instead of `systemClock(config)`: tests move time themselves (sign-in waits, forgiveness). */
   clock?: Clock;
 }
@@ -35,6 +41,8 @@ export interface RunningServer {
   services: Services;
   /** The IMPORT_DIR watcher, when IMPORT_DIR is set. */
   importFolder: ImportFolder | undefined;
+  /** The daily backup, when BACKUP_DIR is set (and BACKUP_AT not off). */
+  backups: BackupJob | undefined;
   stop(): Promise<void>;
 }
 
@@ -55,6 +63,8 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const engine = startEngineScheduler(handle.db, config, services.clock, log, { runToday: handle.seededDemo, everyMs: options.engineEveryMs });
   const outbox = startOutboxWorker(handle.db, config, log);
   const timestamps = startTimestampWorker(handle.db, config, services.clock, log, { everyMs: options.timestampEveryMs, retryBaseMs: options.timestampRetryMs });
+  const photoSweeper = startPhotoUploadSweeper(handle.db, config.dataDir, services.clock, log, { everyMs: options.photoSweepEveryMs });
+  const backups = startBackupScheduler(config, services.clock, log, { everyMs: options.backupEveryMs });
   const importFolder = config.importDir
     ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })
     : undefined;
@@ -71,11 +81,14 @@ export async function startServer(config: Config, log: (line: string) => void = 
     port,
     services,
     importFolder,
+    backups,
     stop: () =>
       new Promise<void>((resolve) => {
         engine.stop();
         outbox.stop();
         timestamps.stop();
+        photoSweeper.stop();
+        backups?.stop();
         importFolder?.stop();
         server.close(() => {
           // An import under way finishes (or fails) before the database closes under it.

@@ -100,7 +100,7 @@ async function uploadOne(db: CadenasDB, photo: PhotoRow, fetchFn: Fetch, now: ()
   try {
     const res = await fetchFn(`${url}/status`, { credentials: "same-origin", headers: { accept: "application/json" } });
     if (res.status === 401) return "signed-out";
-    if (isFault(res.status)) return fault(db, photo, res.status);
+    if (isFault(res.status)) return fault(db, photo, res);
     if (!res.ok) return refuse(db, photo, await messageOf(res));
     const state = (await res.json()) as { received: number; complete: boolean };
     if (state.complete) return markSent(db, photo, now());
@@ -126,7 +126,7 @@ async function uploadOne(db: CadenasDB, photo: PhotoRow, fetchFn: Fetch, now: ()
       return "offline";
     }
     if (res.status === 401) return "signed-out";
-    if (isFault(res.status)) return fault(db, photo, res.status);
+    if (isFault(res.status)) return fault(db, photo, res);
     const body = (await res.json().catch(() => null)) as { received?: number; complete?: boolean; error?: { code: string; message: string; details?: { received?: number } } } | null;
     if (res.status === 409 && typeof body?.error?.details?.received === "number") {
       // The server holds a different amount than we thought (a piece that arrived before a drop): go on from there.
@@ -153,8 +153,10 @@ function isFault(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-async function fault(db: CadenasDB, photo: PhotoRow, status: number): Promise<UploadOutcome> {
-  await db.photos.update(photo.sha256, { error: `Le serveur n'a pas pu la recevoir (${status}) : nouvel essai bientôt.` });
+async function fault(db: CadenasDB, photo: PhotoRow, res: Response): Promise<UploadOutcome> {
+  // Too many (429): the server says which of the user's limits is reached; the photo waits on the phone all the same.
+  const error = res.status === 429 ? await messageOf(res) : `Le serveur n'a pas pu la recevoir (${res.status}) : nouvel essai bientôt.`;
+  await db.photos.update(photo.sha256, { error });
   return "failed";
 }
 

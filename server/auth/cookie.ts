@@ -17,9 +17,16 @@ export function readCookie(c: Context, base: string): string | undefined {
   return getCookie(c, cookieName(c, base));
 }
 
+/**
+ * Sets a cookie that lasts until `expires` by the server's clock, sent as `Max-Age`: the server's clock may be pinned
+ * (demos, tests) away from the browser's, and an `Expires` date would then be read against the wrong "now".
+ */
 export function writeCookie(c: Context, base: string, value: string, expires: Date): void {
   const secure = reachedOverHttps(c);
-  setCookie(c, cookieName(c, base), value, { httpOnly: true, sameSite: "Lax", secure, path: "/", expires });
+  const now = (c.get("services") as { clock: { now(): Date } }).clock.now();
+  // Browsers cap a cookie's life at 400 days (RFC 6265bis), and Hono refuses more.
+  const maxAge = Math.min(400 * 86_400, Math.max(0, Math.round((expires.getTime() - now.getTime()) / 1000)));
+  setCookie(c, cookieName(c, base), value, { httpOnly: true, sameSite: "Lax", secure, path: "/", maxAge });
 }
 
 export function clearCookie(c: Context, base: string): void {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { LoginBody, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
+import { LoginAnswer } from "../../shared/schemas/two-factor";
 import { userTimeZone } from "../../shared/sites/zone";
 import { recordAudit } from "../audit/audit";
 import { requestAddress } from "../request";
@@ -11,6 +12,7 @@ import { users } from "./auth.sql";
 import { clearCookie, readCookie, setSessionCookie, writeCookie } from "./cookie";
 import { DUMMY_HASH, verifyPassword } from "./password";
 import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
+import { secondFactorStep } from "./two-factor";
 import { DEVICE_COOKIE, forgiveKeys, isKnownDevice, recordFailures, refuseWhileWaiting, rememberDevice, signInKeys, signInPairKey } from "./sign-in-throttle";
 
 const login = publicRoute({
@@ -19,7 +21,8 @@ const login = publicRoute({
   tags: ["auth"],
   summary: "Sign in; sets the HttpOnly session cookie",
   request: { body: { ...json(LoginBody, "E-mail and password"), required: true } },
-  responses: { 200: json(SessionResponse, "Signed in"), ...errors(400, 401, 415, 429) },
+  description: "An account with a second factor, or one the operator requires to set it up, gets `{ twoFactor, challenge }` and no cookie: the sign-in ends at /auth/login/code or /auth/login/enrol.",
+  responses: { 200: json(LoginAnswer, "Signed in, or a second step to go"), ...errors(400, 401, 415, 429) },
 });
 
 const logout = protectedRoute({
@@ -57,6 +60,9 @@ export const authRoutes = createRouter()
       throw new AppError("INVALID_CREDENTIALS", "Wrong e-mail or password");
     }
     await forgiveKeys(db, [signInPairKey(email, address)]);
+    // The password was right; a second factor (or setting one up, when the operator requires it) may still be due.
+    const secondStep = await secondFactorStep(c.get("services"), user);
+    if (secondStep) return c.json(secondStep, 200);
     const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
     // The session cookie first: it is the one clients (and tests) take from the answer.
     setSessionCookie(c, session);

@@ -121,11 +121,12 @@ async function itemsOf(db: Db, actor: Actor, rows: UserRow[]): Promise<UserItem[
       pendingOnPhone: report?.pending ?? null,
       pendingReportedAt: report?.at ?? null,
       editable: mayEdit(who, { role: u.role, siteIds: userSiteList.map((s) => s.id) }),
+      twoFactor: u.totpSecret !== null,
     };
   });
 }
 
-async function itemOf(db: Db, actor: Actor, id: string): Promise<UserItem> {
+export async function itemOf(db: Db, actor: Actor, id: string): Promise<UserItem> {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   if (!row) throw new AppError("NOT_FOUND", "Compte introuvable.");
   return (await itemsOf(db, actor, [row]))[0]!;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { eq, sql } from "drizzle-orm";
@@ -6,6 +6,8 @@ import type { Database } from "../db/client";
 import { AppError } from "../errors";
 import { markCustomersChanged } from "../sync/changes";
 import { photos } from "./evidence.sql";
+import { canSeePhoto, photoNaming, type Viewer } from "./photo-access";
+import { checkPartialRoom, checkUnreferencedRoom, forgetUpload, partPath, recordProgress, uploadOf } from "./uploads";
 
 /**
  * Photo bytes, addressed by their SHA-256. A phone sends a photo whole, or in pieces after a drop: each piece says
@@ -44,12 +46,17 @@ export async function blobState(db: Database, dataDir: string, sha: string, view
   const [row] = await db.select().from(photos).where(eq(photos.sha256, sha));
   const own = await uploadOf(db, viewer.userId, sha);
   const proved = own !== undefined && own.received >= own.total;
-  if (row && existsSync(finalPath(dataDir, sha)) && (proved || (await canSeePhoto(db, sha, viewer, async (u) => row.takenBy === u)))) {
+  if (row && existsSync(finalPath(dataDir, sha)) && (proved || (await canSeePhoto(db, sha, viewer, (u) => row.takenBy === u)))) {
     return { sha256: sha, received: row.sizeBytes, complete: true, size: row.sizeBytes, mime: row.mime };
   }
   const part = partPath(dataDir, viewer.userId, sha);
   const received = own && !proved && existsSync(part) ? statSync(part).size : 0;
   return { sha256: sha, received, complete: false, size: null, mime: null };
+}
+
+/** Who sends a piece: their sites decide what they may see, the server's clock when. */
+export interface Uploader extends Viewer {
+  now: Date;
 }
 
 export interface Piece {
@@ -112,52 +119,93 @@ function webpSize(b: Uint8Array): { width: number | null; height: number | null 
   return { width: null, height: null };
 }
 
-/** Takes one piece (or the whole file); returns where the upload stands. */
-export async function receivePiece(db: Database, dataDir: string, sha: string, piece: Piece, who: { userId: string; now: Date }): Promise<BlobState> {
+/**
+ * Takes one piece (or the whole file) of this user's upload; returns where it stands. The pieces are the user's own
+ * (`partPath`): they start at 0 for a photo the user may not see, even one the server holds. Limits are checked
+ * before anything is written: a new unfinished upload beyond the user's share, or the last byte of a photo that
+ * nothing at their sites names beyond their share of such photos (`checkPartialRoom`, `checkUnreferencedRoom`).
+ */
+export async function receivePiece(db: Database, dataDir: string, sha: string, piece: Piece, who: Uploader): Promise<BlobState> {
   if (!SHA256.test(sha)) throw new AppError("VALIDATION_FAILED", "L'adresse d'une photo est son SHA-256 : 64 caractères hexadécimaux en minuscules.");
   if (piece.total > MAX_PHOTO_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Photo de ${(piece.total / 1024 / 1024).toFixed(1)} Mo : ${MAX_PHOTO_BYTES / 1024 / 1024} Mo au plus (le téléphone réduit les photos avant l'envoi).`);
-  const state = await blobState(db, dataDir, sha);
+  const state = await blobState(db, dataDir, sha, who);
   if (state.complete) return state;
   if (piece.start !== state.received) {
     throw new AppError("CONFLICT", `Morceau à l'octet ${piece.start}, mais ${state.received} octets sont déjà reçus : reprendre à ${state.received}.`, { received: state.received });
   }
+  const own = await uploadOf(db, who.userId, sha);
+  const going = own !== undefined && own.received < own.total && piece.start > 0;
+  if (going && own.total !== piece.total) {
+    throw new AppError("VALIDATION_FAILED", `Content-Range annonce ${piece.total} octets, mais cet envoi a commencé pour ${own.total} : reprendre à 0.`);
+  }
   if (piece.start === 0 && piece.bytes.length >= 16 && !sniffImage(piece.bytes)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Ce fichier n'est pas une photo (JPEG, PNG ou WebP attendu).");
   }
-  const part = partPath(dataDir, sha);
-  mkdirSync(dirname(part), { recursive: true });
-  if (piece.start === 0) writeFileSync(part, piece.bytes);
-  else appendFileSync(part, piece.bytes);
+  const part = partPath(dataDir, who.userId, sha);
   const received = piece.start + piece.bytes.length;
-  if (received < piece.total) return { sha256: sha, received, complete: false, size: null, mime: null };
+  if (received < piece.total) {
+    if (!going) await checkPartialRoom(db, who.userId, sha, piece.total);
+    // The row first: the sweep never takes a piece whose row it has not seen.
+    await recordProgress(db, who.userId, sha, { received: piece.start, total: piece.total, now: who.now, restart: piece.start === 0 });
+    mkdirSync(dirname(part), { recursive: true });
+    if (piece.start === 0) writeFileSync(part, piece.bytes);
+    else appendFileSync(part, piece.bytes);
+    await recordProgress(db, who.userId, sha, { received, total: piece.total, now: who.now, restart: false });
+    return { sha256: sha, received, complete: false, size: null, mime: null };
+  }
 
-  // The last byte is in: the whole is checked, kept, or dropped entirely.
-  const bytes = readFileSync(part);
+  // The last byte: checked against the user's share of photos nothing names before anything is written, so that a
+  // refusal leaves their upload where it was (to finish on a later pass).
+  if (!(await photoNaming(db, sha, who.scope)).inScope) await checkUnreferencedRoom(db, who.userId, piece.total, who.now);
+  const bytes = piece.start === 0 ? Buffer.from(piece.bytes) : Buffer.concat([readFileSync(part), piece.bytes]);
+  // The whole is checked, kept, or dropped entirely.
   const actual = sha256Hex(bytes);
   if (actual !== sha) {
-    rmSync(part, { force: true });
+    await forgetUpload(db, dataDir, who.userId, sha);
     throw new AppError("HASH_MISMATCH", `Les octets reçus ont pour SHA-256 ${actual}, pas ${sha} : photo refusée, rien n'est gardé. Renvoyez-la depuis le téléphone.`, { actual });
   }
   const image = sniffImage(bytes);
   if (!image) {
-    rmSync(part, { force: true });
+    await forgetUpload(db, dataDir, who.userId, sha);
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Ce fichier n'est pas une photo (JPEG, PNG ou WebP attendu).");
   }
   const target = finalPath(dataDir, sha);
-  mkdirSync(dirname(target), { recursive: true });
-  renameSync(part, target);
-  await db.transaction(async (tx) => {
-    await tx
+  if (!existsSync(target)) {
+    // Written beside its place and renamed: a reader never sees half a photo.
+    mkdirSync(dirname(target), { recursive: true });
+    const temp = `${target}.${randomUUID()}.tmp`;
+    writeFileSync(temp, bytes);
+    renameSync(temp, target);
+  }
+  const added = await db.transaction(async (tx) => {
+    const inserted = await tx
       .insert(photos)
       .values({ sha256: sha, sizeBytes: bytes.length, mime: image.mime, width: image.width, height: image.height, takenBy: who.userId, receivedAt: who.now.toISOString() })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ sha: photos.sha256 });
+    if (inserted.length === 0) return false;
     // The debtors whose evidence waited for this photo change ("preuves en cours d'envoi" → received) on every phone.
     const waiting = await tx.all<{ customer_id: string }>(
       sql`select distinct customer_id from evidence_records where exists (select 1 from json_each(evidence_records.photos) j where j.value = ${sha})`,
     );
     await markCustomersChanged(tx, waiting.map((r) => r.customer_id));
+    return true;
   });
+  rmSync(part, { force: true });
+  if (added) await forgetUpload(db, dataDir, who.userId, sha);
+  // The server held it already: the user proved they hold the same bytes, remembered so that their status says so.
+  else await recordProgress(db, who.userId, sha, { received: bytes.length, total: bytes.length, now: who.now, restart: false });
   return { sha256: sha, received: bytes.length, complete: true, size: bytes.length, mime: image.mime };
+}
+
+/** The bytes and type of a photo the viewer may see (`canSeePhoto`), else null: the same for one that does not exist. */
+export async function readVisibleBlob(db: Database, dataDir: string, sha: string, viewer: Viewer): Promise<{ bytes: Buffer; mime: string } | null> {
+  const [row] = await db.select().from(photos).where(eq(photos.sha256, sha));
+  if (!row) return null;
+  const own = await uploadOf(db, viewer.userId, sha);
+  const visible = await canSeePhoto(db, sha, viewer, (u) => row.takenBy === u || (own !== undefined && own.received >= own.total));
+  const bytes = visible ? readBlob(dataDir, sha) : null;
+  return bytes ? { bytes, mime: row.mime } : null;
 }
 
 /** The bytes of a photo the server holds, or null. */

@@ -13,7 +13,7 @@ import { customerZone } from "../sites/sites";
 import { chainOf, verifyChain } from "./chain";
 import { evidenceRecords } from "./evidence.sql";
 import { createRouter, errors, json, protectedRoute } from "../http";
-import { blobState, MAX_PHOTO_BYTES, parseContentRange, readBlob, receivePiece, SHA256 } from "./blobs";
+import { blobState, MAX_PHOTO_BYTES, parseContentRange, readVisibleBlob, receivePiece, SHA256 } from "./blobs";
 import { evidencePackPdf, evidencePackZip, type PackFile } from "./pack";
 
 const Sha256Param = z.object({ sha256: z.string().regex(SHA256, "SHA-256 : 64 caractères hexadécimaux en minuscules") });
@@ -30,9 +30,11 @@ const put = protectedRoute({
   description:
     "Idempotent: a photo the server holds is answered `complete` at once. After a drop, `GET /blobs/{sha256}/status` " +
     `says how many bytes arrived; send the rest from there. JPEG, PNG or WebP, at most ${MAX_PHOTO_BYTES / 1024 / 1024} MiB. ` +
-    "A file that is not an image (415), too large (413), or whose bytes do not hash to the address (422 HASH_MISMATCH) is refused and nothing is kept.",
+    "A file that is not an image (415), too large (413), or whose bytes do not hash to the address (422 HASH_MISMATCH) is refused and nothing is kept. " +
+    "Each user's pieces are their own: a photo the user may not see is sent from byte 0 like a new one, even if the server holds it. " +
+    "Beyond a user's share of unfinished uploads, or of photos that nothing at their sites names, the piece is refused (429, `details.reason`) and nothing is written.",
   request: { params: Sha256Param, body: { content: { "application/octet-stream": { schema: z.string() } }, required: true } },
-  responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401, 409, 413, 415, 422) },
+  responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401, 409, 413, 415, 422, 429) },
 });
 
 const status = protectedRoute({
@@ -40,6 +42,9 @@ const status = protectedRoute({
   path: "/blobs/{sha256}/status",
   tags: ["floor"],
   summary: "How many bytes of a photo the server holds, and whether it is complete",
+  description:
+    "Complete for a photo the user may see (one named at their sites, or that nothing names yet and they uploaded) or whose every byte they sent; " +
+    "otherwise the bytes of the user's own unfinished upload, or 0 — the same answer whether or not another user's photo exists.",
   request: { params: Sha256Param },
   responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401) },
 });
@@ -49,6 +54,7 @@ const get = protectedRoute({
   path: "/blobs/{sha256}",
   tags: ["office"],
   summary: "A photo's bytes",
+  description: "Only a photo named at one of the user's sites (the office: anywhere), or that nothing names yet and the user uploaded; any other is 404, as a missing one.",
   request: { params: Sha256Param },
   responses: { 200: { content: { "image/jpeg": { schema: z.string() } }, description: "The photo" }, ...errors(400, 401, 404) },
 });
@@ -175,18 +181,17 @@ export const blobRoutes = createRouter()
     const { db, config, clock } = c.get("services");
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const { start, total } = parseContentRange(c.req.header("content-range"), bytes.length);
-    const state = await receivePiece(db, config.dataDir, c.req.valid("param").sha256, { start, total, bytes }, { userId: c.get("user").id, now: clock.now() });
+    const state = await receivePiece(db, config.dataDir, c.req.valid("param").sha256, { start, total, bytes }, { userId: c.get("user").id, scope: c.get("scope"), now: clock.now() });
     return c.json(state, 200);
   })
   .openapi(status, async (c) => {
     const { db, config } = c.get("services");
-    return c.json(await blobState(db, config.dataDir, c.req.valid("param").sha256), 200);
+    return c.json(await blobState(db, config.dataDir, c.req.valid("param").sha256, { userId: c.get("user").id, scope: c.get("scope") }), 200);
   })
   .openapi(get, async (c) => {
     const { db, config } = c.get("services");
     const { sha256 } = c.req.valid("param");
-    const state = await blobState(db, config.dataDir, sha256);
-    const bytes = state.complete ? readBlob(config.dataDir, sha256) : null;
-    if (!bytes) throw new AppError("NOT_FOUND", "Photo introuvable (pas encore reçue en entier ?).");
-    return c.body(new Uint8Array(bytes), 200, { "content-type": state.mime ?? "application/octet-stream", "cache-control": "private, max-age=31536000, immutable" });
+    const photo = await readVisibleBlob(db, config.dataDir, sha256, { userId: c.get("user").id, scope: c.get("scope") });
+    if (!photo) throw new AppError("NOT_FOUND", "Photo introuvable (pas encore reçue en entier ?).");
+    return c.body(new Uint8Array(photo.bytes), 200, { "content-type": photo.mime, "cache-control": "private, max-age=31536000, immutable" });
   });

@@ -1,4 +1,4 @@
-import { officeOnly } from "../auth/roles";
+import { everySiteOnly, officeOnly } from "../auth/roles";
 import { z } from "zod";
 import { ImportFreshness, ImportJobStarted, ImportJobStatus, ImportReport, ImportRunsResponse } from "../../shared/schemas/imports";
 import { STALE_IMPORT_HOURS, isImportStale } from "../../shared/engine/freshness";
@@ -9,6 +9,7 @@ import { reportCsv } from "./report";
 import { IMPORT_KINDS } from "./imports.sql";
 
 const OFFICE_ONLY = "Les imports sont faits par le bureau ou le Manager.";
+const EVERY_SITE = "Les fichiers du logiciel de facturation concernent tous les sites : ils sont importés par le bureau ou par un Manager de tous les sites.";
 
 /** Files from the billing software can be large; JSON bodies elsewhere stay under 1 MiB. */
 export const IMPORT_MAX_BYTES = 50 * 1024 * 1024;
@@ -84,7 +85,7 @@ const list = protectedRoute({
 
 export const importRoutes = createRouter()
   .openapi(upload, async (c) => {
-    officeOnly(c.get("user").role, OFFICE_ONLY);
+    await everySiteOnly(c.var.services.db, c.get("user"), EVERY_SITE);
     const { kind } = c.req.valid("param");
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const fileName = c.req.header("x-file-name") ?? `${kind}.csv`;
@@ -94,7 +95,7 @@ export const importRoutes = createRouter()
     return c.json(report, 200);
   })
   .openapi(start, async (c) => {
-    officeOnly(c.get("user").role, OFFICE_ONLY);
+    await everySiteOnly(c.var.services.db, c.get("user"), EVERY_SITE);
     const { kind } = c.req.valid("param");
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const fileName = c.req.valid("query").fileName ?? `${kind}.csv`;
@@ -105,7 +106,7 @@ export const importRoutes = createRouter()
     return c.json({ id }, 202);
   })
   .openapi(follow, async (c) => {
-    officeOnly(c.get("user").role, OFFICE_ONLY);
+    await everySiteOnly(c.var.services.db, c.get("user"), EVERY_SITE);
     const { id } = c.req.valid("param");
     const { services } = c.var;
     const job = services.imports.status(id);
@@ -116,7 +117,7 @@ export const importRoutes = createRouter()
     return c.json({ state: "done" as const, id, run: runOf(run) }, 200);
   })
   .openapi(reportDownload, async (c) => {
-    officeOnly(c.get("user").role, OFFICE_ONLY);
+    await everySiteOnly(c.var.services.db, c.get("user"), EVERY_SITE);
     const run = await importRunById(c.var.services.db, c.req.valid("param").id);
     if (!run) throw new AppError("NOT_FOUND", "Import inconnu.");
     const name = `rapport-${run.fileName.replace(/\.[^.]*$/, "")}.csv`;
@@ -133,7 +134,7 @@ export const importRoutes = createRouter()
     return c.json({ last, byKind, stale: isImportStale(last ? new Date(last) : null, services.clock.now()), staleAfterHours: STALE_IMPORT_HOURS }, 200);
   })
   .openapi(list, async (c) => {
-    officeOnly(c.get("user").role, OFFICE_ONLY);
+    await everySiteOnly(c.var.services.db, c.get("user"), EVERY_SITE);
     const { db } = c.var.services;
     return c.json({ runs: (await recentImports(db)).map(runOf), lastSuccessful: await lastSuccessfulByKind(db) }, 200);
   });

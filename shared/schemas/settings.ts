@@ -33,6 +33,11 @@ export const Settings = z
      * the notice must mention it expressly), e.g. "l'article 12 de vos conditions générales".
      */
     terminationClause: z.string().trim().min(3).max(200),
+    /**
+     * Office and Manager accounts must sign in with a second factor (an authenticator app's code): one without it
+     * sets it up at its next sign-in. Site managers, on the floor's phones, are never asked.
+     */
+    twoFactorRequired: z.boolean(),
   })
   .meta({ id: "Settings" });
 export type Settings = z.infer<typeof Settings>;
@@ -45,6 +50,7 @@ export const DEFAULT_SETTINGS: Settings = {
   allowPlainWitness: false,
   keepGoodsDays: 90,
   terminationClause: "la clause résolutoire de votre contrat",
+  twoFactorRequired: false,
 };
 
 /** A change of some settings; the others stay. */

@@ -53,6 +53,8 @@ export const UserItem = z
     pendingReportedAt: Instant.nullable(),
     /** Whether the one asking may edit this user (a Manager: site managers of their own sites only). */
     editable: z.boolean(),
+    /** Whether they sign in with a second factor (never the secret itself). */
+    twoFactor: z.boolean(),
   })
   .meta({ id: "UserItem" });
 export type UserItem = z.infer<typeof UserItem>;

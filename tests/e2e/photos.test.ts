@@ -165,14 +165,15 @@ it("resumes a 3 MB photo's upload cut by the network where it stopped, and compl
   // Written behind the app's back: a reload shows it, and the sync that follows starts sending it.
   await page.reload();
   await expect.poll(() => pieces.includes("cut"), { timeout: 30_000 }).toBe(true);
-  const office = await signIn(server.url, "bureau@demo.test");
-  const midway = (await call(server.url, "GET", `/api/blobs/${sha.hash}/status`, { cookie: office })).body;
+  // Asked as the phone's user: an upload in progress, and a photo nothing names yet, are theirs alone to see.
+  const owner = await signIn(server.url, "gestionnaire@demo.test");
+  const midway = (await call(server.url, "GET", `/api/blobs/${sha.hash}/status`, { cookie: owner })).body;
   expect(midway).toMatchObject({ complete: false, received: 4 * 256 * 1024 });
   await page.getByText("1 photo à envoyer").waitFor();
 
   await context.setOffline(false);
   await expect
-    .poll(async () => (await call(server.url, "GET", `/api/blobs/${sha.hash}/status`, { cookie: office })).body.complete, { timeout: 30_000 })
+    .poll(async () => (await call(server.url, "GET", `/api/blobs/${sha.hash}/status`, { cookie: owner })).body.complete, { timeout: 30_000 })
     .toBe(true);
   // Resumed at 1 MiB, not from the start; every byte sent once.
   const after = pieces.slice(pieces.indexOf("cut") + 1);

@@ -26,9 +26,10 @@ afterAll(() => server.close());
 const put = (hash: string, body: Uint8Array, headers: Record<string, string> = {}) =>
   fetch(`${server.url}/api/blobs/${hash}`, { method: "PUT", headers: { cookie: floor, "content-type": "application/octet-stream", ...headers }, body: body as unknown as BodyInit });
 const status = async (hash: string) => (await fetch(`${server.url}/api/blobs/${hash}/status`, { headers: { cookie: floor } })).json();
+/** Pieces of unfinished uploads still on disk (each user's are in a folder of their own). */
 const leftovers = () => {
   const dir = join(server.dir, "blobs", "partial");
-  return existsSync(dir) ? readdirSync(dir) : [];
+  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : [];
 };
 
 describe("a photo sent whole", () => {

@@ -120,6 +120,25 @@ describe("POST /api/imports/{kind}", () => {
     expect(stored).toMatchObject({ name: "Renée Martin", address: "12 rue des Lilas Bâtiment B" });
   });
 
+  it("is for the office and a Manager of every site: a Manager of one site may neither import nor read the runs", async () => {
+    const users = (await call(server.url, "GET", "/api/users", { cookie: office })).body.users as { id: string; email: string; sites: { id: string }[] }[];
+    const manager = users.find((u) => u.email === "manager@demo.test")!;
+    // The files imported above created sites: a Manager of every site is one of them all.
+    const allSites = ((await call(server.url, "GET", "/api/sites", { cookie: office })).body.sites as { id: string }[]).map((s) => s.id);
+    expect(allSites.length).toBeGreaterThan(2);
+    expect((await call(server.url, "PATCH", `/api/users/${manager.id}`, { cookie: office, body: { siteIds: allSites } })).status).toBe(200);
+    const cookie = await signIn(server.url, "manager@demo.test");
+    expect((await call(server.url, "GET", "/api/imports", { cookie })).status).toBe(200);
+    const narrowed = await call(server.url, "PATCH", `/api/users/${manager.id}`, { cookie: office, body: { siteIds: [manager.sites[0]!.id] } });
+    expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(200);
+    const oneSite = await signIn(server.url, "manager@demo.test");
+    const refused = await upload("customers", "customers.csv", oneSite);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain("Manager de tous les sites");
+    expect((await call(server.url, "GET", "/api/imports", { cookie: oneSite })).status).toBe(403);
+    expect((await call(server.url, "PATCH", `/api/users/${manager.id}`, { cookie: office, body: { siteIds: manager.sites.map((s) => s.id) } })).status).toBe(200);
+  });
+
   it("names a missing column, and keeps the floor out", async () => {
     const res = await fetch(`${server.url}/api/imports/payments`, { method: "POST", headers: { cookie: office, "content-type": "text/csv" }, body: "payment_ref;customer_ref\nX;Y\n" });
     const body = await res.json();

@@ -127,6 +127,22 @@ describe("the phone's photo queue", () => {
     expect(sha(readBlob(server.dir, door.sha256)!)).toBe(door.sha256);
   });
 
+  it("keeps a photo queued when the user's share of uploads is full (429), showing the server's reason, and sends it later", async () => {
+    const phone = new SimulatedPhone(server.url, vt.cookie);
+    const door = photoOf(pngImage(57, 43, { noise: true }), "image/png");
+    await keepDraft(phone.db, door, "test");
+    await phone.db.photos.update(door.sha256, { state: "queued", draftKey: null });
+    const reason = "Trop de photos envoyées sans action qui les cite : 200 photos (3 Mo) en 7 jours pour ce compte.";
+    const full: Fetch = async (path, init) =>
+      init?.method === "PUT"
+        ? new Response(JSON.stringify({ error: { code: "RATE_LIMITED", message: reason, details: { reason: "UNREFERENCED_PHOTOS", limit: 200, current: 200 } } }), { status: 429, headers: { "content-type": "application/json" } })
+        : network().fetchFn(path, init);
+    expect(await uploadQueued(phone.db, full)).toBe("failed");
+    expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "queued", error: reason });
+    expect(await uploadQueued(phone.db, network().fetchFn)).toBe("done");
+    expect(await phone.db.photos.get(door.sha256)).toMatchObject({ state: "sent", error: null });
+  });
+
   it("marks a photo the server refuses with its reason, keeps its bytes, and goes on with the others", async () => {
     const phone = new SimulatedPhone(server.url, vt.cookie);
     expect(await phone.engine.syncOnce(vt)).toBe("synced"); // a phone that holds its debtors: only the photos are at issue

@@ -11,6 +11,7 @@ import { formatInstantShort } from "../../format";
 import { SESSION_PLACE_LABEL } from "../../labels";
 import { queryClient, withQueries } from "../../query";
 import { user } from "../../session";
+import { TwoFactorCard } from "./TwoFactorCard";
 
 /**
  * "Mon compte", for everyone, on the phone too: change one's password (the current one asked first), and the
@@ -26,6 +27,7 @@ function Account() {
       <AppBar title="Mon compte" subtitle={`${me().name} · ${me().email}`} back="/" />
       <main class="page account-page with-status-bar">
         <ChangePassword />
+        <TwoFactorCard />
         <Sessions />
       </main>
     </>

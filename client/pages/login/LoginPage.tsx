@@ -7,12 +7,16 @@ import { tooManyAttempts } from "../../../shared/throttle";
 import { signIn, user } from "../../session";
 import { useUnsentOnPhone } from "../../store/queries";
 import { FormError } from "../../components/FormError";
+import type { TwoFactorStep } from "../../../shared/schemas/two-factor";
+import { SecondFactor } from "./SecondFactor";
 
 export function LoginPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams<{ retour?: string }>();
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
+  // The password was right and a second step is due (the app's code, or setting one up): no session yet.
+  const [second, setSecond] = createSignal<{ step: TwoFactorStep; email: string } | null>(null);
   // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
   const unsent = useUnsentOnPhone();
   const unsentNote = () => unsentMessage(unsent()?.count ?? 0, unsent()?.authors ?? []);
@@ -36,7 +40,8 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn({ email, password });
+      const signed = await signIn({ email, password });
+      if ("twoFactor" in signed) return setSecond({ step: signed, email });
       navigate(safeReturnPath(params.retour), { replace: true });
     } catch (e) {
       setError(messageFor(e));
@@ -53,6 +58,20 @@ export function LoginPage() {
         <h1>Cadenas</h1>
         <p>Le suivi des impayés sur site</p>
       </div>
+      <Show when={second()} keyed>
+        {(s) => (
+          <SecondFactor
+            step={s.step}
+            email={s.email}
+            onRestart={(why) => {
+              setSecond(null);
+              setError(why || null);
+            }}
+            onDone={() => navigate(safeReturnPath(params.retour), { replace: true })}
+          />
+        )}
+      </Show>
+      <Show when={!second()}>
       <form class="card login-form" onSubmit={submit} novalidate>
         <label class="field">
           <span>Adresse e-mail</span>
@@ -77,6 +96,7 @@ export function LoginPage() {
           Mot de passe oublié ?
         </A>
       </form>
+      </Show>
     </main>
     </Show>
   );

@@ -207,6 +207,7 @@ function SettingsCard(props: { editable: boolean }) {
               keepGoodsDays: Number(f.get("keep")),
               allowPlainWitness: f.get("plainWitness") === "on",
               terminationClause: String(f.get("clause") ?? "").trim(),
+              twoFactorRequired: f.get("twoFactor") === "on",
             });
           }}
           onInput={() => setSaved(false)}
@@ -239,6 +240,13 @@ function SettingsCard(props: { editable: boolean }) {
           <label class="check">
             <input name="plainWitness" type="checkbox" checked={s().allowPlainWitness} disabled={!props.editable} />
             <span>Accepter un simple témoin à l'ouverture d'un box (par défaut : un commissaire de justice)</span>
+          </label>
+          <label class="check">
+            <input name="twoFactor" type="checkbox" checked={s().twoFactorRequired} disabled={!props.editable} />
+            <span>
+              Exiger la double authentification (code d'une application sur téléphone) pour le bureau et les Managers : un compte qui ne l'a pas
+              l'active à sa prochaine connexion. Les gestionnaires de site ne sont pas concernés.
+            </span>
           </label>
           <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(RECOVERY_INDEMNITY_CENTS)} par facture, fixée par la loi, clients professionnels seulement.</p>
           <SaveBar label="Enregistrer les réglages" error={save.error} saved={saved()} pending={save.isPending} editable={props.editable} sticky={false} />

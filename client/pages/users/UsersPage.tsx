@@ -56,6 +56,8 @@ function Users() {
     setPanel({ kind: "invitation", answer });
   };
   const reactivate = async (u: UserItem) => replace(await apiPost<UserItem>(`/users/${u.id}/reactivate`));
+  // A lost phone: the office turns the person's second factor off; they set it up again at their next sign-in.
+  const resetTwoFactor = async (u: UserItem) => replace(await apiPost<UserItem>(`/users/${u.id}/two-factor/reset`));
 
   return (
     <>
@@ -93,6 +95,7 @@ function Users() {
                     onDeactivate={() => setPanel({ kind: "deactivate", user: u })}
                     onReactivate={() => reactivate(u)}
                     onInvite={() => invite(u)}
+                    onResetTwoFactor={me().role === "office" ? () => resetTwoFactor(u) : undefined}
                   />
                 )}
               </For>
@@ -150,7 +153,15 @@ function Users() {
 }
 
 /** One user in the list: a table row at a desk, a card on a phone; the actions the one asking may take on them. */
-function UserRow(props: { user: UserItem; isMe: boolean; onEdit: () => void; onDeactivate: () => void; onReactivate: () => Promise<unknown>; onInvite: () => Promise<unknown> }) {
+function UserRow(props: {
+  user: UserItem;
+  isMe: boolean;
+  onEdit: () => void;
+  onDeactivate: () => void;
+  onReactivate: () => Promise<unknown>;
+  onInvite: () => Promise<unknown>;
+  onResetTwoFactor?: () => Promise<unknown>;
+}) {
   return (
     <tr data-user-email={props.user.email} data-user-state={props.user.state}>
       <td>
@@ -168,6 +179,9 @@ function UserRow(props: { user: UserItem; isMe: boolean; onEdit: () => void; onD
       <td data-label="Sites">{props.user.role === "office" ? "Tous les sites" : props.user.sites.map((s) => s.name).join(", ") || "Aucun site"}</td>
       <td class="user-state">
         <span class={`flag user-${props.user.state}`}>{USER_STATE_LABEL[props.user.state]}</span>
+        <Show when={props.user.twoFactor}>
+          <span class="flag ok" data-two-factor="on">Double authentification</span>
+        </Show>
         <Show when={props.user.state === "deactivated" && (props.user.pendingOnPhone ?? 0) > 0}>
           <span class="pending-on-phone">
             {props.user.pendingOnPhone} action{props.user.pendingOnPhone! > 1 ? "s" : ""} non envoyée{props.user.pendingOnPhone! > 1 ? "s" : ""} sur son téléphone
@@ -192,6 +206,13 @@ function UserRow(props: { user: UserItem; isMe: boolean; onEdit: () => void; onD
                 <ActionButton class="button secondary small" label={`Nouvelle invitation pour ${props.user.name}`} action={props.onInvite}>
                   Nouvelle invitation
                 </ActionButton>
+              </Show>
+              <Show when={props.user.twoFactor && props.onResetTwoFactor}>
+                {(reset) => (
+                  <ActionButton class="button secondary small" label={`Réinitialiser la double authentification de ${props.user.name}`} action={reset()}>
+                    Réinitialiser la double authentification
+                  </ActionButton>
+                )}
               </Show>
               <button type="button" class="button ghost small danger-text" aria-label={`Désactiver ${props.user.name}`} onClick={props.onDeactivate}>
                 Désactiver

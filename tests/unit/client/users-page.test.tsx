@@ -42,6 +42,7 @@ function item(over: Partial<UserItem>): UserItem {
     pendingOnPhone: null,
     pendingReportedAt: null,
     editable: true,
+    twoFactor: false,
     ...over,
   };
 }

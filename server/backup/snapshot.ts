@@ -1,0 +1,87 @@
+import { readFileSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { createClient } from "@libsql/client";
+
+/**
+ * A consistent copy of a live database file, and what of DATA_DIR it names. `VACUUM INTO` reads the database in one
+ * read transaction — WAL lets the server's writers go on meanwhile — and writes a compact copy holding exactly
+ * what was committed when it began: a push or an import still under way is in it whole or not at all. The files
+ * to back up with it are read from that copy, not from the live database, so that the two agree: the photos its
+ * `photos` table lists (their bytes are written at their final path before the row, so each is there whole), the
+ * printed letters its `letter_batches` / `letter_prints` name (stored before they are recorded, with their hash),
+ * and the e-mails and SMS written to DATA_DIR/outbox/ its messages point at (`provider_id` `file:…`, set once the
+ * file is written). Unfinished uploads (DATA_DIR/blobs/partial/) and anything else are not named, so not kept.
+ */
+export interface SnapshotContents {
+  photos: { sha256: string; size: number }[];
+  /** Relative to DATA_DIR, with the hash the database recorded for it when it has one. */
+  files: { path: string; sha256: string | null }[];
+  migrations: { applied: number; last: string | null };
+}
+
+export type Snapshotter = (databasePath: string, target: string) => Promise<SnapshotContents>;
+
+const MIGRATIONS_JOURNAL = resolve(dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations", "meta", "_journal.json");
+
+/** The migrations this code knows, in order (drizzle's journal): their tags, and when each was generated. */
+export function knownMigrations(): { tag: string; when: number }[] {
+  return (JSON.parse(readFileSync(MIGRATIONS_JOURNAL, "utf8")) as { entries: { tag: string; when: number }[] }).entries;
+}
+
+/** In this thread: the command line. The driver answers synchronously, so a server uses `snapshotInWorker`. */
+export const snapshotInProcess: Snapshotter = async (databasePath, target) => {
+  rmSync(target, { force: true });
+  const live = createClient({ url: `file:${databasePath}`, timeout: 5_000 });
+  try {
+    await live.execute({ sql: "VACUUM INTO ?", args: [target] });
+  } finally {
+    live.close();
+  }
+  const copy = createClient({ url: `file:${target}` });
+  try {
+    // A single file, with no -wal beside it: what is hashed is all there is.
+    await copy.execute("PRAGMA journal_mode = DELETE");
+    const photos = await copy.execute("SELECT sha256, size_bytes FROM photos ORDER BY sha256");
+    const letters = await copy.execute("SELECT file, sha256 FROM letter_batches UNION SELECT file, sha256 FROM letter_prints ORDER BY 1");
+    const written = await copy.execute("SELECT provider_id FROM messages WHERE provider_id LIKE 'file:%' ORDER BY 1");
+    const applied = await copy.execute("SELECT created_at FROM __drizzle_migrations ORDER BY created_at");
+    const last = applied.rows.at(-1)?.created_at;
+    return {
+      photos: photos.rows.map((r) => ({ sha256: String(r.sha256), size: Number(r.size_bytes) })),
+      files: [
+        ...letters.rows.map((r) => ({ path: String(r.file), sha256: String(r.sha256) })),
+        ...written.rows.map((r) => ({ path: join("outbox", String(r.provider_id).slice("file:".length)), sha256: null })),
+      ],
+      migrations: { applied: applied.rows.length, last: last === undefined ? null : (knownMigrations().find((m) => m.when === Number(last))?.tag ?? String(last)) },
+    };
+  } finally {
+    copy.close();
+  }
+};
+
+// The worker reads TypeScript through tsx, registered in it (as `server/imports/jobs.ts` does).
+const WORKER_BOOT = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(new URL("./snapshot-worker.ts", import.meta.url).href)}); })`;
+
+/**
+ * In a worker thread with its own connection: `VACUUM INTO` holds the calling thread for as long as it copies (the
+ * driver is synchronous), and the server must keep answering phones meanwhile.
+ */
+export const snapshotInWorker: Snapshotter = (databasePath, target) =>
+  new Promise((resolvePromise, reject) => {
+    const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { databasePath, target } });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on("message", (m: { contents?: SnapshotContents; fault?: string }) => {
+      if (m.contents) settle(() => resolvePromise(m.contents!));
+      else settle(() => reject(new Error(m.fault ?? "snapshot failed")));
+    });
+    worker.on("error", (e) => settle(() => reject(e)));
+    worker.on("exit", (code) => settle(() => reject(new Error(`snapshot worker stopped (${code})`))));
+  });
