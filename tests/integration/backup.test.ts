@@ -12,6 +12,7 @@ import { MUTATION_VERSION } from "../../shared/schemas/mutations";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { createBackup } from "../../server/backup/backup";
 import { runEngineDay } from "../../server/engine/run";
+import { sendDueMessages, transportsFor } from "../../server/messaging/worker";
 import { listBackups, pruneBackups } from "../../server/backup/prune";
 import { restoreBackup } from "../../server/backup/restore";
 import type { Clock } from "../../server/context";
@@ -45,6 +46,7 @@ let caseId: string;
 let backup: string;
 const clientId = uuidv7();
 let seq = 0;
+let imports = 0;
 /** What was committed before the backup began: the mutations answered, the customers, the evidence records. */
 const before = { mutations: [] as string[], customers: [] as string[], evidence: [] as string[], letterFiles: [] as string[] };
 
@@ -62,9 +64,18 @@ beforeAll(async () => {
   caseId = doc.case!.id;
   expect((await push("padlock.placed", { unitId: doc.units.find((u) => u.padlock === "none")!.id, padlockNumber: "4242", photos: [sha(door)] })).body.results[0].status).toBe("applied");
   expect((await fetch(`${server.url}/api/blobs/${sha(door)}`, { method: "PUT", headers: { cookie: vt }, body: door as unknown as BodyInit })).status).toBe(200);
+  // An upload left unfinished: its piece is not a photo yet, and stays out of backups.
+  const half = pngImage(200, 200, { noise: true });
+  const piece = await fetch(`${server.url}/api/blobs/${sha(half)}`, { method: "PUT", headers: { cookie: vt, "content-range": `bytes 0-999/${half.length}` }, body: half.subarray(0, 1000) as unknown as BodyInit });
+  expect(piece.status).toBe(200);
   await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: server.services.clock.now() });
   const [letter] = await ids(server.services.db, sql`select id from messages where channel = 'letter' and status = 'queued' order by id limit 1`);
   expect((await call(server.url, "POST", "/api/letters/print", { cookie: office, body: { ids: [letter] } })).status).toBe(200);
+  // E-mails written to DATA_DIR/outbox/ (no SMTP_URL): the office reads them in the app.
+  const transports = transportsFor(server.services.config);
+  const round = await sendDueMessages(server.services.db, transports, { id: "backup-test", timeZone: "Europe/Paris", now: () => server.services.clock.now() });
+  transports.email.close();
+  expect(round.written).toBeGreaterThan(0);
 }, 60_000);
 afterAll(async () => {
   await server.close();
@@ -81,12 +92,17 @@ describe("npm run backup while the server writes", () => {
     before.evidence = await ids(db, sql`select id from evidence_records`);
     before.letterFiles = (await db.all<{ file: string }>(sql`select file from letter_prints`)).map((r) => r.file);
 
-    // An import of 3,000 customers (one transaction, in the server's import worker) and a phone pushing notes, both
-    // going on for as long as the backup runs.
-    const rows = Array.from({ length: 3000 }, (_, i) => `BKP${String(i).padStart(5, "0")};person;Client Sauvegarde ${i};;06112${String(i).padStart(5, "0")};1 rue du Test;69007;Lyon;cheque`);
-    const importing = importThroughRoute(server.url, office, "customers", `customer_ref;kind;name;email;phone;address;postal_code;city;payment_method\n${rows.join("\n")}\n`);
+    // Imports of 1,000 customers each (one transaction each, in the server's import worker) one after the other, and a
+    // phone pushing notes, both going on for as long as the backup runs.
     let running = true;
     let pushedDuring = 0;
+    const importing = (async () => {
+      while (running) {
+        const batch = imports++;
+        const rows = Array.from({ length: 1000 }, (_, i) => `BKP${batch}-${i};person;Client Sauvegarde ${batch}-${i};;06${String(batch).padStart(3, "0")}${String(i).padStart(5, "0")};1 rue du Test;69007;Lyon;cheque`);
+        await importThroughRoute(server.url, office, "customers", `customer_ref;kind;name;email;phone;address;postal_code;city;payment_method\n${rows.join("\n")}\n`);
+      }
+    })();
     const pushing = (async () => {
       while (running) {
         const res = await push("note.added", { customerId: notes[pushedDuring % notes.length], text: `pendant ${pushedDuring}` });
@@ -99,6 +115,7 @@ describe("npm run backup while the server writes", () => {
     await Promise.all([pushing, importing]);
     expect(result.code, result.stderr).toBe(0);
     expect(pushedDuring).toBeGreaterThan(0);
+    expect(imports).toBeGreaterThan(0);
     backup = /Backup written: (\S+)/.exec(result.stdout)![1]!;
     expect(result.stdout).toMatch(/1 photos and \d+ files/);
 
@@ -117,7 +134,11 @@ describe("npm run backup while the server writes", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/every hash checked/);
     expect(result.stdout).toContain(`DATA_DIR=${target} DATABASE_URL=file:${join(target, "cadenas.db")}`);
-    expect(readdirSync(target).sort()).toEqual(["blobs", "cadenas.db", "letters"]);
+    expect(readdirSync(target).sort()).toEqual(["blobs", "cadenas.db", "letters", "outbox"]);
+    expect(readdirSync(join(target, "blobs"))).toEqual([sha(door).slice(0, 2)]);
+    const eml = readdirSync(join(target, "outbox"));
+    expect(eml.length).toBeGreaterThan(0);
+    for (const name of eml) expect(readFileSync(join(target, "outbox", name))).toEqual(readFileSync(join(server.dir, "outbox", name)));
 
     const handle = await openDatabase(`file:${join(target, "cadenas.db")}`);
     try {
@@ -131,9 +152,11 @@ describe("npm run backup while the server writes", () => {
       expect(before.mutations.filter((id) => !restored.mutations.has(id))).toEqual([]);
       expect(before.customers.filter((id) => !restored.customers.has(id))).toEqual([]);
       expect(before.evidence.filter((id) => !restored.evidence.has(id))).toEqual([]);
-      // The import is in the snapshot whole or not at all, as a push is with the record that it was processed.
-      const imported = (await db.all<{ n: number }>(sql`select count(*) as n from customers where ref like 'BKP%'`))[0]!.n;
-      expect([0, 3000]).toContain(imported);
+      // Each import is in the snapshot whole or not at all, as a push is with the record that it was processed.
+      for (let batch = 0; batch < imports; batch++) {
+        const imported = (await db.all<{ n: number }>(sql`select count(*) as n from customers where ref like ${`BKP${batch}-%`}`))[0]!.n;
+        expect([0, 1000], `import ${batch}`).toContain(imported);
+      }
       const unmatched = await db.all(
         sql`select id from processed_mutations p where p.outcome = 'applied' and p.kind = 'note.added' and not exists (select 1 from actions a where a.mutation_id = p.id)
             union all select mutation_id from actions a where a.mutation_id is not null and not exists (select 1 from processed_mutations p where p.id = a.mutation_id)`,
@@ -244,6 +267,20 @@ describe("a damaged backup is refused, and nothing is written", () => {
     expect(usage.code).toBe(64);
     expect(usage.stderr).toMatch(/usage: npm run restore -- BACKUP_FOLDER/);
   }, 60_000);
+});
+
+describe("one at a time", () => {
+  it("a backup is refused while another holds the folder, and a lock left by a dead process is taken over", async () => {
+    const dir = join(tmp, "locked");
+    mkdirSync(dir);
+    const options = { databasePath: join(server.dir, "cadenas.db"), dataDir: server.dir, backupDir: dir, now: TEST_NOW };
+    writeFileSync(join(dir, ".lock"), String(process.pid));
+    await expect(createBackup(options)).rejects.toThrow(`Another backup or prune is running in ${dir} (process ${process.pid})`);
+    expect(listBackups(dir)).toEqual([]);
+    writeFileSync(join(dir, ".lock"), "2147483646");
+    expect((await createBackup(options)).manifest.photos).toHaveLength(1);
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
 });
 
 describe("pruning", () => {
