@@ -1,3 +1,4 @@
+import { and, eq, gte } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client";
 import { auditLog } from "./audit.sql";
 
@@ -30,4 +31,20 @@ export function changes<T extends object>(before: T | null, after: T | null): { 
     }
   }
   return { before: b, after: a };
+}
+
+/**
+ * Records `entry` unless the same person already has the same event on the same entity in the last 24 hours. Like
+ * every audit line, dated by the machine's real clock: the log says when things really happened, whatever day a demo
+ * pins.
+ */
+export async function recordAuditOncePerDay(db: Database, entry: AuditEntry & { userId: string; entityId: string }): Promise<void> {
+  const now = new Date();
+  const since = new Date(now.getTime() - 86_400_000).toISOString();
+  const [seen] = await db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(and(eq(auditLog.userId, entry.userId), eq(auditLog.event, entry.event), eq(auditLog.entityId, entry.entityId), gte(auditLog.at, since)))
+    .limit(1);
+  if (!seen) await db.insert(auditLog).values({ ...entry, at: now.toISOString() });
 }

@@ -8,7 +8,9 @@ import type { Scope } from "../auth/scope";
 import { cases } from "../cases/cases.sql";
 import type { Database } from "../db/client";
 import { customersAtScopedSites } from "../debtors/queries";
+import { recordAuditOncePerDay } from "../audit/audit";
 import { AppError } from "../errors";
+import { requestAddress } from "../request";
 import { customerZone } from "../sites/sites";
 import { chainOf, verifyChain } from "./chain";
 import { evidenceRecords } from "./evidence.sql";
@@ -193,5 +195,7 @@ export const blobRoutes = createRouter()
     const { sha256 } = c.req.valid("param");
     const photo = await readVisibleBlob(db, config.dataDir, sha256, { userId: c.get("user").id, scope: c.get("scope") });
     if (!photo) throw new AppError("NOT_FOUND", "Photo introuvable (pas encore reçue en entier ?).");
+    // Looking at a case's evidence is audited — once a day per person and photo: the browser keeps the bytes.
+    await recordAuditOncePerDay(db, { event: "evidence.photo_viewed", userId: c.get("user").id, address: requestAddress(c), entity: "photo", entityId: sha256 });
     return c.body(new Uint8Array(photo.bytes), 200, { "content-type": photo.mime, "cache-control": "private, max-age=31536000, immutable" });
   });

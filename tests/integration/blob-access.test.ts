@@ -100,6 +100,14 @@ describe("a photo of Lyon's evidence", () => {
     }
   });
 
+  it("is audited when looked at: who saw which photo, once a day each (the browser keeps the bytes)", async () => {
+    await get(who.office, hash);
+    await get(who.office, hash);
+    const log = await call(server.url, "GET", "/api/audit?event=evidence.photo_viewed", { cookie: who.office });
+    const mine = (log.body.entries as { entityId: string; user: { initials: string } }[]).filter((e) => e.entityId === hash);
+    expect(mine.map((e) => e.user.initials).sort()).toEqual(["MG", "SB", "VT"]);
+  });
+
   it("is, for Villeurbanne's site manager, exactly what a photo that does not exist is: 404, and a status of 0", async () => {
     expect(await unknown(who.bo, hash)).toEqual(nothingAt(hash));
     const absent = sha(photo());
