@@ -195,7 +195,8 @@ export const blobRoutes = createRouter()
     const { sha256 } = c.req.valid("param");
     const photo = await readVisibleBlob(db, config.dataDir, sha256, { userId: c.get("user").id, scope: c.get("scope") });
     if (!photo) throw new AppError("NOT_FOUND", "Photo introuvable (pas encore reçue en entier ?).");
-    // Looking at a case's evidence is audited — once a day per person and photo: the browser keeps the bytes.
+    // Looking at a case's evidence is audited — once a day per person and photo: a screen shows it again and again.
     await recordAuditOncePerDay(db, { event: "evidence.photo_viewed", userId: c.get("user").id, address: requestAddress(c), entity: "photo", entityId: sha256 });
-    return c.body(new Uint8Array(photo.bytes), 200, { "content-type": photo.mime, "cache-control": "private, max-age=31536000, immutable" });
+    // A photo of a box's contents is personal data: no cache keeps it (the API's no-store); the phone keeps its own in IndexedDB.
+    return c.body(new Uint8Array(photo.bytes), 200, { "content-type": photo.mime });
   });

@@ -100,8 +100,9 @@ describe("a photo of Lyon's evidence", () => {
     }
   });
 
-  it("is audited when looked at: who saw which photo, once a day each (the browser keeps the bytes)", async () => {
-    await get(who.office, hash);
+  it("is audited when looked at: who saw which photo, once a day each; no cache keeps it", async () => {
+    const res = await fetch(`${server.url}/api/blobs/${hash}`, { headers: { cookie: who.office } });
+    expect(res.headers.get("cache-control")).toBe("no-store");
     await get(who.office, hash);
     const log = await call(server.url, "GET", "/api/audit?event=evidence.photo_viewed", { cookie: who.office });
     const mine = (log.body.entries as { entityId: string; user: { initials: string } }[]).filter((e) => e.entityId === hash);
