@@ -30,7 +30,7 @@ export function CodeField(props: { label: string }) {
   return (
     <label class="field">
       <span>{props.label}</span>
-      <input name="code" class="code-input" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="7" placeholder="123456" required />
+      <input name="code" class="code-input" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="7" required />
     </label>
   );
 }

@@ -47,8 +47,8 @@ export function RecoveryCodes(props: { codes: readonly string[]; email: string }
   return (
     <div class="recovery-codes" data-recovery-codes={props.codes.length}>
       <p>
-        <strong>Vos codes de secours.</strong> Gardez-les en lieu sûr, hors de ce téléphone : si vous perdez l'application d'authentification, chacun
-        permet une connexion. Ils ne seront plus affichés.
+        <strong>Vos codes de secours.</strong> Gardez-les en lieu sûr, ailleurs que sur le téléphone de l'application : si vous le perdez, chacun
+        permet une connexion, une seule fois. Ils ne seront plus affichés.
       </p>
       <ol class="recovery-list" ref={list}>
         <For each={props.codes}>{(code) => <li>{code}</li>}</For>

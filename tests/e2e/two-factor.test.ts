@@ -101,12 +101,22 @@ it("makes a Manager set an app up at sign-in when required, then asks for its co
   await page.getByRole("button", { name: "Valider" }).click();
   await page.getByRole("heading", { name: "Aujourd'hui" }).waitFor();
 
+  // Mon compte says it is on, with one recovery code spent; it cannot be turned off while required.
+  await page.goto("/compte");
+  await page.locator('[data-two-factor="on"]').waitFor();
+  await page.getByText("Codes de secours restants : 9.").waitFor();
+  await page.getByText("elle ne peut pas être désactivée").waitFor();
+  await page.locator('[data-two-factor="on"]').scrollIntoViewIfNeeded();
+  await screenshot(page, "two-factor-account-phone");
+
   expect(errors).toEqual([]);
   await context.close();
   expect((await call(server.url, "PUT", "/api/settings", { cookie: office, body: { twoFactorRequired: false } })).status).toBe(200);
 });
 
 it("lets the office turn it on from Mon compte at a desk, with the recovery codes shown once", async () => {
+  const office = await signIn(server.url, "bureau@demo.test");
+  expect((await call(server.url, "PUT", "/api/settings", { cookie: office, body: { twoFactorRequired: false } })).status).toBe(200);
   const context = await deskContext(browser, server.url);
   const page = await context.newPage();
   const errors = watchErrors(page);

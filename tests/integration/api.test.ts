@@ -135,14 +135,18 @@ describe("sessions", () => {
     );
     expect(operations.length).toBeGreaterThanOrEqual(5);
     const open = operations.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`);
-    // Besides health and sign-in, only what a person without a session needs: "mot de passe oublié", the links, and
-    // the first run (which asks for the code the server printed).
+    // Besides health and sign-in (with its second step, which needs the challenge the right password gave), only
+    // what a person without a session needs: "mot de passe oublié", the links, and the first run (which asks for the
+    // code the server printed).
     expect(open.sort()).toEqual([
       "GET /api/auth/tokens/0190f1c2-0000-7000-8000-000000000000",
       "GET /api/health",
       "GET /api/setup",
       "POST /api/auth/forgot",
       "POST /api/auth/login",
+      "POST /api/auth/login/code",
+      "POST /api/auth/login/enrol",
+      "POST /api/auth/login/enrol/start",
       "POST /api/auth/password/choose",
       "POST /api/setup/account",
     ]);
@@ -263,6 +267,9 @@ describe("OpenAPI", () => {
       "/audit",
       "/auth/forgot",
       "/auth/login",
+      "/auth/login/code",
+      "/auth/login/enrol",
+      "/auth/login/enrol/start",
       "/auth/logout",
       "/auth/me",
       "/auth/password",
@@ -270,6 +277,11 @@ describe("OpenAPI", () => {
       "/auth/sessions",
       "/auth/sessions/{id}",
       "/auth/tokens/{token}",
+      "/auth/two-factor",
+      "/auth/two-factor/disable",
+      "/auth/two-factor/enable",
+      "/auth/two-factor/recovery-codes",
+      "/auth/two-factor/start",
       "/billing/to-enter",
       "/billing/to-enter.csv",
       "/billing/to-enter/exported",
@@ -320,6 +332,7 @@ describe("OpenAPI", () => {
       "/users/{id}/deactivate",
       "/users/{id}/invitation",
       "/users/{id}/reactivate",
+      "/users/{id}/two-factor/reset",
     ]);
     expect(Object.keys(res.body.components.schemas)).toEqual(
       expect.arrayContaining(["LoginBody", "SessionUser", "TodayResponse", "DebtorDetail", "DebtorDoc", "Mutation", "PushBody", "PullBody", "ApprovalsResponse", "DecisionBody", "Error"]),

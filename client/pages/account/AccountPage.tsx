@@ -14,9 +14,9 @@ import { user } from "../../session";
 import { TwoFactorCard } from "./TwoFactorCard";
 
 /**
- * "Mon compte", for everyone, on the phone too: change one's password (the current one asked first), and the
- * sessions open under one's name — which device, phone or desk, last used — each of the others closable (a lost
- * phone is signed out from a desk).
+ * "Mon compte", for everyone, on the phone too: change one's password (the current one asked first), two-factor
+ * sign-in for the office and Managers (`TwoFactorCard`), and the sessions open under one's name — which device,
+ * phone or desk, last used — each of the others closable (a lost phone is signed out from a desk).
  */
 export const AccountPage = withQueries(Account);
 

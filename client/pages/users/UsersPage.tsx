@@ -181,6 +181,16 @@ function UserRow(props: {
         <span class={`flag user-${props.user.state}`}>{USER_STATE_LABEL[props.user.state]}</span>
         <Show when={props.user.twoFactor}>
           <span class="flag ok" data-two-factor="on">Double authentification</span>
+          {/* A lost phone: only the office resets it, never its own (that is "Mon compte"). */}
+          <Show when={!props.isMe && props.onResetTwoFactor}>
+            {(reset) => (
+              <span class="two-factor-reset">
+                <ActionButton class="button secondary small" label={`Réinitialiser la double authentification de ${props.user.name}`} action={reset()}>
+                  Réinitialiser
+                </ActionButton>
+              </span>
+            )}
+          </Show>
         </Show>
         <Show when={props.user.state === "deactivated" && (props.user.pendingOnPhone ?? 0) > 0}>
           <span class="pending-on-phone">
@@ -206,13 +216,6 @@ function UserRow(props: {
                 <ActionButton class="button secondary small" label={`Nouvelle invitation pour ${props.user.name}`} action={props.onInvite}>
                   Nouvelle invitation
                 </ActionButton>
-              </Show>
-              <Show when={props.user.twoFactor && props.onResetTwoFactor}>
-                {(reset) => (
-                  <ActionButton class="button secondary small" label={`Réinitialiser la double authentification de ${props.user.name}`} action={reset()}>
-                    Réinitialiser la double authentification
-                  </ActionButton>
-                )}
               </Show>
               <button type="button" class="button ghost small danger-text" aria-label={`Désactiver ${props.user.name}`} onClick={props.onDeactivate}>
                 Désactiver
