@@ -1,8 +1,8 @@
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { createClient } from "@libsql/client";
+import { runInWorker } from "../worker-thread";
 
 /**
  * A consistent copy of a live database file, and what of DATA_DIR it names. `VACUUM INTO` reads the database in one
@@ -61,27 +61,12 @@ export const snapshotInProcess: Snapshotter = async (databasePath, target) => {
   }
 };
 
-// The worker reads TypeScript through tsx, registered in it (as `server/imports/jobs.ts` does).
-const WORKER_BOOT = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(new URL("./snapshot-worker.ts", import.meta.url).href)}); })`;
-
 /**
  * In a worker thread with its own connection: `VACUUM INTO` holds the calling thread for as long as it copies (the
  * driver is synchronous), and the server must keep answering phones meanwhile.
  */
 export const snapshotInWorker: Snapshotter = (databasePath, target) =>
-  new Promise((resolvePromise, reject) => {
-    const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { databasePath, target } });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
-    worker.on("message", (m: { contents?: SnapshotContents; fault?: string }) => {
-      if (m.contents) settle(() => resolvePromise(m.contents!));
-      else settle(() => reject(new Error(m.fault ?? "snapshot failed")));
-    });
-    worker.on("error", (e) => settle(() => reject(e)));
-    worker.on("exit", (code) => settle(() => reject(new Error(`snapshot worker stopped (${code})`))));
+  runInWorker<SnapshotContents>(new URL("./snapshot-worker.ts", import.meta.url), { databasePath, target }, (m: { contents?: SnapshotContents; fault?: string }, settle) => {
+    if (m.contents) settle.resolve(m.contents);
+    else settle.reject(new Error(m.fault ?? "snapshot failed"));
   });

@@ -1,12 +1,8 @@
-import { Worker } from "node:worker_threads";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../db/client";
 import { importCsv, type ImportOptions, type ImportProgress, type ImportReport } from "./apply";
 import type { ImportKind } from "./imports.sql";
-
-// The worker reads TypeScript through tsx, registered in it (a worker inherits `node --import tsx`, but not the
-// loader of a test runner).
-const WORKER_BOOT = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(new URL("./import-worker.ts", import.meta.url).href)}); })`;
+import { runInWorker } from "../worker-thread";
 
 /** Runs one import (in this thread, or in a worker thread) and reports its progress. */
 export type ImportRunner = (kind: ImportKind, bytes: Uint8Array, options: ImportOptions) => Promise<ImportReport>;
@@ -24,24 +20,12 @@ export function importInProcess(db: Database): ImportRunner {
  */
 export function importInWorker(database: { url: string; authToken: string | undefined }): ImportRunner {
   return (kind, bytes, options) =>
-    new Promise<ImportReport>((resolve, reject) => {
+    runInWorker<ImportReport>(new URL("./import-worker.ts", import.meta.url), database, (message: { ready?: true; progress?: ImportProgress; report?: ImportReport; fault?: string }, settle, worker) => {
       const { onProgress, at, ...rest } = options;
-      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: database });
-      let settled = false;
-      const settle = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        fn();
-        void worker.terminate();
-      };
-      worker.on("message", (message: { ready?: true; progress?: ImportProgress; report?: ImportReport; fault?: string }) => {
-        if (message.ready) worker.postMessage({ kind, bytes, options: { ...rest, at: (at ?? new Date()).toISOString() } }, [bytes.buffer as ArrayBuffer]);
-        else if (message.progress) onProgress?.(message.progress);
-        else if (message.report) settle(() => resolve(message.report!));
-        else if (message.fault) settle(() => reject(new Error(message.fault)));
-      });
-      worker.on("error", (e) => settle(() => reject(e)));
-      worker.on("exit", (code) => settle(() => reject(new Error(`import worker stopped (${code})`))));
+      if (message.ready) worker.postMessage({ kind, bytes, options: { ...rest, at: (at ?? new Date()).toISOString() } }, [bytes.buffer as ArrayBuffer]);
+      else if (message.progress) onProgress?.(message.progress);
+      else if (message.report) settle.resolve(message.report);
+      else if (message.fault) settle.reject(new Error(message.fault));
     });
 }
 
