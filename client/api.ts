@@ -64,10 +64,30 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  throw await failureOf(response);
+}
+
+/**
+ * A file the server hands out (`Content-Disposition: attachment`): its bytes and the name the server gives it. For
+ * downloads that must say when they are done or why they failed, which a plain link cannot.
+ */
+export async function apiDownload(path: string): Promise<{ blob: Blob; fileName: string | null }> {
+  let response: Response;
+  try {
+    response = await fetch(`/api${path}`, { credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "NETWORK", "Pas de connexion au serveur.");
+  }
+  if (!response.ok) throw await failureOf(response);
+  const fileName = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? null;
+  return { blob: await response.blob(), fileName };
+}
+
+async function failureOf(response: Response): Promise<ApiError> {
   const payload = (await response.json().catch(() => null)) as ApiErrorBody | null;
   const error = payload?.error
     ? new ApiError(response.status, payload.error.code, payload.error.message, payload.error.details)
     : new ApiError(response.status, response.status >= 500 ? "INTERNAL" : "NOT_FOUND", `Erreur ${response.status}`);
   if (error.code === "UNAUTHENTICATED") onUnauthorized();
-  throw error;
+  return error;
 }

@@ -28,6 +28,7 @@ const ForgotPasswordPage = lazy(() => import("./pages/account/ForgotPasswordPage
 const SitesPage = lazy(() => import("./pages/sites/SitesPage").then((m) => ({ default: m.SitesPage })));
 const SetupPage = lazy(() => import("./pages/setup/SetupPage").then((m) => ({ default: m.SetupPage })));
 const AuditPage = lazy(() => import("./pages/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
+const PrivacyPage = lazy(() => import("./pages/privacy/PrivacyPage").then((m) => ({ default: m.PrivacyPage })));
 
 export function App() {
   onMount(() => void refreshSession());
@@ -52,6 +53,7 @@ export function App() {
         <Route path="/compte" component={() => <RequireUser>{() => <AccountPage />}</RequireUser>} />
         <Route path="/sites" component={() => <RequireUser>{() => <SitesPage />}</RequireUser>} />
         <Route path="/journal" component={() => <RequireUser>{() => <AuditPage />}</RequireUser>} />
+        <Route path="/donnees-personnelles" component={() => <RequireUser>{() => <PrivacyPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

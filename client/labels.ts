@@ -1,9 +1,9 @@
-import type { ActionKind, CallOutcome, GateState, Level, MessageChannel, MessageStatus, PadlockState, PaymentMethod, Segment } from "../shared/enums";
+import type { ActionKind, CallOutcome, Level, MessageChannel, MessageStatus } from "../shared/enums";
 import type { SessionItem, UserItem } from "../shared/schemas/users";
 
 // French words the users see, one place for each code.
 
-export { ROLE_LABEL, STAGE_LABEL } from "../shared/labels";
+export { ATTEMPT_LABEL, GATE_LABEL, PADLOCK_LABEL, PAYMENT_METHOD_LABEL, ROLE_LABEL, SEGMENT_LABEL, STAGE_LABEL } from "../shared/labels";
 
 export const LEVEL_LABEL: Record<Level, string> = {
   none: "Sans relance",
@@ -12,33 +12,6 @@ export const LEVEL_LABEL: Record<Level, string> = {
   R3: "R3",
   R4: "R4",
   R5: "R5",
-};
-
-export const PAYMENT_METHOD_LABEL: Record<PaymentMethod, string> = {
-  card: "Carte (VAD)",
-  sepa: "Prélèvement SEPA",
-  transfer: "Virement",
-  cheque: "Chèque",
-  cash: "Espèces",
-};
-
-export const SEGMENT_LABEL: Record<Segment, string> = {
-  box: "Box (procédure site)",
-  standard: "Standard",
-  "standard-sans-email": "Standard sans e-mail",
-  export: "Export",
-  "grand-compte": "Grand compte",
-  "mauvais-payeur": "Mauvais payeur",
-};
-
-export const PADLOCK_LABEL: Record<PadlockState, string> = {
-  none: "Sans double cadenas",
-  second_padlock: "Double cadenas posé",
-};
-
-export const GATE_LABEL: Record<GateState, string> = {
-  active: "Code d'accès actif",
-  suspended: "Code d'accès suspendu",
 };
 
 export const ACTION_LABEL: Record<ActionKind, string> = {
@@ -102,18 +75,6 @@ export const MESSAGE_STATE_LABEL: Record<MessageStatus, string> = {
   unknown: "À vérifier",
 };
 
-/** What came of one attempt at sending a message. */
-export const ATTEMPT_LABEL: Record<string, string> = {
-  sent: "Parti",
-  written: "Écrit dans le dossier local, pas envoyé",
-  retry: "À réessayer",
-  failed: "Échec",
-  cancelled: "Annulé",
-  postponed: "Reporté",
-  in_doubt: "Incertain",
-  reconciled: "Retrouvé chez le fournisseur",
-};
-
 /** The audit log's events, and their families (the part before the dot). An unknown one shows as it is. */
 export const AUDIT_EVENT_LABEL: Record<string, string> = {
   auth: "Connexions",
@@ -156,6 +117,14 @@ export const AUDIT_EVENT_LABEL: Record<string, string> = {
   "evidence.photo_viewed": "Photo de preuve consultée",
   letters: "Courriers",
   "letters.printed": "Courriers imprimés",
+  customer: "Données personnelles des clients",
+  "customer.legal_hold_set": "Conservation pour motif légal posée",
+  "customer.legal_hold_lifted": "Conservation pour motif légal levée",
+  "customer.erasure_refused": "Demande d'effacement refusée",
+  "customer.erased": "Données effacées à la demande de la personne",
+  "customer.erasure_already_done": "Demande d'effacement (déjà effacé)",
+  retention: "Durée de conservation",
+  "retention.run": "Effacement quotidien des données échues",
 };
 
 export function auditEventLabel(event: string): string {
@@ -192,6 +161,12 @@ const AUDIT_FIELD_LABEL: Record<string, string> = {
   latePenaltyRatePercent: "taux des pénalités (%)",
   minBalanceCents: "solde minimum d'un dossier (centimes)",
   twoFactorRequired: "double authentification exigée",
+  retentionYears: "conservation des données personnelles (années)",
+  reason: "motif",
+  reference: "référence de la demande",
+  requestedOn: "demande reçue le",
+  obstacles: "raisons du refus",
+  pseudonymised: "clients effacés",
   secondFactor: "second facteur",
   steps: "étapes",
   subject: "objet",

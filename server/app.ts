@@ -28,6 +28,8 @@ import { logoTooLarge } from "./sites/sites";
 import { auditRoutes } from "./audit/routes";
 import { auditAccess } from "./audit/access";
 import { setupRoutes } from "./setup/routes";
+import { privacyRoutes } from "./privacy/routes";
+import { accessRoutes } from "./privacy/access-routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
 export function createApp(services: Services): Hono<AppEnv> {
@@ -104,6 +106,8 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", siteRoutes);
   api.route("/", auditRoutes);
   api.route("/", setupRoutes);
+  api.route("/", privacyRoutes);
+  api.route("/", accessRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

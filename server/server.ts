@@ -8,6 +8,7 @@ import { startOutboxWorker } from "./messaging/worker";
 import { startTimestampWorker } from "./evidence/timestamps";
 import { startPhotoUploadSweeper } from "./evidence/uploads";
 import { startBackupScheduler, type BackupJob } from "./backup/scheduler";
+import { startRetentionJob, type RetentionJob } from "./privacy/retention-job";
 import { systemClock } from "./clock";
 import { startImportFolder, type ImportFolder } from "./imports/folder";
 import { ImportQueue, importInProcess, importInWorker } from "./imports/jobs";
@@ -31,6 +32,8 @@ export interface StartOptions {
   photoSweepEveryMs?: number;
   /** Between two looks of the daily backup (a minute; tests look often and wait on `backups.nextLook()`). */
   backupEveryMs?: number;
+  /** Between two looks of the daily retention run (an hour; tests look often and wait on `retention.nextLook()`). */
+  retentionEveryMs?: number;
   /** The server's clock instead of `systemClock(config)`: tests move time themselves (sign-in waits, forgiveness). */
   clock?: Clock;
 }
@@ -43,6 +46,8 @@ export interface RunningServer {
   importFolder: ImportFolder | undefined;
   /** The daily backup, when BACKUP_DIR is set (and BACKUP_AT not off). */
   backups: BackupJob | undefined;
+  /** The daily retention run (personal data pseudonymised after the retention period). */
+  retention: RetentionJob;
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const timestamps = startTimestampWorker(handle.db, config, services.clock, log, { everyMs: options.timestampEveryMs, retryBaseMs: options.timestampRetryMs });
   const photoSweeper = startPhotoUploadSweeper(handle.db, config.dataDir, services.clock, log, { everyMs: options.photoSweepEveryMs });
   const backups = startBackupScheduler(config, services.clock, log, { everyMs: options.backupEveryMs });
+  const retention = startRetentionJob(handle.db, config.dataDir, services.clock, log, { everyMs: options.retentionEveryMs });
   const importFolder = config.importDir
     ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })
     : undefined;
@@ -82,6 +88,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
     services,
     importFolder,
     backups,
+    retention,
     stop: () =>
       new Promise<void>((resolve) => {
         engine.stop();
@@ -89,6 +96,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
         timestamps.stop();
         photoSweeper.stop();
         backups?.stop();
+        retention.stop();
         importFolder?.stop();
         server.close(() => {
           // An import under way finishes (or fails) before the database closes under it.

@@ -1,4 +1,4 @@
-import type { Role } from "./enums";
+import type { GateState, PadlockState, PaymentMethod, Role, Segment } from "./enums";
 
 // French words for codes that both the phone/office screens and the server's documents (the evidence pack) show:
 // one table each, imported by both sides.
@@ -20,4 +20,43 @@ export const STAGE_LABEL: Record<string, string> = {
   exit: "Sortie (fin de contrat)",
   unlock: "Payé, à débloquer",
   "thank-you": "Remerciement",
+};
+
+export const PAYMENT_METHOD_LABEL: Record<PaymentMethod, string> = {
+  card: "Carte (VAD)",
+  sepa: "Prélèvement SEPA",
+  transfer: "Virement",
+  cheque: "Chèque",
+  cash: "Espèces",
+};
+
+export const SEGMENT_LABEL: Record<Segment, string> = {
+  box: "Box (procédure site)",
+  standard: "Standard",
+  "standard-sans-email": "Standard sans e-mail",
+  export: "Export",
+  "grand-compte": "Grand compte",
+  "mauvais-payeur": "Mauvais payeur",
+};
+
+export const PADLOCK_LABEL: Record<PadlockState, string> = {
+  none: "Sans double cadenas",
+  second_padlock: "Double cadenas posé",
+};
+
+export const GATE_LABEL: Record<GateState, string> = {
+  active: "Code d'accès actif",
+  suspended: "Code d'accès suspendu",
+};
+
+/** What came of one attempt at sending a message. */
+export const ATTEMPT_LABEL: Record<string, string> = {
+  sent: "Parti",
+  written: "Écrit dans le dossier local, pas envoyé",
+  retry: "À réessayer",
+  failed: "Échec",
+  cancelled: "Annulé",
+  postponed: "Reporté",
+  in_doubt: "Incertain",
+  reconciled: "Retrouvé chez le fournisseur",
 };

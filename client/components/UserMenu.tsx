@@ -22,6 +22,7 @@ const SCREENS = [
   ["/utilisateurs", "Utilisateurs", "office"],
   ["/sites", "Sites", "office"],
   ["/journal", "Journal des modifications", "office-only"],
+  ["/donnees-personnelles", "Données personnelles", "office-only"],
   ["/compte", "Mon compte", "floor"],
 ] as const;
 

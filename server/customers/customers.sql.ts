@@ -21,6 +21,18 @@ export const customers = sqliteTable(
     segment: text("segment", { enum: SEGMENTS }).notNull().default("box"),
     /** Excluded from every automatic step while set. */
     stop: integer("stop", { mode: "boolean" }).notNull().default(false),
+    /**
+     * A legal hold (dispute, hand-over to a bailiff or to court) and why: while set, retention never pseudonymises
+     * the customer and an erasure request is refused. Set and lifted by the office (`server/privacy/hold.ts`).
+     */
+    legalHoldReason: text("legal_hold_reason"),
+    legalHoldAt: text("legal_hold_at"),
+    legalHoldBy: text("legal_hold_by"),
+    /**
+     * When retention or an erasure request pseudonymised them (`server/privacy/erase.ts`): name replaced, contact
+     * and free texts erased, photos deleted; the refs and accounting lines stay. An import never writes them back.
+     */
+    pseudonymisedAt: text("pseudonymised_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -35,6 +35,8 @@ export interface BlobState {
 }
 
 const finalPath = (dir: string, sha: string) => join(dir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha);
+/** Where a photo's bytes are kept under DATA_DIR. */
+export const blobPath = finalPath;
 
 /**
  * Where a photo stands for this user. A photo they may see (`canSeePhoto`), or whose every byte they sent (proof they
@@ -168,6 +170,13 @@ export async function receivePiece(db: Database, dataDir: string, sha: string, p
   if (!image) {
     await forgetUpload(db, dataDir, who.userId, sha);
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Ce fichier n'est pas une photo (JPEG, PNG ou WebP attendu).");
+  }
+  // A photo erased by retention or an erasure request is never taken back from a phone that still holds it: the
+  // phone is told it is done, and nothing is kept.
+  const [tomb] = await db.select({ erasedAt: photos.erasedAt }).from(photos).where(eq(photos.sha256, sha));
+  if (tomb?.erasedAt) {
+    await forgetUpload(db, dataDir, who.userId, sha);
+    return { sha256: sha, received: bytes.length, complete: true, size: bytes.length, mime: image.mime };
   }
   const target = finalPath(dataDir, sha);
   if (!existsSync(target)) {

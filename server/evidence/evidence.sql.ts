@@ -15,6 +15,11 @@ export const photos = sqliteTable(
     takenAt: text("taken_at"),
     takenBy: text("taken_by").references(() => users.id),
     receivedAt: text("received_at").notNull(),
+    /**
+     * Set when retention or an erasure deleted the bytes: the row stays as the photo's tombstone (its hash is what
+     * the evidence records name) and the triggers let exactly this change through (migration 0020).
+     */
+    erasedAt: text("erased_at"),
   },
   (t) => [index("photos_unit").on(t.unitId)],
 );

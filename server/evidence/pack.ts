@@ -14,7 +14,7 @@ import { sites, units } from "../sites/sites.sql";
 import { senderSites } from "../sites/sites";
 import { legalMentions, type SenderSite } from "../../shared/messaging/compose";
 import { readBlob, sha256Hex } from "./blobs";
-import { chainOf, recordHash, verifyChain, type ChainReport } from "./chain";
+import { chainOf, ERASURE_KIND, recordHash, tombstoneOf, verifyChain, type ChainReport, type ErasedEntry, type ErasureReason } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
 import { drawTimestamps, timestampFiles } from "./timestamp-pack";
 import { timestampsOf, type TimestampRow } from "./timestamps";
@@ -214,7 +214,7 @@ async function loadPack(db: Database, caseId: string, options: PackOptions): Pro
     sent,
     letters,
     outbox: new Map(outbox.map((m) => [m.id, m])),
-    attention: attentionOf(letters, records_, at),
+    attention: [...erasureAttention(records_, at), ...attentionOf(letters, records_, at)],
     records: records_,
     photos: await photosOf(db, options.dataDir, records.map((r) => r.record)),
     integrity,
@@ -316,7 +316,7 @@ function attentionOf(letters: PackLetter[], records: (typeof evidenceRecords.$in
       else said.push(`${capitalized(name)} envoyée en recommandé${tracking}${posted} : ni avis de réception ni pli avisé et non réclamé enregistré.`);
     }
   }
-  for (const r of records.filter((x) => x.kind === "box.opened")) {
+  for (const r of records.filter((x) => x.kind === "box.opened" && !tombstoneOf(x.payload))) {
     const signed = r.payload.signatures as { witness?: string } | undefined;
     if (!signed?.witness) said.push(`Ouverture du box ${String(r.payload.unitNumber ?? "")} le ${at.minute(r.deviceTime)} (enregistrement n° ${r.seq}) : sans signature du témoin.`);
   }
@@ -439,7 +439,7 @@ function drawHeader(w: PageWriter, pack: Pack, generated: string, timeZone: stri
 
 /** "SAS X — SIRET … — RCS … — siège social : …", or null when the site has no legal mentions. */
 /** The operator's legal mentions, as its letters print them. */
-function operatorLine(site: SenderSite): string | null {
+export function operatorLine(site: SenderSite): string | null {
   return site.letterhead ? legalMentions(site.letterhead) : null;
 }
 
@@ -469,7 +469,7 @@ function authorOf(a: HistoryRow): string {
 }
 
 /** A step's name in words: "Mise en demeure", "Relance 1"; a step the table does not name, "relance 4". */
-function stepWord(code: string): string {
+export function stepWord(code: string): string {
   return STAGE_LABEL[code] ?? (/^R\d$/.test(code) ? `Relance ${code.slice(1)}` : code);
 }
 
@@ -609,7 +609,7 @@ function drawRecords(w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts, n
       ["Auteur", r.authorName ? `${r.authorInitials} — ${r.authorName}` : r.authorInitials],
       ["Heure du téléphone", at.second(r.deviceTime) + deviceClockNote(r)],
       ["Reçu par le serveur", at.second(r.receivedAt)],
-      ["Détails", payloadSummary(r.payload) || "—"],
+      ["Détails", recordDetails(r, at)],
       ["Photos", shots.length === 0 ? "aucune" : `${shots.length} : ${shots.length > 1 ? "photos" : "photo"} n° ${shots.join(", ")} ci-après`],
       ["Empreinte", r.hash, fonts.mono],
       ["Précédente", r.prevHash, fonts.mono],
@@ -618,7 +618,8 @@ function drawRecords(w: PageWriter, pack: Pack, at: Moments, fonts: PackFonts, n
     w.need(RECORD_HEIGHT);
     w.text(`N° ${r.seq} — ${KIND_WORD[r.kind] ?? r.kind}`, { size: 10.5, bold: true, gap: 1 });
     for (const [label, value, font] of fields) row(w, [{ text: label, width: 36 * MM, color: MUTED }, { text: value, font }], { size: font ? 8.5 : 9 });
-    if (recordHash(content) !== hash) row(w, [{ text: "", width: 36 * MM }, { text: "Le contenu de cet enregistrement ne correspond plus à son empreinte (modifié après coup).", color: RED }], { size: 9 });
+    // A tombstone's content is gone: the integrity check on page 1 vouches for it against its erasure record.
+    if (!tombstoneOf(r.payload) && recordHash(content) !== hash) row(w, [{ text: "", width: 36 * MM }, { text: "Le contenu de cet enregistrement ne correspond plus à son empreinte (modifié après coup).", color: RED }], { size: 9 });
     w.y -= 4;
     w.page.drawLine({ start: { x: LEFT, y: w.y }, end: { x: RIGHT, y: w.y }, thickness: 0.4, color: RULE });
     w.y -= 6;
@@ -643,7 +644,9 @@ async function drawPhotos(doc: PDFDocument, w: PageWriter, pack: Pack, at: Momen
     if (image) {
       w.page.drawImage(image, { x: LEFT + (WIDTH - size.width) / 2, y: w.y - size.height, width: size.width, height: size.height });
     } else {
-      const why = !p.stored
+      const why = p.stored?.erasedAt
+        ? `Photo effacée le ${at.minute(p.stored.erasedAt).slice(0, 10)} (données personnelles) : seule son empreinte reste`
+        : !p.stored
         ? "Photo pas encore reçue par le serveur"
         : !p.bytes
           ? "Fichier de la photo introuvable sur le serveur"
@@ -654,7 +657,7 @@ async function drawPhotos(doc: PDFDocument, w: PageWriter, pack: Pack, at: Momen
     }
     w.y -= size.height + 6;
     row(w, [{ text: "SHA-256", width: 18 * MM, color: MUTED }, { text: p.sha256, font: fonts.mono }], { size: 8.5 });
-    if (p.stored) {
+    if (p.stored && !p.stored.erasedAt) {
       const s = p.stored;
       const dims = s.width && s.height ? ` — ${s.width} × ${s.height} px` : "";
       row(w, [{ text: "Fichier", width: 18 * MM, color: MUTED }, { text: `${MIME_WORD[s.mime] ?? s.mime}, ${bytesFr(s.sizeBytes)}${dims} — reçue par le serveur le ${at.second(s.receivedAt)}` }], { size: 8.5 });
@@ -734,7 +737,7 @@ async function drawLetters(doc: PDFDocument, w: PageWriter, pack: Pack, at: Mome
 }
 
 /** The image as pdf-lib can place it, or null for a format it cannot (WebP) or a file it cannot read. */
-async function embed(doc: PDFDocument, mime: string, bytes: Uint8Array): Promise<PDFImage | null> {
+export async function embed(doc: PDFDocument, mime: string, bytes: Uint8Array): Promise<PDFImage | null> {
   try {
     if (mime === "image/jpeg") return await doc.embedJpg(bytes);
     if (mime === "image/png") return await doc.embedPng(bytes);
@@ -758,7 +761,7 @@ function placeholder(w: PageWriter, text: string, height: number, fonts: PackFon
 }
 
 /** A section title, on the same page as the first `keep` points of what follows it. */
-function heading(w: PageWriter, title: string, keep = 30): void {
+export function heading(w: PageWriter, title: string, keep = 30): void {
   w.need(36 + keep);
   w.y -= 10;
   w.text(title, { size: 13, bold: true, gap: 1 });
@@ -766,11 +769,11 @@ function heading(w: PageWriter, title: string, keep = 30): void {
   w.y -= 6;
 }
 
-function note(w: PageWriter, text: string): void {
+export function note(w: PageWriter, text: string): void {
   w.text(text, { size: 9.5, color: MUTED, gap: 4 });
 }
 
-interface Cell {
+export interface Cell {
   text: string;
   /** The last cell takes the rest of the line. */
   width?: number;
@@ -783,7 +786,7 @@ interface Cell {
  * Cells side by side, each wrapped in its column; the row is kept on one page when it fits on one, and goes on
  * over the next page when it is longer than a page.
  */
-function row(w: PageWriter, cells: Cell[], options: { size: number; rule?: boolean }): void {
+export function row(w: PageWriter, cells: Cell[], options: { size: number; rule?: boolean }): void {
   const { size } = options;
   const step = size * LINE;
   let x = LEFT;
@@ -809,7 +812,7 @@ function row(w: PageWriter, cells: Cell[], options: { size: number; rule?: boole
   if (options.rule) w.page.drawLine({ start: { x: LEFT, y: w.y }, end: { x: RIGHT, y: w.y }, thickness: 0.3, color: RULE });
 }
 
-interface Line {
+export interface Line {
   text: string;
   bold?: boolean;
   color?: RGB;
@@ -817,7 +820,7 @@ interface Line {
 }
 
 /** Lines on a tinted panel (the integrity check); a panel longer than a page is written without its tint. */
-function panel(w: PageWriter, lines: Line[]): void {
+export function panel(w: PageWriter, lines: Line[]): void {
   const pad = 3 * MM;
   const laid = lines.map((l) => {
     const font = l.bold ? w.fonts.bold : w.fonts.regular;
@@ -837,15 +840,48 @@ function panel(w: PageWriter, lines: Line[]): void {
 
 // ————— Words and formats —————
 
-const KIND_WORD: Record<string, string> = {
+export const KIND_WORD: Record<string, string> = {
   "padlock.placed": "Pose du double cadenas",
   "padlock.removed": "Retrait du double cadenas",
   "box.opened": "Ouverture du box",
   "box.cleared": "Enlèvement du contenu",
   "disposal.basis": "Base légale de l'enlèvement (saisie par le bureau)",
+  [ERASURE_KIND]: "Effacement des données personnelles",
 };
 
-const ROLE_WORD: Record<string, string> = {
+const ERASURE_WORD: Record<ErasureReason, string> = {
+  retention: "durée de conservation écoulée",
+  erasure_request: "à la demande de la personne",
+};
+
+/** What the pack says first of an erased case: when, why, what went, and that the accounting lines stayed. */
+function erasureAttention(records: (typeof evidenceRecords.$inferSelect)[], at: Moments): string[] {
+  return records
+    .filter((r) => r.kind === ERASURE_KIND)
+    .map((r) => {
+      const erased = ((r.payload.erased ?? []) as ErasedEntry[]).map((e) => e.seq);
+      const photoCount = ((r.payload.photos ?? []) as string[]).length;
+      return (
+        `Données personnelles effacées le ${at.minute(r.receivedAt)} (${ERASURE_WORD[r.payload.reason as ErasureReason] ?? String(r.payload.reason)}, enregistrement n° ${r.seq}) : ` +
+        `${erased.length > 0 ? `le contenu des enregistrements n° ${erased.join(", ")} est remplacé par une mention d'effacement qui garde leur empreinte` : "aucun enregistrement à effacer"}` +
+        `${photoCount > 0 ? ` ; ${photoCount} photo${photoCount > 1 ? "s" : ""} supprimée${photoCount > 1 ? "s" : ""} (empreintes conservées)` : ""}. Nom, coordonnées et textes libres sont effacés ; les références, montants et dates comptables sont conservés.`
+      );
+    });
+}
+
+/** A record's details: its payload in words, or what an erasure did. */
+export function recordDetails(r: typeof evidenceRecords.$inferSelect, at: Moments): string {
+  const tombstone = tombstoneOf(r.payload);
+  if (tombstone) return `contenu effacé le ${at.minute(tombstone.at)} (${ERASURE_WORD[tombstone.reason] ?? tombstone.reason}) ; l'effacement est attesté par l'enregistrement n° ${tombstone.record}, l'empreinte d'origine est conservée`;
+  if (r.kind === ERASURE_KIND) {
+    const erased = ((r.payload.erased ?? []) as ErasedEntry[]).map((e) => e.seq);
+    const photoCount = ((r.payload.photos ?? []) as string[]).length;
+    return `${ERASURE_WORD[r.payload.reason as ErasureReason] ?? String(r.payload.reason)} ; enregistrements effacés : ${erased.join(", ") || "aucun"} ; photos supprimées : ${photoCount}`;
+  }
+  return payloadSummary(r.payload) || "—";
+}
+
+export const ROLE_WORD: Record<string, string> = {
   door: "Porte et numéro du box",
   lock_cut: "Cadenas coupé",
   contents: "Contenu du box",
@@ -853,10 +889,10 @@ const ROLE_WORD: Record<string, string> = {
   signature_inventory: "Signature sous l'inventaire",
 };
 
-const CHANNEL_WORD = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "Lettre recommandée AR" } as const;
+export const CHANNEL_WORD = { email: "Courriel", sms: "SMS", letter: "Lettre simple", registered_letter: "Lettre recommandée AR" } as const;
 const SENDING_KINDS = new Set<string>(Object.keys(CHANNEL_WORD));
 
-const STATUS_WORD: Record<MessageStatus, string> = {
+export const STATUS_WORD: Record<MessageStatus, string> = {
   queued: "en attente d'envoi",
   sending: "en cours d'envoi",
   sent: "envoyé",
@@ -867,12 +903,12 @@ const STATUS_WORD: Record<MessageStatus, string> = {
   unknown: "incertain (à vérifier auprès du fournisseur)",
 };
 
-const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", unclaimed: "pli avisé et non réclamé, revenu", delivered: "remis", hardBounce: "non remis (adresse ou numéro invalide)", softBounce: "non remis (échec temporaire)" };
+export const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", unclaimed: "pli avisé et non réclamé, revenu", delivered: "remis", hardBounce: "non remis (adresse ou numéro invalide)", softBounce: "non remis (échec temporaire)" };
 
-const CASE_STATUS_WORD: Record<string, string> = { open: "ouvert", paid: "soldé", written_off: "abandonné (passé en perte)", contract_ended: "clos (contrat terminé)" };
+export const CASE_STATUS_WORD: Record<string, string> = { open: "ouvert", paid: "soldé", written_off: "abandonné (passé en perte)", contract_ended: "clos (contrat terminé)" };
 
 const MIME_WORD: Record<string, string> = { "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP" };
-const EXTENSION: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
+export const EXTENSION: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
 
 function sendingLines(m: typeof messages.$inferSelect, at: Moments): string[] {
   const lines = [m.subject ? `« ${m.subject} »` : m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body, `À : ${m.recipient}`];
@@ -890,7 +926,7 @@ function sendingLines(m: typeof messages.$inferSelect, at: Moments): string[] {
 }
 
 /** The facts a record carries besides its photos, in French. */
-function payloadSummary(payload: Record<string, unknown>): string {
+export function payloadSummary(payload: Record<string, unknown>): string {
   const said: string[] = [];
   for (const [key, value] of Object.entries(payload)) {
     // The originals are told with each photo, below.
@@ -917,14 +953,14 @@ const PAYLOAD_WORD: Record<string, (v: unknown) => string> = {
   note: (v) => `note : ${String(v)}`,
 };
 
-interface Moments {
+export interface Moments {
   /** "22/11/2026 10:30" */
   minute(instant: string | Date): string;
   /** "22/11/2026 10:30:05" */
   second(instant: string | Date): string;
 }
 
-function moments(timeZone: string): Moments {
+export function moments(timeZone: string): Moments {
   const format = (seconds: boolean) => {
     const f = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: seconds ? "2-digit" : undefined, hourCycle: "h23" });
     return (instant: string | Date) => {
@@ -937,11 +973,11 @@ function moments(timeZone: string): Moments {
   return { minute: format(false), second: format(true) };
 }
 
-function capitalized(text: string): string {
+export function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function bytesFr(n: number): string {
+export function bytesFr(n: number): string {
   const grouped = n.toLocaleString("fr-FR").replace(/\s/g, " ");
   if (n < 1024) return `${grouped} octets`;
   const [value, unit] = n < 1024 * 1024 ? [n / 1024, "Ko"] : [n / 1024 / 1024, "Mo"];

@@ -230,6 +230,9 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
             stop: sql`excluded.stop`,
             updatedAt: now,
           },
+          // A pseudonymised customer stays so: the billing software's files still name them, and must not bring
+          // back what retention or an erasure request took out (server/privacy/erase.ts).
+          setWhere: sql`${customers.pseudonymisedAt} is null`,
         });
     }
     for (const r of rows) changedCustomers.add(r.id);

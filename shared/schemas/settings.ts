@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RETENTION_YEARS } from "../privacy/retention";
 import { Cents } from "./common";
 
 /**
@@ -38,6 +39,11 @@ export const Settings = z
      * sets it up at its next sign-in. Site managers, on the floor's phones, are never asked.
      */
     twoFactorRequired: z.boolean(),
+    /**
+     * Years a customer's personal data are kept after the relationship ended (last debt settled, every contract
+     * ended) before the daily job pseudonymises them (shared/privacy/retention.ts). The CNIL's reference is 3 years.
+     */
+    retentionYears: z.number().int().min(RETENTION_YEARS.min).max(RETENTION_YEARS.max),
   })
   .meta({ id: "Settings" });
 export type Settings = z.infer<typeof Settings>;
@@ -51,6 +57,7 @@ export const DEFAULT_SETTINGS: Settings = {
   keepGoodsDays: 90,
   terminationClause: "la clause résolutoire de votre contrat",
   twoFactorRequired: false,
+  retentionYears: RETENTION_YEARS.default,
 };
 
 /** A change of some settings; the others stay. */

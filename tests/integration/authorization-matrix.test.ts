@@ -49,6 +49,7 @@ interface SiteFixtures {
   siteId: string;
   /** A debtor with an open case, a padlock placed on their box with a photo (an evidence record). */
   customerId: string;
+  customerRef: string;
   caseId: string;
   unitId: string;
   photoSha: string;
@@ -306,6 +307,14 @@ const MATRIX: Record<string, Line> = {
   "PUT /sites/{id}/logo": { expect: officeOnly, request: (w) => ({ path: { id: w.f.siteId }, raw: { bytes: uniquePng(w.n), type: "image/png" } }) },
   "DELETE /sites/{id}/logo": { expect: officeOnly, request: (w) => ({ path: { id: w.f.siteId } }) },
   "GET /audit": { expect: officeOnly },
+  // A person's right of access: answered by the office alone, even for a Manager's own site (personal-data.test.ts).
+  "GET /customers/{customerId}/personal-data.zip": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId } }) },
+  // Retention, legal hold and erasure: the controller's decisions, the office's alone (retention.test.ts). The
+  // fixture's customer owes: an erasure request is refused (409, recorded) once the role is checked.
+  "GET /customers/{customerId}/privacy": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId } }) },
+  "GET /privacy/customers": { expect: officeOnly, request: (w) => ({ query: { ref: w.f.customerRef } }) },
+  "PUT /customers/{customerId}/legal-hold": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId }, body: { held: true, reason: `Litige de la matrice ${w.n}` } }) },
+  "POST /customers/{customerId}/erasure-requests": { expect: officeOnly, ok: [409], request: (w) => ({ path: { customerId: w.f.customerId }, body: { requestedOn: TEST_TODAY, reference: `Demande de la matrice ${w.n}` } }) },
 
   // ---- two-factor sign-in (last: its wrong codes count as failed sign-ins) -----------------------------------
   // The second step of a sign-in, with a challenge nobody was given: gone (410) for everyone alike.
@@ -355,6 +364,7 @@ async function fixturesOf(code: "LYO" | "VIL", siteId: string, floor: string, of
     code,
     siteId,
     customerId: doc.customerId,
+    customerRef: doc.ref,
     caseId: doc.case!.id,
     unitId,
     photoSha,

@@ -24,9 +24,11 @@ import { CallSheet, MessageChoices } from "./CallSheet";
 import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { FullHistory } from "./FullHistory";
+import { PrivacyCard } from "../privacy/PrivacyCard";
 import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
 import { KeepingAndBasis, useClearingGate } from "./Disposal";
+import { PersonalDataCard } from "./PersonalData";
 import { DISPOSAL_METHODS, type DisposalMethod } from "../../../shared/floor/opening";
 
 const DISPOSAL_LABEL: Record<DisposalMethod, string> = { dump: "Benne", sale: "Vente", charity: "Don" };
@@ -342,6 +344,10 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         )}
       </Show>
 
+      <Show when={props.user.role === "office"}>
+        <PrivacyCard customerId={d().customerId} />
+      </Show>
+
       <section class="card">
         <h2>Coordonnées</h2>
         <dl class="facts">
@@ -359,6 +365,10 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
           <dd>{d().kind === "company" ? "Société" : "Particulier"}</dd>
         </dl>
       </section>
+
+      <Show when={props.user.role === "office"}>
+        <PersonalDataCard customerId={d().customerId} />
+      </Show>
 
       <CallSheet doc={d()} user={props.user} open={panel() === "call"} onClose={close} />
       <Sheet title="Promesse de paiement" open={panel() === "promise"} onClose={close}>

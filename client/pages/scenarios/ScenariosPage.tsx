@@ -6,6 +6,7 @@ import type { ScenarioStep, StepAction } from "../../../shared/engine/scenarios"
 import type { ScenarioBody, ScenarioResponse, ScenariosResponse } from "../../../shared/schemas/scenarios";
 import { formatEurosInput, parseEuros } from "../../../shared/money";
 import { RECOVERY_INDEMNITY_CENTS, type Settings } from "../../../shared/schemas/settings";
+import { RETENTION_YEARS } from "../../../shared/privacy/retention";
 import { apiGet, apiPut } from "../../api";
 import { AppBar } from "../../components/AppBar";
 import { SaveBar } from "../../components/SaveBar";
@@ -183,6 +184,7 @@ function SettingsCard(props: { editable: boolean }) {
       if (!Number.isFinite(body.sepaRejectFeeCents) || !Number.isFinite(body.minBalanceCents)) throw new Error("Montant illisible : tapez par exemple 15,00");
       if (!Number.isFinite(body.latePenaltyRatePercent)) throw new Error("Taux illisible : tapez par exemple 12,15");
       if (!Number.isInteger(body.collectionPeriodDays) || !Number.isInteger(body.keepGoodsDays)) throw new Error("Nombre de jours illisible : tapez par exemple 30");
+      if (!Number.isInteger(body.retentionYears)) throw new Error("Durée de conservation illisible : tapez un nombre d'années, par exemple 3");
       return apiPut<Settings>("/settings", body);
     },
     onSuccess: (data) => {
@@ -208,6 +210,7 @@ function SettingsCard(props: { editable: boolean }) {
               allowPlainWitness: f.get("plainWitness") === "on",
               terminationClause: String(f.get("clause") ?? "").trim(),
               twoFactorRequired: f.get("twoFactor") === "on",
+              retentionYears: Number(f.get("retention")),
             });
           }}
           onInput={() => setSaved(false)}
@@ -236,6 +239,11 @@ function SettingsCard(props: { editable: boolean }) {
           <label class="field">
             Conservation des biens inventoriés avant toute mise au rebut, vente ou don (jours)
             <input name="keep" type="number" inputmode="numeric" min="0" max="365" value={s().keepGoodsDays} disabled={!props.editable} />
+          </label>
+          <label class="field">
+            Conservation des données personnelles d'un client après la fin de la relation — dette soldée et contrats terminés (années ; la CNIL
+            recommande 3 ans). Ensuite, nom, coordonnées, textes libres et photos sont effacés ; les lignes comptables restent.
+            <input name="retention" type="number" inputmode="numeric" min={RETENTION_YEARS.min} max={RETENTION_YEARS.max} value={s().retentionYears} disabled={!props.editable} />
           </label>
           <label class="check">
             <input name="plainWitness" type="checkbox" checked={s().allowPlainWitness} disabled={!props.editable} />
