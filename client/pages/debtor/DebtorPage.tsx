@@ -28,7 +28,6 @@ import { PrivacyCard } from "../privacy/PrivacyCard";
 import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
 import { KeepingAndBasis, useClearingGate } from "./Disposal";
-import { PersonalDataCard } from "./PersonalData";
 import { DISPOSAL_METHODS, type DisposalMethod } from "../../../shared/floor/opening";
 
 const DISPOSAL_LABEL: Record<DisposalMethod, string> = { dump: "Benne", sale: "Vente", charity: "Don" };
@@ -344,10 +343,6 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         )}
       </Show>
 
-      <Show when={props.user.role === "office"}>
-        <PrivacyCard customerId={d().customerId} />
-      </Show>
-
       <section class="card">
         <h2>Coordonnées</h2>
         <dl class="facts">
@@ -367,7 +362,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
       </section>
 
       <Show when={props.user.role === "office"}>
-        <PersonalDataCard customerId={d().customerId} />
+        <PrivacyCard customerId={d().customerId} />
       </Show>
 
       <CallSheet doc={d()} user={props.user} open={panel() === "call"} onClose={close} />

@@ -2,11 +2,11 @@ import { createSignal } from "solid-js";
 import { FormError } from "../../components/FormError";
 
 /**
- * The office's answer to a customer's right-of-access request: one ZIP with everything Cadenas holds about them
+ * The office's answer to a customer's right-of-access request, in the personal-data card: one ZIP with everything Cadenas holds about them
  * (a readable PDF, the same data as JSON, the photos and letters). Fetched rather than linked so the button can
  * say it is working — the file takes a moment with photos — and why it failed; it needs the network.
  */
-export function PersonalDataCard(props: { customerId: string }) {
+export function AccessRequestButton(props: { customerId: string }) {
   const [working, setWorking] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   // A second tap before the page redraws must not start a second download.
@@ -34,13 +34,12 @@ export function PersonalDataCard(props: { customerId: string }) {
     }
   };
   return (
-    <section class="card personal-data" data-personal-data={working() ? "working" : "idle"}>
-      <h2>Données personnelles</h2>
+    <div class="personal-data" data-personal-data={working() ? "working" : "idle"}>
       <p class="hint">Pour répondre à une demande d'accès (RGPD) : tout ce que Cadenas conserve sur ce client, en PDF lisible et en JSON, avec les photos et les courriers, dans un fichier ZIP à lui transmettre.</p>
       <button type="button" class="button secondary block" disabled={working()} aria-busy={working()} onClick={() => void download()}>
         {working() ? "Préparation du fichier…" : "Données personnelles (droit d'accès)"}
       </button>
       <FormError message={error()} />
-    </section>
+    </div>
   );
 }

@@ -7,6 +7,7 @@ import { SaveButton, useSaving } from "../../components/Saving";
 import { formatDateFr, formatInstantShort } from "../../format";
 import { settings } from "../../session";
 import { syncNow } from "../../store";
+import { AccessRequestButton } from "../debtor/PersonalData";
 
 // A customer's personal data, for the office (online: the server decides and records): where they stand in the
 // retention life cycle, the legal hold (set or lifted with a reason), and a person's erasure request — carried out
@@ -37,6 +38,7 @@ export function PrivacyCard(props: { customerId: string; initial?: PrivacyStatus
         </Match>
         <Match when={status()}>{(s) => <PrivacyView status={s()} onChange={(next) => (next ? mutate(next) : void refetch())} />}</Match>
       </Switch>
+      <AccessRequestButton customerId={props.customerId} />
     </section>
   );
 }
