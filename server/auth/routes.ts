@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { LoginBody, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
@@ -5,6 +6,7 @@ import { LoginAnswer } from "../../shared/schemas/two-factor";
 import { userTimeZone } from "../../shared/sites/zone";
 import { recordAudit } from "../audit/audit";
 import { requestAddress } from "../request";
+import type { AppEnv } from "../context";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
@@ -12,7 +14,7 @@ import { users } from "./auth.sql";
 import { clearCookie, readCookie, setSessionCookie, writeCookie } from "./cookie";
 import { DUMMY_HASH, verifyPassword } from "./password";
 import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
-import { secondFactorStep } from "./two-factor";
+import { secondFactorStep, type SignInMethod } from "./two-factor";
 import { DEVICE_COOKIE, forgiveKeys, isKnownDevice, recordFailures, refuseWhileWaiting, rememberDevice, signInKeys, signInPairKey } from "./sign-in-throttle";
 
 const login = publicRoute({
@@ -59,18 +61,12 @@ export const authRoutes = createRouter()
       await recordAudit(db, { event: "auth.login_failed", userId: user?.id ?? null, address, details: { email } });
       throw new AppError("INVALID_CREDENTIALS", "Wrong e-mail or password");
     }
+    // The password was right: this place's failures are forgiven (the account's, counted from everywhere, are not);
+    // a second factor (or setting one up, when the operator requires it) may still be due.
     await forgiveKeys(db, [signInPairKey(email, address)]);
-    // The password was right; a second factor (or setting one up, when the operator requires it) may still be due.
     const secondStep = await secondFactorStep(c.get("services"), user);
     if (secondStep) return c.json(secondStep, 200);
-    const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
-    // The session cookie first: it is the one clients (and tests) take from the answer.
-    setSessionCookie(c, session);
-    const remembered = await rememberDevice(db, user.id, device, now);
-    writeCookie(c, DEVICE_COOKIE, remembered.token, remembered.expiresAt);
-    await recordAudit(db, { event: "auth.login", userId: user.id, address });
-    const sessionUser = await loadSessionUser(db, user);
-    return c.json({ user: sessionUser, settings: clientSettings(config, sessionUser) }, 200);
+    return c.json(await openSession(c, user), 200);
   })
   .openapi(logout, async (c) => {
     const { db } = c.get("services");
@@ -80,6 +76,25 @@ export const authRoutes = createRouter()
     return c.json({ ok: true as const }, 200);
   })
   .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config, c.get("user")) }, 200));
+
+/**
+ * The end of every sign-in — with a password alone, or after its second factor (`method`): the session cookie, the
+ * browser remembered as a place this user signs in from, the audit line.
+ */
+export async function openSession(c: Context<AppEnv>, user: typeof users.$inferSelect, method?: SignInMethod): Promise<SessionResponse> {
+  const { db, config, clock } = c.get("services");
+  const address = requestAddress(c);
+  // Wrong codes of a second step count on this place too: forgiven once it is passed.
+  await forgiveKeys(db, [signInPairKey(user.email, address)]);
+  const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
+  // The session cookie first: it is the one clients (and tests) take from the answer.
+  setSessionCookie(c, session);
+  const remembered = await rememberDevice(db, user.id, readCookie(c, DEVICE_COOKIE), clock.now());
+  writeCookie(c, DEVICE_COOKIE, remembered.token, remembered.expiresAt);
+  await recordAudit(db, { event: "auth.login", userId: user.id, address, ...(method ? { details: { secondFactor: method } } : {}) });
+  const sessionUser = await loadSessionUser(db, user);
+  return { user: sessionUser, settings: clientSettings(config, sessionUser) };
+}
 
 /** What the phone is told; the time zone is the user's sites' when they share one (`userTimeZone`). */
 export function clientSettings(config: Config, user?: SessionUser): ClientSettings {

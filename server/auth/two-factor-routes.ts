@@ -13,15 +13,13 @@ import {
 } from "../../shared/schemas/two-factor";
 import { UserItem } from "../../shared/schemas/users";
 import { z } from "zod";
-import { recordAudit } from "../audit/audit";
 import type { AppEnv } from "../context";
 import { createRouter, errors, json, protectedRoute, publicRoute } from "../http";
 import { requestAddress } from "../request";
 import { users } from "./auth.sql";
-import { readCookie, setSessionCookie, writeCookie } from "./cookie";
-import { clientSettings } from "./routes";
-import { createSession, loadSessionUser } from "./sessions";
-import { DEVICE_COOKIE, forgiveKeys, rememberDevice, signInPairKey } from "./sign-in-throttle";
+import { readCookie } from "./cookie";
+import { openSession } from "./routes";
+import { DEVICE_COOKIE } from "./sign-in-throttle";
 import {
   disable,
   enable,
@@ -33,7 +31,6 @@ import {
   startSignInEnrolment,
   twoFactorStatus,
   type CodeOrigin,
-  type SignInMethod,
 } from "./two-factor";
 import { itemOf } from "./users";
 
@@ -142,22 +139,4 @@ export const twoFactorRoutes = createRouter()
 
 function originOf(c: Context<AppEnv>): CodeOrigin {
   return { address: requestAddress(c), device: readCookie(c, DEVICE_COOKIE) };
-}
-
-/**
- * The end of a sign-in with two factors, as `POST /auth/login` ends one with a password alone: the session cookie,
- * the browser remembered as a place this user signs in from, the same audit line — with the method of the second
- * step.
- */
-async function openSession(c: Context<AppEnv>, user: typeof users.$inferSelect, method: SignInMethod): Promise<SessionResponse> {
-  const { db, config, clock } = c.get("services");
-  const address = requestAddress(c);
-  await forgiveKeys(db, [signInPairKey(user.email, address)]);
-  const session = await createSession(db, user.id, config.sessionDays, c.req.header("user-agent"), address);
-  setSessionCookie(c, session);
-  const remembered = await rememberDevice(db, user.id, readCookie(c, DEVICE_COOKIE), clock.now());
-  writeCookie(c, DEVICE_COOKIE, remembered.token, remembered.expiresAt);
-  await recordAudit(db, { event: "auth.login", userId: user.id, address, details: { secondFactor: method } });
-  const sessionUser = await loadSessionUser(db, user);
-  return { user: sessionUser, settings: clientSettings(config, sessionUser) };
 }
