@@ -4,6 +4,7 @@ import type { Config } from "../env";
 import { createBackup, databaseFilePath, type BackupResult } from "./backup";
 import { listBackups, pruneBackups, type PruneResult } from "./prune";
 import { snapshotInWorker } from "./snapshot";
+import { startPeriodic, type Periodic } from "../periodic";
 
 export type BackupLook =
   | { state: "not due" }
@@ -12,11 +13,7 @@ export type BackupLook =
   | { state: "written"; backup: BackupResult; prune: PruneResult }
   | { state: "failed"; error: string };
 
-export interface BackupJob {
-  stop(): void;
-  /** Resolves with what the next look that begins after this call did (tests wait on this, never on time). */
-  nextLook(): Promise<BackupLook>;
-}
+export type BackupJob = Periodic<BackupLook>;
 
 const HOUR = 3_600_000;
 
@@ -41,9 +38,6 @@ export function startBackupScheduler(config: Config, clock: Clock, log: (line: s
   }
   let done: { day: string; name: string } | null = null;
   let retryAt = 0;
-  let running = false;
-  let looks = 0;
-  const waiters: { after: number; resolve: (look: BackupLook) => void }[] = [];
 
   const look = async (): Promise<BackupLook> => {
     const now = clock.now();
@@ -75,30 +69,5 @@ export function startBackupScheduler(config: Config, clock: Clock, log: (line: s
     }
   };
 
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    const number = ++looks;
-    let result: BackupLook;
-    try {
-      result = await look();
-    } catch (e) {
-      result = { state: "failed", error: (e as Error).message };
-    } finally {
-      running = false;
-    }
-    for (const w of [...waiters]) {
-      if (number <= w.after) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(result);
-    }
-  };
-  const timer = setInterval(() => void tick(), options.everyMs ?? 60_000);
-  timer.unref();
-  void tick();
-  return {
-    stop: () => clearInterval(timer),
-    // Looks are numbered as they begin: one under way now began before this call.
-    nextLook: () => new Promise((resolve) => waiters.push({ after: looks, resolve })),
-  };
+  return startPeriodic<BackupLook>(options.everyMs ?? 60_000, look, (e) => ({ state: "failed", error: e.message }));
 }

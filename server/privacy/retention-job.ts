@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { retentionDecision } from "../../shared/privacy/retention";
 import { recordAudit } from "../audit/audit";
+import { startPeriodic } from "../periodic";
 import type { Clock } from "../context";
 import type { Database } from "../db/client";
 import { loadSettings } from "../engine/settings";
@@ -80,41 +81,23 @@ export interface RetentionJob {
 export function startRetentionJob(db: Database, dataDir: string, clock: Clock, log: (line: string) => void, options: { everyMs?: number } = {}): RetentionJob {
   let doneDay: string | null = null;
   let last: RetentionRun | null = null;
-  let running = false;
-  let looks = 0;
-  const waiters: { after: number; resolve: (run: RetentionRun | null) => void }[] = [];
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    const number = ++looks;
-    let result: RetentionRun | null = null;
-    try {
+  const job = startPeriodic<RetentionRun | null>(
+    options.everyMs ?? 3_600_000,
+    async () => {
       const today = clock.today();
-      if (doneDay !== today) {
-        result = await runRetention(db, { today, now: clock.now(), dataDir });
-        doneDay = today;
-        last = result;
-        if (result.pseudonymised > 0 || result.files > 0) {
-          log(`Retention for ${today}: ${result.pseudonymised} customers pseudonymised (${result.retentionYears} years after the relationship ended), ${result.files} files removed.`);
-        }
+      if (doneDay === today) return null;
+      const result = await runRetention(db, { today, now: clock.now(), dataDir });
+      doneDay = today;
+      last = result;
+      if (result.pseudonymised > 0 || result.files > 0) {
+        log(`Retention for ${today}: ${result.pseudonymised} customers pseudonymised (${result.retentionYears} years after the relationship ended), ${result.files} files removed.`);
       }
-    } catch (e) {
-      log(`Retention failed: ${(e as Error).message}`);
-    } finally {
-      running = false;
-    }
-    for (const w of [...waiters]) {
-      if (number <= w.after) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(result);
-    }
-  };
-  const timer = setInterval(() => void tick(), options.everyMs ?? 3_600_000);
-  timer.unref();
-  void tick();
-  return {
-    stop: () => clearInterval(timer),
-    nextLook: () => new Promise((resolve) => waiters.push({ after: looks, resolve })),
-    lastRun: () => last,
-  };
+      return result;
+    },
+    (e) => {
+      log(`Retention failed: ${e.message}`);
+      return null;
+    },
+  );
+  return { ...job, lastRun: () => last };
 }
