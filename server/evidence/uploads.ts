@@ -8,6 +8,7 @@ import type { Database } from "../db/client";
 import { AppError } from "../errors";
 import { photos } from "./evidence.sql";
 import { referencedAmong } from "./photo-access";
+import { startPeriodic, type Periodic } from "../periodic";
 
 /**
  * Photos being received in pieces, kept per user: one user can neither append to nor learn of another's unfinished
@@ -185,22 +186,13 @@ export interface PhotoSweeperOptions {
 }
 
 /** Sweeps stale uploads at start and then every `everyMs`, by the server's clock. */
-export function startPhotoUploadSweeper(db: Database, dataDir: string, clock: Clock, log: (line: string) => void, options: PhotoSweeperOptions = {}): { stop(): void } {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
+export function startPhotoUploadSweeper(db: Database, dataDir: string, clock: Clock, log: (line: string) => void, options: PhotoSweeperOptions = {}): Periodic<void> {
+  return startPeriodic<void>(
+    options.everyMs ?? 60 * 60_000,
+    async () => {
       const r = await sweepPhotoUploads(db, dataDir, clock.now());
       if (r.uploads + r.strays > 0) log(`Photo uploads: ${r.uploads} unfinished upload(s) untouched for 24 h swept, ${r.strays} stray piece(s) removed.`);
-    } catch (e) {
-      log(`Photo upload sweep failed: ${(e as Error).message}`);
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), options.everyMs ?? 60 * 60_000);
-  timer.unref();
-  void tick();
-  return { stop: () => clearInterval(timer) };
+    },
+    (e) => log(`Photo upload sweep failed: ${e.message}`),
+  );
 }
