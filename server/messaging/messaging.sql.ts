@@ -47,6 +47,11 @@ export const messages = sqliteTable(
     notBefore: text("not_before"),
     leaseOwner: text("lease_owner"),
     leaseUntil: text("lease_until"),
+    /**
+     * When this claim handed it to the provider (set just before the SMTP transaction or the SMS request). A claim
+     * that lapses without it never left: back to the queue; with it, the provider may have it: in doubt.
+     */
+    handedAt: text("handed_at"),
     /** When it left the outbox: handed to the provider or posted (`sent`), or written to the local folder (`written`). */
     sentAt: text("sent_at"),
     /** What the provider later said (SMS delivered, bounced…). */
@@ -89,3 +94,28 @@ export const messageTemplates = sqliteTable("message_templates", {
   template: text("template", { mode: "json" }).notNull().$type<MessageTemplate>(),
   updatedAt: updatedAt(),
 });
+
+export const ALERT_CHANNELS = ["email", "sms"] as const;
+
+/**
+ * A provider that refuses every message for a reason of configuration (a wrong API key, a sender name it will not
+ * take, no credit left, a relay refusing AUTH or the sender): one alert per channel for the office — a banner on the
+ * office's screens and an entry in *Envois* — while the messages wait queued. The next success clears it.
+ */
+export const providerAlerts = sqliteTable(
+  "provider_alerts",
+  {
+    channel: text("channel", { enum: ALERT_CHANNELS }).primaryKey(),
+    /** A short machine code (`sms.unauthorized`, `sms.sender_refused`, `sms.no_credit`, `email.auth_refused`…). */
+    code: text("code").notNull(),
+    /** What is wrong and what to do, in French, for the office. */
+    message: text("message").notNull(),
+    /** What the provider said, as it said it. */
+    detail: text("detail"),
+    since: text("since").notNull(),
+    lastAt: text("last_at").notNull(),
+    /** Messages that could not go while it lasted (counted each time one is given back). */
+    held: integer("held").notNull().default(0),
+  },
+  (t) => [oneOf("provider_alerts_channel", t.channel, ALERT_CHANNELS)],
+);

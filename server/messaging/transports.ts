@@ -4,6 +4,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { isMobile, smsCount, toE164 } from "../../shared/messaging/sms";
 import { renderLetterPdf, type Logos } from "./letter-pdf";
 import type { LetterContent } from "./messaging.sql";
+import type { ConfigurationProblem } from "./alerts";
 
 /**
  * How messages leave: e-mail over SMTP (nodemailer), SMS through Brevo's transactional SMS API, or — with nothing
@@ -31,7 +32,15 @@ export interface Outgoing {
  * `written`: no provider is set and the message was only written to the local folder: it did not reach the
  * customer, and the outbox records it as such (status `written`), never as sent.
  */
-export type SendResult = { ok: true; providerId: string; written?: true } | { ok: false; permanent: boolean; error: string };
+export type SendResult =
+  | { ok: true; providerId: string; written?: true }
+  /** `permanent`: this recipient will never take it (a wrong address or number); else a fault, tried again later. */
+  | { ok: false; permanent: boolean; error: string }
+  /**
+   * Not the recipient's fault: the provider refuses every message as things are configured (key, sender, credit,
+   * AUTH). The message waits, queued; the channel's alert is raised (`alerts.ts`); no task for the customer.
+   */
+  | { ok: false; configuration: ConfigurationProblem };
 
 export interface EmailSender {
   readonly kind: "smtp" | "files";

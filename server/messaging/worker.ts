@@ -17,6 +17,7 @@ import { withLetterhead } from "../../shared/messaging/compose";
 import { logosOf, siteSendings, type SiteSending } from "../sites/sites";
 import { siteZone } from "../../shared/sites/zone";
 import type { Logos } from "./letter-pdf";
+import { clearAlert, raiseAlert, type AlertChannel, type ConfigurationProblem } from "./alerts";
 
 /**
  * The outbox worker. Each round: messages whose worker died (lease run out) are settled first; then a batch of
@@ -67,6 +68,8 @@ export interface RoundResult {
 const MAX_ATTEMPTS = 6;
 /** Minutes before the next try, by attempts made. */
 const BACKOFF_MINUTES = [1, 5, 30, 120, 360, 1440];
+/** A provider refusing everything for a reason of configuration is asked again this often. */
+const CONFIGURATION_RETRY_MINUTES = 10;
 
 /** Sends what is due now, in batches, until nothing is left to claim. */
 export async function sendDueMessages(db: Database, transports: Transports, options: WorkerOptions): Promise<RoundResult> {
@@ -313,6 +316,13 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
       attempt(m, "sent", outcome.providerId, at);
       pending.done.push({ m, at, written: false });
       result.sent++;
+    } else if ("configuration" in outcome) {
+      // Every message would fail the same way: held back, not counted as an attempt, one alert for the office.
+      const retryAt = new Date(at.getTime() + CONFIGURATION_RETRY_MINUTES * 60_000).toISOString();
+      pending.updates.push({ id: m.id, set: { status: "queued", lastError: outcome.configuration.message, notBefore: retryAt, attempts: m.attempts - 1, ...release } });
+      attempt(m, "retry", `${outcome.configuration.message} — en attente, nouvel essai dans ${CONFIGURATION_RETRY_MINUTES} min`, at);
+      pending.alerts.push({ channel: m.channel === "email" ? "email" : "sms", problem: outcome.configuration, at });
+      result.retried++;
     } else if (outcome.permanent || m.attempts >= MAX_ATTEMPTS) {
       pending.updates.push({ id: m.id, set: { status: "failed", lastError: outcome.error, ...seal, ...release } });
       attempt(m, "failed", outcome.error, at);
@@ -341,6 +351,8 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
       for (let j = 0; j < outcomes.attempts.length; j += 200) await tx.insert(messageAttempts).values(outcomes.attempts.slice(j, j + 200));
       await historyOf(tx, outcomes.done);
       await askToFixContacts(tx, outcomes.fixContact, todayOf);
+      for (const a of outcomes.alerts) await raiseAlert(tx, a.channel, a.problem, a.at);
+      for (const channel of new Set(outcomes.done.filter((d) => !d.written).map((d) => (d.m.channel === "email" ? "email" : "sms") as AlertChannel))) await clearAlert(tx, channel);
     });
   }
   return result;
@@ -351,6 +363,7 @@ interface Outcomes {
   attempts: (typeof messageAttempts.$inferInsert)[];
   done: Done[];
   fixContact: Row[];
+  alerts: { channel: AlertChannel; problem: ConfigurationProblem; at: Date }[];
 }
 
 /** A message that left the outbox: sent, or only written to the local folder. */
@@ -361,7 +374,7 @@ interface Done {
 }
 
 function newOutcomes(): Outcomes {
-  return { updates: [], attempts: [], done: [], fixContact: [] };
+  return { updates: [], attempts: [], done: [], fixContact: [], alerts: [] };
 }
 
 /**
