@@ -38,7 +38,9 @@ const smtp = new SMTPServer({
   },
 });
 await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+// The worker sends no more at once than the SMTP pool has connections (4 by default, the most a crash leaves in
+// doubt); a local server takes more, as an operator's relay may (`?maxConnections=` in SMTP_URL).
+const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}?maxConnections=16`;
 const email = createEmailSender({ dataDir: dir, smtpUrl, mailFrom: "relances@cadenas.test" });
 
 try {

@@ -18,6 +18,7 @@ import { configRoutes } from "./engine/config-routes";
 import { caseRoutes } from "./cases/routes";
 import { billingRoutes } from "./billing/routes";
 import { messagingRoutes } from "./messaging/routes";
+import { webhookRoutes } from "./messaging/webhook-routes";
 import { blobRoutes } from "./evidence/routes";
 import { MAX_PHOTO_BYTES } from "./evidence/blobs";
 import { IMPORT_MAX_BYTES, importRoutes } from "./imports/routes";
@@ -101,6 +102,8 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", caseRoutes);
   api.route("/", billingRoutes);
   api.route("/", messagingRoutes);
+  // Brevo posts SMS delivery events here, with no session: the route checks its own secret token.
+  api.route("/", webhookRoutes);
   api.route("/", blobRoutes);
   api.route("/", importRoutes);
   api.route("/", siteRoutes);

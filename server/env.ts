@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { isCalendarDate, isTimeZone } from "../shared/dates";
 import { parseTrustedProxies, trustedProxyError } from "./request";
@@ -17,12 +18,17 @@ const EnvSchema = z.object({
     .refine((u) => /^(file:|https?:\/\/|libsql:\/\/|wss?:\/\/)/.test(u), "must start with file:, http(s)://, libsql:// or ws(s)://"),
   DATABASE_AUTH_TOKEN: optionalText,
   DATA_DIR: z.string().default("data"),
-  SMTP_URL: optionalText,
-  MAIL_FROM: optionalText,
+  SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^\s/]+/.test(v), "must be smtp://user:password@host:587 (or smtps://…:465)"),
+  MAIL_FROM: optionalText.refine((v) => v === undefined || /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(v), "must be an e-mail address such as relances@example.fr"),
+  DKIM_DOMAIN: optionalText,
+  DKIM_SELECTOR: optionalText,
+  DKIM_PRIVATE_KEY: optionalText,
+  DKIM_PRIVATE_KEY_FILE: optionalText,
   SMS_PROVIDER: optionalText.refine((v) => v === undefined || v === "brevo", "must be brevo (or unset: SMS written to DATA_DIR/outbox/)"),
   SMS_SENDER: optionalText,
   SMS_URL: optionalText,
   SMS_TOKEN: optionalText,
+  BREVO_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, "must be a random secret of 24 characters or more (openssl rand -hex 24)"),
   TZ_SITE: z
     .string()
     .default("Europe/Paris")
@@ -53,6 +59,12 @@ const EnvSchema = z.object({
     .string()
     .default("03:00")
     .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (TZ_SITE time) or off"),
+}).superRefine((e, ctx) => {
+  // A relay refuses a sender it does not know (and `cadenas.invalid` is nobody's): no default with SMTP_URL.
+  if (e.SMTP_URL && !e.MAIL_FROM) ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "is required with SMTP_URL: the sender address your SMTP relay accepts (relances@example.fr)" });
+  const dkim = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY ?? e.DKIM_PRIVATE_KEY_FILE];
+  if (dkim.some(Boolean) && !dkim.every(Boolean))
+    ctx.addIssue({ code: "custom", path: ["DKIM_DOMAIN"], message: "DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together" });
 });
 
 export interface Config {
@@ -62,9 +74,15 @@ export interface Config {
   databaseAuthToken: string | undefined;
   dataDir: string;
   smtpUrl: string | undefined;
-  /** The sender address of e-mails (the name is the site's). */
+  /** The sender address of e-mails (the name is the site's); required with `smtpUrl`. */
   mailFrom: string | undefined;
-  sms: { provider: string | undefined; url: string | undefined; token: string | undefined; sender: string | undefined };
+  /** DKIM signing of e-mails by the server, for a relay that does not sign. */
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /**
+   * `webhookToken`: the secret Brevo's delivery webhook must carry (`POST /api/webhooks/brevo`); with `publicUrl`,
+   * each SMS asks Brevo to post its events there. Unset: delivery reports are only read back, slowly.
+   */
+  sms: { provider: string | undefined; url: string | undefined; token: string | undefined; sender: string | undefined; webhookToken: string | undefined };
   siteTimeZone: string;
   /** `auto`: an empty database is filled with demo data at start. */
   demoData: "auto" | "off";
@@ -109,7 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
-    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN, sender: e.SMS_SENDER },
+    dkim: e.DKIM_DOMAIN && e.DKIM_SELECTOR ? { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKey: dkimKey(e.DKIM_PRIVATE_KEY, e.DKIM_PRIVATE_KEY_FILE) } : undefined,
+    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN, sender: e.SMS_SENDER, webhookToken: e.BREVO_WEBHOOK_TOKEN },
     siteTimeZone: e.TZ_SITE,
     demoData: e.DEMO_DATA,
     today: e.TODAY,
@@ -126,4 +145,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backupKeepDays: e.BACKUP_KEEP,
     backupAt: e.BACKUP_AT,
   };
+}
+
+/** The DKIM private key (PEM), given in the variable itself (`\n` for line breaks) or in a file. */
+function dkimKey(inline: string | undefined, file: string | undefined): string {
+  let key: string;
+  try {
+    key = inline ? inline.replace(/\\n/g, "\n") : readFileSync(file!, "utf8");
+  } catch (error) {
+    throw new Error(`Invalid environment:\n  DKIM_PRIVATE_KEY_FILE: cannot be read (${(error as Error).message})`);
+  }
+  if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(key)) throw new Error("Invalid environment:\n  DKIM_PRIVATE_KEY: must be a PEM private key (-----BEGIN PRIVATE KEY-----…)");
+  return key;
 }

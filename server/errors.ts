@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
+import { isTransientDbFault } from "./db/faults";
 import { ERROR_STATUS, type ApiErrorBody, type ErrorCode, type FieldIssue } from "../shared/errors";
 
 /** The one error type of the server. Routes throw it; `onError` turns it into `{"error": {code, message, details}}`. */
@@ -48,6 +49,13 @@ export function respondWithError(err: unknown, c: Context): Response {
     const code: ErrorCode =
       status === 400 ? "MALFORMED_JSON" : status === 413 ? "PAYLOAD_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status === 401 ? "UNAUTHENTICATED" : status === 404 ? "NOT_FOUND" : "INTERNAL";
     return c.json(errorBody(code, err.message || "Bad request"), ERROR_STATUS[code]);
+  }
+  // The database failed in passing (locked, a libSQL server's timeout or 5xx): what was asked was rolled back whole
+  // and may be asked again.
+  if (isTransientDbFault(err)) {
+    console.error("[cadenas] database busy", err);
+    c.header("retry-after", "5");
+    return c.json(errorBody("SERVER_BUSY", "The database is busy; nothing was recorded. Try again shortly."), ERROR_STATUS.SERVER_BUSY);
   }
   console.error("[cadenas] unexpected error", err);
   return c.json(errorBody("INTERNAL", "Internal error"), 500);

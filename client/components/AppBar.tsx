@@ -4,6 +4,7 @@ import { user } from "../session";
 
 // Office only, and in a chunk of its own: the floor's first screen does not download it.
 const Freshness = lazy(() => import("./Freshness"));
+const ProviderAlerts = lazy(() => import("./ProviderAlerts"));
 
 /** The top bar of every screen: an optional back link, a title and subtitle, and room for a menu. */
 export function AppBar(props: { title: string; subtitle?: string; back?: string; children?: JSX.Element }) {
@@ -26,6 +27,7 @@ export function AppBar(props: { title: string; subtitle?: string; back?: string;
       <Show when={user() && user()!.role !== "site_manager"}>
         <Suspense>
           <Freshness />
+          <ProviderAlerts />
         </Suspense>
       </Show>
     </header>

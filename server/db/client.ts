@@ -27,7 +27,11 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     const path = url.slice("file:".length).split("?")[0] ?? "";
     if (path && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   }
-  // A busy timeout lets the pool's connections wait for each other's writes instead of failing at once.
+  // A busy timeout lets the pool's connections wait for each other's writes instead of failing at once. It applies
+  // to a local file only: a libSQL server (http://, libsql://) ignores it and has its own rules — a writer waits for
+  // the lock, and a transaction that holds the lock over 5 s while another waits is rolled back
+  // (TRANSACTION_TIMEOUT). Either way a lock error is a passing fault, tried again (db/faults.ts): SERVER_BUSY for
+  // a request, another attempt for background work; long work writes in batches (db/write.ts).
   const client = createClient({ url, authToken, timeout: 5_000 });
   if (isFile) {
     await client.execute("PRAGMA journal_mode = WAL");
@@ -54,4 +58,10 @@ function waitForWriteLockBeforeBegin(client: Client): void {
     if (mode !== "read" && mode !== "deferred") await client.executeMultiple("BEGIN IMMEDIATE; ROLLBACK");
     return begin(mode);
   };
+  // A batch (db/write.ts) writes too: the same wait first.
+  const batch = client.batch.bind(client);
+  client.batch = (async (statements: Parameters<Client["batch"]>[0], mode?: TransactionMode) => {
+    if (mode !== "read") await client.executeMultiple("BEGIN IMMEDIATE; ROLLBACK");
+    return batch(statements, mode);
+  }) as Client["batch"];
 }

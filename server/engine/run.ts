@@ -9,20 +9,22 @@ import type { FeeKind } from "../../shared/engine/scenarios";
 import { formatEurosPlain } from "../../shared/money";
 import type { Settings } from "../../shared/schemas/settings";
 import { invoices } from "../billing/billing.sql";
-import { cadenasRef, creditsFor, feeAmount, unpaidInvoices } from "../billing/ledger";
+import { cadenasRef, creditsFor, feeAmount, unpaidInvoices, type OpenInvoice } from "../billing/ledger";
 import { actions, cases, tasks } from "../cases/cases.sql";
 import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { lastSuccessfulImport } from "../imports/apply";
 import { STALE_IMPORT_HOURS, importAgeHours, isImportStale } from "../../shared/engine/freshness";
-import { markCustomersChanged } from "../sync/changes";
+import { customersChangedStatements } from "../sync/changes";
 import { engineRuns, plannedActions } from "./engine.sql";
 import { customersToEvaluate, loadFacts, loadScenarios } from "./facts";
 import type { SiteFilter } from "./zones";
 import { loadSettings } from "./settings";
 import type { MessageChannel } from "../../shared/enums";
 import type { MessagePurpose } from "../messaging/messaging.sql";
-import { queueMessages, type QueueRequest } from "../messaging/outbox";
+import { queuedMessageWrites, type QueueRequest } from "../messaging/outbox";
+import { isTransientDbFault, isUniqueConflict } from "../db/faults";
+import { retrying, writeAll, type Write } from "../db/write";
 
 /** One line of the plan, as `npm run engine -- --json` prints it (CONTRACT.md). */
 export interface PlanLine {
@@ -95,12 +97,18 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
 
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const work = async (tx: Database | Transaction) => {
+    // A chunk is read, worked out, then written in one batch (db/write.ts): over a libSQL server an interactive
+    // transaction would hold the write lock across a round trip a statement, past sqld's 5 s. Two servers running
+    // the same day: the second's batch meets the first's planned actions (unique by customer and key) or open case
+    // (one a customer), is rolled back whole, and the chunk is read and worked out again — finding it done.
+    const work = async (tx: Database) => {
+      const plan: PlanLine[] = [];
       const facts = await loadFacts(tx, chunk, all, options.timeZone ?? "Europe/Paris", settings.minBalanceCents);
       const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
       const openCaseOf = new Map(openCases.map((k) => [k.customerId, k]));
       const boxes = heldReason ? new Map<string, Box[]>() : await boxesByCustomer(tx, chunk, asOf);
       const writes = new Writes(new Map(openCases.map((k) => [k.id, k.level])), settings, asOf);
+      const caseWrites: Write[] = [];
       const changed: string[] = [];
       phase("facts");
       for (const { customerId, input, recorded } of facts) {
@@ -110,7 +118,7 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
         const unseen = result.actions.filter((a) => !recorded.has(a.key));
         const moot = unseen.filter((a) => isMoot(a, result.episodes, input.scenario, asOf));
         const fresh = unseen.filter((a) => !moot.includes(a));
-        const caseIds = heldReason ? new Map<string, string>() : await syncCases(tx, customerId, result.episodes, openCaseOf.get(customerId), fresh, asOf);
+        const caseIds = heldReason ? new Map<string, string>() : syncCases(tx, caseWrites, customerId, result.episodes, openCaseOf.get(customerId), fresh, asOf);
         for (const a of fresh) {
           plan.push({
             customer_ref: input.customer.ref,
@@ -132,14 +140,11 @@ export async function runEngineDay(db: Database, options: EngineRunOptions): Pro
         changed.push(customerId);
         phase("store");
       }
-      await writes.flush(tx);
-      if (changed.length > 0) await markCustomersChanged(tx, changed);
+      if (!heldReason) await writeAll(tx, [...caseWrites, ...(await writes.statements(tx)), ...customersChangedStatements(tx, changed)]);
       phase("store");
+      return plan;
     };
-    if (heldReason) await work(db);
-    // Immediate: the write lock from the start, so two servers running the same day cannot both read the keys
-    // as unrecorded and both write the same tasks.
-    else await db.transaction(work, { behavior: "immediate" });
+    plan.push(...(await retrying(() => work(db), (e) => isTransientDbFault(e) || isUniqueConflict(e))));
   }
   if (!heldReason && runId) await db.update(engineRuns).set({ finishedAt: new Date().toISOString(), planned: plan.length }).where(eq(engineRuns.id, runId));
   return { asOf, plan, heldReason, customersEvaluated: ids.length };
@@ -163,7 +168,9 @@ export async function markPlanDone(
   let marked = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    await db.transaction(async (tx) => {
+    // Read, then written in one batch (db/write.ts); a key already recorded is kept as it is.
+    await retrying(async () => {
+      const tx = db;
       const openCases = await tx.select().from(cases).where(and(inArray(cases.customerId, chunk), eq(cases.status, "open")));
       const caseOf = new Map(openCases.map((k) => [k.customerId, k.id]));
       const rows: (typeof plannedActions.$inferInsert)[] = [];
@@ -187,9 +194,11 @@ export async function markPlanDone(
           });
         }
       }
-      for (let j = 0; j < rows.length; j += 50) await tx.insert(plannedActions).values(rows.slice(j, j + 50)).onConflictDoNothing();
+      const writes: Write[] = [];
+      for (let j = 0; j < rows.length; j += 50) writes.push(tx.insert(plannedActions).values(rows.slice(j, j + 50)).onConflictDoNothing());
+      await writeAll(tx, writes);
       marked += rows.length;
-    });
+    }, isTransientDbFault);
   }
   // Counted as that day's run when asked (a system taken over as if it had run every day).
   if (options.asRun) {
@@ -210,35 +219,38 @@ async function staleData(db: Database, now: Date, hours: number): Promise<string
  * Brings the customer's case rows in line with the engine's episodes: the open one opened or moved (anchor,
  * level, stage), a paid one closed and what waited for it cancelled. Returns episode day → case id.
  */
-async function syncCases(
+function syncCases(
   tx: Database | Transaction,
+  out: Write[],
   customerId: string,
   episodes: readonly Episode[],
   open: typeof cases.$inferSelect | undefined,
   fresh: readonly PlannedAction[],
   asOf: CalendarDate,
-): Promise<Map<string, string>> {
+): Map<string, string> {
   const ids = new Map<string, string>();
   const last = episodes.at(-1);
   const lastStep = [...fresh].reverse().find((a) => a.episode === last?.openedOn && a.step !== "pre-due")?.step;
   if (open && last && last.paidOn === null) {
     // The level is written as its step is carried out (some wait for approval), not here.
     if (open.anchorOn !== last.anchorOn || (lastStep && open.stage !== lastStep)) {
-      await tx
-        .update(cases)
-        .set({ anchorOn: last.anchorOn, ...(lastStep ? { stage: lastStep } : {}) })
-        .where(eq(cases.id, open.id));
+      out.push(
+        tx
+          .update(cases)
+          .set({ anchorOn: last.anchorOn, ...(lastStep ? { stage: lastStep } : {}) })
+          .where(and(eq(cases.id, open.id), eq(cases.status, "open"))),
+      );
     }
     ids.set(last.openedOn, open.id);
   } else if (!open && last && last.paidOn === null) {
     const id = uuidv7();
-    await tx.insert(cases).values({ id, customerId, status: "open", openedOn: last.openedOn, anchorOn: last.anchorOn, level: "none", stage: lastStep ?? null });
+    out.push(tx.insert(cases).values({ id, customerId, status: "open", openedOn: last.openedOn, anchorOn: last.anchorOn, level: "none", stage: lastStep ?? null }));
     ids.set(last.openedOn, id);
   } else if (open) {
     // Paid in full, credited or written off (or nothing owed any more): the case closes, and what was waiting
     // for it with it.
     const paid = episodes.find((e) => e.paidOn && e.openedOn >= open.openedOn) ?? last;
-    await closeCase(tx, open.id, CLOSED_STATUS[paid?.closedBy ?? "payment"], paid?.paidOn ?? asOf);
+    out.push(...closeCaseWrites(tx, open.id, CLOSED_STATUS[paid?.closedBy ?? "payment"], paid?.paidOn ?? asOf));
     if (paid) ids.set(paid.openedOn, open.id);
   }
   return ids;
@@ -251,13 +263,19 @@ const CLOSED_STATUS: Record<ClosedBy, Exclude<CaseStatus, "open">> = { payment: 
  * except those a closing calls for (padlock off, gate code back) and, at a contract's end, the box still to open.
  */
 export async function closeCase(tx: Database | Transaction, caseId: string, status: Exclude<CaseStatus, "open">, closedOn: CalendarDate): Promise<void> {
-  await tx.update(cases).set({ status, closedOn }).where(eq(cases.id, caseId));
-  await tx
-    .update(plannedActions)
-    .set({ status: "cancelled" })
-    .where(and(eq(plannedActions.caseId, caseId), inArray(plannedActions.status, ["planned", "awaiting_approval", "held"])));
+  for (const write of closeCaseWrites(tx, caseId, status, closedOn)) await write;
+}
+
+function closeCaseWrites(tx: Database | Transaction, caseId: string, status: Exclude<CaseStatus, "open">, closedOn: CalendarDate): Write[] {
   const kept = status === "contract_ended" ? ["padlock_remove", "gate_restore", "open_box", "padlock_place"] : ["padlock_remove", "gate_restore"];
-  await tx.update(tasks).set({ status: "cancelled" }).where(and(eq(tasks.caseId, caseId), eq(tasks.status, "open"), notInArray(tasks.kind, kept as TaskKind[])));
+  return [
+    tx.update(cases).set({ status, closedOn }).where(eq(cases.id, caseId)),
+    tx
+      .update(plannedActions)
+      .set({ status: "cancelled" })
+      .where(and(eq(plannedActions.caseId, caseId), inArray(plannedActions.status, ["planned", "awaiting_approval", "held"]))),
+    tx.update(tasks).set({ status: "cancelled" }).where(and(eq(tasks.caseId, caseId), eq(tasks.status, "open"), notInArray(tasks.kind, kept as TaskKind[]))),
+  ];
 }
 
 /** Adds the new planned actions to the chunk's writes, and the effects of those that need no one's approval. */
@@ -438,34 +456,58 @@ class Writes {
     }
   }
 
+  /** Writes it all now, in the caller's transaction. */
   async flush(tx: Database | Transaction): Promise<void> {
-    await this.flushBilling(tx); // first: it adds history lines
-    await queueMessages(tx, this.outbox, this.asOf);
-    for (let i = 0; i < this.planned.length; i += 50) await tx.insert(plannedActions).values(this.planned.slice(i, i + 50)).onConflictDoNothing();
-    for (let i = 0; i < this.tasks.length; i += 100) await tx.insert(tasks).values(this.tasks.slice(i, i + 100));
-    for (let i = 0; i < this.history.length; i += 100) await tx.insert(actions).values(this.history.slice(i, i + 100));
-    for (const caseId of this.raised) await tx.update(cases).set({ level: this.levels.get(caseId)! }).where(eq(cases.id, caseId));
-    for (const e of this.contractEnds) {
-      await tx
-        .update(contracts)
-        .set({ endDate: e.row.date })
-        .where(and(eq(contracts.customerId, e.row.customerId), eq(contracts.unitId, e.unitId)));
+    for (const write of await this.statements(tx)) await write;
+  }
+
+  /**
+   * The statements that write it all, in their order (planned actions before what points at them), built on `tx`
+   * and not yet run: what they need is read now. Planned actions are inserted plainly: one already recorded by
+   * another process fails the whole write, to be read and worked out again.
+   */
+  async statements(tx: Database | Transaction): Promise<Write[]> {
+    const out: Write[] = [];
+    const billing = await this.billing(tx); // first: it adds history lines
+    for (let i = 0; i < this.planned.length; i += 50) out.push(tx.insert(plannedActions).values(this.planned.slice(i, i + 50)));
+    out.push(...billing);
+    out.push(...(await queuedMessageWrites(tx, this.outbox, this.asOf)));
+    for (let i = 0; i < this.tasks.length; i += 100) out.push(tx.insert(tasks).values(this.tasks.slice(i, i + 100)));
+    for (let i = 0; i < this.history.length; i += 100) out.push(tx.insert(actions).values(this.history.slice(i, i + 100)));
+    for (const caseId of this.raised) {
+      // Only ever raised: an approval carried out meanwhile may have raised it further.
+      const level = this.levels.get(caseId)!;
+      out.push(tx.update(cases).set({ level }).where(and(eq(cases.id, caseId), inArray(cases.level, LEVELS.slice(0, LEVELS.indexOf(level))))));
     }
+    for (const e of this.contractEnds) {
+      out.push(
+        tx
+          .update(contracts)
+          .set({ endDate: e.row.date })
+          .where(and(eq(contracts.customerId, e.row.customerId), eq(contracts.unitId, e.unitId))),
+      );
+    }
+    return out;
   }
 
   /** Fees, credit notes proposed at a contract's end and credit notes approved: rare, one customer at a time. */
-  private async flushBilling(tx: Database | Transaction): Promise<void> {
+  private async billing(tx: Database | Transaction): Promise<Write[]> {
+    const out: Write[] = [];
+    // Fees of this batch not written yet, by customer: a later fee counts them among the invoices still open.
+    const billed = new Map<string, OpenInvoice[]>();
     for (const { row, fee, note } of this.fees) {
       // The SEPA reject fee is a flat amount; the others count the invoices still open (fees written above included).
-      const open = fee === "sepa_reject" ? [] : await unpaidInvoices(tx, row.customerId);
+      const open = fee === "sepa_reject" ? [] : [...(await unpaidInvoices(tx, row.customerId)), ...(billed.get(row.customerId) ?? [])];
       const amount = feeAmount(fee, open, row.date, this.settings);
       if (amount <= 0) {
         note("fee", `${FEE_TEXT[fee]} : rien à facturer`, { fee });
         continue;
       }
       const ref = cadenasRef("FR", row.id!);
-      await tx.insert(invoices).values({
-        id: uuidv7(),
+      const id = uuidv7();
+      billed.set(row.customerId, [...(billed.get(row.customerId) ?? []), { id, ref, contractId: null, dueDate: row.date, amountCents: amount, remainingCents: amount }]);
+      out.push(tx.insert(invoices).values({
+        id,
         ref,
         customerId: row.customerId,
         kind: "fee",
@@ -475,7 +517,7 @@ class Writes {
         source: "cadenas",
         plannedActionId: row.id!,
         label: FEE_TEXT[fee],
-      });
+      }));
       note("fee", `${FEE_TEXT[fee]} : ${formatEurosPlain(amount)}, facture ${ref}`, { fee, ref, amountCents: amount });
     }
     // A contract ended: the invoices falling due after its last day are credited, once the Manager agrees.
@@ -484,7 +526,7 @@ class Writes {
       const after = (await unpaidInvoices(tx, row.customerId)).filter((i) => i.dueDate > row.date);
       if (after.length === 0) continue;
       const total = after.reduce((s, i) => s + i.remainingCents, 0);
-      await tx
+      out.push(tx
         .insert(plannedActions)
         .values({
           id: uuidv7(),
@@ -501,7 +543,7 @@ class Writes {
           status: "awaiting_approval",
           detail: { invoices: after.map((i) => i.ref).join(","), amountCents: String(total) },
         })
-        .onConflictDoNothing();
+        .onConflictDoNothing());
     }
     for (const { row, note } of this.creditNotes) {
       const refs = new Set((row.detail?.invoices ?? "").split(",").filter(Boolean));
@@ -514,10 +556,11 @@ class Writes {
         plannedActionId: row.id!,
         label: "Avoir après la sortie du contrat",
       });
-      await tx.insert(invoices).values(credits);
+      out.push(tx.insert(invoices).values(credits));
       const total = -credits.reduce((s, c) => s + c.amountCents, 0);
       note("credit_note", `Avoirs sur ${open.map((i) => i.ref).join(", ")} : ${formatEurosPlain(total)} (accord Manager)`, { refs: credits.map((c) => c.ref), amountCents: total });
     }
+    return out;
   }
 }
 

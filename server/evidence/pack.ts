@@ -903,7 +903,7 @@ export const STATUS_WORD: Record<MessageStatus, string> = {
   unknown: "incertain (à vérifier auprès du fournisseur)",
 };
 
-export const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", unclaimed: "pli avisé et non réclamé, revenu", delivered: "remis", hardBounce: "non remis (adresse ou numéro invalide)", softBounce: "non remis (échec temporaire)" };
+export const DELIVERY_WORD: Record<string, string> = { acknowledged: "avis de réception signé", unclaimed: "pli avisé et non réclamé, revenu", delivered: "remis", sent: "envoyé", accepted: "accepté par l'opérateur", hardBounces: "non remis (numéro invalide)", softBounces: "non remis (échec temporaire)", blocked: "non remis (numéro bloqué)", rejected: "non remis (refusé par l'opérateur)", skipped: "non envoyé par le fournisseur" };
 
 export const CASE_STATUS_WORD: Record<string, string> = { open: "ouvert", paid: "soldé", written_off: "abandonné (passé en perte)", contract_ended: "clos (contrat terminé)" };
 

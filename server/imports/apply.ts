@@ -6,7 +6,8 @@ import { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
-import { markCustomersChanged } from "../sync/changes";
+import { customersChangedStatements } from "../sync/changes";
+import { writeAll, type Write } from "../db/write";
 import { COLUMNS, readLine, type ContractLine, type CustomerLine, type ImportIssue, type InvoiceLine, type LineOf, type PaymentLine } from "./columns";
 import { importRuns, type ImportKind, type ImportSource } from "./imports.sql";
 import { parseCsv } from "./parse-csv";
@@ -98,16 +99,15 @@ export async function importCsv(db: Database, kind: ImportKind, bytes: Uint8Arra
     await db.insert(importRuns).values({ ...run, ok: false, lines: report.lines, errors: report.errors });
     return report;
   }
-  await db.transaction(
-    async (tx) => {
-      progress({ phase: "write", done: 0, total: lines.length });
-      const counts = await write(tx, kind, lines.map((l) => l.value), (done) => progress({ phase: "write", done, total: lines.length }));
-      report.created = counts.created;
-      report.updated = counts.updated;
-      await tx.insert(importRuns).values({ ...run, ok: true, lines: report.lines, created: counts.created, updated: counts.updated });
-    },
-    { behavior: "immediate" },
-  );
+  // All or nothing, and the write lock held only while the database applies it: what the lines need is read
+  // first, then every row and the run's record are written as one batch (db/write.ts) — over a libSQL server one
+  // request, where an interactive transaction would hold the lock across a round trip a statement, past sqld's 5 s.
+  progress({ phase: "write", done: 0, total: lines.length });
+  const { writes, counts } = await writesFor(db, kind, lines.map((l) => l.value));
+  writes.push(db.insert(importRuns).values({ ...run, ok: true, lines: report.lines, created: counts.created, updated: counts.updated }));
+  await writeAll(db, writes, (built) => progress({ phase: "write", done: Math.min(lines.length, Math.round((built / writes.length) * lines.length)), total: lines.length }));
+  report.created = counts.created;
+  report.updated = counts.updated;
   report.ok = true;
   return report;
 }
@@ -189,7 +189,7 @@ async function existing(db: Database | Transaction, table: "customers" | "contra
 }
 
 /** Ref → id of the rows of `table` with these refs. */
-async function idsOf(tx: Transaction, table: "customers" | "contracts" | "invoices" | "payments", refs: string[]): Promise<Map<string, string>> {
+async function idsOf(tx: Database | Transaction, table: "customers" | "contracts" | "invoices" | "payments", refs: string[]): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   const unique = [...new Set(refs)];
   for (let i = 0; i < unique.length; i += 500) {
@@ -199,8 +199,12 @@ async function idsOf(tx: Transaction, table: "customers" | "contracts" | "invoic
   return map;
 }
 
-/** Creates or updates every line by its ref; returns how many of each. */
-async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKind>[], written: (done: number) => void): Promise<{ created: number; updated: number }> {
+/**
+ * The statements that create or update every line by its ref, built on what is read now; and how many of each.
+ * Rows are upserted by ref, so a row another import created meanwhile is updated, not doubled.
+ */
+async function writesFor(tx: Database, kind: ImportKind, values: LineOf<ImportKind>[]): Promise<{ writes: Write[]; counts: { created: number; updated: number } }> {
+  const out: Write[] = [];
   const table = { customers: "customers", contracts: "contracts", invoices: "invoices", payments: "payments" } as const;
   const known = await idsOf(tx, table[kind], values.map((v) => v.ref));
   const idOf = (ref: string) => known.get(ref) ?? uuidv7();
@@ -211,8 +215,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
   if (kind === "customers") {
     const rows = (values as CustomerLine[]).map((v) => ({ id: idOf(v.ref), ...v }));
     for (let i = 0; i < rows.length; i += 200) {
-      if (i % 2_000 === 0) written(i);
-      await tx
+      out.push(tx
         .insert(customers)
         .values(rows.slice(i, i + 200))
         .onConflictDoUpdate({
@@ -233,12 +236,12 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
           // A pseudonymised customer stays so: the billing software's files still name them, and must not bring
           // back what retention or an erasure request took out (server/privacy/erase.ts).
           setWhere: sql`${customers.pseudonymisedAt} is null`,
-        });
+        }));
     }
     for (const r of rows) changedCustomers.add(r.id);
   } else if (kind === "contracts") {
     const lines = values as ContractLine[];
-    const unitIds = await unitsFor(tx, lines);
+    const unitIds = await unitsFor(tx, lines, out);
     const rows = lines.map((v) => ({
       id: idOf(v.ref),
       ref: v.ref,
@@ -249,8 +252,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
       endDate: v.endDate,
     }));
     for (let i = 0; i < rows.length; i += 200) {
-      if (i % 2_000 === 0) written(i);
-      await tx
+      out.push(tx
         .insert(contracts)
         .values(rows.slice(i, i + 200))
         .onConflictDoUpdate({
@@ -263,7 +265,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
             endDate: sql`excluded.end_date`,
             updatedAt: now,
           },
-        });
+        }));
     }
     for (const r of rows) changedCustomers.add(r.customerId);
   } else if (kind === "invoices") {
@@ -280,8 +282,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
       amountCents: v.amountCents,
     }));
     for (let i = 0; i < rows.length; i += 200) {
-      if (i % 2_000 === 0) written(i);
-      await tx
+      out.push(tx
         .insert(invoices)
         .values(rows.slice(i, i + 200))
         .onConflictDoUpdate({
@@ -297,7 +298,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
             amountCents: sql`excluded.amount_cents`,
             updatedAt: now,
           },
-        });
+        }));
     }
     for (const r of rows) changedCustomers.add(r.customerId);
   } else {
@@ -315,8 +316,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
       reason: v.reason,
     }));
     for (let i = 0; i < rows.length; i += 200) {
-      if (i % 2_000 === 0) written(i);
-      await tx
+      out.push(tx
         .insert(payments)
         .values(rows.slice(i, i + 200))
         .onConflictDoUpdate({
@@ -331,7 +331,7 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
             reason: sql`excluded.reason`,
             updatedAt: now,
           },
-        });
+        }));
     }
     // A rejected payment is a payment incident, recorded once however often the file comes.
     const rejected = rows.filter((r) => r.status === "rejected");
@@ -342,23 +342,32 @@ async function write(tx: Transaction, kind: ImportKind, values: LineOf<ImportKin
     }
     const incidents = rejected
       .filter((r) => !recorded.has(r.id))
-      .map((r) => ({ id: uuidv7(), customerId: r.customerId, paymentId: r.id, invoiceId: r.invoiceId, kind: INCIDENT_OF[r.method], occurredOn: r.date, reason: r.reason }));
-    for (let i = 0; i < incidents.length; i += 200) await tx.insert(paymentIncidents).values(incidents.slice(i, i + 200));
+      .map((r) => ({ id: uuidv7(), customer_id: r.customerId, payment_id: r.id, invoice_id: r.invoiceId, kind: INCIDENT_OF[r.method], occurred_on: r.date, reason: r.reason }));
+    // Not if one was recorded since it was read (another import of the same file).
+    for (let i = 0; i < incidents.length; i += 500) {
+      out.push(
+        tx.run(sql`insert into ${paymentIncidents} (id, customer_id, payment_id, invoice_id, kind, occurred_on, reason, created_at)
+          select json_extract(j.value, '$.id'), json_extract(j.value, '$.customer_id'), json_extract(j.value, '$.payment_id'), json_extract(j.value, '$.invoice_id'),
+            json_extract(j.value, '$.kind'), json_extract(j.value, '$.occurred_on'), json_extract(j.value, '$.reason'), ${now}
+          from json_each(${JSON.stringify(incidents.slice(i, i + 500))}) j
+          where not exists (select 1 from ${paymentIncidents} p where p.payment_id = json_extract(j.value, '$.payment_id'))`),
+      );
+    }
     for (const r of rows) changedCustomers.add(r.customerId);
   }
-  await markCustomersChanged(tx, [...changedCustomers]);
+  out.push(...customersChangedStatements(tx, [...changedCustomers]));
   const created = values.filter((v) => !known.has(v.ref)).length;
-  return { created, updated: values.length - created };
+  return { writes: out, counts: { created, updated: values.length - created } };
 }
 
 /** The units the contracts name, site code and number; sites and units not known yet are created. */
-async function unitsFor(tx: Transaction, lines: ContractLine[]): Promise<Map<string, string>> {
+async function unitsFor(tx: Database, lines: ContractLine[], out: Write[]): Promise<Map<string, string>> {
   const codes = [...new Set(lines.map((l) => l.siteCode))];
   const siteRows = await tx.select({ id: sites.id, code: sites.code }).from(sites).where(inArray(sites.code, codes));
   const siteIds = new Map(siteRows.map((s) => [s.code, s.id]));
   for (const code of codes.filter((c) => !siteIds.has(c))) {
     const id = uuidv7();
-    await tx.insert(sites).values({ id, code, name: code });
+    out.push(tx.insert(sites).values({ id, code, name: code }));
     siteIds.set(code, id);
   }
   const unitIds = new Map<string, string>();
@@ -373,7 +382,7 @@ async function unitsFor(tx: Transaction, lines: ContractLine[]): Promise<Map<str
       for (const r of rows) unitIds.set(`${code}\u0000${r.number}`, r.id);
     }
     const fresh = numbers.filter((n) => !unitIds.has(`${code}\u0000${n}`)).map((number) => ({ id: uuidv7(), siteId, number }));
-    for (let i = 0; i < fresh.length; i += 200) await tx.insert(units).values(fresh.slice(i, i + 200));
+    for (let i = 0; i < fresh.length; i += 200) out.push(tx.insert(units).values(fresh.slice(i, i + 200)));
     for (const u of fresh) unitIds.set(`${code}\u0000${u.number}`, u.id);
   }
   return unitIds;

@@ -19,8 +19,13 @@ export interface ConfigurationProblem {
  * sees one banner, not one task per customer. `held` counts the messages given back while it lasts.
  */
 export async function raiseAlert(db: Database | Transaction, channel: AlertChannel, problem: ConfigurationProblem, now: Date, held = 1): Promise<void> {
+  await raiseAlertStatement(db, channel, problem, now, held);
+}
+
+/** `raiseAlert` as a statement, to run in a `db.batch` with the outcome that raises it. */
+export function raiseAlertStatement(db: Database | Transaction, channel: AlertChannel, problem: ConfigurationProblem, now: Date, held = 1) {
   const at = now.toISOString();
-  await db
+  return db
     .insert(providerAlerts)
     .values({ channel, code: problem.code, message: problem.message, detail: problem.detail ?? null, since: at, lastAt: at, held })
     .onConflictDoUpdate({
@@ -31,7 +36,11 @@ export async function raiseAlert(db: Database | Transaction, channel: AlertChann
 
 /** A message of this channel went: whatever was wrong is fixed. */
 export async function clearAlert(db: Database | Transaction, channel: AlertChannel): Promise<void> {
-  await db.delete(providerAlerts).where(eq(providerAlerts.channel, channel));
+  await clearAlertStatement(db, channel);
+}
+
+export function clearAlertStatement(db: Database | Transaction, channel: AlertChannel) {
+  return db.delete(providerAlerts).where(eq(providerAlerts.channel, channel));
 }
 
 export async function currentAlerts(db: Database): Promise<(typeof providerAlerts.$inferSelect)[]> {

@@ -1,3 +1,4 @@
+import { inArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { CalendarDate } from "../../shared/dates";
 import type { MessageChannel } from "../../shared/enums";
@@ -37,10 +38,18 @@ export interface QueueRequest {
  * the channel is queued all the same: the worker fails it and asks the floor to fix the contact.
  */
 export async function queueMessages(tx: Db, requests: readonly QueueRequest[], asOf: CalendarDate): Promise<number> {
-  if (requests.length === 0) return 0;
+  for (const write of await queuedMessageWrites(tx, requests, asOf)) await write;
+  return requests.length;
+}
+
+/** The same, as statements built and not run: what they need is read now (the engine writes them in one batch). */
+export async function queuedMessageWrites(tx: Db, requests: readonly QueueRequest[], asOf: CalendarDate) {
+  if (requests.length === 0) return [];
   const templates = await loadTemplates(tx);
   const people = await loadAddressees(tx, [...new Set(requests.map((r) => r.customerId))], asOf);
   const settings = await loadSettings(tx);
+  // A customer whose boxes all ended long ago still has a site: the one of their last box.
+  const lastSites = await customerSiteIds(tx, [...people.values()].filter((p) => !p.site.id).map((p) => p.customerId));
   const rows: (typeof messages.$inferInsert)[] = [];
   for (const r of requests) {
     const template = templates.get(r.template);
@@ -57,7 +66,7 @@ export async function queueMessages(tx: Db, requests: readonly QueueRequest[], a
       stepCode: r.step,
       invoiceRef: r.invoiceRef ?? null,
       plannedActionId: r.plannedActionId,
-      siteId: person?.site.id ?? null,
+      siteId: person?.site.id ?? lastSites.get(r.customerId) ?? null,
       recipient: composed?.recipient ?? "",
       senderName: composed?.senderName ?? null,
       subject: composed?.subject ?? null,
@@ -69,6 +78,24 @@ export async function queueMessages(tx: Db, requests: readonly QueueRequest[], a
       idempotencyKey: `engine:${r.customerId}|${r.key}`,
     });
   }
-  for (let i = 0; i < rows.length; i += 50) await tx.insert(messages).values(rows.slice(i, i + 50)).onConflictDoNothing();
-  return rows.length;
+  const out = [];
+  for (let i = 0; i < rows.length; i += 50) out.push(tx.insert(messages).values(rows.slice(i, i + 50)).onConflictDoNothing());
+  return out;
+}
+
+/**
+ * Each customer's site: the one of their box under contract, else of their last contract's box. Every message about
+ * a customer is of a site, so that what comes of it (a bounce, a wrong number) reaches that site's floor.
+ */
+export async function customerSiteIds(db: Db, customerIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < customerIds.length; i += 500) {
+    const rows = await db.all<{ customer_id: string; site_id: string }>(sql`
+      select ct.customer_id, u.site_id
+        from contracts ct join units u on u.id = ct.unit_id
+       where ${inArray(sql.raw("ct.customer_id"), customerIds.slice(i, i + 500))}
+       order by ct.customer_id, ct.end_date is null desc, ct.end_date desc, ct.start_date desc, u.number`);
+    for (const r of rows) if (!out.has(r.customer_id)) out.set(r.customer_id, r.site_id);
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ import {
   PostedBody,
   PrintBody,
   PrintResponse,
+  ProviderAlertsResponse,
   UnclaimedBody,
   type MessageItem,
 } from "../../shared/schemas/messages";
@@ -34,6 +35,7 @@ import { printedAmong, printLetters, storedBatch, storedLetterPdf, unpostedLette
 import { recordReceipt } from "./receipts";
 import { messageAttempts, messages, messageTemplates } from "./messaging.sql";
 import { loadTemplates } from "./outbox";
+import { currentAlerts } from "./alerts";
 import { changes, recordAudit } from "../audit/audit";
 import { requestAddress } from "../request";
 
@@ -93,6 +95,13 @@ const list = protectedRoute({
   summary: "The outbox: messages newest first, with their status, attempts and last error",
   request: { query: MessagesQuery },
   responses: { 200: json(MessagesResponse, "Messages"), ...errors(401, 403) },
+});
+const alerts = protectedRoute({
+  method: "get",
+  path: "/provider-alerts",
+  tags: ["office"],
+  summary: "A provider refusing every message of a channel (configuration: key, sender, AUTH, credit): what, since when, how many messages wait",
+  responses: { 200: json(ProviderAlertsResponse, "The alerts, none when all is well"), ...errors(401, 403) },
 });
 const detail = protectedRoute({
   method: "get",
@@ -295,6 +304,19 @@ export const messagingRoutes = createRouter()
       .where(inArray(messages.customerId, customersAtScopedSites(db, c.get("scope"))))
       .groupBy(messages.status);
     return c.json({ items: found.map(({ body: _, ...i }) => i), counts: Object.fromEntries(counts.map((r) => [r.status, Number(r.n)])) }, 200);
+  })
+  .openapi(alerts, async (c) => {
+    officeOnly(c.get("user").role, OFFICE_ONLY);
+    const { db } = c.get("services");
+    const raised = await currentAlerts(db);
+    if (raised.length === 0) return c.json({ alerts: [] }, 200);
+    const waiting = await db
+      .select({ channel: messages.channel, n: sql<number>`count(*)` })
+      .from(messages)
+      .where(and(eq(messages.status, "queued"), inArray(messages.channel, raised.map((a) => a.channel)), inArray(messages.customerId, customersAtScopedSites(db, c.get("scope")))))
+      .groupBy(messages.channel);
+    const count = new Map(waiting.map((w) => [w.channel, Number(w.n)]));
+    return c.json({ alerts: raised.map((a) => ({ channel: a.channel, code: a.code, message: a.message, detail: a.detail, since: a.since, lastAt: a.lastAt, waiting: count.get(a.channel) ?? 0 })) }, 200);
   })
   .openapi(detail, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);

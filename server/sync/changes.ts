@@ -7,14 +7,23 @@ import { syncChanges } from "./sync.sql";
  * transaction: whatever changes a debtor and this marker commit together or not at all.
  */
 export async function markCustomersChanged(tx: Database | Transaction, customerIds: readonly string[]): Promise<void> {
+  for (const statement of customersChangedStatements(tx, customerIds)) await statement;
+}
+
+/** The same, as statements to run in a `db.batch` with the writes they follow (nothing runs until awaited or batched). */
+export function customersChangedStatements(tx: Database | Transaction, customerIds: readonly string[]) {
   const ids = [...new Set(customerIds)];
+  const out = [];
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    await tx.run(sql`
+    out.push(
+      tx.run(sql`
       insert into ${syncChanges} (customer_id, site_id)
       select distinct c.customer_id, u.site_id from contracts c join units u on u.id = c.unit_id
-      where ${inArray(sql.raw("c.customer_id"), chunk)}`);
+      where ${inArray(sql.raw("c.customer_id"), chunk)}`),
+    );
   }
+  return out;
 }
 
 /** The newest change; a cursor at this version has seen everything committed so far. */

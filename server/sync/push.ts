@@ -3,6 +3,7 @@ import type { SessionUser } from "../../shared/schemas/auth";
 import type { Mutation, PushResponse, PushResult } from "../../shared/schemas/mutations";
 import type { Scope } from "../auth/scope";
 import type { Database, Transaction } from "../db/client";
+import { isTransientDbFault } from "../db/faults";
 import { AppError } from "../errors";
 import { applyOrThrow, flushActions, newBatchState, prepareBatch, Refusal, type ApplyContext, type Outcome } from "./apply";
 import { markCustomersChanged } from "./changes";
@@ -81,14 +82,11 @@ class MutationFault extends Error {
   }
 }
 
-/** SQLite's "database is locked" (another connection's write outlasted the busy timeout), however it is wrapped. */
-function isBusy(e: unknown): boolean {
-  for (let cause = e, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
-    const code = String((cause as { code?: unknown }).code ?? "");
-    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || /database is locked/i.test(String((cause as Error).message))) return true;
-  }
-  return false;
-}
+/**
+ * The database, not a mutation, failed: locked by another connection past the busy timeout, or a libSQL server that
+ * rolled the batch's transaction back, timed it out or answered 5xx (db/faults.ts), however it is wrapped.
+ */
+const isBusy = isTransientDbFault;
 
 async function pushBatch(db: Database, req: PushRequest, mode: "straight" | "savepoints"): Promise<PushResponse> {
   const ordered = [...req.mutations].sort((a, b) => a.seq - b.seq);

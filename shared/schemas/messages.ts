@@ -47,6 +47,26 @@ export type MessageDetail = z.infer<typeof MessageDetail>;
 export const MessageIdParam = z.object({ id: Id });
 
 /**
+ * A provider refusing every message of a channel for a reason of configuration (a key, a sender, AUTH, credit): what
+ * is wrong in French, since when, and how many of the channel's messages wait meanwhile. Gone with the next success.
+ */
+export const ProviderAlert = z
+  .object({
+    channel: z.enum(["email", "sms"]),
+    code: z.string(),
+    message: z.string(),
+    detail: z.string().nullable(),
+    since: Instant,
+    lastAt: Instant,
+    waiting: z.number().int(),
+  })
+  .meta({ id: "ProviderAlert" });
+export type ProviderAlert = z.infer<typeof ProviderAlert>;
+
+export const ProviderAlertsResponse = z.object({ alerts: z.array(ProviderAlert) }).meta({ id: "ProviderAlertsResponse" });
+export type ProviderAlertsResponse = z.infer<typeof ProviderAlertsResponse>;
+
+/**
  * Letters to print for posting: these `ids`, or every letter waiting (written up to `date`, when given). Each is
  * dated the day it is printed; the PDF is stored and downloaded from the answer's link.
  */

@@ -1,12 +1,13 @@
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { clearAlert, raiseAlert } from "../../server/messaging/alerts";
 import { queueMessages } from "../../server/messaging/outbox";
 import { nextSmsSlot, sendDueMessages, transportsFor } from "../../server/messaging/worker";
 import { smsCount } from "../../shared/messaging/sms";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { call, signIn, startTestServer, TEST_NOW, TEST_TODAY, type TestServer } from "../support/server";
-import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitUntilSynced, watchErrors } from "./browser";
+import { copyOfBuiltClient, deskContext, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitUntilSynced, watchErrors } from "./browser";
 
 // What the screens say about messages: the phone's message sheet shows the office's template as edited, filled
 // for the customer; *Envois* says a message written to the local folder was not sent.
@@ -127,4 +128,54 @@ it("Envois prints the letters with one POST: the button is off while it prints, 
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/envois-printed.png` });
   expect(errors).toEqual([]);
   await context.close();
+});
+
+it("a relay refusing the sender: a banner on the office's screens and an entry at the top of Envois, gone after the next success", async () => {
+  const db = server.services.db;
+  await raiseAlert(
+    db,
+    "email",
+    { code: "email.sender_refused", message: "Le serveur d'envoi des courriels refuse l'adresse d'expédition relances@cadenas.test : réglez MAIL_FROM sur une adresse que ce serveur accepte (son domaine, DKIM et SPF).", detail: "550 5.7.1 <relances@cadenas.test>: Sender address rejected: not owned by user" },
+    TEST_NOW,
+  );
+  for (const [context, name] of [
+    [await deskContext(browser, server.url), "desk"],
+    [await phoneContext(browser, server.url), "phone"],
+  ] as const) {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signInThroughTheForm(page, "bureau@demo.test");
+    const banner = page.locator('.provider-alert-banner[data-provider-alert="email"]');
+    await banner.waitFor();
+    expect(await banner.innerText()).toContain("Courriels bloqués depuis le 22/11 à 10:00 · 0 en attente");
+    await screenshot(page, `provider-alert-banner-${name}`);
+    await banner.click();
+    const entry = page.locator('.notice.danger[data-provider-alert-entry="email"]');
+    await entry.waitFor();
+    expect(await entry.innerText()).toContain("Réponse du fournisseur : 550 5.7.1");
+    expect(await entry.innerText()).toContain("L'alerte disparaît au premier envoi réussi.");
+    await screenshot(page, `provider-alert-envois-${name}`);
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/provider-alert-${name}.png` });
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+  // A site manager never gets it (nor downloads it).
+  const floor = await phoneContext(browser, server.url);
+  const page = await floor.newPage();
+  const asked: string[] = [];
+  page.on("request", (r) => asked.push(r.url()));
+  await signInThroughTheForm(page, "gestionnaire@demo.test");
+  await waitUntilSynced(page);
+  expect(await page.locator(".provider-alert-banner").count()).toBe(0);
+  expect(asked.filter((u) => u.includes("/api/provider-alerts"))).toEqual([]);
+  await floor.close();
+
+  await clearAlert(db, "email");
+  const after = await phoneContext(browser, server.url);
+  const office = await after.newPage();
+  const answered = office.waitForResponse((r) => r.url().includes("/api/provider-alerts"));
+  await signInThroughTheForm(office, "bureau@demo.test");
+  expect(await (await answered).json()).toEqual({ alerts: [] });
+  expect(await office.locator(".provider-alert-banner, .notice.danger[data-provider-alert-entry]").count()).toBe(0);
+  await after.close();
 });

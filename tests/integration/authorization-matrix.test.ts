@@ -43,6 +43,7 @@ import { call, signIn, startTestServer, TEST_NOW, TEST_TODAY, type TestServer } 
 // Manager works on both sites). "Own" objects are LYO's, "other" ones VIL's; the office is asked about VIL's.
 
 const STRONG = "Velo-Bleu-Marteau-97";
+const WEBHOOK_TOKEN = "matrix-webhook-token-0123456789";
 
 interface SiteFixtures {
   code: "LYO" | "VIL";
@@ -141,6 +142,12 @@ const MATRIX: Record<string, Line> = {
   "GET /setup": { expect: publicRoute },
   // The database has its accounts: the first run's account is refused to everyone, signed in or not.
   "POST /setup/account": { expect: publicRoute, ok: [409], request: (w) => ({ body: { code: "ABCD-EFGH", name: "Premier Compte", email: `setup${w.n}@exemple.fr`, initials: "PC", password: STRONG } }) },
+  // Brevo's SMS delivery webhook: Brevo has no session; the route's own secret (BREVO_WEBHOOK_TOKEN, here in the query)
+  // is the check, the same for whoever holds it. Without it, or with another: 401 and nothing changes (brevo.test.ts).
+  "POST /webhooks/brevo": {
+    expect: publicRoute,
+    request: () => ({ query: { token: WEBHOOK_TOKEN }, body: { id: 26570, to: "33600000000", messageId: 1, msg_status: "delivered", date: "2026-11-22 10:00:00", type: "transactional" } }),
+  },
 
   // ---- one's own session and account -------------------------------------------------------------------------
   "GET /openapi.json": { expect: anySignedIn },
@@ -271,6 +278,7 @@ const MATRIX: Record<string, Line> = {
   "GET /imports/runs/{id}": { expect: everySite, request: () => ({ path: { id: importRunId } }) },
   "GET /imports/runs/{id}/report.csv": { expect: everySite, request: () => ({ path: { id: importRunId } }) },
   "GET /imports/freshness": { expect: officeAndManager },
+  "GET /provider-alerts": { expect: officeAndManager },
   "GET /imports": { expect: everySite },
 
   // ---- sites and the audit log ---------------------------------------------------------------------------------
@@ -406,7 +414,7 @@ async function collectMarkers(lyo: string, vil: string): Promise<void> {
 
 beforeAll(async () => {
   // The daily run plans at start what the office decides (approvals, letters to print, a fee to enter).
-  server = await startTestServer({ env: { ENGINE_AT: "06:00" } });
+  server = await startTestServer({ env: { ENGINE_AT: "06:00", BREVO_WEBHOOK_TOKEN: WEBHOOK_TOKEN } });
   const db = server.services.db;
   await vi.waitFor(
     async () => {

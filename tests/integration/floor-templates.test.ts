@@ -77,7 +77,8 @@ describe("the floor's message templates", () => {
     const m = await recordAction(phone.db, vt, "message.requested", { customerId: doc.customerId, channel: "sms", templateCode: "rappel-sms", templateLabel: preview.template.label });
     expect(await phone.engine.syncOnce(vt)).toBe("synced");
     const [queued] = await server.services.db.select().from(messages).where(eq(messages.id, m.id));
-    expect(queued).toMatchObject({ status: "queued", channel: "sms", recipient: doc.phone, templateCode: "rappel-sms" });
+    // Of its site, like every message: a bounce of it reaches that site's floor.
+    expect(queued).toMatchObject({ status: "queued", channel: "sms", recipient: doc.phone, templateCode: "rappel-sms", siteId: doc.units[0]!.siteId });
     expect(queued!.body).toBe(preview.composed.body);
 
     // An e-mail template offered on the floor: subject and body as previewed, the user's name as the signature.

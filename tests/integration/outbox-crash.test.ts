@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { customers } from "../../server/customers/customers.sql";
 import { messageAttempts, messages } from "../../server/messaging/messaging.sql";
 import { queueMessages } from "../../server/messaging/outbox";
 import { createEmailSender, createSmsSender } from "../../server/messaging/transports";
 import { sendDueMessages, type Transports } from "../../server/messaging/worker";
-import { BREVO_TEST_KEY, startFakeBrevo, startSmtpSink, type FakeBrevo, type SmtpSink } from "../support/providers";
+import { BREVO_TEST_KEY, startFakeBrevo, type FakeBrevo } from "../support/brevo";
+import { startSmtpSink, type SmtpSink } from "../support/providers";
 import { startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 // The worker killed (SIGKILL) after the provider took the message and before the database recorded it, then
@@ -26,9 +27,11 @@ const killWorker = () => worker?.kill("SIGKILL");
 beforeAll(async () => {
   [server, smtp, brevo] = await Promise.all([startTestServer(), startSmtpSink({ onMessage: killWorker }), startFakeBrevo({ onSend: killWorker })]);
   transports = {
-    email: createEmailSender({ dataDir: server.dir, smtpUrl: smtp.url }),
+    email: createEmailSender({ dataDir: server.dir, smtpUrl: smtp.url, mailFrom: "relances@cadenas.test" }),
     sms: createSmsSender({ dataDir: server.dir, smsProvider: "brevo", smsUrl: brevo.url, smsToken: BREVO_TEST_KEY }),
   };
+  // Brevo's clock goes with the worker's.
+  brevo.setNow(new Date(NOW));
 });
 afterAll(async () => {
   transports.email.close();
@@ -45,6 +48,7 @@ function runWorkerProcess(): Promise<{ code: number | null; signal: NodeJS.Signa
         DATABASE_URL: `file:${join(server.dir, "cadenas.db")}`,
         DATA_DIR: server.dir,
         SMTP_URL: smtp.url,
+        MAIL_FROM: "relances@cadenas.test",
         SMS_PROVIDER: "brevo",
         SMS_URL: brevo.url,
         SMS_TOKEN: BREVO_TEST_KEY,
@@ -69,6 +73,8 @@ async function queueOne(channel: "email" | "sms", key: string): Promise<string> 
 }
 
 const later = (minutes: number) => () => new Date(Date.parse(NOW) + minutes * 60_000);
+/** The dead worker's lease runs out: leases follow the database's clock, not the workers' pinned one. */
+const lapse = (id: string) => server.services.db.update(messages).set({ leaseUntil: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 second')` }).where(eq(messages.id, id));
 
 it("an SMS: found at the provider by its tag after the restart, marked sent, not sent again", async () => {
   const db = server.services.db;
@@ -81,6 +87,9 @@ it("an SMS: found at the provider by its tag after the restart, marked sent, not
 
   // Restarted: while the lease holds, the message is left alone; once it has run out, it is settled.
   expect((await sendDueMessages(db, transports, { id: "again", timeZone: "Europe/Paris", now: later(1) })).reconciled).toBe(0);
+  // Five minutes on, Brevo lists the SMS's `sent` and `accepted` events: its own, by tag and number.
+  brevo.setNow(later(5)());
+  await lapse(id);
   const settled = await sendDueMessages(db, transports, { id: "again", timeZone: "Europe/Paris", now: later(5) });
   expect(settled.reconciled).toBe(1);
   expect(brevo.sent).toHaveLength(1);
@@ -96,7 +105,8 @@ it("an SMS the provider never got before the crash is sent after the restart, on
   const db = server.services.db;
   const id = await queueOne("sms", "crash|sms-lost");
   // The worker took it and died before calling the provider: as if killed between the claim and the request.
-  await db.update(messages).set({ status: "sending", leaseOwner: "doomed", leaseUntil: NOW, attempts: 1 }).where(eq(messages.id, id));
+  await db.update(messages).set({ status: "sending", leaseOwner: "doomed", attempts: 1 }).where(eq(messages.id, id));
+  await lapse(id);
   const before = brevo.sent.length;
   const r = await sendDueMessages(db, transports, { id: "again", timeZone: "Europe/Paris", now: later(5) });
   expect(r).toMatchObject({ retried: 1, sent: 1 });
@@ -110,6 +120,8 @@ it("an e-mail: the SMTP server cannot be asked, so it is marked to check, never 
   const run = await runWorkerProcess();
   expect(run.signal, run.output).toBe("SIGKILL");
   expect(smtp.received).toHaveLength(1);
+  expect((await sendDueMessages(db, transports, { id: "again", timeZone: "Europe/Paris", now: later(5) })).unknown).toBe(0);
+  await lapse(id);
   const settled = await sendDueMessages(db, transports, { id: "again", timeZone: "Europe/Paris", now: later(5) });
   expect(settled.unknown).toBe(1);
   const [after] = await db.select().from(messages).where(eq(messages.id, id));

@@ -13,7 +13,8 @@ import { sendDueMessages, type Transports } from "../../server/messaging/worker"
 import type { SiteBody, SiteItem, SitesResponse } from "../../shared/schemas/sites";
 import { everyDay } from "../../shared/sites/hours";
 import { pngImage } from "../support/images";
-import { BREVO_TEST_KEY, startFakeBrevo, startSmtpSink, type FakeBrevo, type SmtpSink } from "../support/providers";
+import { BREVO_TEST_KEY, startFakeBrevo, type FakeBrevo } from "../support/brevo";
+import { startSmtpSink, type SmtpSink } from "../support/providers";
 import { call, importThroughRoute, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 // Sites as the office sets them up, and everything that names a site using what it set: the letters' letterhead

@@ -12,6 +12,7 @@ import { ATTEMPT_LABEL, CHANNEL_LABEL, MESSAGE_STATE_LABEL, MESSAGE_STATUS_LABEL
 import { queryClient, withQueries } from "../../query";
 import { FormError } from "../../components/FormError";
 import { SaveButton, useSaving } from "../../components/Saving";
+import { ProviderAlertEntries } from "../../components/ProviderAlerts";
 
 /**
  * The office's view of what Cadenas sends: every e-mail, SMS and letter with its state and each attempt; the
@@ -45,6 +46,7 @@ function Messages() {
     <>
       <AppBar title="Envois" subtitle={list.data ? `${list.data.counts.queued ?? 0} en file · ${list.data.counts.failed ?? 0} en échec` : undefined} back="/" />
       <main class="page messages with-status-bar">
+        <ProviderAlertEntries />
         <nav class="chips" aria-label="Afficher">
           <For each={FILTERS}>
             {(f) => (

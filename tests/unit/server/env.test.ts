@@ -26,6 +26,16 @@ describe("environment", () => {
     );
   });
 
+  it("wants MAIL_FROM with SMTP_URL, and DKIM's three settings together", () => {
+    expect(() => loadConfig({ SMTP_URL: "smtp://user:pass@smtp.example.fr:587" })).toThrow(/MAIL_FROM: is required with SMTP_URL/);
+    expect(loadConfig({ SMTP_URL: "smtp://user:pass@smtp.example.fr:587", MAIL_FROM: "relances@example.fr" }).mailFrom).toBe("relances@example.fr");
+    // The local folder needs no sender of its own.
+    expect(loadConfig({}).mailFrom).toBeUndefined();
+    expect(() => loadConfig({ DKIM_DOMAIN: "example.fr" })).toThrow(/DKIM_SELECTOR and DKIM_PRIVATE_KEY/);
+    const key = "-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----";
+    expect(loadConfig({ DKIM_DOMAIN: "example.fr", DKIM_SELECTOR: "s1", DKIM_PRIVATE_KEY: key }).dkim).toEqual({ domainName: "example.fr", keySelector: "s1", privateKey: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----" });
+  });
+
   it("treats empty optional variables as unset", () => {
     expect(loadConfig({ SMTP_URL: "", TODAY: "" })).toMatchObject({ smtpUrl: undefined, today: undefined });
   });

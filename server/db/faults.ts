@@ -1,0 +1,42 @@
+/**
+ * Whether a database error is a passing fault of the database, not of the work: the write it hit was rolled back
+ * whole, and the same work may simply be tried again (by the caller, or by whoever sent the request: `SERVER_BUSY`,
+ * 503). The shapes, as the embedded file and a libSQL server (sqld, reached over HTTP) report them:
+ * - the write lock taken by another connection for longer than the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED`,
+ *   "database is locked");
+ * - sqld rolled the transaction back: it held the write lock more than 5 s while another writer waited
+ *   (`TRANSACTION_TIMEOUT`, "Transaction timed out"), or its stream sat idle about 10 s (`STREAM_EXPIRED`); the
+ *   next statement, commit or rollback of that transaction then fails with `TRANSACTION_CLOSED` or "cannot commit /
+ *   rollback - no transaction is active" — drizzle reports the failed rollback in place of the timeout itself;
+ * - the server, or a proxy in front of it, answered HTTP 5xx (`SERVER_ERROR` caused by `HttpServerError`), or the
+ *   connection to it was refused or cut.
+ * Wrapped errors (drizzle's "Failed query", our own) are looked through by their `cause`.
+ */
+export function isTransientDbFault(e: unknown): boolean {
+  for (let cause = e, depth = 0; cause && depth < 6; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const { code, status, name } = cause as { code?: unknown; status?: unknown; name?: unknown };
+    const text = String(code ?? "");
+    const message = String((cause as { message?: unknown }).message ?? "");
+    if (TRANSIENT_CODES.some((c) => text.startsWith(c))) return true;
+    if (TRANSIENT_MESSAGES.test(message)) return true;
+    if (name === "HttpServerError" && typeof status === "number" && status >= 500) return true;
+    if (NETWORK_CODES.includes(text)) return true;
+  }
+  return false;
+}
+
+const TRANSIENT_CODES = ["SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_TIMEOUT", "STREAM_EXPIRED", "TRANSACTION_CLOSED"];
+const TRANSIENT_MESSAGES =
+  /database is locked|database table is locked|transaction timed out|stream has expired|transaction has been rolled back|cannot (commit|rollback) - no transaction is active|server returned http status 5\d\d/i;
+const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"];
+
+/**
+ * A unique key already taken: another process wrote the same thing first (two servers running the same day's
+ * engine). The write was rolled back whole; reading again and redoing the work writes nothing twice.
+ */
+export function isUniqueConflict(e: unknown): boolean {
+  for (let cause = e, depth = 0; cause && depth < 6; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if (/UNIQUE constraint failed/i.test(String((cause as { message?: unknown }).message ?? ""))) return true;
+  }
+  return false;
+}
