@@ -23,7 +23,8 @@ export const ALERT_CHANNEL_LABEL: Record<ProviderAlert["channel"], string> = { e
 
 /** "Courriels bloqués depuis le 23/11 à 10:00 · 6 en attente". */
 export function alertTitle(a: ProviderAlert): string {
-  return `${ALERT_CHANNEL_LABEL[a.channel]} bloqués depuis le ${formatInstantShort(a.since)} · ${a.waiting} en attente`;
+  const waiting = a.waiting === 0 ? "" : ` · ${a.waiting} en attente`;
+  return `${ALERT_CHANNEL_LABEL[a.channel]} bloqués depuis le ${formatInstantShort(a.since)}${waiting}`;
 }
 
 function ProviderAlertsBanner() {
