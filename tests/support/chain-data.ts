@@ -1,5 +1,5 @@
-// A chain's billing data made by SQL inside the database (a JavaScript generator would take minutes at scale), as
-// bench/engine.bench.ts makes it, around any day: customers with one box each and a year of monthly rent, every
+// A chain's billing data made by SQL inside the database (a JavaScript generator would take minutes at scale), for
+// the tests and the benchmarks, around any day: customers with one box each and a year of monthly rent, every
 // tenth owing the last 1–3 months with an open case, some SEPA debits rejected.
 import { sql } from "drizzle-orm";
 import { addDays, addMonths, type CalendarDate } from "../../shared/dates";
