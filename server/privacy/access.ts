@@ -46,6 +46,7 @@ export const PERSONAL_DATA_FORMAT = "cadenas.personal-data/1";
  * A table added later must be put in one or the other (tests/integration/personal-data.test.ts).
  */
 export const LEFT_OUT: Record<string, string> = {
+  provider_alerts: "A sending provider refusing every message (key, sender, credit): about the operator's configuration, nobody's data.",
   users: "Staff accounts (name, e-mail, password hash): the operator's staff, not the customer. Each action keeps its author's initials.",
   user_sites: "Which staff work at which site.",
   sessions: "Staff sign-in sessions.",

@@ -137,7 +137,7 @@ describe("sessions", () => {
     const open = operations.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`);
     // Besides health and sign-in (with its second step, which needs the challenge the right password gave), only
     // what a person without a session needs: "mot de passe oublié", the links, and the first run (which asks for the
-    // code the server printed).
+    // code the server printed); and Brevo's delivery webhook, which proves itself with its secret token instead.
     expect(open.sort()).toEqual([
       "GET /api/auth/tokens/0190f1c2-0000-7000-8000-000000000000",
       "GET /api/health",
@@ -149,6 +149,7 @@ describe("sessions", () => {
       "POST /api/auth/login/enrol/start",
       "POST /api/auth/password/choose",
       "POST /api/setup/account",
+      "POST /api/webhooks/brevo",
     ]);
     for (const op of operations.filter((o) => o.secured)) {
       const res = await call(url, op.method, op.path);
