@@ -29,6 +29,8 @@ const SitesPage = lazy(() => import("./pages/sites/SitesPage").then((m) => ({ de
 const SetupPage = lazy(() => import("./pages/setup/SetupPage").then((m) => ({ default: m.SetupPage })));
 const AuditPage = lazy(() => import("./pages/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 const PrivacyPage = lazy(() => import("./pages/privacy/PrivacyPage").then((m) => ({ default: m.PrivacyPage })));
+// The office console: desk-sized, in chunks of its own that the phone's first screen never downloads.
+const FollowUpPage = lazy(() => import("./pages/follow-up/FollowUpPage").then((m) => ({ default: m.FollowUpPage })));
 
 export function App() {
   onMount(() => void refreshSession());
@@ -54,6 +56,7 @@ export function App() {
         <Route path="/sites" component={() => <RequireUser>{() => <SitesPage />}</RequireUser>} />
         <Route path="/journal" component={() => <RequireUser>{() => <AuditPage />}</RequireUser>} />
         <Route path="/donnees-personnelles" component={() => <RequireUser>{() => <PrivacyPage />}</RequireUser>} />
+        <Route path="/suivi" component={() => <RequireUser>{() => <FollowUpPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

@@ -8,6 +8,7 @@ import { userRoutes } from "./auth/user-routes";
 import { twoFactorRoutes } from "./auth/two-factor-routes";
 import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
+import { followUpRoutes } from "./follow-up/routes";
 import { errorBody, respondWithError } from "./errors";
 import { createRouter } from "./http";
 import { refuseCrossSite } from "./cross-site";
@@ -96,6 +97,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", userRoutes);
   api.route("/", twoFactorRoutes);
   api.route("/", debtorRoutes);
+  api.route("/", followUpRoutes);
   api.route("/", syncRoutes);
   api.route("/", approvalRoutes);
   api.route("/", configRoutes);

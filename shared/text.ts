@@ -20,3 +20,39 @@ export function forbiddenCharacter(text: string): string | null {
 export function cleanText(text: string): string {
   return text.normalize("NFC").replace(SPACING, " ").replace(/ {2,}/g, " ").trim();
 }
+
+/**
+ * Accented letters and ligatures as a search compares them (French text, as stored: NFC). The follow-up table's
+ * search runs in SQLite, which has no unaccent and whose lower() knows ASCII only: the server folds a column with
+ * these same pairs (nested replace()), so a search and what it searches in are folded by one rule.
+ */
+export const SEARCH_FOLDS: readonly (readonly [string, string])[] = [
+  ..."àáâãäåÀÁÂÃÄÅ".split("").map((c) => [c, "a"] as const),
+  ..."çÇ".split("").map((c) => [c, "c"] as const),
+  ..."èéêëÈÉÊË".split("").map((c) => [c, "e"] as const),
+  ..."ìíîïÌÍÎÏ".split("").map((c) => [c, "i"] as const),
+  ..."ñÑ".split("").map((c) => [c, "n"] as const),
+  ..."òóôõöøÒÓÔÕÖØ".split("").map((c) => [c, "o"] as const),
+  ..."ùúûüÙÚÛÜ".split("").map((c) => [c, "u"] as const),
+  ..."ýÿÝŸ".split("").map((c) => [c, "y"] as const),
+  ["œ", "oe"],
+  ["Œ", "oe"],
+  ["æ", "ae"],
+  ["Æ", "ae"],
+  ["ß", "ss"],
+];
+
+/** Separators a search ignores, so "06 12 34" finds 0612345678 and "jean-luc" finds "Jean Luc". */
+export const SEARCH_IGNORED = [" ", "-", ".", "'", "’", "_", "/", "(", ")", "+", ","] as const;
+
+/**
+ * A text as the follow-up search compares it: accents folded (`SEARCH_FOLDS`), ASCII lower case, separators
+ * dropped. The server applies the same steps in SQL (`searchKeySql`).
+ */
+export function searchKey(text: string): string {
+  let out = text.normalize("NFC");
+  for (const [from, to] of SEARCH_FOLDS) out = out.replaceAll(from, to);
+  out = out.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  for (const s of SEARCH_IGNORED) out = out.replaceAll(s, "");
+  return out;
+}

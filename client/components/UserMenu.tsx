@@ -12,6 +12,7 @@ import { countUnsent } from "../store/queries";
 /** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager, `office-only` for the office. */
 const SCREENS = [
   ["/cadenas", "Contrôle des cadenas", "floor"],
+  ["/suivi", "Suivi des impayés", "office"],
   ["/validations", "Validations", "office"],
   ["/envois", "Envois et courriers", "office"],
   ["/scenarios", "Scénarios et réglages", "office"],

@@ -1,4 +1,4 @@
-import { A, useParams } from "@solidjs/router";
+import { A, useParams, useSearchParams } from "@solidjs/router";
 import { For, Match, Show, Switch, createEffect, createResource, createSignal, onCleanup, onMount } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { todayIn } from "../../../shared/dates";
@@ -25,6 +25,7 @@ import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { FullHistory } from "./FullHistory";
 import { PrivacyCard } from "../privacy/PrivacyCard";
+import { safeReturnPath } from "../../return-path";
 import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
 import { KeepingAndBasis, useClearingGate } from "./Disposal";
@@ -36,6 +37,8 @@ type Panel = "call" | "note" | "answer" | "promise" | "message" | "log" | "full"
 
 export function DebtorPage() {
   const params = useParams<{ customerId: string }>();
+  // Reached from the follow-up table, the back arrow returns to it with its filters (`retour=`).
+  const [search] = useSearchParams<{ retour?: string }>();
   const row = useDebtorRow(() => params.customerId);
   // Each change brings a whole new copy of the debtor from the store; reconciled into a Solid store, only what
   // differs is redrawn (a new history line is one <li> added, not the page rebuilt), which keeps a tap's answer
@@ -53,7 +56,7 @@ export function DebtorPage() {
   );
   return (
     <>
-      <AppBar title={row() ? shown(row()!).name : "Débiteur"} subtitle={row() ? shown(row()!).ref : undefined} back="/" />
+      <AppBar title={row() ? shown(row()!).name : "Débiteur"} subtitle={row() ? shown(row()!).ref : undefined} back={safeReturnPath(search.retour)} />
       <main class="page with-status-bar">
         <Switch>
           <Match when={row() === undefined}>
