@@ -1,10 +1,10 @@
-import type { ActionKind, CallOutcome, CustomerKind, Level, MessageChannel, MessageStatus } from "../shared/enums";
-import type { LateBucket, PROMISE_STATES } from "../shared/schemas/follow-up";
+import type { ActionKind, CallOutcome, Level, MessageChannel, MessageStatus } from "../shared/enums";
+import type { LateBucket } from "../shared/schemas/follow-up";
 import type { SessionItem, UserItem } from "../shared/schemas/users";
 
 // French words the users see, one place for each code.
 
-export { ATTEMPT_LABEL, GATE_LABEL, PADLOCK_LABEL, PAYMENT_METHOD_LABEL, ROLE_LABEL, SEGMENT_LABEL, STAGE_LABEL } from "../shared/labels";
+export { ATTEMPT_LABEL, CUSTOMER_KIND_LABEL, GATE_LABEL, PADLOCK_LABEL, PAYMENT_METHOD_LABEL, PROMISE_STATE_LABEL, ROLE_LABEL, SEGMENT_LABEL, STAGE_LABEL } from "../shared/labels";
 
 export const LEVEL_LABEL: Record<Level, string> = {
   none: "Sans relance",
@@ -51,11 +51,6 @@ export const OUTCOME_LABEL: Record<CallOutcome, string> = {
 /** Task wording is shared with the history lines the server writes. */
 export { TASK_WORDING as TASK_LABEL } from "../shared/floor/describe";
 
-/** A customer's kind, as the debtor page and the follow-up table say it. */
-export const CUSTOMER_KIND_LABEL: Record<CustomerKind, string> = { person: "Particulier", company: "Société" };
-
-/** Where a customer's latest promise to pay stands (the follow-up table's filter and column). */
-export const PROMISE_STATE_LABEL: Record<(typeof PROMISE_STATES)[number], string> = { none: "Sans promesse", pending: "En cours", kept: "Tenue", broken: "Non tenue" };
 
 /** The days-late buckets of the follow-up table and the aged-balance chart. */
 export const LATE_BUCKET_LABEL: Record<LateBucket, string> = { "0-15": "0 à 15 j", "16-30": "16 à 30 j", "31-45": "31 à 45 j", "46-60": "46 à 60 j", "60+": "Plus de 60 j" };

@@ -1,4 +1,5 @@
-import type { GateState, PadlockState, PaymentMethod, Role, Segment } from "./enums";
+import type { CustomerKind, GateState, PadlockState, PaymentMethod, Role, Segment } from "./enums";
+import type { PROMISE_STATES } from "./schemas/follow-up";
 
 // French words for codes that both the phone/office screens and the server's documents (the evidence pack) show:
 // one table each, imported by both sides.
@@ -60,3 +61,9 @@ export const ATTEMPT_LABEL: Record<string, string> = {
   in_doubt: "Incertain",
   reconciled: "Retrouvé chez le fournisseur",
 };
+
+/** A customer's kind, as the debtor page and the follow-up table (and its export) say it. */
+export const CUSTOMER_KIND_LABEL: Record<CustomerKind, string> = { person: "Particulier", company: "Société" };
+
+/** Where a customer's latest promise to pay stands (the follow-up table's filter, column and export). */
+export const PROMISE_STATE_LABEL: Record<(typeof PROMISE_STATES)[number], string> = { none: "Sans promesse", pending: "En cours", kept: "Tenue", broken: "Non tenue" };

@@ -9,7 +9,7 @@ import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { invoices } from "./billing.sql";
-import { csvCell } from "../csv";
+import { csvCell, csvEuros, csvFile } from "../csv";
 
 const OFFICE_ONLY = "La facturation est l'affaire du bureau ou du Manager.";
 
@@ -69,15 +69,11 @@ async function toEnter(db: Database, scope: Scope, all: boolean): Promise<ToEnte
 const KIND_FR = { fee: "frais", credit_note: "avoir", write_off: "perte" } as const;
 
 function toCsv(items: readonly ToEnterItem[]): string {
-  const euros = (cents: number) => (cents / 100).toFixed(2).replace(".", ",");
-  const lines = [
-    "ref;type;client;nom;date;montant;facture_visee;libelle",
-    ...items.map((i) =>
-      // Text cells neutralised against formulas; the date and the amount (negative for a credit note) stay values.
-      [csvCell(i.ref), csvCell(KIND_FR[i.kind]), csvCell(i.customerRef), csvCell(i.customerName), formatDateFr(i.date), euros(i.amountCents), csvCell(i.appliesTo ?? ""), csvCell(i.label ?? "")].join(";"),
-    ),
-  ];
-  return `\uFEFF${lines.join("\r\n")}\r\n`;
+  return csvFile([
+    ["ref", "type", "client", "nom", "date", "montant", "facture_visee", "libelle"],
+    // Text cells neutralised against formulas; the date and the amount (negative for a credit note) stay values.
+    ...items.map((i) => [csvCell(i.ref), csvCell(KIND_FR[i.kind]), csvCell(i.customerRef), csvCell(i.customerName), formatDateFr(i.date), csvEuros(i.amountCents), csvCell(i.appliesTo ?? ""), csvCell(i.label ?? "")]),
+  ]);
 }
 
 

@@ -1,7 +1,7 @@
 import type { ImportIssue } from "./columns";
 import type { ImportKind } from "./imports.sql";
 import { IMPORT_KIND_LABEL } from "../../shared/imports/kinds";
-import { csvCell } from "../csv";
+import { csvCell, csvFile } from "../csv";
 
 /** What a report says about a run, whatever carries it (the CSV download, the drop folder's text file). */
 export interface RunSummary {
@@ -22,7 +22,7 @@ export interface RunSummary {
  */
 export function reportCsv(run: RunSummary): string {
   const rows = [["ligne", "colonne", "message"], ...run.errors.map((e) => [String(e.line), e.column ?? "", e.message])];
-  return `\uFEFF${rows.map((r) => r.map(csvCell).join(";")).join("\r\n")}\r\n`;
+  return csvFile(rows.map((r) => r.map(csvCell)));
 }
 
 export { csvCell };

@@ -185,6 +185,7 @@ const MATRIX: Record<string, Line> = {
   "GET /debtors/{customerId}": { expect: sitesScoped, request: (w) => ({ path: { customerId: w.f.customerId } }) },
   // The office's follow-up table: each Manager sees his sites' rows only (the matrix checks nothing of VIL leaks).
   "GET /follow-up": { expect: officeAndManager },
+  "GET /follow-up.csv": { expect: officeAndManager },
   // A phone's batch is accepted whatever it holds; a mutation about another site's customer is rejected in it.
   "POST /sync/push": {
     expect: { anonymous: 401, siteManagerOwn: pushChecks.applied, siteManagerOther: pushChecks.outOfScope, managerOwn: pushChecks.applied, managerOther: pushChecks.outOfScope, office: pushChecks.applied },

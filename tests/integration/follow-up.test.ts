@@ -39,6 +39,29 @@ describe("the follow-up table", () => {
     expect(sample.balanceCents).toBe(detail.body.balanceCents);
   });
 
+  it("exports the current view, every page, as a CSV for French Excel that opens back to the same rows", async () => {
+    // A name a spreadsheet would read as a formula must come out as text.
+    const target = all.find((r) => r.site.code === "LYO")!;
+    await server.services.db.run(sql`update customers set name = '=HYPERLINK("http://evil.example","x")' where id = ${target.customerId}`);
+    const res = await fetch(`${server.url}/api/follow-up.csv?site=LYO&sort=ref&dir=asc&limit=5`, { headers: { cookie: office } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="suivi-impayes-\d{4}-\d{2}-\d{2}\.csv"/);
+    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await res.arrayBuffer());
+    expect(text.startsWith("\uFEFF")).toBe(true);
+    const lines = text.slice(1).trimEnd().split("\r\n");
+    const header = lines[0]!.split(";");
+    expect(header.slice(0, 7)).toEqual(["client", "nom", "type", "scenario", "site", "box", "solde"]);
+    const lyon = all.filter((r) => r.site.code === "LYO");
+    // Every row of the view, not the page the limit asked for.
+    expect(lines.length - 1).toBe(lyon.length);
+    const cells = lines.slice(1).map((l) => l.split(";"));
+    expect(cells.map((c) => c[0])).toEqual(lyon.map((r) => r.ref));
+    for (const [i, r] of lyon.entries()) expect(cells[i]![6]).toBe((r.balanceCents / 100).toFixed(2).replace(".", ","));
+    const formula = lines.find((l) => l.startsWith(`${target.ref};`))!;
+    expect(formula).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    await server.services.db.run(sql`update customers set name = ${target.name} where id = ${target.customerId}`);
+  });
+
   it("narrows by each filter to the rows that match it", async () => {
     const check = async (query: string, keep: (r: FollowUpRow) => boolean) => {
       const got = (await rowsOf(`${query}&sort=ref&dir=asc`)).map((r) => r.ref);

@@ -151,6 +151,10 @@ function FollowUp() {
               Tout effacer
             </button>
           </Show>
+          {/* The same view, every page, as a file for Excel: a plain download link (the browser shows its progress). */}
+          <a class="button secondary" href={`/api/follow-up.csv?${apiQueryOf(view())}`} download="">
+            Exporter (CSV)
+          </a>
           <p class="fu-summary" aria-live="polite">
             <Show when={head()} fallback={state() === "error" ? "" : "Chargement…"}>
               {(h) => (
