@@ -53,6 +53,9 @@ export async function startSmtpSink(
         .catch((e: Error) => callback(e));
     },
   });
+  // A client killed mid-conversation (the tests kill servers while they send) resets its connection: smtp-server
+  // reports it as an 'error' event, which with no listener would be an uncaught exception in the test run.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
