@@ -146,7 +146,7 @@ const MATRIX: Record<string, Line> = {
   // is the check, the same for whoever holds it. Without it, or with another: 401 and nothing changes (brevo.test.ts).
   "POST /webhooks/brevo": {
     expect: publicRoute,
-    request: () => ({ query: { token: WEBHOOK_TOKEN }, body: { id: 26570, to: "33600000000", messageId: 1, msg_status: "delivered", date: "2026-11-22 10:00:00", type: "transactional" } }),
+    request: () => ({ query: { token: WEBHOOK_TOKEN }, body: { id: 26570, to: "33600000000", messageId: 1, msg_status: "delivered", date: `${TEST_TODAY} 10:00:00`, type: "transactional" } }),
   },
 
   // ---- one's own session and account -------------------------------------------------------------------------

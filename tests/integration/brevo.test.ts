@@ -1,3 +1,4 @@
+import { addDays } from "../../shared/dates";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tasks } from "../../server/cases/cases.sql";
@@ -15,7 +16,7 @@ import { importThroughRoute, signIn, startTestServer, TEST_TODAY, type TestServe
 
 const TOKEN = "brevo-webhook-secret-0123456789abcdef";
 /** Monday 23 November 2026, 10:00 in Paris: SMS may go. */
-const MONDAY_10H = new Date("2026-11-23T09:00:00Z");
+const MONDAY_10H = new Date(`${addDays(TEST_TODAY, 1)}T09:00:00Z`);
 const minutes = (n: number) => new Date(MONDAY_10H.getTime() + n * 60_000);
 
 const FATES: Record<string, Fate> = {
@@ -121,7 +122,7 @@ describe("delivery reports", () => {
     await send(polling, minutes(5));
     const sms = await message(id!);
     expect(brevo.sent.find((s) => s.tag === `cadenas-${id}`)!.webUrl).toBeUndefined();
-    const bounce = { id: 26570, to: "33612000005", sms_count: 1, credits_used: 1, messageId: Number(sms.providerId), remaining_credit: 100, msg_status: "hard_bounce", date: "2026-11-23 10:06:00", type: "transactional", tag: `cadenas-${id}` };
+    const bounce = { id: 26570, to: "33612000005", sms_count: 1, credits_used: 1, messageId: Number(sms.providerId), remaining_credit: 100, msg_status: "hard_bounce", date: `${addDays(TEST_TODAY, 1)} 10:06:00`, type: "transactional", tag: `cadenas-${id}` };
     const post = (query: string, headers: Record<string, string> = {}, body: unknown = bounce) =>
       fetch(`${server.url}/api/webhooks/brevo${query}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
@@ -154,7 +155,7 @@ describe("delivery reports", () => {
     const res = await fetch(`${server.url}/api/webhooks/brevo?token=${TOKEN}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id: 26570, to: "33612000006", messageId: Number(sms.providerId), msg_status: "hard_bounce", date: "2026-11-23 10:12:00", type: "transactional" }),
+      body: JSON.stringify({ id: 26570, to: "33612000006", messageId: Number(sms.providerId), msg_status: "hard_bounce", date: `${addDays(TEST_TODAY, 1)} 10:12:00`, type: "transactional" }),
     });
     expect(res.status).toBe(200);
     const [lyo] = await db().select({ siteId: units.siteId }).from(units).where(eq(units.number, "Z906"));

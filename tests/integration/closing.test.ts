@@ -255,7 +255,7 @@ describe("a debt written off", () => {
     const debtor = await call(server.url, "GET", `/api/debtors/${kase!.customerId}`, { cookie: manager });
     expect(debtor.body.balanceCents).toBe(0);
     // Days later: no thanks for a debt given up, and the case stays closed.
-    const later = (await run("2026-12-05", true)).plan.filter((l) => l.customer_ref === "WOF1");
+    const later = (await run(addDays(TEST_TODAY, 13), true)).plan.filter((l) => l.customer_ref === "WOF1");
     expect(later).toEqual([]);
     expect((await call(server.url, "POST", path, { cookie: manager, body: { reason: "write_off", note: "encore" } })).status).toBe(409);
   });
@@ -296,7 +296,7 @@ describe("a contract ended", () => {
     // The box is still to be opened; the procedure plans nothing more for this debt.
     const open = await db.select().from(tasks).where(and(eq(tasks.customerId, kase!.customerId), eq(tasks.status, "open")));
     expect(open.map((t) => t.kind)).toContain("open_box");
-    expect((await run("2026-12-20")).plan.filter((l) => l.customer_ref === "EXT1")).toEqual([]);
+    expect((await run(addDays(TEST_TODAY, 28))).plan.filter((l) => l.customer_ref === "EXT1")).toEqual([]);
     expect(await openCaseOf("EXT1")).toBeUndefined();
     const waiting = await db.select().from(plannedActions).where(and(eq(plannedActions.caseId, kase!.id), eq(plannedActions.status, "awaiting_approval")));
     expect(waiting).toEqual([]);

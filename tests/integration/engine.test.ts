@@ -1,3 +1,4 @@
+import { addDays } from "../../shared/dates";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +40,7 @@ describe("a day's run", () => {
 
   it("writes nothing on a dry run", async () => {
     const [plannedBefore, tasksBefore] = [await rowsIn(plannedActions), await rowsIn(tasks)];
-    const result = await runEngineDay(server.services.db, { asOf: "2026-11-27", dryRun: true, now: server.services.clock.now() });
+    const result = await runEngineDay(server.services.db, { asOf: addDays(TEST_TODAY, 5), dryRun: true, now: server.services.clock.now() });
     expect(result.heldReason).toBe("dry run");
     expect(result.plan.length).toBeGreaterThan(0);
     expect(await rowsIn(plannedActions)).toBe(plannedBefore);
@@ -50,19 +51,19 @@ describe("a day's run", () => {
     const db = server.services.db;
     const tasksBefore = await rowsIn(tasks);
     const waitingBefore = (await db.select().from(plannedActions).where(eq(plannedActions.status, "awaiting_approval"))).length;
-    const first = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: server.services.clock.now() });
+    const first = await runEngineDay(db, { asOf: addDays(TEST_TODAY, 1), dryRun: false, now: server.services.clock.now() });
     expect(first.heldReason).toBeNull();
     expect(first.plan.length).toBeGreaterThan(0);
     for (const line of first.plan) {
       expect(Object.keys(line).sort()).toEqual(["action", "case_id", "channel", "customer_ref", "date", "needs_approval", "scenario", "step"]);
-      expect(line.date <= "2026-11-23").toBe(true);
+      expect(line.date <= addDays(TEST_TODAY, 1)).toBe(true);
     }
     if (first.plan.some((l) => l.action === "task" && !l.needs_approval)) expect(await rowsIn(tasks)).toBeGreaterThan(tasksBefore);
     const recorded = await rowsIn(plannedActions);
     const waiting = await db.select().from(plannedActions).where(eq(plannedActions.status, "awaiting_approval"));
     expect(waiting.length - waitingBefore).toBe(first.plan.filter((l) => l.needs_approval).length);
 
-    const second = await runEngineDay(db, { asOf: "2026-11-23", dryRun: false, now: server.services.clock.now() });
+    const second = await runEngineDay(db, { asOf: addDays(TEST_TODAY, 1), dryRun: false, now: server.services.clock.now() });
     expect(second.plan).toEqual([]);
     expect(await rowsIn(plannedActions)).toBe(recorded);
     // One open case a customer, still.
@@ -72,11 +73,11 @@ describe("a day's run", () => {
 
   it("catches up missed days: a run after three days off plans what fell due on each", async () => {
     const db = server.services.db;
-    const missed = [...(await runEngineDay(db, { asOf: "2026-11-26", dryRun: true, now: server.services.clock.now() })).plan];
+    const missed = [...(await runEngineDay(db, { asOf: addDays(TEST_TODAY, 4), dryRun: true, now: server.services.clock.now() })).plan];
     expect(new Set(missed.map((l) => l.date)).size).toBeGreaterThan(1);
-    const caughtUp = await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: server.services.clock.now() });
+    const caughtUp = await runEngineDay(db, { asOf: addDays(TEST_TODAY, 4), dryRun: false, now: server.services.clock.now() });
     expect(caughtUp.plan.map(({ case_id: _, ...l }) => l)).toEqual(missed.map(({ case_id: _, ...l }) => l));
-    expect((await runEngineDay(db, { asOf: "2026-11-26", dryRun: false, now: server.services.clock.now() })).plan).toEqual([]);
+    expect((await runEngineDay(db, { asOf: addDays(TEST_TODAY, 4), dryRun: false, now: server.services.clock.now() })).plan).toEqual([]);
   });
 
   it("holds everything while no import has been made, and says why", async () => {
@@ -84,17 +85,17 @@ describe("a day's run", () => {
     const saved = await db.select().from(importRuns);
     await db.delete(importRuns);
     try {
-      const result = await runEngineDay(db, { asOf: "2026-12-05", dryRun: false, now: server.services.clock.now() });
+      const result = await runEngineDay(db, { asOf: addDays(TEST_TODAY, 13), dryRun: false, now: server.services.clock.now() });
       expect(result.heldReason).toMatch(/no import yet/);
       expect(result.plan.length).toBeGreaterThan(0);
-      expect(await db.select().from(plannedActions).where(eq(plannedActions.date, "2026-12-05"))).toEqual([]);
+      expect(await db.select().from(plannedActions).where(eq(plannedActions.date, addDays(TEST_TODAY, 13)))).toEqual([]);
     } finally {
       await db.insert(importRuns).values(saved);
     }
   });
 
   it("holds a day's actions when the last import is more than 24 hours old", async () => {
-    const result = await runEngineDay(server.services.db, { asOf: "2026-11-30", dryRun: false, now: new Date(server.services.clock.now().getTime() + 25 * 3_600_000) });
+    const result = await runEngineDay(server.services.db, { asOf: addDays(TEST_TODAY, 8), dryRun: false, now: new Date(server.services.clock.now().getTime() + 25 * 3_600_000) });
     expect(result.heldReason).toMatch(/24 h/);
   });
 });
@@ -103,7 +104,7 @@ describe("npm run engine", () => {
   it("prints the plan as JSON for a day, dry", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cadenas-engine-"));
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "server/cli/engine.ts", "--as-of", "2026-11-22", "--dry-run", "--json"], {
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "server/cli/engine.ts", "--as-of", TEST_TODAY, "--dry-run", "--json"], {
         env: { ...process.env, DATABASE_URL: `file:${join(dir, "e.db")}`, DATA_DIR: dir },
       });
       expect(JSON.parse(stdout)).toEqual([]); // an empty, migrated database: nothing due
