@@ -39,6 +39,13 @@ export const ACTION_LABEL: Record<ActionKind, string> = {
   box_cleared: "Mise à la benne",
   task_done: "Tâche faite",
   correction: "Correction",
+  stop_set: "Mis en stop",
+  stop_lifted: "Stop levé",
+  dispute_opened: "Litige",
+  dispute_lifted: "Litige levé",
+  scenario_changed: "Scénario changé",
+  task_added: "Demande du bureau",
+  handed_over: "Transmis au contentieux",
 };
 
 export const OUTCOME_LABEL: Record<CallOutcome, string> = {

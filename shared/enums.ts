@@ -75,6 +75,17 @@ export const ACTION_KINDS = [
   "task_done",
   /** A floor entry made by mistake, cancelled by its author the same day; the entry stays, struck through. */
   "correction",
+  /** The office put the customer on stop, or lifted it (with a note). */
+  "stop_set",
+  "stop_lifted",
+  /** In dispute (*litige*), or the dispute lifted by the office (with a note). */
+  "dispute_opened",
+  "dispute_lifted",
+  "scenario_changed",
+  /** The office asked the floor to do something (a task `office_request`). */
+  "task_added",
+  /** The case handed over to a bailiff or a collection agency. */
+  "handed_over",
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -90,6 +101,8 @@ export const TASK_KINDS = [
   "gate_restore",
   "open_box",
   "fix_contact",
+  /** Something the office asks the floor to do, in its words (`tasks.note`). */
+  "office_request",
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 

@@ -24,6 +24,9 @@ export const cases = sqliteTable(
     /** Code of the last scenario step reached (`R1`, `lockout`, `exit`…). */
     stage: text("stage"),
     closedOn: text("closed_on"),
+    /** Handed over to a bailiff or a collection agency (`hand_overs`): the engine leaves the case alone from then. */
+    handedOverAt: text("handed_over_at"),
+    handOverId: text("hand_over_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -101,6 +104,10 @@ export const tasks = sqliteTable(
     unitId: text("unit_id").references(() => units.id),
     kind: text("kind", { enum: TASK_KINDS }).notNull(),
     stepCode: text("step_code"),
+    /** What the office asks the floor to do (`office_request`), in its words. */
+    note: text("note"),
+    /** Who asked for it (an office request); null for the engine's tasks. */
+    createdBy: text("created_by").references(() => users.id),
     dueOn: text("due_on").notNull(),
     status: text("status", { enum: TASK_STATUSES }).notNull().default("open"),
     doneAt: text("done_at"),

@@ -19,8 +19,21 @@ export const customers = sqliteTable(
     paymentMethod: text("payment_method", { enum: PAYMENT_METHODS }).notNull(),
     /** Scenario code; picks the reminder scenario. */
     segment: text("segment", { enum: SEGMENTS }).notNull().default("box"),
-    /** Excluded from every automatic step while set. */
+    /** On stop in the billing software (its import): excluded from every automatic step while set. */
     stop: integer("stop", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Put on stop by the office in Cadenas (when, by whom, why), apart from the billing software's `stop` so that
+     * the next import does not lift it. Whether a customer is held is one rule: `server/customers/hold.ts`.
+     */
+    officeStopAt: text("office_stop_at"),
+    officeStopBy: text("office_stop_by"),
+    officeStopNote: text("office_stop_note"),
+    /** In dispute (*litige*) since when, by whom, why: no automatic step and no message until the office lifts it. */
+    disputeAt: text("dispute_at"),
+    disputeBy: text("dispute_by"),
+    disputeNote: text("dispute_note"),
+    /** The scenario the office chose, over the imported `segment` (which the next import would write back). */
+    officeSegment: text("office_segment", { enum: SEGMENTS }),
     /**
      * A legal hold (dispute, hand-over to a bailiff or to court) and why: while set, retention never pseudonymises
      * the customer and an erasure request is refused. Set and lifted by the office (`server/privacy/hold.ts`).
@@ -41,6 +54,7 @@ export const customers = sqliteTable(
     oneOf("customers_kind", t.kind, CUSTOMER_KINDS),
     oneOf("customers_payment_method", t.paymentMethod, PAYMENT_METHODS),
     oneOf("customers_segment", t.segment, SEGMENTS),
+    oneOf("customers_office_segment", t.officeSegment, SEGMENTS),
   ],
 );
 

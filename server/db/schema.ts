@@ -13,3 +13,5 @@ export * from "../audit/audit.sql";
 export * from "../sync/sync.sql";
 export * from "../imports/imports.sql";
 export * from "../engine/engine.sql";
+export * from "../cases/hand-over.sql";
+export * from "../follow-up/follow-up.sql";

@@ -7,6 +7,7 @@ import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
 import { correctionOfSql, notCorrectedSql } from "./corrections";
+import { scenarioSql } from "../customers/hold";
 
 type Db = Database | Transaction;
 
@@ -69,7 +70,9 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
   if (ids.length === 0) return [];
   const list = [...ids];
   const rows = await db.all<ChunkRow>(sql`
-    select c.id, c.ref, c.name, c.kind, c.phone, c.email, c.address, c.postal_code, c.city, c.payment_method, c.segment, c.stop,
+    select c.id, c.ref, c.name, c.kind, c.phone, c.email, c.address, c.postal_code, c.city, c.payment_method, ${scenarioSql("c")} as segment,
+      c.stop = 1 or c.office_stop_at is not null as stop, c.dispute_at, c.dispute_note,
+      (select h.handed_over_at from cases h where h.customer_id = c.id and h.status = 'open') as handed_over_at,
       ${balanceSql(asOf, sql.raw("c.id"))} as balance_cents,
       -- The open case if there is one, else the latest closed one.
       (select json_object('id', k.id, 'status', k.status, 'openedOn', k.opened_on, 'anchorOn', k.anchor_on, 'level', k.level, 'stage', k.stage,
@@ -87,7 +90,7 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
          from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
          where ct.customer_id = c.id and ${inScope(scope, sql.raw("u.site_id"))}
            and (ct.end_date is null or ct.end_date >= date(${asOf}, '-3 months'))) as units,
-      (select json_group_array(json_object('id', t.id, 'kind', t.kind, 'dueOn', t.due_on, 'unitId', t.unit_id, 'status', t.status))
+      (select json_group_array(json_object('id', t.id, 'kind', t.kind, 'dueOn', t.due_on, 'unitId', t.unit_id, 'status', t.status, 'note', t.note))
          from tasks t where t.customer_id = c.id and t.status = 'open' and ${inScope(scope, sql.raw("t.site_id"))}) as tasks,
       (select json_group_array(json_object('ref', i.ref, 'dueDate', i.due_date, 'amountCents', i.amount_cents, 'paidCents', i.paid_cents))
          from (select i.ref, i.due_date, i.amount_cents, ${settledOnInvoiceSql(sql.raw("i.id"))} as paid_cents
@@ -126,6 +129,8 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
       paymentMethod: row.payment_method,
       segment: row.segment,
       stop: Boolean(row.stop),
+      dispute: row.dispute_at ? { since: row.dispute_at, note: row.dispute_note ?? "" } : null,
+      handedOverAt: row.handed_over_at,
       case: kase,
       balanceCents: Number(row.balance_cents),
       units: docUnits,
@@ -176,6 +181,9 @@ interface ChunkRow {
   payment_method: DebtorDoc["paymentMethod"];
   segment: DebtorDoc["segment"];
   stop: number;
+  dispute_at: string | null;
+  dispute_note: string | null;
+  handed_over_at: string | null;
   balance_cents: number;
   /** JSON, as the lists below. */
   kase: string | null;

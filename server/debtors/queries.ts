@@ -59,7 +59,7 @@ export async function getDebtor(db: Database, scope: Scope, customerId: string, 
       .where(eq(payments.customerId, customerId))
       .orderBy(desc(payments.date)),
     db
-      .select({ id: tasks.id, kind: tasks.kind, dueOn: tasks.dueOn, status: tasks.status, unitNumber: units.number })
+      .select({ id: tasks.id, kind: tasks.kind, dueOn: tasks.dueOn, status: tasks.status, note: tasks.note, unitNumber: units.number })
       .from(tasks)
       .leftJoin(units, eq(units.id, tasks.unitId))
       .where(and(eq(tasks.customerId, customerId), inScope(scope, tasks.siteId), or(eq(tasks.status, "open"), gte(tasks.dueOn, asOf))))
@@ -81,8 +81,10 @@ export async function getDebtor(db: Database, scope: Scope, customerId: string, 
       postalCode: customer.postalCode,
       city: customer.city,
       paymentMethod: customer.paymentMethod,
-      segment: customer.segment,
-      stop: customer.stop,
+      segment: customer.officeSegment ?? customer.segment,
+      stop: customer.stop || customer.officeStopAt !== null,
+      dispute: customer.disputeAt ? { since: customer.disputeAt, note: customer.disputeNote ?? "" } : null,
+      handedOverAt: caseRows.find((k) => k.status === "open")?.handedOverAt ?? null,
     },
     case: openCase
       ? {

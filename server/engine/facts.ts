@@ -9,6 +9,7 @@ import { notCorrectedSql } from "../debtors/corrections";
 import { receivedOnSql } from "../messaging/receipts";
 import { scenarios } from "./engine.sql";
 import type { SiteFilter } from "./zones";
+import { heldSql, scenarioSql } from "../customers/hold";
 
 type Db = Database | Transaction;
 
@@ -130,7 +131,7 @@ export async function loadFacts(
   const out: CustomerFacts[] = [];
   for (let i = 0; i < customerIds.length; i += 500) {
     const rows = await db.all<FactsRow>(sql`
-      select c.id, c.ref, c.kind, c.payment_method, c.stop, c.segment,
+      select c.id, c.ref, c.kind, c.payment_method, ${heldSql("c")} as stop, ${scenarioSql("c")} as segment,
         (select json_group_array(json_array(i.ref, i.issue_date, i.due_date, i.amount_cents, i.kind)) from invoices i where i.customer_id = c.id) as invoices,
         (select json_group_array(json_array(p.ref, p.date, p.amount_cents, p.status, p.method)) from payments p where p.customer_id = c.id) as payments,
         ${PROMISES_OF_C} as promises,

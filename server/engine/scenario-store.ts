@@ -6,12 +6,13 @@ import type { Database } from "../db/client";
 import { AppError } from "../errors";
 import { scenarios } from "./engine.sql";
 import { loadScenarios } from "./facts";
+import { scenarioSql } from "../customers/hold";
 
 /** The scenarios as stored (the defaults written the first time), each with how many customers follow it. */
 export async function listScenarios(db: Database): Promise<ScenarioResponse[]> {
   const all = await loadScenarios(db);
   const [counts, stamps] = await Promise.all([
-    db.all<{ segment: Segment; n: number }>(sql`select segment, count(*) as n from customers group by segment`),
+    db.all<{ segment: Segment; n: number }>(sql`select ${scenarioSql("c")} as segment, count(*) as n from customers c group by 1`),
     db.select({ code: scenarios.code, updatedAt: scenarios.updatedAt }).from(scenarios),
   ]);
   return [...all.values()].map((s) => ({

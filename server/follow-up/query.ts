@@ -9,6 +9,7 @@ import { balanceSql } from "../billing/balance";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import type { Database } from "../db/client";
 import { notCorrectedSql } from "../debtors/corrections";
+import { scenarioSql } from "../customers/hold";
 
 /** Planned actions not yet carried out nor dropped: the case's next step is the earliest of them. */
 const PENDING = ["planned", "awaiting_approval", "approved", "held"];
@@ -51,10 +52,11 @@ export async function followUp(db: Database, scope: Scope, query: FollowUpQuery,
   const unitsOf = sql`from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id where ct.customer_id = c.id and ${unitWhere}`;
   const conditions: SQL[] = [sql`exists (select 1 ${unitsOf})`];
   if (query.kind) conditions.push(sql`c.kind in ${list(query.kind)}`);
-  if (query.scenario) conditions.push(sql`c.segment in ${list(query.scenario)}`);
+  if (query.scenario) conditions.push(sql`${scenarioSql("c")} in ${list(query.scenario)}`);
   if (query.level) conditions.push(sql`coalesce(k.level, 'none') in ${list(query.level)}`);
   if (query.stage) conditions.push(sql`k.stage in ${list(query.stage)}`);
-  if (query.stop) conditions.push(query.stop === "yes" ? sql`c.stop = 1` : sql`c.stop = 0`);
+  if (query.stop) conditions.push(sql`${sql.raw(query.stop === "yes" ? "" : "not")} (c.stop = 1 or c.office_stop_at is not null)`);
+  if (query.dispute) conditions.push(sql`c.dispute_at is ${sql.raw(query.dispute === "yes" ? "not null" : "null")}`);
   // A padlock on any of the row's boxes (those of the sites asked for), as the row shows it.
   if (query.padlock) conditions.push(sql`${sql.raw(query.padlock === "yes" ? "" : "not")} exists (select 1 ${unitsOf} and u.padlock_state <> 'none')`);
   // Idle: no action on or after the day that would make the last one fewer than `idleDays` days old (an instant
@@ -83,15 +85,15 @@ export async function followUp(db: Database, scope: Scope, query: FollowUpQuery,
   // The search runs over the rows left, in JavaScript: libSQL lets no function be registered and SQLite has no
   // unaccent (its parser refuses the ~80 nested replace() that would spell searchKey out).
   if (needle !== "") rows = rows.filter((r) => [r.name, r.ref, r.email ?? "", r.phone ?? "", ...(r.units ?? []).map((u) => u[0])].some((t) => keyOf(t).includes(needle)));
-  if (query.balanceMin !== undefined) rows = rows.filter((r) => r.balanceCents >= Math.round(query.balanceMin! * 100));
-  if (query.balanceMax !== undefined) rows = rows.filter((r) => r.balanceCents <= Math.round(query.balanceMax! * 100));
+  if (query.minBalance !== undefined) rows = rows.filter((r) => r.balanceCents >= Math.round(query.minBalance! * 100));
+  if (query.maxBalance !== undefined) rows = rows.filter((r) => r.balanceCents <= Math.round(query.maxBalance! * 100));
   // Without an open case, the oldest unpaid due date is the ledger's (payments settle the oldest first).
   await oldestDueOf(db, ledger, rows.filter((r) => r.caseId === null).map((r) => r.id), asOf);
   for (const r of rows) {
     r.oldestDueOn = r.caseId ? r.anchorOn : (ledger.oldestDue.get(r.id) ?? null);
     r.daysLate = daysLateOf(r.oldestDueOn, asOf);
   }
-  if (query.late) rows = rows.filter((r) => query.late!.includes(lateBucket(r.daysLate)));
+  if (query.lateBucket) rows = rows.filter((r) => query.lateBucket!.includes(lateBucket(r.daysLate)));
   if (query.promise) rows = rows.filter((r) => query.promise!.includes(promiseOf(r.promise ?? null, r.openedOn, r.balanceCents, asOf)?.state ?? "none"));
 
   const dir = query.dir === "asc" ? 1 : -1;
@@ -108,12 +110,14 @@ export async function followUp(db: Database, scope: Scope, query: FollowUpQuery,
     }
     return a.r.ref < b.r.ref ? -1 : a.r.ref > b.r.ref ? 1 : 0;
   });
-  const page = keyed.slice(query.offset, query.offset + query.limit).map(({ r }) => r);
+  const offset = query.cursor !== undefined ? Number(query.cursor) : query.offset;
+  const page = keyed.slice(offset, offset + query.limit).map(({ r }) => r);
   return {
     asOf,
     total: keyed.length,
     totalBalanceCents: rows.reduce((sum, r) => sum + r.balanceCents, 0),
-    offset: query.offset,
+    offset,
+    nextCursor: offset + query.limit < keyed.length ? String(offset + query.limit) : null,
     rows: await fullRows(db, page, unitsOf, asOf),
   };
 }
@@ -137,14 +141,14 @@ const PROMISE_SQL = sql`(select json_array(a.happened_at, json_extract(a.data, '
 async function fullRows(db: Database, page: Slim[], unitsOf: SQL, asOf: CalendarDate): Promise<FollowUpRow[]> {
   if (page.length === 0) return [];
   const found = await db.all<{ doc: string }>(sql`
-    select json_array(j.value, c.kind, c.segment, c.stop,
+    select json_array(j.value, c.kind, ${scenarioSql("c")}, c.stop = 1 or c.office_stop_at is not null,
         json((select json_group_array(json_array(u.number, u.site_id, s.code, s.name, u.padlock_state, u.gate_state, ct.end_date)) ${unitsOf})),
         json((select json_array(pa.step, pa.date) from planned_actions pa
            where pa.customer_id = c.id and pa.case_id = k.id and pa.status in ${list(PENDING)} order by pa.date, pa.step limit 1)),
         json((select json_array(a.happened_at, a.initials, a.text) from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc limit 1)),
         json(${PROMISE_SQL}),
         exists (select 1 from payment_plans pp where pp.customer_id = c.id and pp.agreed_on >= k.opened_on),
-        k.stage) as doc
+        k.stage, c.dispute_at, c.dispute_note, k.handed_over_at) as doc
       from json_each(${JSON.stringify(page.map((r) => r.caseId ?? r.id))}) j
       left join cases k on k.id = j.value
       join customers c on c.id = coalesce(k.customer_id, j.value)`);
@@ -156,9 +160,12 @@ async function fullRows(db: Database, page: Slim[], unitsOf: SQL, asOf: Calendar
   return page.map((r) => toRow(r, byId.get(r.caseId ?? r.id)!, asOf));
 }
 
-type FullTuple = [string, CustomerKind, Segment, number, UnitTuple[] | null, [string, string] | null, [string, string, string] | null, PromiseTuple | null, number | null, string | null];
+type FullTuple = [
+  string, CustomerKind, Segment, number, UnitTuple[] | null, [string, string] | null, [string, string, string] | null, PromiseTuple | null, number | null, string | null,
+  string | null, string | null, string | null,
+];
 
-interface Ledger {
+export interface Ledger {
   asOf: CalendarDate;
   version: number;
   /** Every customer's balance that is not nil, by id. */
@@ -176,7 +183,7 @@ const cached = new WeakMap<Database, Ledger>();
  * (the migration's triggers move `ledger_version` on any write, by any process) or the day changed. The version is
  * read before the sums, so what is kept is never older than its key.
  */
-async function ledgerOf(db: Database, asOf: CalendarDate): Promise<Ledger> {
+export async function ledgerOf(db: Database, asOf: CalendarDate): Promise<Ledger> {
   const [row] = await db.all<{ n: number }>(sql`select n from ledger_version where id = 1`);
   const version = Number(row?.n ?? -1);
   const hit = cached.get(db);
@@ -188,14 +195,14 @@ async function ledgerOf(db: Database, asOf: CalendarDate): Promise<Ledger> {
 }
 
 /** Fills the ledger's oldest unpaid due dates of these customers (those it does not know yet). */
-async function oldestDueOf(db: Database, ledger: Ledger, customerIds: readonly string[], asOf: CalendarDate): Promise<void> {
+export async function oldestDueOf(db: Database, ledger: Ledger, customerIds: readonly string[], asOf: CalendarDate): Promise<void> {
   const missing = customerIds.filter((id) => !ledger.oldestDue.has(id));
   if (missing.length === 0) return;
   const unpaid = await unpaidInvoicesOf(db, missing);
   for (const id of missing) ledger.oldestDue.set(id, unpaid.get(id)?.find((i) => i.dueDate <= asOf)?.dueDate ?? null);
 }
 
-function daysLateOf(oldestDueOn: string | null, asOf: CalendarDate): number {
+export function daysLateOf(oldestDueOn: string | null, asOf: CalendarDate): number {
   return oldestDueOn && oldestDueOn < asOf ? daysBetween(oldestDueOn, asOf) : 0;
 }
 
@@ -216,7 +223,7 @@ function promiseOf(promised: PromiseTuple | null, openedOn: string | null, balan
 }
 
 function toRow(r: Slim, full: FullTuple, asOf: CalendarDate): FollowUpRow {
-  const [, kind, segment, stop, unitList, next, last, promised, plan, stage] = full;
+  const [, kind, segment, stop, unitList, next, last, promised, plan, stage, disputeAt, disputeNote, handedOverAt] = full;
   const units = sortUnits(unitList ?? []);
   const first = units[0];
   return {
@@ -240,6 +247,8 @@ function toRow(r: Slim, full: FullTuple, asOf: CalendarDate): FollowUpRow {
     gateSuspended: units.some((u) => u[5] === "suspended"),
     lastAction: last ? { at: last[0], initials: last[1], text: last[2] } : null,
     stop: Boolean(stop),
+    dispute: disputeAt ? { since: disputeAt, note: disputeNote ?? "" } : null,
+    handedOverAt,
   };
 }
 

@@ -8,7 +8,7 @@ import { userTimeZone } from "../../shared/sites/zone";
 
 const list = protectedRoute({
   method: "get",
-  path: "/follow-up",
+  path: "/followup",
   tags: ["office"],
   summary: "The follow-up table: customers who owe or have an open case at the user's sites, filtered, sorted, one page",
   request: { query: FollowUpQuery },
@@ -17,7 +17,7 @@ const list = protectedRoute({
 
 const csv = protectedRoute({
   method: "get",
-  path: "/follow-up.csv",
+  path: "/followup.csv",
   tags: ["office"],
   summary: "The follow-up table's current view (the same query, every page) as a CSV for French Excel",
   request: { query: FollowUpQuery },
@@ -40,7 +40,7 @@ export const followUpRoutes = createRouter()
     officeOnly(user.role, OFFICE_ONLY);
     const { db, clock, config } = c.get("services");
     const asOf = userToday(clock, user, config.siteTimeZone);
-    const view = await followUp(db, c.get("scope"), { ...c.req.valid("query"), offset: 0, limit: ALL_ROWS }, asOf);
+    const view = await followUp(db, c.get("scope"), { ...c.req.valid("query"), offset: 0, cursor: undefined, limit: ALL_ROWS }, asOf);
     return c.body(followUpCsv(view.rows, userTimeZone(user.sites, config.siteTimeZone)), 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="suivi-impayes-${asOf}.csv"`,

@@ -6,9 +6,12 @@ import { cases } from "../cases/cases.sql";
 import { createdAt, id, oneOf, updatedAt } from "../db/columns";
 import { customers } from "../customers/customers.sql";
 
-export const MESSAGE_PURPOSES = ["reminder", "notice", "thanks", "floor", "account"] as const;
+/** `summary`: the weekly summary e-mailed to a Manager (`userId`), about no customer. */
+export const MESSAGE_PURPOSES = ["reminder", "notice", "thanks", "floor", "account", "summary"] as const;
 export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
 export type { LetterContent };
+/** A document attached to an e-mail, made when the e-mail goes (so it is current then). */
+export type MessageAttachment = { kind: "statement"; at: string };
 
 /**
  * The outbox. A message is written in the same transaction as the step or the action that asks for it and sent
@@ -39,6 +42,8 @@ export const messages = sqliteTable(
     body: text("body").notNull(),
     /** The letter itself (letter channels), or the letter attached to an e-mail as a PDF. */
     letter: text("letter", { mode: "json" }).$type<LetterContent>(),
+    /** Further PDFs made when it goes, e.g. the customer's statement of account at a date. */
+    attachments: text("attachments", { mode: "json" }).$type<MessageAttachment[]>(),
     status: text("status", { enum: MESSAGE_STATUSES }).notNull().default("queued"),
     idempotencyKey: text("idempotency_key").notNull().unique(),
     providerId: text("provider_id"),

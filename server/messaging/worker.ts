@@ -21,6 +21,7 @@ import { withLetterhead } from "../../shared/messaging/compose";
 import { logosOf, siteSendings, type SiteSending } from "../sites/sites";
 import { siteZone } from "../../shared/sites/zone";
 import type { Logos } from "./letter-pdf";
+import { HOLD_REASON_TEXT, heldReasonSql, type HoldReason } from "../customers/hold";
 import { clearAlertStatement, raiseAlertStatement, type AlertChannel, type ConfigurationProblem } from "./alerts";
 
 /**
@@ -209,7 +210,8 @@ export function nextSmsSlot(now: Date, timeZone: string): Date | null {
 }
 
 interface Standing {
-  stop: boolean;
+  /** Why nothing may go to this customer now (`server/customers/hold.ts`), or null. */
+  held: HoldReason | null;
   caseStatus: Map<string, string>;
   balanceCents: number;
   unpaid: Set<string>;
@@ -221,7 +223,7 @@ interface Standing {
 /** Why a message must not go now (in French, for the office), or null. */
 export function reasonNotToSend(m: Row, s: Standing | undefined, today: CalendarDate): string | null {
   if (!s) return "Client introuvable";
-  if (s.stop) return "Client en stop : aucune relance";
+  if (s.held) return HOLD_REASON_TEXT[s.held];
   if (m.purpose === "thanks") return null;
   if (m.purpose === "notice") return m.invoiceRef && !s.unpaid.has(m.invoiceRef) ? `Facture ${m.invoiceRef} réglée : avis inutile` : null;
   if (m.caseId && s.caseStatus.get(m.caseId) !== "open") return "Dossier clos (payé, en perte ou après la sortie)";
@@ -232,8 +234,8 @@ export function reasonNotToSend(m: Row, s: Standing | undefined, today: Calendar
 
 export async function standingOf(db: Database, customerIds: string[], caseIds: string[], today: CalendarDate, timeZone: string): Promise<Map<string, Standing>> {
   const [people, caseRows, unpaid] = await Promise.all([
-    db.all<{ id: string; stop: number; promises: string; plans: string; payments: string }>(sql`
-      select c.id, c.stop,
+    db.all<{ id: string; held: HoldReason | null; promises: string; plans: string; payments: string }>(sql`
+      select c.id, ${heldReasonSql("c")} as held,
         ${PROMISES_OF_C} as promises,
         ${PLANS_OF_C} as plans,
         (select json_group_array(json_array(p.date, p.amount_cents)) from payments p where p.customer_id = c.id and p.status = 'ok' and p.date >= date(${today}, '-1 year')) as payments
@@ -246,7 +248,7 @@ export async function standingOf(db: Database, customerIds: string[], caseIds: s
   for (const p of people) {
     const open = unpaid.get(p.id) ?? [];
     out.set(p.id, {
-      stop: Boolean(p.stop),
+      held: p.held,
       caseStatus,
       balanceCents: open.filter((i) => i.dueDate <= today).reduce((s, i) => s + i.remainingCents, 0),
       unpaid: new Set(open.map((i) => i.ref)),

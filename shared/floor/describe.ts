@@ -36,6 +36,7 @@ export const TASK_WORDING: Record<TaskKind, string> = {
   gate_restore: "Rétablir le code d'accès",
   open_box: "Ouvrir le box",
   fix_contact: "Corriger les coordonnées",
+  office_request: "Demande du bureau",
 };
 
 const CALL_WORDING: Record<CallOutcome, string> = {

@@ -59,6 +59,8 @@ export const DocTask = z.object({
   dueOn: CalendarDate,
   unitId: Id.nullable(),
   status: z.enum(TASK_STATUSES),
+  /** What the office asks, in its words (a task `office_request`). */
+  note: z.string().nullable().optional(),
 });
 export type DocTask = z.infer<typeof DocTask>;
 
@@ -100,7 +102,12 @@ export const CustomerFacts = z.object({
   city: z.string().nullable(),
   paymentMethod: z.enum(PAYMENT_METHODS),
   segment: z.enum(SEGMENTS),
+  /** On stop, in the billing software or by the office: no automatic step. */
   stop: z.boolean(),
+  /** In dispute (*litige*) since when and why: no automatic step, no message, until the office lifts it. */
+  dispute: z.object({ since: Instant, note: z.string() }).nullable().optional(),
+  /** The open case was handed over to a bailiff or a collection agency: the engine leaves it alone. */
+  handedOverAt: Instant.nullable().optional(),
 });
 
 export const DebtorDoc = CustomerFacts.extend({

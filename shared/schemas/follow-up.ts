@@ -21,6 +21,8 @@ export type FollowUpSort = (typeof FOLLOW_UP_SORTS)[number];
 const list = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined || v === "" ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).filter((s) => s !== "")), z.array(item).max(200).optional());
 const flag = z.enum(["yes", "no"]).optional();
+/** Euros as typed in France or in a link: `1234,5` or `1234.5`. */
+const euros = z.preprocess((v) => (typeof v !== "string" ? v : v.trim() === "" ? undefined : v.replace(/\s/g, "").replace(",", ".")), z.coerce.number("un montant en euros").min(0).max(10_000_000).optional());
 
 export const FollowUpQuery = z
   .object({
@@ -32,13 +34,15 @@ export const FollowUpQuery = z
     scenario: list(z.enum(SEGMENTS)),
     kind: list(z.enum(CUSTOMER_KINDS)),
     /** Balance in euros (decimal point or comma), inclusive. */
-    balanceMin: z.coerce.number().min(0).optional(),
-    balanceMax: z.coerce.number().min(0).optional(),
-    late: list(z.enum(LATE_BUCKETS)),
+    minBalance: euros,
+    maxBalance: euros,
+    lateBucket: list(z.enum(LATE_BUCKETS)),
     promise: list(z.enum(PROMISE_STATES)),
     padlock: flag,
-    /** On stop (no automatic step) or in dispute. */
+    /** On stop: in the billing software or by the office (no automatic step). */
     stop: flag,
+    /** In dispute (*litige*). */
+    dispute: flag,
     /** No action recorded for at least this many days. */
     idleDays: z.coerce.number().int().min(1).max(3650).optional(),
     /** Name, ref, box number, phone or e-mail; accents and case ignored. */
@@ -46,6 +50,8 @@ export const FollowUpQuery = z
     sort: z.enum(FOLLOW_UP_SORTS).default("daysLate"),
     dir: z.enum(["asc", "desc"]).default("desc"),
     offset: z.coerce.number().int().min(0).default(0),
+    /** The answer's `nextCursor`: the next page (instead of `offset`). */
+    cursor: z.string().regex(/^\d{1,7}$/, "un curseur rendu par la page précédente").optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .meta({ id: "FollowUpQuery" });
@@ -72,7 +78,11 @@ export const FollowUpRow = z
     padlock: z.boolean(),
     gateSuspended: z.boolean(),
     lastAction: z.object({ at: Instant, initials: z.string(), text: z.string() }).nullable(),
+    /** On stop: in the billing software or by the office. */
     stop: z.boolean(),
+    dispute: z.object({ since: Instant, note: z.string() }).nullable(),
+    /** The open case was handed over to a bailiff or an agency (the engine leaves it alone). */
+    handedOverAt: Instant.nullable(),
   })
   .meta({ id: "FollowUpRow" });
 export type FollowUpRow = z.infer<typeof FollowUpRow>;
@@ -84,6 +94,8 @@ export const FollowUpResponse = z
     total: z.number().int(),
     totalBalanceCents: Cents,
     offset: z.number().int(),
+    /** Pass as `cursor` for the next page; null on the last. */
+    nextCursor: z.string().nullable(),
     rows: z.array(FollowUpRow),
   })
   .meta({ id: "FollowUpResponse" });

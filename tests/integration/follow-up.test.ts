@@ -13,7 +13,7 @@ describe("the follow-up table", () => {
   let office: string;
   let all: FollowUpRow[];
 
-  const get = async (query: string, cookie = office) => call<FollowUpResponse>(server.url, "GET", `/api/follow-up?${query}`, { cookie });
+  const get = async (query: string, cookie = office) => call<FollowUpResponse>(server.url, "GET", `/api/followup?${query}`, { cookie });
   const rowsOf = async (query: string) => {
     const answer = await get(`${query}&limit=500`);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -43,7 +43,7 @@ describe("the follow-up table", () => {
     // A name a spreadsheet would read as a formula must come out as text.
     const target = all.find((r) => r.site.code === "LYO")!;
     await server.services.db.run(sql`update customers set name = '=HYPERLINK("http://evil.example","x")' where id = ${target.customerId}`);
-    const res = await fetch(`${server.url}/api/follow-up.csv?site=LYO&sort=ref&dir=asc&limit=5`, { headers: { cookie: office } });
+    const res = await fetch(`${server.url}/api/followup.csv?site=LYO&sort=ref&dir=asc&limit=5`, { headers: { cookie: office } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="suivi-impayes-\d{4}-\d{2}-\d{2}\.csv"/);
     const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await res.arrayBuffer());
@@ -75,10 +75,10 @@ describe("the follow-up table", () => {
     await check("scenario=box", (r) => r.scenario === "box");
     await check("kind=company", (r) => r.kind === "company");
     const mid = all.map((r) => r.balanceCents).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
-    await check(`balanceMin=${(mid / 100).toFixed(2)}`, (r) => r.balanceCents >= mid);
-    await check(`balanceMax=${(mid / 100).toFixed(2)}`, (r) => r.balanceCents <= mid);
-    await check("late=0-15,60%2B", (r) => ["0-15", "60+"].includes(lateBucket(r.daysLate)));
-    await check("late=16-30", (r) => lateBucket(r.daysLate) === "16-30");
+    await check(`minBalance=${(mid / 100).toFixed(2)}`, (r) => r.balanceCents >= mid);
+    await check(`maxBalance=${(mid / 100).toFixed(2)}`, (r) => r.balanceCents <= mid);
+    await check("lateBucket=0-15,60%2B", (r) => ["0-15", "60+"].includes(lateBucket(r.daysLate)));
+    await check("lateBucket=16-30", (r) => lateBucket(r.daysLate) === "16-30");
     await check("promise=none", (r) => r.promise === null);
     await check("promise=pending,broken", (r) => r.promise?.state === "pending" || r.promise?.state === "broken");
     await check("padlock=yes", (r) => r.padlock);
@@ -154,7 +154,7 @@ describe("the follow-up table", () => {
   });
 
   it("refuses a bad value with 400 naming the field", async () => {
-    for (const [query, field] of [["late=90", "late"], ["sort=colour", "sort"], ["limit=0", "limit"], ["balanceMin=-3", "balanceMin"], ["padlock=maybe", "padlock"]]) {
+    for (const [query, field] of [["lateBucket=90", "late"], ["sort=colour", "sort"], ["limit=0", "limit"], ["minBalance=-3", "minBalance"], ["padlock=maybe", "padlock"]]) {
       const answer = await get(query!);
       expect(answer.status, query).toBe(400);
       expect(JSON.stringify(answer.body), query).toContain(field);

@@ -120,6 +120,16 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <Show when={d().stop}>
           <p class="stop-note">Client en STOP : aucune relance automatique.</p>
         </Show>
+        <Show when={d().dispute}>
+          {(x) => (
+            <p class="stop-note" data-testid="dispute-note">
+              En litige depuis le {formatDateFr(x().since.slice(0, 10))} : aucune relance ni message. {x().note}
+            </p>
+          )}
+        </Show>
+        <Show when={d().handedOverAt}>
+          <p class="stop-note">Transmis au contentieux : plus de relance, le dossier est suivi par le bureau.</p>
+        </Show>
         <Show when={d().phone} fallback={<span class="button disabled big">Pas de téléphone</span>}>
           {(phone) => (
             <a class="button primary big" href={telHref(phone())} onClick={() => setPanel("call")}>
@@ -171,6 +181,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                       <Show when={unitNumber(t.unitId)}> · {unitNumber(t.unitId)}</Show>
                     </strong>
                     <span class="task-date">depuis le {formatDateFr(t.dueOn)}</span>
+                    <Show when={t.note}>{(note) => <span class="task-note">{note()}</span>}</Show>
                   </div>
                   <Show
                     when={t.kind !== "open_box"}

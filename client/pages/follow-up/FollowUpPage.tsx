@@ -71,7 +71,7 @@ function FollowUp() {
     queryClient
       .fetchQuery({
         queryKey: ["follow-up", forKey, page],
-        queryFn: () => apiGet<FollowUpResponse>(`/follow-up?${forKey}&offset=${page * PAGE_SIZE}&limit=${PAGE_SIZE}`),
+        queryFn: () => apiGet<FollowUpResponse>(`/followup?${forKey}&offset=${page * PAGE_SIZE}&limit=${PAGE_SIZE}`),
         staleTime: 30_000,
       })
       .then((answer) => {
@@ -152,7 +152,7 @@ function FollowUp() {
             </button>
           </Show>
           {/* The same view, every page, as a file for Excel: a plain download link (the browser shows its progress). */}
-          <a class="button secondary" href={`/api/follow-up.csv?${apiQueryOf(view())}`} download="">
+          <a class="button secondary" href={`/api/followup.csv?${apiQueryOf(view())}`} download="">
             Exporter (CSV)
           </a>
           <p class="fu-summary" aria-live="polite">
@@ -282,7 +282,11 @@ function Line(props: { index: number; row: FollowUpRow | undefined; returnTo: st
           <td class="fu-flags">
             <div class="fu-flag-box">
               <Show when={r().stop}>
-                <span class="fu-flag fu-flag-stop">Stop/litige</span>
+                <span class="fu-flag fu-flag-stop">Stop</span>
+              </Show>
+              <Show when={r().dispute}>{(d) => <span class="fu-flag fu-flag-stop" title={d().note}>Litige</span>}</Show>
+              <Show when={r().handedOverAt}>
+                <span class="fu-flag fu-flag-stop" title="Transmis au contentieux">Contentieux</span>
               </Show>
               <Show when={r().padlock}>
                 <span class="fu-flag">Cadenas</span>
@@ -354,17 +358,18 @@ function Filters(props: { view: FollowUpView; onChange: (patch: Partial<FollowUp
     <form id="fu-filters" class="fu-filters" onSubmit={(e) => e.preventDefault()}>
       <Toggles legend="Site" name="site" options={sites().map((s) => [s.code, s.label] as const)} selected={props.view.site} onChange={(site) => props.onChange({ site })} />
       <Toggles legend="Niveau" name="level" options={LEVELS.map((l) => [l, LEVEL_LABEL[l]] as const)} selected={props.view.level} onChange={(level) => props.onChange({ level })} />
-      <Toggles legend="Retard" name="late" options={LATE_BUCKETS.map((b) => [b, LATE_BUCKET_LABEL[b]] as const)} selected={props.view.late} onChange={(late) => props.onChange({ late })} />
+      <Toggles legend="Retard" name="lateBucket" options={LATE_BUCKETS.map((b) => [b, LATE_BUCKET_LABEL[b]] as const)} selected={props.view.lateBucket} onChange={(lateBucket) => props.onChange({ lateBucket })} />
       <Toggles legend="Étape" name="stage" options={Object.entries(STAGE_LABEL)} selected={props.view.stage} onChange={(stage) => props.onChange({ stage })} />
       <Toggles legend="Scénario" name="scenario" options={SEGMENTS.map((s) => [s, SEGMENT_LABEL[s]] as const)} selected={props.view.scenario} onChange={(scenario) => props.onChange({ scenario })} />
       <Toggles legend="Client" name="kind" options={CUSTOMER_KINDS.map((k) => [k, CUSTOMER_KIND_LABEL[k]] as const)} selected={props.view.kind} onChange={(kind) => props.onChange({ kind })} />
       <Toggles legend="Promesse" name="promise" options={PROMISE_STATES.map((p) => [p, PROMISE_STATE_LABEL[p]] as const)} selected={props.view.promise} onChange={(promise) => props.onChange({ promise })} />
       <YesNo legend="Double cadenas" name="padlock" value={props.view.padlock} yes="Posé" no="Sans" onChange={(padlock) => props.onChange({ padlock })} />
-      <YesNo legend="Stop ou litige" name="stop" value={props.view.stop} yes="Oui" no="Non" onChange={(stop) => props.onChange({ stop })} />
+      <YesNo legend="En stop" name="stop" value={props.view.stop} yes="Oui" no="Non" onChange={(stop) => props.onChange({ stop })} />
+      <YesNo legend="En litige" name="dispute" value={props.view.dispute} yes="Oui" no="Non" onChange={(dispute) => props.onChange({ dispute })} />
       <fieldset class="fu-group fu-numbers">
         <legend>Solde (€)</legend>
-        <NumberField label="Solde minimum" placeholder="min." value={props.view.balanceMin} onChange={(balanceMin) => props.onChange({ balanceMin })} decimals />
-        <NumberField label="Solde maximum" placeholder="max." value={props.view.balanceMax} onChange={(balanceMax) => props.onChange({ balanceMax })} decimals />
+        <NumberField label="Solde minimum" placeholder="min." value={props.view.minBalance} onChange={(minBalance) => props.onChange({ minBalance })} decimals />
+        <NumberField label="Solde maximum" placeholder="max." value={props.view.maxBalance} onChange={(maxBalance) => props.onChange({ maxBalance })} decimals />
       </fieldset>
       <fieldset class="fu-group fu-numbers">
         <legend>Sans action depuis</legend>

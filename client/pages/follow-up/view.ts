@@ -5,7 +5,7 @@ import { FollowUpQuery, type FollowUpSort } from "../../../shared/schemas/follow
  * the names of the API's query (`FollowUpQuery`), so that a view can be bookmarked, shared, and restored by
  * back/forward. Paging (`offset`, `limit`) is the table's business, never the address's.
  */
-export type FollowUpView = Omit<FollowUpQuery, "offset" | "limit">;
+export type FollowUpView = Omit<FollowUpQuery, "offset" | "limit" | "cursor">;
 
 type Params = Partial<Record<string, string | string[] | undefined>>;
 
@@ -15,7 +15,7 @@ export function viewOf(params: Params): FollowUpView {
   for (let attempt = 0; attempt < 20; attempt++) {
     const parsed = FollowUpQuery.safeParse(input);
     if (parsed.success) {
-      const { offset: _offset, limit: _limit, ...view } = parsed.data;
+      const { offset: _offset, limit: _limit, cursor: _cursor, ...view } = parsed.data;
       return view;
     }
     const bad = new Set(parsed.error.issues.map((i) => String(i.path[0])));
@@ -40,7 +40,7 @@ export function paramsOf(change: Partial<FollowUpView>): Record<string, string |
 export const DEFAULT_SORT = { sort: "daysLate", dir: "desc" } as const;
 
 /** Every filter set in the view (search and sort aside), as the keys of the address. */
-export const FILTER_KEYS = ["site", "level", "stage", "scenario", "kind", "balanceMin", "balanceMax", "late", "promise", "padlock", "stop", "idleDays"] as const;
+export const FILTER_KEYS = ["site", "level", "stage", "scenario", "kind", "minBalance", "maxBalance", "lateBucket", "promise", "padlock", "stop", "dispute", "idleDays"] as const;
 
 export function activeFilters(view: FollowUpView): number {
   return FILTER_KEYS.filter((k) => {

@@ -170,6 +170,9 @@ function DebtorRow(props: { line: Line; walking: boolean }) {
             <Show when={d().stop}>
               <span class="badge stop">STOP</span>
             </Show>
+            <Show when={d().dispute}>
+              <span class="badge stop">LITIGE</span>
+            </Show>
             <Show when={d().case}>{(k) => <LevelBadge level={k().level} />}</Show>
             <Show when={late() !== null} fallback={<span class="badge ok">Payé</span>}>
               <DaysLateBadge days={late()!} />
@@ -198,7 +201,8 @@ function DebtorRow(props: { line: Line; walking: boolean }) {
 
 function dueLabel(item: DueItem): string {
   if (item.type === "promise") return `Promesse du ${formatDateFr(item.promisedOn).slice(0, 5)} à vérifier (${formatEuros(item.amountCents)})`;
-  return item.task.unitId && item.unit ? `${TASK_LABEL[item.task.kind]} · ${item.unit.number}` : TASK_LABEL[item.task.kind];
+  const what = item.task.kind === "office_request" && item.task.note ? `Bureau : ${item.task.note}` : TASK_LABEL[item.task.kind];
+  return item.task.unitId && item.unit ? `${what} · ${item.unit.number}` : what;
 }
 
 function normalize(text: string): string {

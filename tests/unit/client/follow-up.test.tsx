@@ -49,6 +49,8 @@ function rowAt(i: number): FollowUpRow {
     gateSuspended: i % 2 === 1,
     lastAction: { at: "2026-11-25T09:00:00.000Z", initials: "SB", text: "Appel : pas de réponse" },
     stop: false,
+    dispute: null,
+    handedOverAt: null,
   };
 }
 
@@ -59,13 +61,13 @@ function stubServer(total: number) {
     "fetch",
     vi.fn(async (url: string) => {
       const u = new URL(url, "http://localhost");
-      if (u.pathname === "/api/follow-up") {
+      if (u.pathname === "/api/followup") {
         asked.push(u.searchParams);
         const offset = Number(u.searchParams.get("offset"));
         const limit = Number(u.searchParams.get("limit"));
         const rows = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, k) => rowAt(offset + k));
         // The answer goes through the contract, so the screen is tested against what the server may send.
-        const body = FollowUpResponse.parse({ asOf: TODAY, total, totalBalanceCents: total * 10_000, offset, rows });
+        const body = FollowUpResponse.parse({ asOf: TODAY, total, totalBalanceCents: total * 10_000, offset, nextCursor: offset + limit < total ? String(offset + limit) : null, rows });
         return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
       }
       return new Response(JSON.stringify({ error: { code: "NOT_FOUND", message: "not in this test" } }), { status: 404, headers: { "content-type": "application/json" } });
@@ -105,8 +107,8 @@ afterEach(() => {
 
 describe("the follow-up view in the address", () => {
   it("reads the contract's names, drops a value it refuses and keeps the rest", () => {
-    const view = viewOf({ level: "R2,R3", late: "31-45", balanceMin: "150,5", padlock: "maybe", sort: "balance" });
-    expect(view).toMatchObject({ level: ["R2", "R3"], late: ["31-45"], sort: "balance", dir: "desc" });
+    const view = viewOf({ level: "R2,R3", lateBucket: "31-45", minBalance: "150,5", padlock: "maybe", sort: "balance" });
+    expect(view).toMatchObject({ level: ["R2", "R3"], lateBucket: ["31-45"], sort: "balance", dir: "desc" });
     expect(view.padlock).toBeUndefined();
     // "150,5" is not a number to z.coerce: dropped rather than the whole view.
     expect(viewOf({ idleDays: "0", q: "dupont" })).toEqual({ q: "dupont", sort: "daysLate", dir: "desc" });
@@ -129,7 +131,7 @@ describe("the follow-up view in the address", () => {
 describe("Suivi des impayés", () => {
   it("shows the total and its balance, with only the rows in sight in the DOM, and asks for the view in the address", async () => {
     stubServer(5000);
-    show("/suivi?level=R2&late=31-45");
+    show("/suivi?level=R2&lateBucket=31-45");
     await waitFor(() => expect(page().dataset.followUpState).toBe("ready"));
     expect(page().dataset.total).toBe("5000");
     expect(screen.getByTestId("fu-total").textContent).toBe("5000");
@@ -137,12 +139,12 @@ describe("Suivi des impayés", () => {
     expect(rowsInDom()).toBeGreaterThan(10);
     expect(rowsInDom()).toBeLessThanOrEqual(100);
     const first = asked[0]!;
-    expect(Object.fromEntries(first)).toEqual({ level: "R2", late: "31-45", sort: "daysLate", dir: "desc", offset: "0", limit: "100" });
+    expect(Object.fromEntries(first)).toEqual({ level: "R2", lateBucket: "31-45", sort: "daysLate", dir: "desc", offset: "0", limit: "100" });
     // French labels and amounts, and the way to the debtor's page keeps the way back.
     const row = within(document.querySelector<HTMLElement>('tr[data-row-index="0"]')!);
     expect(row.getByText("Relance 2 (LRAR)")).toBeTruthy();
     expect(row.getByText("Non tenue")).toBeTruthy();
-    expect(row.getByRole("link").getAttribute("href")).toBe(`/debiteurs/${rowAt(0).customerId}?retour=${encodeURIComponent("/suivi?level=R2&late=31-45")}`);
+    expect(row.getByRole("link").getAttribute("href")).toBe(`/debiteurs/${rowAt(0).customerId}?retour=${encodeURIComponent("/suivi?level=R2&lateBucket=31-45")}`);
   });
 
   it("asks for the pages further down as the table scrolls, and keeps the DOM small", async () => {
