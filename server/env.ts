@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   SMS_SENDER: optionalText,
   SMS_URL: optionalText,
   SMS_TOKEN: optionalText,
+  /** The contract's name (CONTRACT.md); `BREVO_WEBHOOK_TOKEN` is its former name, still read. */
+  BREVO_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 24, "must be a random secret of 24 characters or more (openssl rand -hex 24)"),
   BREVO_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, "must be a random secret of 24 characters or more (openssl rand -hex 24)"),
   TZ_SITE: z
     .string()
@@ -128,7 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     dkim: e.DKIM_DOMAIN && e.DKIM_SELECTOR ? { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKey: dkimKey(e.DKIM_PRIVATE_KEY, e.DKIM_PRIVATE_KEY_FILE) } : undefined,
-    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN, sender: e.SMS_SENDER, webhookToken: e.BREVO_WEBHOOK_TOKEN },
+    sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL, token: e.SMS_TOKEN, sender: e.SMS_SENDER, webhookToken: e.BREVO_WEBHOOK_SECRET ?? e.BREVO_WEBHOOK_TOKEN },
     siteTimeZone: e.TZ_SITE,
     demoData: e.DEMO_DATA,
     today: e.TODAY,

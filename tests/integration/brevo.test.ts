@@ -32,7 +32,7 @@ let webhookUrl: string;
 
 beforeAll(async () => {
   [server, brevo] = await Promise.all([
-    startTestServer({ env: { BREVO_WEBHOOK_TOKEN: TOKEN } }),
+    startTestServer({ env: { BREVO_WEBHOOK_SECRET: TOKEN } }),
     startFakeBrevo({ fate: (n) => FATES[n] ?? { event: "delivered" }, refuseRecipients: ["33612000012"] }),
   ]);
   brevo.setNow(MONDAY_10H);
