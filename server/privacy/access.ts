@@ -6,6 +6,7 @@ import { users } from "../auth/auth.sql";
 import { auditLog } from "../audit/audit.sql";
 import { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import { actions, cases, tasks } from "../cases/cases.sql";
+import { handOvers } from "../cases/hand-over.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Database } from "../db/client";
 import { paymentPlans, plannedActions } from "../engine/engine.sql";
@@ -64,6 +65,9 @@ export const LEFT_OUT: Record<string, string> = {
   sync_clients: "Staff phones.",
   processed_mutations: "Which phone actions the server applied (id, outcome): their effect about the customer is in actions.",
   sync_changes: "Pointers telling phones that a customer's record changed (customer id, site, a counter): nothing more than what the other tables hold.",
+  saved_views: "Follow-up table views a staff member saved under a name (filters, about no one in particular).",
+  ledger_version: "A counter of changes to invoices and payments, for the office's table: no one named.",
+  hand_over_recipients: "The bailiffs and collection agencies the office works with; which one a case of the customer went to is in hand_overs.",
 };
 
 export interface AccessOptions {
@@ -107,6 +111,8 @@ export interface PersonalData {
     import_runs: Row[];
     /** Actions a phone could not send and reported, whose summary names them. */
     set_aside_mutations: (typeof setAsideMutations.$inferSelect)[];
+    /** Their cases handed over to a bailiff or a collection agency: to whom, when, what was owed then. */
+    hand_overs: (typeof handOvers.$inferSelect)[];
     /** Audit lines about them: their record, a case, a message, or a download naming them. */
     audit_log: (typeof auditLog.$inferSelect & { userInitials: string | null })[];
   };
@@ -202,6 +208,7 @@ export async function personalDataOf(db: Database, customerId: string, options: 
       photos: photoRows,
       import_runs: await importLinesNaming(db, values),
       set_aside_mutations: await setAsideNaming(db, [customer.name, customer.ref]),
+      hand_overs: await db.select().from(handOvers).where(eq(handOvers.customerId, customerId)).orderBy(asc(handOvers.handedAt)),
       audit_log: await auditLinesAbout(db, [customerId, ...caseIds, ...messageIds]),
     },
     files: [],
@@ -210,12 +217,19 @@ export async function personalDataOf(db: Database, customerId: string, options: 
   return { data, attachments };
 }
 
-/** The archive: `donnees.json`, `donnees.pdf`, the photos, the letters and `empreintes.txt`. */
-export async function personalDataZip(db: Database, customerId: string, options: AccessOptions): Promise<{ fileName: string; bytes: Uint8Array }> {
+/** What one customer's access request is answered with: the data (JSON), the readable PDF, the files they name. */
+export async function personalDataDocuments(db: Database, customerId: string, options: AccessOptions) {
   const retentionYears = options.retentionYears ?? (await loadSettings(db)).retentionYears;
   const { data, attachments } = await personalDataOf(db, customerId, { ...options, retentionYears });
   data.files = [...attachments].map(([name, f]) => ({ name, what: f.what, sha256: sha256Hex(f.bytes), size: f.bytes.length }));
   const pdf = await renderPersonalDataPdf(data, new Map([...attachments].map(([name, f]) => [name, f.bytes])), { ...options, retentionYears });
+  const base = `donnees-personnelles-${data.customer.ref.replace(/[^A-Za-z0-9_-]+/g, "_")}-${dateOfInstant(options.now, options.timeZone)}`;
+  return { data, pdf, attachments, base };
+}
+
+/** The archive: `donnees.json`, `donnees.pdf`, the photos, the letters and `empreintes.txt`. */
+export async function personalDataZip(db: Database, customerId: string, options: AccessOptions): Promise<{ fileName: string; bytes: Uint8Array }> {
+  const { data, pdf, attachments, base } = await personalDataDocuments(db, customerId, options);
   const files = new Map<string, Uint8Array>([
     ["donnees.pdf", pdf],
     ["donnees.json", new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`)],
@@ -226,8 +240,7 @@ export async function personalDataZip(db: Database, customerId: string, options:
   const mtime = options.now;
   // Level 0 for photos and PDFs, compressed already; the JSON shrinks a lot.
   const entries: Zippable = Object.fromEntries([...files].map(([name, bytes]) => [name, [bytes, { level: name.endsWith(".json") || name.endsWith(".txt") ? 6 : 0, mtime }]]));
-  const ref = data.customer.ref.replace(/[^A-Za-z0-9_-]+/g, "_");
-  return { fileName: `donnees-personnelles-${ref}-${dateOfInstant(options.now, options.timeZone)}.zip`, bytes: zipSync(entries) };
+  return { fileName: `${base}.zip`, bytes: zipSync(entries) };
 }
 
 // ————— helpers —————

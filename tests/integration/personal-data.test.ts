@@ -129,6 +129,24 @@ describe("the personal-data archive of one customer", () => {
     expect(data.files.map((f: { name: string }) => f.name).sort()).toEqual([...photoFiles, ...letters].sort());
   });
 
+  it("is also given alone as the contract names it: the data as JSON and the readable PDF, the same as the archive's", async () => {
+    const json = await download(office, path().replace(/\.zip$/, ".json"));
+    expect(json.status).toBe(200);
+    expect(json.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(json.headers.get("content-disposition")).toBe(`attachment; filename="donnees-personnelles-${doc.ref}-${TEST_TODAY}.json"`);
+    // The same rows, but for the audit log, which now holds the archive's own download.
+    const alone = JSON.parse(strFromU8(json.bytes));
+    expect({ ...alone, generatedAt: "", tables: { ...alone.tables, audit_log: [] } }).toEqual({ ...data, generatedAt: "", tables: { ...data.tables, audit_log: [] } });
+    expect(alone.tables.audit_log.length).toBeGreaterThan(data.tables.audit_log.length);
+    const pdf = await download(office, path().replace(/\.zip$/, ".pdf"));
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get("content-type")).toBe("application/pdf");
+    // The archive's document, but for its time of making and the downloads since (the audit lines it lists).
+    const firstPage = (text: string) => text.split("\f")[0]!.replace(/\d{2}\/\d{2}\/\d{4} (à )?\d{2}[:h]\d{2}/g, "");
+    expect(firstPage(pdfText(pdf.bytes))).toBe(firstPage(pdfText(files["donnees.pdf"]!)));
+    expect(pdfText(pdf.bytes)).toContain(doc.name);
+  });
+
   it("has every table of the schema either exported or left out with a reason", () => {
     const tables = Object.values(schema).filter((t) => is(t, SQLiteTable)).map((t) => getTableName(t as SQLiteTable));
     expect(data.format).toBe("cadenas.personal-data/1");
