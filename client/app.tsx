@@ -31,6 +31,8 @@ const AuditPage = lazy(() => import("./pages/audit/AuditPage").then((m) => ({ de
 const PrivacyPage = lazy(() => import("./pages/privacy/PrivacyPage").then((m) => ({ default: m.PrivacyPage })));
 // The office console: desk-sized, in chunks of its own that the phone's first screen never downloads.
 const FollowUpPage = lazy(() => import("./pages/follow-up/FollowUpPage").then((m) => ({ default: m.FollowUpPage })));
+const DashboardPage = lazy(() => import("./pages/dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
+const HandOverPage = lazy(() => import("./pages/hand-over/HandOverPage").then((m) => ({ default: m.HandOverPage })));
 
 export function App() {
   onMount(() => void refreshSession());
@@ -57,6 +59,8 @@ export function App() {
         <Route path="/journal" component={() => <RequireUser>{() => <AuditPage />}</RequireUser>} />
         <Route path="/donnees-personnelles" component={() => <RequireUser>{() => <PrivacyPage />}</RequireUser>} />
         <Route path="/suivi" component={() => <RequireUser>{() => <FollowUpPage />}</RequireUser>} />
+        <Route path="/tableau-de-bord" component={() => <RequireUser>{() => <DashboardPage />}</RequireUser>} />
+        <Route path="/contentieux" component={() => <RequireUser>{() => <HandOverPage />}</RequireUser>} />
         <Route path="*" component={() => <Navigate href="/" />} />
     </Router>
   );

@@ -9,6 +9,8 @@ import { twoFactorRoutes } from "./auth/two-factor-routes";
 import type { AppEnv, Services } from "./context";
 import { debtorRoutes } from "./debtors/routes";
 import { followUpRoutes } from "./follow-up/routes";
+import { customerRoutes } from "./customers/routes";
+import { dashboardRoutes } from "./dashboard/routes";
 import { errorBody, respondWithError } from "./errors";
 import { createRouter } from "./http";
 import { refuseCrossSite } from "./cross-site";
@@ -32,6 +34,8 @@ import { auditAccess } from "./audit/access";
 import { setupRoutes } from "./setup/routes";
 import { privacyRoutes } from "./privacy/routes";
 import { accessRoutes } from "./privacy/access-routes";
+import { statementRoutes } from "./statement/routes";
+import { handOverRoutes } from "./cases/hand-over-routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
 export function createApp(services: Services): Hono<AppEnv> {
@@ -98,6 +102,8 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", twoFactorRoutes);
   api.route("/", debtorRoutes);
   api.route("/", followUpRoutes);
+  api.route("/", customerRoutes);
+  api.route("/", dashboardRoutes);
   api.route("/", syncRoutes);
   api.route("/", approvalRoutes);
   api.route("/", configRoutes);
@@ -113,6 +119,8 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route("/", setupRoutes);
   api.route("/", privacyRoutes);
   api.route("/", accessRoutes);
+  api.route("/", statementRoutes);
+  api.route("/", handOverRoutes);
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",

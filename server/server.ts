@@ -9,6 +9,8 @@ import { startTimestampWorker } from "./evidence/timestamps";
 import { startPhotoUploadSweeper } from "./evidence/uploads";
 import { startBackupScheduler, type BackupJob } from "./backup/scheduler";
 import { startRetentionJob, type RetentionJob } from "./privacy/retention-job";
+import { startWeeklySummaries } from "./summary/weekly";
+import type { Periodic } from "./periodic";
 import { systemClock } from "./clock";
 import { startImportFolder, type ImportFolder } from "./imports/folder";
 import { ImportQueue, importInProcess, importInWorker } from "./imports/jobs";
@@ -34,6 +36,8 @@ export interface StartOptions {
   backupEveryMs?: number;
   /** Between two looks of the daily retention run (an hour; tests look often and wait on `retention.nextLook()`). */
   retentionEveryMs?: number;
+  /** Between two looks for the Managers' Monday summaries (five minutes; tests look often and wait on `summaries.nextLook()`). */
+  summaryEveryMs?: number;
   /** The server's clock instead of `systemClock(config)`: tests move time themselves (sign-in waits, forgiveness). */
   clock?: Clock;
 }
@@ -48,6 +52,8 @@ export interface RunningServer {
   backups: BackupJob | undefined;
   /** The daily retention run (personal data pseudonymised after the retention period). */
   retention: RetentionJob;
+  /** The Managers' weekly summaries (Monday 8:00 in their sites' zone), written to the outbox. */
+  summaries: Periodic<number>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +77,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const photoSweeper = startPhotoUploadSweeper(handle.db, config.dataDir, services.clock, log, { everyMs: options.photoSweepEveryMs });
   const backups = startBackupScheduler(config, services.clock, log, { everyMs: options.backupEveryMs });
   const retention = startRetentionJob(handle.db, config.dataDir, services.clock, log, { everyMs: options.retentionEveryMs });
+  const summaries = startWeeklySummaries(handle.db, services.clock, { timeZone: config.siteTimeZone, publicUrl: () => services.publicUrl, everyMs: options.summaryEveryMs }, log);
   const importFolder = config.importDir
     ? startImportFolder({ dir: config.importDir, queue: services.imports, clock: services.clock, timeZone: config.siteTimeZone, log, everyMs: options.importFolderEveryMs })
     : undefined;
@@ -89,6 +96,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
     importFolder,
     backups,
     retention,
+    summaries,
     stop: () =>
       new Promise<void>((resolve) => {
         engine.stop();
@@ -97,6 +105,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
         photoSweeper.stop();
         backups?.stop();
         retention.stop();
+        summaries.stop();
         importFolder?.stop();
         server.close(() => {
           // An import under way finishes (or fails) before the database closes under it.

@@ -13,6 +13,8 @@ import { countUnsent } from "../store/queries";
 const SCREENS = [
   ["/cadenas", "Contrôle des cadenas", "floor"],
   ["/suivi", "Suivi des impayés", "office"],
+  ["/tableau-de-bord", "Tableau de bord", "office"],
+  ["/contentieux", "Contentieux", "office"],
   ["/validations", "Validations", "office"],
   ["/envois", "Envois et courriers", "office"],
   ["/scenarios", "Scénarios et réglages", "office"],

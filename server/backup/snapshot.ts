@@ -44,7 +44,11 @@ export const snapshotInProcess: Snapshotter = async (databasePath, target) => {
     // A single file, with no -wal beside it: what is hashed is all there is.
     await copy.execute("PRAGMA journal_mode = DELETE");
     const photos = await copy.execute("SELECT sha256, size_bytes FROM photos ORDER BY sha256");
-    const letters = await copy.execute("SELECT file, sha256 FROM letter_batches UNION SELECT file, sha256 FROM letter_prints ORDER BY 1");
+    // Letters as printed, and the ZIPs given at hand-overs (kept in the blob store by their hash).
+    const letters = await copy.execute(
+      "SELECT file, sha256 FROM letter_batches UNION SELECT file, sha256 FROM letter_prints" +
+        " UNION SELECT 'blobs/' || substr(zip_sha256, 1, 2) || '/' || substr(zip_sha256, 3, 2) || '/' || zip_sha256, zip_sha256 FROM hand_overs ORDER BY 1",
+    );
     const written = await copy.execute("SELECT provider_id FROM messages WHERE provider_id LIKE 'file:%' ORDER BY 1");
     const applied = await copy.execute("SELECT created_at FROM __drizzle_migrations ORDER BY created_at");
     const last = applied.rows.at(-1)?.created_at;

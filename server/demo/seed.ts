@@ -6,6 +6,7 @@ import { users, userSites } from "../auth/auth.sql";
 import { hashPassword } from "../auth/password";
 import { invoices, paymentIncidents, payments } from "../billing/billing.sql";
 import { actions, cases, tasks } from "../cases/cases.sql";
+import { handOverRecipients } from "../cases/hand-over.sql";
 import { contracts, customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { plannedActions } from "../engine/engine.sql";
@@ -36,6 +37,11 @@ export async function seedDemoData(db: Database, options: DemoOptions): Promise<
     await insertAll(tx, cases, data.cases);
     await insertAll(tx, actions, data.actions);
     await insertAll(tx, tasks, data.tasks);
+    // Whom the office may hand a case over to, so that the hand-over can be tried on the demo (fictitious names).
+    await insertAll(tx, handOverRecipients, [
+      { id: uuidv7(), kind: "bailiff", name: "SCP Moreau & Lefèvre, commissaires de justice", address: "12 quai Saint-Antoine, 69002 Lyon", email: "etude.moreau@exemple.test" },
+      { id: uuidv7(), kind: "agency", name: "Recouvra Sud-Est", address: "45 cours Lafayette, 69003 Lyon", email: "dossiers@recouvra.exemple.test" },
+    ]);
   });
   // The demo's history stands for what the procedure did so far: the engine takes it from there. The data counts
   // as imported now (a real site imports from its billing software every day).

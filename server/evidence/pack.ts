@@ -22,6 +22,7 @@ import { deviceClockNote, originalLines } from "./originals";
 import type { PhotoOriginal } from "../../shared/floor/original";
 import { loadSettings } from "../engine/settings";
 import { storedLetterPdf } from "../messaging/letters";
+import { statementPdf } from "../statement/statement";
 import { ROLE_LABEL, STAGE_LABEL } from "../../shared/labels";
 import type { Role } from "../../shared/enums";
 import { basisText, DISPOSAL_WORD, keptUntil, openedOnOf, witnessText, type DisposalBasis, type DisposalMethod, type Witness } from "../../shared/floor/opening";
@@ -65,6 +66,9 @@ export async function evidencePackZip(db: Database, caseId: string, options: Pac
     if (l.pdf) files.set(l.pdfName, l.pdf);
     if (l.ar?.bytes && l.ar.fileName) files.set(l.ar.fileName, l.ar.bytes);
   }
+  // The customer's statement of account at the pack's date: what they owed, invoice by invoice, payment by payment.
+  const statement = await statementPdf(db, pack.kase.customerId, dateOfInstant(options.now, options.timeZone));
+  files.set(statement.fileName, statement.bytes);
   files.set("manifest.json", new TextEncoder().encode(`${JSON.stringify(manifestOf(pack, files, options), null, 2)}\n`));
   // The list sha256sum checks: every file of the archive but itself.
   const sums = [...files].map(([name, bytes]) => `${sha256Hex(bytes)}  ${name}`).join("\n");

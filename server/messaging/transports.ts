@@ -27,6 +27,8 @@ export interface Outgoing {
   smsSender?: string | null;
   /** The logos the attached letter may print. */
   logos?: Logos;
+  /** Further PDFs made as it goes (a statement of account: `messages.attachments`). */
+  attachments?: { filename: string; content: Uint8Array; contentType: string }[];
 }
 
 /**
@@ -159,7 +161,10 @@ export function createEmailSender(config: TransportConfig): EmailSender {
     text: m.body,
     html: htmlOf(m.subject ?? "", m.body),
     headers: { "X-Cadenas-Message": m.id },
-    attachments: m.letter ? [{ filename: `${slug(m.letter.subject)}.pdf`, content: Buffer.from(await renderLetterPdf([{ ...m.letter, copies: ["Courriel"] }], { logos: m.logos })), contentType: "application/pdf" }] : [],
+    attachments: [
+      ...(m.letter ? [{ filename: `${slug(m.letter.subject)}.pdf`, content: Buffer.from(await renderLetterPdf([{ ...m.letter, copies: ["Courriel"] }], { logos: m.logos })), contentType: "application/pdf" }] : []),
+      ...(m.attachments ?? []).map((a) => ({ filename: a.filename, content: Buffer.from(a.content), contentType: a.contentType })),
+    ],
   });
   if (config.smtpUrl) {
     const options = smtpOptions(config.smtpUrl, config.smtpTimeouts ?? SMTP_TIMEOUTS, config.dkim);

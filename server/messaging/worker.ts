@@ -12,6 +12,7 @@ import { customersChangedStatements, markCustomersChanged } from "../sync/change
 import { messageAttempts, messages } from "./messaging.sql";
 import { withoutToken } from "../auth/account-mail";
 import { accountMailKey, staleTokenIds } from "../auth/tokens";
+import { users } from "../auth/auth.sql";
 import type { Config } from "../env";
 import { createEmailSender, createSmsSender, type EmailSender, type Outgoing, type SendResult, type SmsSender } from "./transports";
 import { brevoWebhookUrl, deliveryRank, RateLimited, SMS_NUMBER_REFUSED, type SmsEvent } from "./transports";
@@ -23,6 +24,7 @@ import { siteZone } from "../../shared/sites/zone";
 import type { Logos } from "./letter-pdf";
 import { HOLD_REASON_TEXT, heldReasonSql, type HoldReason } from "../customers/hold";
 import { clearAlertStatement, raiseAlertStatement, type AlertChannel, type ConfigurationProblem } from "./alerts";
+import { attachmentsOf } from "../statement/statement";
 
 /**
  * The outbox worker. Each round: messages whose worker died (lease run out) are settled first; then a batch of
@@ -220,6 +222,14 @@ interface Standing {
   payments: PausePayment[];
 }
 
+/** Of these users, those whose account is closed (or gone). */
+async function inactiveUsers(db: Database, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const active = await db.select({ id: users.id }).from(users).where(and(inArray(users.id, [...new Set(userIds)]), eq(users.active, true)));
+  const open = new Set(active.map((u) => u.id));
+  return new Set(userIds.filter((id) => !open.has(id)));
+}
+
 /** Why a message must not go now (in French, for the office), or null. */
 export function reasonNotToSend(m: Row, s: Standing | undefined, today: CalendarDate): string | null {
   if (!s) return "Client introuvable";
@@ -302,6 +312,8 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
   const todayOf = (m: Row) => checks.get(zoneOf(m))!.today;
   // An account's e-mail (invitation, reset) owes nothing to a debt: it goes unless its link went stale meanwhile.
   const staleLinks = await staleTokenIds(db, claimed.filter((m) => m.purpose === "account").map((m) => m.idempotencyKey), clock());
+  // A Manager's weekly summary goes unless the account was closed meanwhile.
+  const closedAccounts = await inactiveUsers(db, claimed.filter((m) => m.purpose === "summary").map((m) => m.userId ?? ""));
   const ledger = new Ledger(db, options, todayOf);
   const release = { leaseOwner: null, leaseUntil: null };
   // Once an account's e-mail is settled, the outbox keeps its text without the link's token.
@@ -316,7 +328,11 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
         ? staleLinks.has(m.idempotencyKey.slice(accountMailKey("").length))
           ? "Lien déjà utilisé, expiré ou remplacé par un plus récent : courriel inutile"
           : null
-        : reasonNotToSend(m, m.customerId ? checks.get(zoneOf(m))!.standing.get(m.customerId) : undefined, todayOf(m));
+        : m.purpose === "summary"
+          ? closedAccounts.has(m.userId ?? "")
+            ? "Compte désactivé : résumé inutile"
+            : null
+          : reasonNotToSend(m, m.customerId ? checks.get(zoneOf(m))!.standing.get(m.customerId) : undefined, todayOf(m));
     if (why) {
       checked.push(ledger.settle({ m, set: { status: "cancelled", lastError: why, ...sealOf(m), ...release }, outcome: "cancelled", detail: why, at: clock() }).then(count(result, "cancelled")));
       continue;
@@ -355,6 +371,8 @@ async function sendClaimed(db: Database, transports: Transports, claimed: Row[],
     const sentLetter = out.letter ? { letter: out.letter } : {};
     let outcome: SendResult;
     try {
+      // Documents made as it goes (a statement of account): current when the customer opens them.
+      if (m.channel === "email" && m.attachments?.length) out.attachments = await attachmentsOf(db, m);
       outcome = await (m.channel === "email" ? transports.email : transports.sms).send(out);
     } catch (error) {
       outcome = { ok: false, permanent: false, error: (error as Error).message };

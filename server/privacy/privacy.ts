@@ -62,31 +62,31 @@ export async function customerIdOfRef(db: Database, ref: string): Promise<string
  * and hand-over call this too.)
  */
 export async function setLegalHold(db: Database, customerId: string, body: LegalHoldBody, actor: Actor): Promise<PrivacyStatus> {
-  await db.transaction(
-    async (tx) => {
-      const [c] = await tx.select({ hold: customers.legalHoldReason, erased: customers.pseudonymisedAt }).from(customers).where(eq(customers.id, customerId));
-      if (!c) throw new AppError("NOT_FOUND", "Client introuvable.");
-      if (c.erased) throw new AppError("CONFLICT", `Les données de ce client ont été effacées le ${c.erased.slice(0, 10)} : plus rien à conserver.`);
-      if (body.held && c.hold === body.reason) return;
-      if (!body.held && c.hold === null) throw new AppError("CONFLICT", "Ce client n'est pas en conservation pour motif légal.");
-      const at = actor.now.toISOString();
-      await tx
-        .update(customers)
-        .set(body.held ? { legalHoldReason: body.reason, legalHoldAt: at, legalHoldBy: actor.user.id } : { legalHoldReason: null, legalHoldAt: null, legalHoldBy: null })
-        .where(eq(customers.id, customerId));
-      await privacyNote(tx, customerId, { userId: actor.user.id, initials: actor.user.initials }, body.held ? `Conservation pour motif légal : ${body.reason}` : `Conservation pour motif légal levée : ${body.reason}`, { privacy: body.held ? "legal_hold_set" : "legal_hold_lifted" }, actor.now);
-      await recordAudit(tx, {
-        event: body.held ? "customer.legal_hold_set" : "customer.legal_hold_lifted",
-        userId: actor.user.id,
-        address: actor.address,
-        entity: "customer",
-        entityId: customerId,
-        details: { reason: body.reason, ...(body.held && c.hold ? { before: c.hold } : {}) },
-      });
-    },
-    { behavior: "immediate" },
-  );
+  await db.transaction((tx) => applyLegalHold(tx, customerId, body, actor), { behavior: "immediate" });
   return privacyStatus(db, customerId, actor.today);
+}
+
+/** The same, in the caller's transaction (a hand-over sets the hold with everything else it records). */
+export async function applyLegalHold(tx: Transaction, customerId: string, body: LegalHoldBody, actor: Pick<Actor, "user" | "address" | "now">): Promise<void> {
+  const [c] = await tx.select({ hold: customers.legalHoldReason, erased: customers.pseudonymisedAt }).from(customers).where(eq(customers.id, customerId));
+  if (!c) throw new AppError("NOT_FOUND", "Client introuvable.");
+  if (c.erased) throw new AppError("CONFLICT", `Les données de ce client ont été effacées le ${c.erased.slice(0, 10)} : plus rien à conserver.`);
+  if (body.held && c.hold === body.reason) return;
+  if (!body.held && c.hold === null) throw new AppError("CONFLICT", "Ce client n'est pas en conservation pour motif légal.");
+  const at = actor.now.toISOString();
+  await tx
+    .update(customers)
+    .set(body.held ? { legalHoldReason: body.reason, legalHoldAt: at, legalHoldBy: actor.user.id } : { legalHoldReason: null, legalHoldAt: null, legalHoldBy: null })
+    .where(eq(customers.id, customerId));
+  await privacyNote(tx, customerId, { userId: actor.user.id, initials: actor.user.initials }, body.held ? `Conservation pour motif légal : ${body.reason}` : `Conservation pour motif légal levée : ${body.reason}`, { privacy: body.held ? "legal_hold_set" : "legal_hold_lifted" }, actor.now);
+  await recordAudit(tx, {
+    event: body.held ? "customer.legal_hold_set" : "customer.legal_hold_lifted",
+    userId: actor.user.id,
+    address: actor.address,
+    entity: "customer",
+    entityId: customerId,
+    details: { reason: body.reason, ...(body.held && c.hold ? { before: c.hold } : {}) },
+  });
 }
 
 /**

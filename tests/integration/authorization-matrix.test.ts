@@ -184,8 +184,33 @@ const MATRIX: Record<string, Line> = {
   "GET /today": { expect: anySignedIn },
   "GET /debtors/{customerId}": { expect: sitesScoped, request: (w) => ({ path: { customerId: w.f.customerId } }) },
   // The office's follow-up table: each Manager sees his sites' rows only (the matrix checks nothing of VIL leaks).
-  "GET /follow-up": { expect: officeAndManager },
-  "GET /follow-up.csv": { expect: officeAndManager },
+  "GET /followup": { expect: officeAndManager },
+  "GET /followup.csv": { expect: officeAndManager },
+  "GET /followup.xlsx": { expect: officeAndManager },
+  // A bulk action on one customer: a Manager naming another site's customer is refused as a whole (409), the
+  // refusal naming nothing of that customer (follow-up-bulk.test.ts); a task for the floor is never refused otherwise.
+  "POST /followup/bulk": {
+    expect: except(officeAndManager, {
+      managerOther: { status: 409, says: "the selection refused, nothing of the other site's customer named", body: (b) => (b?.error?.details?.refused?.[0]?.ref === null && b.error.details.refused[0].name === null ? null : JSON.stringify(b)) },
+    }),
+    request: (w) => ({ body: { requestId: uuidv7(), customerIds: [w.f.customerId], action: { kind: "task", text: `Tâche de la matrice ${w.n}` } } }),
+  },
+  // Each user's own views: another user's view is not found (the office's, asked by the Managers).
+  "GET /followup/views": { expect: officeAndManager },
+  "POST /followup/views": { expect: officeAndManager, request: (w) => ({ body: { name: `Vue de la matrice ${w.n}`, query: "level=R2" } }) },
+  "DELETE /followup/views/{id}": {
+    expect: except(officeAndManager, { managerOwn: 404, managerOther: 404 }),
+    ok: [204],
+    request: async (w) => {
+      const made = await call(server.url, "POST", "/api/followup/views", { cookie: people.office.cookie, body: { name: `Vue à effacer ${w.n}`, query: "dispute=yes" } });
+      return { path: { id: made.body.view.id } };
+    },
+  },
+  // Lifting a dispute the customer is not in: refused 409 once the role and the site are checked (dispute.test.ts
+  // puts and lifts them).
+  "PUT /customers/{customerId}/dispute": { expect: officeAndManagerScoped, ok: [409], request: (w) => ({ path: { customerId: w.f.customerId }, body: { dispute: false, note: `Matrice ${w.n}` } }) },
+  // The dashboards: the office, and each Manager over his sites only (dashboard.test.ts checks the scope).
+  "GET /dashboard": { expect: officeAndManager },
   // A phone's batch is accepted whatever it holds; a mutation about another site's customer is rejected in it.
   "POST /sync/push": {
     expect: { anonymous: 401, siteManagerOwn: pushChecks.applied, siteManagerOther: pushChecks.outOfScope, managerOwn: pushChecks.applied, managerOther: pushChecks.outOfScope, office: pushChecks.applied },
@@ -320,12 +345,26 @@ const MATRIX: Record<string, Line> = {
   "GET /audit": { expect: officeOnly },
   // A person's right of access: answered by the office alone, even for a Manager's own site (personal-data.test.ts).
   "GET /customers/{customerId}/personal-data.zip": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId } }) },
+  "GET /customers/{customerId}/personal-data.json": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId } }) },
+  "GET /customers/{customerId}/personal-data.pdf": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId } }) },
   // Retention, legal hold and erasure: the controller's decisions, the office's alone (retention.test.ts). The
   // fixture's customer owes: an erasure request is refused (409, recorded) once the role is checked.
   "GET /customers/{customerId}/privacy": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId } }) },
   "GET /privacy/customers": { expect: officeOnly, request: (w) => ({ query: { ref: w.f.customerRef } }) },
   "PUT /customers/{customerId}/legal-hold": { expect: officeOnly, request: (w) => ({ path: { customerId: w.f.customerId }, body: { held: true, reason: `Litige de la matrice ${w.n}` } }) },
   "POST /customers/{customerId}/erasure-requests": { expect: officeOnly, ok: [409], request: (w) => ({ path: { customerId: w.f.customerId }, body: { requestedOn: TEST_TODAY, reference: `Demande de la matrice ${w.n}` } }) },
+
+  // ---- statement of account and hand-over to a bailiff (statement.test.ts, hand-over.test.ts) -------------------
+  "GET /customers/{customerId}/statement.pdf": { expect: sitesScoped, request: (w) => ({ path: { customerId: w.f.customerId } }) },
+  // Queued once per customer and date; a customer without an e-mail address: 409 once the role and site are checked.
+  "POST /customers/{customerId}/statement/email": { expect: officeAndManagerScoped, ok: [202, 409], request: (w) => ({ path: { customerId: w.f.customerId }, body: {} }) },
+  "GET /hand-over-recipients": { expect: officeOnly },
+  "POST /hand-over-recipients": { expect: officeOnly, ok: [201], request: (w) => ({ body: { kind: "bailiff", name: `Étude de la matrice ${w.n}`, address: "1 quai de Saône, 69005 Lyon", email: null } }) },
+  "PUT /hand-over-recipients/{id}": { expect: officeOnly, request: async () => ({ path: { id: await matrixRecipient() }, body: { email: "etude@matrice.test" } }) },
+  // The office alone hands a case over; each request is about a case of its own (handOverCaseOf), never the fixtures'.
+  "POST /cases/{caseId}/hand-over": { expect: officeOnly, ok: [201, 409], request: async (w) => ({ path: { caseId: await handOverCaseOf(w.f, 1) }, body: { recipientId: await matrixRecipient() } }) },
+  "GET /hand-overs": { expect: officeAndManager },
+  "GET /hand-overs/{id}/zip": { expect: officeAndManagerScoped, request: async (w) => ({ path: { id: await handOverOf(w.f) } }) },
 
   // ---- two-factor sign-in (last: its wrong codes count as failed sign-ins) -----------------------------------
   // The second step of a sign-in, with a challenge nobody was given: gone (410) for everyone alike.
@@ -343,6 +382,46 @@ const MATRIX: Record<string, Line> = {
   // The office alone resets someone's lost second factor, whoever's: 403 to a Manager even for his own site.
   "POST /users/{id}/two-factor/reset": { expect: officeOnly, ok: [409], request: (w) => ({ path: { id: w.f.targetUserId } }) },
 };
+
+// ---- hand-overs: made on cases other than the fixtures' (a case handed over is left alone from then on) ----------
+
+let recipientMade: Promise<string> | undefined;
+function matrixRecipient(): Promise<string> {
+  recipientMade ??= call(server.url, "POST", "/api/hand-over-recipients", {
+    cookie: people.office.cookie,
+    body: { kind: "agency", name: "Recouvrement Matrice", address: "2 rue de la Matrice, 69003 Lyon", email: "contact@matrice.test" },
+  }).then((r) => r.body.id as string);
+  return recipientMade;
+}
+
+/** The n-th open case of the site's customers who owe and are not the fixtures' nor waiting for an approval. */
+async function handOverCaseOf(f: SiteFixtures, n: number): Promise<string> {
+  const rows = await server.services.db.all<{ id: string }>(sql`
+    select k.id from cases k where k.status = 'open' and k.customer_id not in (${own.customerId}, ${other.customerId})
+      and k.customer_id in (select ct.customer_id from contracts ct join units u on u.id = ct.unit_id where u.site_id = ${f.siteId}
+                            except select ct.customer_id from contracts ct join units u on u.id = ct.unit_id where u.site_id <> ${f.siteId})
+      and not exists (select 1 from planned_actions pa where pa.customer_id = k.customer_id and pa.status = 'awaiting_approval')
+      and (select coalesce(sum(amount_cents), 0) from invoices where customer_id = k.customer_id and due_date <= ${TEST_TODAY})
+        > (select coalesce(sum(amount_cents), 0) from payments where customer_id = k.customer_id and status = 'ok')
+    order by k.id limit 2`);
+  return rows[n]!.id;
+}
+
+const handOversMade = new Map<string, Promise<string>>();
+/** A hand-over of the site's (made once, by the office). */
+function handOverOf(f: SiteFixtures): Promise<string> {
+  if (!handOversMade.has(f.code)) {
+    handOversMade.set(
+      f.code,
+      (async () => {
+        const res = await call(server.url, "POST", `/api/cases/${await handOverCaseOf(f, 0)}/hand-over`, { cookie: people.office.cookie, body: { recipientId: await matrixRecipient() } });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        return res.body.id as string;
+      })(),
+    );
+  }
+  return handOversMade.get(f.code)!;
+}
 
 // ---- set-up: the people, and one object of each kind on each site ---------------------------------------------
 

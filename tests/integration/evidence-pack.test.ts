@@ -98,7 +98,9 @@ describe("the evidence pack as a ZIP", () => {
     expect(fileName(res.headers)).toMatch(new RegExp(`^preuves-${doc.ref}-\\d{4}-\\d{2}-\\d{2}\\.zip$`));
     const files = unzipSync(res.bytes);
     const doorFile = `photos/1-padlock-placed-${sha(door).slice(0, 12)}.jpg`;
-    expect(Object.keys(files).sort()).toEqual(["empreintes.txt", "manifest.json", doorFile, fileName(res.headers)!.replace(/\.zip$/, ".pdf")].sort());
+    // The customer's statement of account at the pack's date is in it too.
+    const statement = fileName(res.headers)!.replace(/^preuves-/, "releve-").replace(/\.zip$/, ".pdf");
+    expect(Object.keys(files).sort()).toEqual(["empreintes.txt", "manifest.json", doorFile, fileName(res.headers)!.replace(/\.zip$/, ".pdf"), statement].sort());
     expect(sha(files[doorFile]!)).toBe(sha(door));
     expect(Buffer.from(files[fileName(res.headers)!.replace(/\.zip$/, ".pdf")]!.subarray(0, 5)).toString("latin1")).toBe("%PDF-");
 

@@ -23,8 +23,10 @@ import { shown } from "../../store/views";
 import { CallSheet, MessageChoices } from "./CallSheet";
 import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
+import { OfficeActions } from "./OfficeActions";
 import { FullHistory } from "./FullHistory";
 import { PrivacyCard } from "../privacy/PrivacyCard";
+import { CaseFileCard } from "./CaseFile";
 import { safeReturnPath } from "../../return-path";
 import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
@@ -339,6 +341,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         </section>
       </Show>
 
+      <Show when={props.user.role !== "site_manager"}><OfficeActions doc={d()} /></Show>
       <Show when={props.user.role !== "site_manager" && d().case}>
         {(k) => (
           <section class="card">
@@ -356,6 +359,8 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
           </section>
         )}
       </Show>
+
+      <CaseFileCard customerId={d().customerId} caseId={d().case?.id ?? null} caseOpen={d().case?.status === "open"} role={props.user.role} hasEmail={Boolean(d().email)} handedOverAt={d().handedOverAt ?? null} />
 
       <section class="card">
         <h2>Coordonnées</h2>

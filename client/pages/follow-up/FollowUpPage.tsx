@@ -1,4 +1,4 @@
-import { A, useLocation, useSearchParams } from "@solidjs/router";
+import { A, useLocation, useNavigate, useSearchParams } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
 import { For, Show, batch, createEffect, createMemo, createSignal, on, onCleanup, onMount, type JSX } from "solid-js";
 import { CUSTOMER_KINDS, LEVELS, SEGMENTS } from "../../../shared/enums";
@@ -11,6 +11,8 @@ import { CUSTOMER_KIND_LABEL, LATE_BUCKET_LABEL, LEVEL_LABEL, PROMISE_STATE_LABE
 import { queryClient, withQueries } from "../../query";
 import { user } from "../../session";
 import { activeFilters, apiQueryOf, nextSort, pagesFor, paramsOf, viewOf, windowOf, type FollowUpView } from "./view";
+import { BulkBar, type Selection } from "./Bulk";
+import { SavedViews } from "./SavedViews";
 import "./follow-up.css";
 
 /**
@@ -48,6 +50,18 @@ function FollowUp() {
   const view = createMemo(() => viewOf(params));
   const key = createMemo(() => apiQueryOf(view()));
   const change = (patch: Partial<FollowUpView>) => setParams(paramsOf(patch));
+  const navigate = useNavigate();
+
+  // The selection for the bulk actions: ticked rows, or every row of the view; a new view starts with none.
+  const [ticked, setTicked] = createSignal<ReadonlySet<string>>(new Set());
+  const [wholeView, setWholeView] = createSignal(false);
+  const clearSelection = () => batch(() => { setTicked(new Set<string>()); setWholeView(false); });
+  const toggle = (id: string) => {
+    setWholeView(false);
+    setTicked((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  };
+  const selection = (): Selection => (wholeView() ? { view: key(), count: total() ?? 0 } : { ids: [...ticked()] });
+  const selectedCount = () => (wholeView() ? (total() ?? 0) : ticked().size);
 
   // The pages of the current view, by page number; a new view starts empty (its pages may still be in the cache).
   const [pages, setPages] = createSignal(new Map<number, FollowUpResponse>());
@@ -91,6 +105,8 @@ function FollowUp() {
         setPages(new Map());
         setFailure(null);
         asked.clear();
+        setTicked(new Set<string>());
+        setWholeView(false);
       });
       const saved = savedScroll();
       restoreTo = saved && saved.search === k ? saved.top : null;
@@ -121,6 +137,15 @@ function FollowUp() {
     observer?.observe(scroller);
     onCleanup(() => observer?.disconnect());
   });
+  /** After a bulk action: every page of every view read again (stop, dispute, scenario changed). */
+  const refresh = () => {
+    queryClient.removeQueries({ queryKey: ["follow-up"] });
+    batch(() => {
+      asked.clear();
+      setFailure(null);
+      setPages(new Map());
+    });
+  };
   const onScroll = () => {
     if (!scroller) return;
     setScrollTop(scroller.scrollTop);
@@ -155,6 +180,14 @@ function FollowUp() {
           <a class="button secondary" href={`/api/followup.csv?${apiQueryOf(view())}`} download="">
             Exporter (CSV)
           </a>
+          <a class="button secondary" href={`/api/followup.xlsx?${apiQueryOf(view())}`} download="">
+            Exporter (XLSX)
+          </a>
+          <Show when={(total() ?? 0) > 0}>
+            <button type="button" class="button secondary" aria-pressed={wholeView()} data-testid="fu-select-view" onClick={() => (wholeView() ? clearSelection() : setWholeView(true))}>
+              Tout sélectionner ({total()} lignes de la vue)
+            </button>
+          </Show>
           <p class="fu-summary" aria-live="polite">
             <Show when={head()} fallback={state() === "error" ? "" : "Chargement…"}>
               {(h) => (
@@ -166,6 +199,10 @@ function FollowUp() {
             </Show>
           </p>
         </div>
+        <SavedViews query={key()} onOpen={(q) => navigate(`${location.pathname}${q ? `?${q}` : ""}`)} />
+        <Show when={selectedCount() > 0}>
+          <BulkBar selection={selection()} count={selectedCount()} onClear={clearSelection} onDone={refresh} />
+        </Show>
         <Show when={filtersOpen()}>
           <Filters view={view()} onChange={change} />
         </Show>
@@ -184,6 +221,9 @@ function FollowUp() {
           <table class="fu-table" aria-rowcount={(total() ?? 0) + 1} ref={(el) => el.style.setProperty("--fu-row", `${ROW_HEIGHT}px`)}>
             <thead>
               <tr aria-rowindex={1}>
+                <th scope="col" class="fu-select">
+                  <span class="visually-hidden">Sélection</span>
+                </th>
                 <For each={COLUMNS}>
                   {(c) => (
                     <th scope="col" class={c.class} aria-sort={ariaSort(c.sort)}>
@@ -202,7 +242,7 @@ function FollowUp() {
             </thead>
             <tbody>
               <tr class="fu-spacer" aria-hidden="true" style={{ height: `${range().first * ROW_HEIGHT}px` }} />
-              <For each={indices()}>{(index) => <Line index={index} row={rowAt(index)} returnTo={returnHere()} />}</For>
+              <For each={indices()}>{(index) => <Line index={index} row={rowAt(index)} returnTo={returnHere()} selected={(id) => wholeView() || ticked().has(id)} onToggle={toggle} />}</For>
               <tr class="fu-spacer" aria-hidden="true" style={{ height: `${Math.max(0, (total() ?? 0) - range().last) * ROW_HEIGHT}px` }} />
             </tbody>
           </table>
@@ -227,18 +267,23 @@ function savedScroll(): { search: string; top: number } | null {
 }
 
 /** One customer's row; a placeholder of the same height while its page is on its way. */
-function Line(props: { index: number; row: FollowUpRow | undefined; returnTo: string }) {
+function Line(props: { index: number; row: FollowUpRow | undefined; returnTo: string; selected: (id: string) => boolean; onToggle: (id: string) => void }) {
   return (
     <Show
       when={props.row}
       fallback={
         <tr class="fu-row fu-pending" aria-rowindex={props.index + 2} data-row-index={props.index}>
-          <td colSpan={COLUMNS.length}>Chargement…</td>
+          <td colSpan={COLUMNS.length + 1}>Chargement…</td>
         </tr>
       }
     >
       {(r) => (
-        <tr class="fu-row" aria-rowindex={props.index + 2} data-row-index={props.index} data-customer-id={r().customerId} data-level={r().level}>
+        <tr class="fu-row" aria-rowindex={props.index + 2} data-row-index={props.index} data-customer-id={r().customerId} data-level={r().level} data-selected={props.selected(r().customerId) ? "yes" : "no"} data-stop={r().stop ? "yes" : "no"}>
+          <td class="fu-select">
+            <label class="fu-check">
+              <input type="checkbox" checked={props.selected(r().customerId)} onChange={() => props.onToggle(r().customerId)} aria-label={`Sélectionner ${r().name}`} />
+            </label>
+          </td>
           <td class="fu-name">
             <A href={`/debiteurs/${r().customerId}?retour=${props.returnTo}`} class="fu-link">
               <span class="fu-main">{r().name}</span>
