@@ -171,9 +171,9 @@ async function drawLetter(doc: PDFDocument, fonts: Fonts, letter: LetterContent,
   drawLegalMentions(w, fonts, letter);
 }
 
-/** "SAS X — SIRET … — RCS … — Siège social : …", above the foot of each page, when the site has them. */
-function drawLegalMentions(w: PageWriter, fonts: Fonts, letter: LetterContent): void {
-  const mentions = letter.letterhead ? legalMentions(letter.letterhead) : null;
+/** "SAS X — SIRET … — RCS … — Siège social : …", above the foot of each page, when the site has them (letters, statements). */
+export function drawLegalMentions(w: PageWriter, fonts: Fonts, from: Pick<LetterContent, "letterhead">): void {
+  const mentions = from.letterhead ? legalMentions(from.letterhead) : null;
   if (!mentions) return;
   const size = 7.5;
   const lines = wrap(printable(mentions, fonts.regular), fonts.regular, size, WIDTH).slice(0, 2);

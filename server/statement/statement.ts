@@ -4,7 +4,7 @@ import { PDFDocument, StandardFonts, rgb, type PDFImage } from "pdf-lib";
 import { v7 as uuidv7 } from "uuid";
 import { formatDateFr, type CalendarDate } from "../../shared/dates";
 import { formatEurosPlain } from "../../shared/money";
-import { defaultSignature, legalMentions, privacyNotice, type Addressee } from "../../shared/messaging/compose";
+import { defaultSignature, privacyNotice, type Addressee } from "../../shared/messaging/compose";
 import { postalAddress } from "../../shared/messaging/postal";
 import type { StatementEmailResponse } from "../../shared/schemas/statement";
 import { statementAt, type Statement } from "../../shared/statement";
@@ -13,6 +13,7 @@ import type { Database, Transaction } from "../db/client";
 import { AppError } from "../errors";
 import { row, heading } from "../evidence/pack";
 import { loadAddressees } from "../messaging/compose";
+import { drawLegalMentions } from "../messaging/letter-pdf";
 import { messages, type MessageAttachment } from "../messaging/messaging.sql";
 import { customerSiteIds } from "../messaging/outbox";
 import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, WIDTH, wrap, type Fonts } from "../pdf";
@@ -218,17 +219,4 @@ async function renderStatement(person: Addressee, statement: Statement, logo: { 
   return doc.save();
 }
 
-/** The operator's legal mentions above the foot of every page, as the letters print them. */
-function drawLegalMentions(w: PageWriter, fonts: Fonts, site: Addressee["site"]): void {
-  const mentions = site.letterhead ? legalMentions(site.letterhead) : null;
-  if (!mentions) return;
-  const size = 7.5;
-  const lines = wrap(printable(mentions, fonts.regular), fonts.regular, size, WIDTH).slice(0, 2);
-  for (const page of w.pages) {
-    lines.forEach((line, i) => {
-      const width = fonts.regular.widthOfTextAtSize(line, size);
-      page.drawText(line, { x: LEFT + (WIDTH - width) / 2, y: 22 * MM - i * size * 1.3, size, font: fonts.regular, color: MUTED });
-    });
-  }
-}
 
