@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 import { copyOfBuiltClient, deskContext, launchChromium, screenshot, signInThroughTheForm, watchErrors } from "./browser";
 
 // The office at a desk (1280×800): on a debtor's page, the statement e-mailed (queued, said so) and the case handed
@@ -20,7 +20,7 @@ beforeAll(async () => {
   const [row] = await server.services.db.all<{ id: string; name: string }>(sql`
     select c.id, c.name from customers c join cases k on k.customer_id = c.id and k.status = 'open'
      where c.email is not null
-       and (select coalesce(sum(amount_cents), 0) from invoices where customer_id = c.id and due_date <= '2026-11-22')
+       and (select coalesce(sum(amount_cents), 0) from invoices where customer_id = c.id and due_date <= ${TEST_TODAY})
          > (select coalesce(sum(amount_cents), 0) from payments where customer_id = c.id and status = 'ok')
      order by c.ref limit 1`);
   customer = row!;
@@ -57,7 +57,8 @@ it("e-mails the statement, hands the case over and lists it under Contentieux", 
 
   await page.goto("/contentieux");
   await page.locator('[data-hand-overs="1"]').waitFor();
-  await page.locator('[data-recipients="1"]').waitFor();
+  // The demo's two recipients and the one made above.
+  await page.locator('[data-recipients="3"]').waitFor();
   expect(await page.locator("tr[data-hand-over]").first().textContent()).toContain(customer.name);
   await screenshot(page, "contentieux-desk");
   expect(errors).toEqual([]);
