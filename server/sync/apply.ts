@@ -16,7 +16,7 @@ import { loadSettings } from "../engine/settings";
 import { clearingRefusal, openedOnOf, openingRefusal, witnessRefusal, type DisposalBasis } from "../../shared/floor/opening";
 import { siteZone } from "../../shared/sites/zone";
 import { actions, cases, tasks } from "../cases/cases.sql";
-import { contracts } from "../customers/customers.sql";
+import { contracts, customers } from "../customers/customers.sql";
 import type { Transaction } from "../db/client";
 import { queueFloorMessage } from "../messaging/floor";
 import { sites, units } from "../sites/sites.sql";
@@ -264,9 +264,16 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
     const [facts] = caseId
       ? await ctx.tx.all<{ exit_done: number; r3_received_on: string | null; notice_sent: number; notice_received_on: string | null }>(sql`select ${openingFactsSql(caseId)}`)
       : [];
+    const [held] = await ctx.tx.select({ disputeAt: customers.disputeAt }).from(customers).where(eq(customers.id, tenant.customerId));
     const unlawful =
       openingRefusal(
-        { exitDone: Boolean(facts?.exit_done), r3ReceivedOn: facts?.r3_received_on ?? null, noticeSent: Boolean(facts?.notice_sent), noticeReceivedOn: facts?.notice_received_on ?? null },
+        {
+          exitDone: Boolean(facts?.exit_done),
+          r3ReceivedOn: facts?.r3_received_on ?? null,
+          noticeSent: Boolean(facts?.notice_sent),
+          noticeReceivedOn: facts?.notice_received_on ?? null,
+          disputeSince: held?.disputeAt ?? null,
+        },
         settings.collectionPeriodDays,
         today,
       ) ?? witnessRefusal(m.payload.witness, settings.allowPlainWitness);

@@ -36,9 +36,11 @@ export interface OpeningFacts {
   noticeSent: boolean;
   /** Its receipt or unclaimed return. */
   noticeReceivedOn: CalendarDate | null;
+  /** In dispute (*litige*) since this instant: nothing is done against a debt the customer contests until the office lifts it. */
+  disputeSince?: string | null;
 }
 
-export const OPENING_CONDITION_CODES = ["R3_NOT_RECEIVED", "R3_DEADLINE_RUNNING", "NOT_EXIT", "NOTICE_NOT_RECEIVED", "COLLECTION_PERIOD_RUNNING"] as const;
+export const OPENING_CONDITION_CODES = ["IN_DISPUTE", "R3_NOT_RECEIVED", "R3_DEADLINE_RUNNING", "NOT_EXIT", "NOTICE_NOT_RECEIVED", "COLLECTION_PERIOD_RUNNING"] as const;
 export type OpeningConditionCode = (typeof OPENING_CONDITION_CODES)[number];
 
 export interface Condition<Code extends string> {
@@ -55,6 +57,13 @@ export function openingConditions(f: OpeningFacts, collectionPeriodDays: number,
   const notice = f.noticeReceivedOn;
   const received = "(avis de réception signé ou pli avisé et non réclamé)";
   return [
+    {
+      code: "IN_DISPUTE",
+      ok: !f.disputeSince,
+      text: f.disputeSince
+        ? `Client en litige depuis le ${formatDateFr(f.disputeSince.slice(0, 10))} : l'ouverture attend que le bureau lève le litige`
+        : "Aucun litige en cours",
+    },
     {
       code: "R3_NOT_RECEIVED",
       ok: r3 !== null,

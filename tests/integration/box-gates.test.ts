@@ -131,6 +131,16 @@ describe("opening a box", () => {
     expect(await push("box.opened", opening(b, PLAIN))).toEqual({ status: "applied" });
   });
 
+  it("waits while the customer is in dispute, every other condition met, until the office lifts it", async () => {
+    const dispute = (on: boolean) => call(server.url, "PUT", `/api/customers/${a.customerId}/dispute`, { cookie: office, body: { dispute: on, note: on ? "Conteste le montant des pénalités" : "Accord trouvé avec le client" } });
+    expect((await dispute(true)).status).toBe(200);
+    expect(await push("box.opened", opening(a))).toEqual({
+      status: "rejected",
+      reason: { code: "IN_DISPUTE", message: `Ouverture refusée : Client en litige depuis le ${formatDateFr(TEST_TODAY)} : l'ouverture attend que le bureau lève le litige.` },
+    });
+    expect((await dispute(false)).status).toBe(200);
+  });
+
   it("is recorded with a commissaire de justice, the signatures chained with the photos, and the keeping period", async () => {
     expect(await push("box.opened", opening(a))).toEqual({ status: "applied" });
     const log = (await call(server.url, "GET", `/api/cases/${a.case!.id}/evidence`, { cookie: office })).body;

@@ -107,7 +107,14 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
   const procedure = () => messaging()?.procedure ?? { collectionPeriodDays: DEFAULT_SETTINGS.collectionPeriodDays, keepGoodsDays: DEFAULT_SETTINGS.keepGoodsDays, allowPlainWitness: false };
   const conditions = () => {
     const k = props.doc.case;
-    const facts = { exitDone: k?.exitDone === true, contractEndedOn: props.unit.contractEnded, r3ReceivedOn: k?.r3ReceivedOn ?? null, noticeSent: k?.noticeSent === true, noticeReceivedOn: k?.noticeReceivedOn ?? null };
+    const facts = {
+      exitDone: k?.exitDone === true,
+      contractEndedOn: props.unit.contractEnded,
+      r3ReceivedOn: k?.r3ReceivedOn ?? null,
+      noticeSent: k?.noticeSent === true,
+      noticeReceivedOn: k?.noticeReceivedOn ?? null,
+      disputeSince: props.doc.dispute?.since ?? null,
+    };
     return openingConditions(facts, procedure().collectionPeriodDays, todayIn(settings().timeZone));
   };
   const allowed = () => conditions().every((c) => c.ok);

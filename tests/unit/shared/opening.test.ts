@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays } from "../../../shared/dates";
+import { addDays, formatDateFr } from "../../../shared/dates";
 import { clearingRefusal, keptUntil, openedOnOf, openingConditions, openingRefusal, witnessRefusal, type OpeningFacts } from "../../../shared/floor/opening";
 
 // The opening and clearing rules the server and the phone share: periods "à compter de la réception" leave out the
@@ -11,10 +11,18 @@ const lawful: OpeningFacts = { exitDone: true, r3ReceivedOn: addDays(TODAY, -40)
 describe("opening a box", () => {
   it("is allowed once every condition is met, and names the first one missing otherwise", () => {
     expect(openingRefusal(lawful, 30, TODAY)).toBeNull();
-    expect(openingConditions(lawful, 30, TODAY).map((c) => c.ok)).toEqual([true, true, true, true, true]);
+    expect(openingConditions(lawful, 30, TODAY).map((c) => c.ok)).toEqual([true, true, true, true, true, true]);
     expect(openingRefusal({ ...lawful, r3ReceivedOn: null }, 30, TODAY)!.code).toBe("R3_NOT_RECEIVED");
     expect(openingRefusal({ ...lawful, exitDone: false }, 30, TODAY)!.code).toBe("NOT_EXIT");
     expect(openingRefusal({ ...lawful, noticeSent: false, noticeReceivedOn: null }, 30, TODAY)!.message).toBe("Ouverture refusée : Notification de la résiliation pas encore envoyée en recommandé.");
+  });
+
+  it("waits while the customer is in dispute, whatever else is met", () => {
+    expect(openingRefusal({ ...lawful, disputeSince: `${addDays(TODAY, -3)}T10:00:00.000Z` }, 30, TODAY)).toEqual({
+      code: "IN_DISPUTE",
+      message: `Ouverture refusée : Client en litige depuis le ${formatDateFr(addDays(TODAY, -3))} : l'ouverture attend que le bureau lève le litige.`,
+    });
+    expect(openingRefusal({ ...lawful, disputeSince: null }, 30, TODAY)).toBeNull();
   });
 
   it("counts R3's eight days and the collection period from the day after receipt, to the end of their last day", () => {
