@@ -188,6 +188,7 @@ function FollowUp() {
               Tout sélectionner ({total()} lignes de la vue)
             </button>
           </Show>
+          <SavedViews query={key()} onOpen={(q) => navigate(`${location.pathname}${q ? `?${q}` : ""}`)} />
           <p class="fu-summary" aria-live="polite">
             <Show when={head()} fallback={state() === "error" ? "" : "Chargement…"}>
               {(h) => (
@@ -199,7 +200,6 @@ function FollowUp() {
             </Show>
           </p>
         </div>
-        <SavedViews query={key()} onOpen={(q) => navigate(`${location.pathname}${q ? `?${q}` : ""}`)} />
         <Show when={selectedCount() > 0}>
           <BulkBar selection={selection()} count={selectedCount()} onClear={clearSelection} onDone={refresh} />
         </Show>
