@@ -272,7 +272,7 @@ async function applyBoxEvent(ctx: ApplyContext, m: MutationOf<"box.opened" | "bo
           r3ReceivedOn: facts?.r3_received_on ?? null,
           noticeSent: Boolean(facts?.notice_sent),
           noticeReceivedOn: facts?.notice_received_on ?? null,
-          disputeSince: held?.disputeAt ?? null,
+          disputeSince: held?.disputeAt ? dateOfInstant(held.disputeAt, zone) : null,
         },
         settings.collectionPeriodDays,
         today,

@@ -36,8 +36,8 @@ export interface OpeningFacts {
   noticeSent: boolean;
   /** Its receipt or unclaimed return. */
   noticeReceivedOn: CalendarDate | null;
-  /** In dispute (*litige*) since this instant: nothing is done against a debt the customer contests until the office lifts it. */
-  disputeSince?: string | null;
+  /** In dispute (*litige*) since this day (the site's): nothing is done against a debt the customer contests until the office lifts it. */
+  disputeSince?: CalendarDate | null;
 }
 
 export const OPENING_CONDITION_CODES = ["IN_DISPUTE", "R3_NOT_RECEIVED", "R3_DEADLINE_RUNNING", "NOT_EXIT", "NOTICE_NOT_RECEIVED", "COLLECTION_PERIOD_RUNNING"] as const;
@@ -61,7 +61,7 @@ export function openingConditions(f: OpeningFacts, collectionPeriodDays: number,
       code: "IN_DISPUTE",
       ok: !f.disputeSince,
       text: f.disputeSince
-        ? `Client en litige depuis le ${formatDateFr(f.disputeSince.slice(0, 10))} : l'ouverture attend que le bureau lève le litige`
+        ? `Client en litige depuis le ${formatDateFr(f.disputeSince)} : l'ouverture attend que le bureau lève le litige`
         : "Aucun litige en cours",
     },
     {

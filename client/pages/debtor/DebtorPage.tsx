@@ -1,7 +1,7 @@
 import { A, useParams, useSearchParams } from "@solidjs/router";
 import { For, Match, Show, Switch, createEffect, createResource, createSignal, onCleanup, onMount } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { todayIn } from "../../../shared/dates";
+import { dateOfInstant, todayIn } from "../../../shared/dates";
 import { toBillingLog } from "../../../shared/floor/action-log";
 import { daysLate, promiseStatus } from "../../../shared/floor/due";
 import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
@@ -125,7 +125,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <Show when={d().dispute}>
           {(x) => (
             <p class="stop-note" data-testid="dispute-note">
-              En litige depuis le {formatDateFr(x().since.slice(0, 10))} : aucune relance ni message. {x().note}
+              En litige depuis le {formatDateFr(dateOfInstant(x().since, settings().timeZone))} : aucune relance ni message. {x().note}
             </p>
           )}
         </Show>

@@ -1,6 +1,6 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { For, Match, Show, Switch, createSignal, onCleanup, onMount } from "solid-js";
-import { todayIn } from "../../../shared/dates";
+import { dateOfInstant, todayIn } from "../../../shared/dates";
 import { openingConditions } from "../../../shared/floor/opening";
 import { DEFAULT_SETTINGS } from "../../../shared/schemas/settings";
 import { SignaturePad } from "../../components/SignaturePad";
@@ -113,7 +113,7 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
       r3ReceivedOn: k?.r3ReceivedOn ?? null,
       noticeSent: k?.noticeSent === true,
       noticeReceivedOn: k?.noticeReceivedOn ?? null,
-      disputeSince: props.doc.dispute?.since ?? null,
+      disputeSince: props.doc.dispute ? dateOfInstant(props.doc.dispute.since, settings().timeZone) : null,
     };
     return openingConditions(facts, procedure().collectionPeriodDays, todayIn(settings().timeZone));
   };

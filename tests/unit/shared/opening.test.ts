@@ -18,7 +18,7 @@ describe("opening a box", () => {
   });
 
   it("waits while the customer is in dispute, whatever else is met", () => {
-    expect(openingRefusal({ ...lawful, disputeSince: `${addDays(TODAY, -3)}T10:00:00.000Z` }, 30, TODAY)).toEqual({
+    expect(openingRefusal({ ...lawful, disputeSince: addDays(TODAY, -3) }, 30, TODAY)).toEqual({
       code: "IN_DISPUTE",
       message: `Ouverture refusée : Client en litige depuis le ${formatDateFr(addDays(TODAY, -3))} : l'ouverture attend que le bureau lève le litige.`,
     });
