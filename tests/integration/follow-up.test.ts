@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FOLLOW_UP_SORTS, type FollowUpResponse, type FollowUpRow } from "../../shared/schemas/follow-up";
 import { lateBucket } from "../../server/follow-up/query";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { addDays } from "../../shared/dates";
 
 // The office's follow-up table (issue 17) on the demo data: every filter narrows to what a direct reading of the
 // rows says, every sort orders both ways with ref as tie-break, the search ignores accents, case and spaces, pages
@@ -84,7 +85,7 @@ describe("the follow-up table", () => {
     await check("padlock=yes", (r) => r.padlock);
     await check("padlock=no", (r) => !r.padlock);
     await check("stop=yes", (r) => r.stop);
-    await check("idleDays=10", (r) => r.lastAction === null || Date.parse("2026-11-22") - Date.parse(r.lastAction.at.slice(0, 10)) >= 10 * 86_400_000);
+    await check("idleDays=10", (r) => r.lastAction === null || Date.parse(TEST_TODAY) - Date.parse(r.lastAction.at.slice(0, 10)) >= 10 * 86_400_000);
     // Filters combine.
     await check("site=VIL&padlock=no&kind=person", (r) => r.site.code === "VIL" && !r.padlock && r.kind === "person");
     expect(all.some((r) => r.padlock)).toBe(true);
@@ -131,7 +132,7 @@ describe("the follow-up table", () => {
     const target = all.find((r) => r.balanceCents > 100)!;
     await server.services.db.run(
       sql`insert into payments (id, ref, customer_id, date, amount_cents, method, status, created_at, updated_at)
-          values ('00000000-0000-7000-8000-00000000f017', 'PAY-F017', ${target.customerId}, '2026-11-21', 100, 'transfer', 'ok', '2026-11-21T10:00:00Z', '2026-11-21T10:00:00Z')`,
+          values ('00000000-0000-7000-8000-00000000f017', 'PAY-F017', ${target.customerId}, ${addDays(TEST_TODAY, -1)}, 100, 'transfer', 'ok', ${`${addDays(TEST_TODAY, -1)}T10:00:00Z`}, ${`${addDays(TEST_TODAY, -1)}T10:00:00Z`})`,
     );
     const row = (await rowsOf(`q=${target.ref}`)).find((r) => r.customerId === target.customerId)!;
     expect(row.balanceCents).toBe(target.balanceCents - 100);

@@ -10,6 +10,7 @@ import { renderLetterPdf } from "../../server/messaging/letter-pdf";
 import { messages } from "../../server/messaging/messaging.sql";
 import { runEngineDay } from "../../server/engine/run";
 import { DEFAULT_TEMPLATES } from "../../shared/messaging/templates";
+import { addDays } from "../../shared/dates";
 import type { ApprovalsResponse } from "../../shared/schemas/approvals";
 import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
 
@@ -154,7 +155,7 @@ describe("a registered letter", () => {
     expect(lrar[0]!.data).toMatchObject({ step: "R2", trackingNumber: "1A23456789012" });
 
     // The R2 letter recorded: the formal notice may come.
-    await runEngineDay(db, { asOf: "2026-11-24", dryRun: false, now: server.services.clock.now() });
+    await runEngineDay(db, { asOf: addDays(TEST_TODAY, 2), dryRun: false, now: server.services.clock.now() });
     const after = (await call<ApprovalsResponse>(server.url, "GET", "/api/approvals", { cookie: office })).body.items.filter((i) => i.customerRef === "LRA1");
     expect(after.map((i) => i.step)).toContain("R3");
 

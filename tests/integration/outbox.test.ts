@@ -11,6 +11,7 @@ import { recordSmsDeliveries, sendDueMessages, type Transports } from "../../ser
 import { BREVO_TEST_KEY, startFakeBrevo, type FakeBrevo } from "../support/brevo";
 import { startSmtpSink, type SmtpSink } from "../support/providers";
 import { call, signIn, startTestServer, TEST_TODAY, type TestServer, importThroughRoute } from "../support/server";
+import { addDays, formatDateFr, zonedInstant } from "../../shared/dates";
 
 // The outbox against a real SMTP server and an HTTP server speaking Brevo's SMS API: what the engine queues goes
 // out once, with its attachment; nothing goes after a payment, nor at night; failures are told apart.
@@ -20,8 +21,12 @@ let smtp: SmtpSink;
 let brevo: FakeBrevo;
 let transports: Transports;
 let office: string;
-/** Monday 23 November 2026, 10:00 in Paris. */
-const MONDAY_10H = new Date("2026-11-23T09:00:00Z");
+const PARIS = "Europe/Paris";
+/** The Monday after TEST_TODAY (a Sunday), 10:00 in Paris. */
+const MONDAY_10H = new Date(zonedInstant(addDays(TEST_TODAY, 1), "10:00", PARIS));
+/** The invoices' days: issued 23 days before TEST_TODAY, due 16 days before (French format, as the file has them). */
+const ISSUED = formatDateFr(addDays(TEST_TODAY, -23));
+const DUE = addDays(TEST_TODAY, -16);
 
 beforeAll(async () => {
   [server, smtp, brevo] = await Promise.all([
@@ -57,13 +62,13 @@ COBX4;OBX4;LYO;Y904;80,00;06/01/2026;
   await csv(
     "invoices",
     `invoice_ref;customer_ref;contract_ref;issue_date;due_date;amount
-FOBX1;OBX1;COBX1;30/10/2026;06/11/2026;80,00
-FOBX2;OBX2;COBX2;30/10/2026;06/11/2026;80,00
-FOBX3;OBX3;COBX3;30/10/2026;06/11/2026;80,00
-FOBX4;OBX4;COBX4;30/10/2026;06/11/2026;80,00
+FOBX1;OBX1;COBX1;${ISSUED};${formatDateFr(DUE)};80,00
+FOBX2;OBX2;COBX2;${ISSUED};${formatDateFr(DUE)};80,00
+FOBX3;OBX3;COBX3;${ISSUED};${formatDateFr(DUE)};80,00
+FOBX4;OBX4;COBX4;${ISSUED};${formatDateFr(DUE)};80,00
 `,
   );
-  // Due 6 November: first contact, the reminder of the 16th (SMS + e-mail), R1 by e-mail on the 20th, the lockout.
+  // Due 16 days before TEST_TODAY: first contact, the reminder (SMS + e-mail), R1 by e-mail, the lockout.
   await runEngineDay(server.services.db, { asOf: TEST_TODAY, dryRun: false, now: server.services.clock.now() });
 });
 afterAll(async () => {
@@ -82,12 +87,12 @@ describe("what the engine queues", () => {
     expect(queued.map((m) => `${m.stepCode} ${m.channel}`).sort()).toEqual(["R1 email", "reminder email", "reminder sms"]);
     const r1 = queued.find((m) => m.stepCode === "R1")!;
     expect(r1).toMatchObject({ status: "queued", purpose: "reminder", recipient: "odile@x.test", subject: "Relance : loyer impayé de votre box Y901" });
-    expect(r1.body).toContain("Facture FOBX1 échue le 06/11/2026 : 80,00 €");
-    expect(r1.letter?.invoices).toEqual([{ ref: "FOBX1", description: "Loyer", dueDate: "2026-11-06", remainingCents: 8000 }]);
+    expect(r1.body).toContain(`Facture FOBX1 échue le ${formatDateFr(DUE)} : 80,00 €`);
+    expect(r1.letter?.invoices).toEqual([{ ref: "FOBX1", description: "Loyer", dueDate: DUE, remainingCents: 8000 }]);
   });
 
   it("a payment imported while messages wait: none of them goes", async () => {
-    await csv("payments", "payment_ref;customer_ref;invoice_ref;date;amount;method;status\nPOBX2;OBX2;FOBX2;22/11/2026;80,00;transfer;ok\n");
+    await csv("payments", `payment_ref;customer_ref;invoice_ref;date;amount;method;status\nPOBX2;OBX2;FOBX2;${formatDateFr(TEST_TODAY)};80,00;transfer;ok\n`);
     await send(MONDAY_10H);
     const mine = await messagesOf("OBX2");
     expect(mine.length).toBe(3);
@@ -163,13 +168,14 @@ describe("hours and concurrency", () => {
       ],
       TEST_TODAY,
     );
-    const sunday = new Date("2026-11-29T10:00:00Z");
+    const sunday = new Date(zonedInstant(addDays(TEST_TODAY, 7), "11:00", PARIS));
+    const nextMonday8h = new Date(zonedInstant(addDays(TEST_TODAY, 8), "08:00", PARIS));
     const r = await send(sunday);
     expect(r).toMatchObject({ postponed: 1, sent: 1 });
     const [sms] = (await messagesOf("OBX1")).filter((m) => m.idempotencyKey.endsWith("test|sunday-sms"));
-    expect(sms).toMatchObject({ status: "queued", notBefore: "2026-11-30T07:00:00.000Z", attempts: 0 });
-    expect((await send(new Date("2026-11-30T06:59:00Z"))).sent).toBe(0);
-    expect((await send(new Date("2026-11-30T07:00:00Z"))).sent).toBe(1);
+    expect(sms).toMatchObject({ status: "queued", notBefore: nextMonday8h.toISOString(), attempts: 0 });
+    expect((await send(new Date(nextMonday8h.getTime() - 60_000))).sent).toBe(0);
+    expect((await send(nextMonday8h)).sent).toBe(1);
   });
 
   it("two workers at once never send the same message", async () => {

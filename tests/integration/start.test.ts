@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { call, signIn } from "../support/server";
+import { call, signIn, TEST_TODAY } from "../support/server";
 
 // `npm start`'s server process as a new user runs it: an empty database is migrated and filled, a second
 // start keeps what is there, and SIGTERM stops it cleanly.
@@ -19,7 +19,7 @@ interface Started {
 
 function startMain(): Promise<Started> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: { ...process.env, PORT: "0", DATABASE_URL: `file:${join(dir, "cadenas.db")}`, DATA_DIR: dir, TODAY: "2026-11-22", CLIENT_DIR: join(dir, "none") },
+    env: { ...process.env, PORT: "0", DATABASE_URL: `file:${join(dir, "cadenas.db")}`, DATA_DIR: dir, TODAY: TEST_TODAY, CLIENT_DIR: join(dir, "none") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
@@ -49,7 +49,7 @@ function startMain(): Promise<Started> {
 
 it("starts on an empty database with demo data, restarts without touching it, and stops on SIGTERM", async () => {
   const first = await startMain();
-  expect(first.output.join("")).toMatch(/Empty database: demo data for 2026-11-22 written in \d+ ms \(2 sites, 400 units, \d+ customers/);
+  expect(first.output.join("")).toMatch(new RegExp(`Empty database: demo data for ${TEST_TODAY} written in \\d+ ms \\(2 sites, 400 units, \\d+ customers`));
   expect((await call(first.url, "GET", "/api/health")).status).toBe(200);
   const cookie = await signIn(first.url, "gestionnaire@demo.test");
   const before = (await call(first.url, "GET", "/api/today", { cookie })).body;
