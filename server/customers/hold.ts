@@ -14,13 +14,17 @@ export const HOLD_REASON_TEXT: Record<HoldReason, string> = {
   handed_over: "Dossier transmis au contentieux : plus de relance",
 };
 
+/** SQL: whether the customer aliased `c` is on stop — in the billing software or by the office (a dispute aside). */
+export function onStopSql(c = "c"): SQL {
+  return sql.raw(`(${c}.stop = 1 or ${c}.office_stop_at is not null)`);
+}
+
 /** SQL: why the customer aliased `c` is held (a `HoldReason`), or null. */
 export function heldReasonSql(c = "c"): SQL {
-  return sql.raw(
-    `(case when ${c}.dispute_at is not null then 'dispute'` +
-      ` when exists (select 1 from cases h where h.customer_id = ${c}.id and h.status = 'open' and h.handed_over_at is not null) then 'handed_over'` +
-      ` when ${c}.stop = 1 or ${c}.office_stop_at is not null then 'stop' end)`,
-  );
+  const t = sql.raw(c);
+  return sql`(case when ${t}.dispute_at is not null then 'dispute'
+    when exists (select 1 from cases h where h.customer_id = ${t}.id and h.status = 'open' and h.handed_over_at is not null) then 'handed_over'
+    when ${onStopSql(c)} then 'stop' end)`;
 }
 
 /** SQL: 1 when the customer aliased `c` is held, else 0. */

@@ -4,7 +4,7 @@ import { PAYOFF_STEPS, type DashboardFigures, type DashboardResponse, type Payof
 import { inScope, type Scope } from "../auth/scope";
 import type { Database } from "../db/client";
 import { notCorrectedSql } from "../debtors/corrections";
-import { daysLateOf, ledgerOf, oldestDueOf } from "../follow-up/query";
+import { cmp, daysLateOf, ledgerOf, list, oldestDueOf } from "../follow-up/query";
 import { addFigures, agedBalance, closeCohorts, countbackDso, daysCounted, funnel, monthsOf, promiseCounts, type AgedRow, type CasePromises, type FunnelGroup } from "./compute";
 
 export interface DashboardScope {
@@ -295,12 +295,4 @@ function homeCte(scope: Scope, codeWhere: SQL): SQL {
       select ct.customer_id, u.site_id, row_number() over (partition by ct.customer_id order by ct.end_date is not null, s.code, u.number) as r
       from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
       where ${inScope(scope, sql.raw("u.site_id"))} ${codeWhere}) where r = 1)`;
-}
-
-function list(values: readonly string[]): SQL {
-  return sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,7 +7,7 @@ import { contracts } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { sites, units } from "../sites/sites.sql";
 import { correctionOfSql, notCorrectedSql } from "./corrections";
-import { scenarioSql } from "../customers/hold";
+import { onStopSql, scenarioSql } from "../customers/hold";
 
 type Db = Database | Transaction;
 
@@ -71,7 +71,7 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
   const list = [...ids];
   const rows = await db.all<ChunkRow>(sql`
     select c.id, c.ref, c.name, c.kind, c.phone, c.email, c.address, c.postal_code, c.city, c.payment_method, ${scenarioSql("c")} as segment,
-      c.stop = 1 or c.office_stop_at is not null as stop, c.dispute_at, c.dispute_note,
+      ${onStopSql("c")} as stop, c.dispute_at, c.dispute_note,
       (select h.handed_over_at from cases h where h.customer_id = c.id and h.status = 'open') as handed_over_at,
       ${balanceSql(asOf, sql.raw("c.id"))} as balance_cents,
       -- The open case if there is one, else the latest closed one.

@@ -9,7 +9,7 @@ import { balanceSql } from "../billing/balance";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import type { Database } from "../db/client";
 import { notCorrectedSql } from "../debtors/corrections";
-import { scenarioSql } from "../customers/hold";
+import { onStopSql, scenarioSql } from "../customers/hold";
 
 /** Planned actions not yet carried out nor dropped: the case's next step is the earliest of them. */
 const PENDING = ["planned", "awaiting_approval", "approved", "held"];
@@ -55,7 +55,7 @@ export async function followUp(db: Database, scope: Scope, query: FollowUpQuery,
   if (query.scenario) conditions.push(sql`${scenarioSql("c")} in ${list(query.scenario)}`);
   if (query.level) conditions.push(sql`coalesce(k.level, 'none') in ${list(query.level)}`);
   if (query.stage) conditions.push(sql`k.stage in ${list(query.stage)}`);
-  if (query.stop) conditions.push(sql`${sql.raw(query.stop === "yes" ? "" : "not")} (c.stop = 1 or c.office_stop_at is not null)`);
+  if (query.stop) conditions.push(sql`${sql.raw(query.stop === "yes" ? "" : "not")} ${onStopSql("c")}`);
   if (query.dispute) conditions.push(sql`c.dispute_at is ${sql.raw(query.dispute === "yes" ? "not null" : "null")}`);
   // A padlock on any of the row's boxes (those of the sites asked for), as the row shows it.
   if (query.padlock) conditions.push(sql`${sql.raw(query.padlock === "yes" ? "" : "not")} exists (select 1 ${unitsOf} and u.padlock_state <> 'none')`);
@@ -141,7 +141,7 @@ const PROMISE_SQL = sql`(select json_array(a.happened_at, json_extract(a.data, '
 async function fullRows(db: Database, page: Slim[], unitsOf: SQL, asOf: CalendarDate): Promise<FollowUpRow[]> {
   if (page.length === 0) return [];
   const found = await db.all<{ doc: string }>(sql`
-    select json_array(j.value, c.kind, ${scenarioSql("c")}, c.stop = 1 or c.office_stop_at is not null,
+    select json_array(j.value, c.kind, ${scenarioSql("c")}, ${onStopSql("c")},
         json((select json_group_array(json_array(u.number, u.site_id, s.code, s.name, u.padlock_state, u.gate_state, ct.end_date)) ${unitsOf})),
         json((select json_array(pa.step, pa.date) from planned_actions pa
            where pa.customer_id = c.id and pa.case_id = k.id and pa.status in ${list(PENDING)} order by pa.date, pa.step limit 1)),
@@ -284,7 +284,8 @@ const SLIM_KEYS: Record<FollowUpSort, (r: Slim) => string | number | null> = {
   lastActionAt: (r) => r.lastAt ?? null,
 };
 
-function list(values: readonly string[]): SQL {
+/** `(?, ?, …)`: values for an SQL `in`. */
+export function list(values: readonly string[]): SQL {
   return sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
 }
 
@@ -292,6 +293,6 @@ function and_(parts: (SQL | undefined)[]): SQL {
   return sql.join(parts.filter((p): p is SQL => p !== undefined), sql` and `);
 }
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,4 +1,6 @@
 import { FollowUpQuery, FollowUpResponse } from "../../shared/schemas/follow-up";
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
 import { officeOnly } from "../auth/roles";
 import { userToday } from "../clock";
 import { createRouter, errors, json, protectedRoute } from "../http";
@@ -85,6 +87,16 @@ const OFFICE_ONLY = "Le suivi des impayés est réservé au siège et aux manage
 /** An export holds every row of the view, not one page. */
 const ALL_ROWS = 1_000_000;
 
+/** Every row of the view the query describes (an export), with the day and the user's zone its dates are in. */
+async function wholeView(c: Context<AppEnv>, query: FollowUpQuery) {
+  const user = c.get("user");
+  officeOnly(user.role, OFFICE_ONLY);
+  const { db, clock, config } = c.get("services");
+  const asOf = userToday(clock, user, config.siteTimeZone);
+  const view = await followUp(db, c.get("scope"), { ...query, offset: 0, cursor: undefined, limit: ALL_ROWS }, asOf);
+  return { rows: view.rows, asOf, timeZone: userTimeZone(user.sites, config.siteTimeZone) };
+}
+
 export const followUpRoutes = createRouter()
   .openapi(list, async (c) => {
     const user = c.get("user");
@@ -93,23 +105,15 @@ export const followUpRoutes = createRouter()
     return c.json(await followUp(db, c.get("scope"), c.req.valid("query"), userToday(clock, user, config.siteTimeZone)), 200);
   })
   .openapi(csv, async (c) => {
-    const user = c.get("user");
-    officeOnly(user.role, OFFICE_ONLY);
-    const { db, clock, config } = c.get("services");
-    const asOf = userToday(clock, user, config.siteTimeZone);
-    const view = await followUp(db, c.get("scope"), { ...c.req.valid("query"), offset: 0, cursor: undefined, limit: ALL_ROWS }, asOf);
-    return c.body(followUpCsv(view.rows, userTimeZone(user.sites, config.siteTimeZone)), 200, {
+    const { rows, asOf, timeZone } = await wholeView(c, c.req.valid("query"));
+    return c.body(followUpCsv(rows, timeZone), 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="suivi-impayes-${asOf}.csv"`,
     });
   })
   .openapi(xlsx, async (c) => {
-    const user = c.get("user");
-    officeOnly(user.role, OFFICE_ONLY);
-    const { db, clock, config } = c.get("services");
-    const asOf = userToday(clock, user, config.siteTimeZone);
-    const view = await followUp(db, c.get("scope"), { ...c.req.valid("query"), offset: 0, cursor: undefined, limit: ALL_ROWS }, asOf);
-    const bytes = await followUpXlsx(view.rows, userTimeZone(user.sites, config.siteTimeZone));
+    const { rows, asOf, timeZone } = await wholeView(c, c.req.valid("query"));
+    const bytes = await followUpXlsx(rows, timeZone);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
       "content-disposition": `attachment; filename="suivi-impayes-${asOf}.xlsx"`,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CalendarDate, Cents } from "./common";
-import { LATE_BUCKETS } from "./follow-up";
+import { LATE_BUCKETS, queryList } from "./follow-up";
 
 /**
  * The office's dashboards (*Tableau de bord*): the whole debt at a glance for the user's sites (or some of them),
@@ -8,14 +8,10 @@ import { LATE_BUCKETS } from "./follow-up";
  * figures count what happened between `from` and `to`.
  */
 
-/** A list in a query string: `site=LYO,VIL` (or the parameter repeated), as the follow-up table reads it. */
-const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (v === undefined || v === "" ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).filter((s) => s !== "")), z.array(item).max(200).optional());
-
 export const DashboardQuery = z
   .object({
     /** Site codes; unset: every site of the user. */
-    site: list(z.string().min(1).max(20)),
+    site: queryList(z.string().min(1).max(20)),
     /** The period, both days included; unset: the twelve months up to today. */
     from: CalendarDate.optional(),
     to: CalendarDate.optional(),

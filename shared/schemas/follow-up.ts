@@ -18,7 +18,7 @@ export const FOLLOW_UP_SORTS = ["name", "ref", "site", "balance", "oldestDue", "
 export type FollowUpSort = (typeof FOLLOW_UP_SORTS)[number];
 
 /** A list in a query string: `site=LYO,VIL` (or the parameter repeated). */
-const list = <T extends z.ZodType>(item: T) =>
+export const queryList = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined || v === "" ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).filter((s) => s !== "")), z.array(item).max(200).optional());
 const flag = z.enum(["yes", "no"]).optional();
 /** Euros as typed in France or in a link: `1234,5` or `1234.5`. */
@@ -27,17 +27,17 @@ const euros = z.preprocess((v) => (typeof v !== "string" ? v : v.trim() === "" ?
 export const FollowUpQuery = z
   .object({
     /** Site codes; unset: every site of the user. */
-    site: list(z.string().min(1).max(20)),
-    level: list(z.enum(LEVELS)),
+    site: queryList(z.string().min(1).max(20)),
+    level: queryList(z.enum(LEVELS)),
     /** The case's current stage code (the scenario's step), e.g. `R2`, `padlock`. */
-    stage: list(z.string().min(1).max(40)),
-    scenario: list(z.enum(SEGMENTS)),
-    kind: list(z.enum(CUSTOMER_KINDS)),
+    stage: queryList(z.string().min(1).max(40)),
+    scenario: queryList(z.enum(SEGMENTS)),
+    kind: queryList(z.enum(CUSTOMER_KINDS)),
     /** Balance in euros (decimal point or comma), inclusive. */
     minBalance: euros,
     maxBalance: euros,
-    lateBucket: list(z.enum(LATE_BUCKETS)),
-    promise: list(z.enum(PROMISE_STATES)),
+    lateBucket: queryList(z.enum(LATE_BUCKETS)),
+    promise: queryList(z.enum(PROMISE_STATES)),
     padlock: flag,
     /** On stop: in the billing software or by the office (no automatic step). */
     stop: flag,
