@@ -166,6 +166,10 @@ it("opens a box through the guided flow offline, witness and signatures drawn; c
   await page.getByLabel("Remarque (facultatif)").fill("Remis à Emmaüs Lyon");
   await page.getByRole("button", { name: "Enregistrer l'enlèvement" }).click();
   await page.getByText(/^Contenu enlevé le/).waitFor();
+  // The line shows as soon as the action is kept on the phone; the status bar may still read "synced" for a moment,
+  // so wait on the server's record itself.
+  const kinds = async () => (await server.services.db.select().from(evidenceRecords)).filter((r) => r.unitId === unit.id).map((r) => r.kind);
+  await expect.poll(kinds, { timeout: 30_000 }).toContain("box.cleared");
   await waitUntilSynced(page);
   await screenshot(page, "opening-cleared");
   // The office's view of the same debtor: the server's check of the evidence chain, and the pack to download.
