@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { serve, type ServerType } from "@hono/node-server";
 import { count } from "drizzle-orm";
 import { createApp } from "./app";
@@ -21,6 +22,7 @@ import type { Config } from "./env";
 import { sites } from "./sites/sites.sql";
 import { hasNoUser } from "./setup/routes";
 import { SetupCode } from "./setup/setup-code";
+import { runAlone } from "./system/leases";
 
 export interface StartOptions {
   /** Between two looks at IMPORT_DIR (tests look often and wait on `importFolder.nextLook()`). */
@@ -38,6 +40,8 @@ export interface StartOptions {
   retentionEveryMs?: number;
   /** Between two looks for the Managers' Monday summaries (five minutes; tests look often and wait on `summaries.nextLook()`). */
   summaryEveryMs?: number;
+  /** How long `stop()` waits for the requests under way before it cuts them (10 s). */
+  stopGraceMs?: number;
   /** The server's clock instead of `systemClock(config)`: tests move time themselves (sign-in waits, forgiveness). */
   clock?: Clock;
 }
@@ -97,44 +101,58 @@ export async function startServer(config: Config, log: (line: string) => void = 
     backups,
     retention,
     summaries,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        engine.stop();
-        outbox.stop();
-        timestamps.stop();
-        photoSweeper.stop();
-        backups?.stop();
-        retention.stop();
-        summaries.stop();
-        importFolder?.stop();
-        server.close(() => {
-          // An import under way finishes (or fails) before the database closes under it.
-          void services.imports.idle().then(() => {
-            handle.close();
-            resolve();
-          });
-        });
-        // Keep-alive connections from browsers would hold close() open.
+    stop: async () => {
+      // No new connection; the requests under way finish (idle keep-alive connections are closed now, the busy ones
+      // once their answer is sent), up to a grace period after which the last ones are cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+      const grace = setTimeout(() => {
         if ("closeAllConnections" in server) server.closeAllConnections();
-      }),
+      }, options.stopGraceMs ?? STOP_GRACE_MS);
+      grace.unref();
+      const idle = setInterval(() => {
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+      }, 100);
+      idle.unref();
+      await closed;
+      clearTimeout(grace);
+      clearInterval(idle);
+      // The background work: rounds under way finish and let their leases go.
+      timestamps.stop();
+      photoSweeper.stop();
+      backups?.stop();
+      retention.stop();
+      summaries.stop();
+      importFolder?.stop();
+      await Promise.all([engine.stop(), outbox.stop()]);
+      // An import under way finishes (or fails) before the database closes under it.
+      await services.imports.idle();
+      handle.close();
+    },
   };
 }
+
+/** How long a stopping server waits for the requests under way before it cuts them. */
+const STOP_GRACE_MS = 10_000;
 
 export async function prepareDatabase(config: Config, log: (line: string) => void): Promise<DatabaseHandle & { seededDemo: boolean }> {
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
   await deleteExpiredSessions(handle.db);
   await compactChanges(handle.db);
-  if (config.demoData === "auto" && (await isEmpty(handle.db))) {
+  if (config.demoData !== "auto") return { ...handle, seededDemo: false };
+  // Processes started together on one libSQL server: the first fills it, the others find it filled.
+  const seededDemo = await runAlone(handle.db, "demo-data", `demo-${process.pid}-${randomUUID()}`, 120, async () => {
+    if (!(await isEmpty(handle.db))) return false;
     // The server's clock's day: a pinned NOW without TODAY seeds that day, not the machine's.
     const clock = systemClock(config);
     const today = clock.today();
     const started = Date.now();
     const summary = await seedDemoData(handle.db, { today, now: clock.now(), timeZone: config.siteTimeZone });
     log(`Empty database: demo data for ${today} written in ${Date.now() - started} ms (${summary}).`);
-    return { ...handle, seededDemo: true };
-  }
-  return { ...handle, seededDemo: false };
+    return true;
+  });
+  return { ...handle, seededDemo };
 }
 
 async function isEmpty(db: Database): Promise<boolean> {

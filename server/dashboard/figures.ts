@@ -81,7 +81,7 @@ export async function dashboardFigures(db: Database, scope: Scope, { sites: code
       PAYOFF_STEPS.map((s) => sql`select case_id, ${s}, ${sql.raw(s)} from firsts where ${sql.raw(s)} between ${from} and ${to}`),
       sql` union all `,
     )}),
-    -- Each case's site once (not once a step), then each step's payments in one pass over its 15 days.
+    -- Each case's site once (not once a step), then each step's payments: its customer's 15 days of them (index by customer and day).
     cs as materialized (select k.id, k.customer_id, k.status, k.closed_on, ${siteOf("k.customer_id")} as sid from cases k where k.id in (select case_id from steps))
     select sid, step, count(*) as n, sum(p7) as p7, sum(p15) as p15, sum(paid) as paid from (
       select cs.sid, st.step,
@@ -89,7 +89,7 @@ export async function dashboardFigures(db: Database, scope: Scope, { sites: code
         coalesce(sum(p.amount_cents), 0) as p15,
         cs.status = 'paid' and cs.closed_on <= date(st.day, '+15 days') as paid
       from steps st join cs on cs.id = st.case_id
-        left join payments p on p.customer_id = cs.customer_id and +p.status = 'ok' and +p.date between st.day and date(st.day, '+15 days')
+        left join payments p on p.customer_id = cs.customer_id and +p.status = 'ok' and p.date between st.day and date(st.day, '+15 days')
       group by st.case_id, st.step)
     where sid is not null group by sid, step`);
   for (const p of payoff) {
@@ -97,21 +97,19 @@ export async function dashboardFigures(db: Database, scope: Scope, { sites: code
     if (line) Object.assign(line, { count: Number(p.n), paid7Cents: Number(p.p7), paid15Cents: Number(p.p15), casesPaid: Number(p.paid) });
   }
 
-  // Cash per month and invoices by due month: the passes over a year of payments and invoices (over a million rows
-  // each for a chain), kept until invoices, payments or boxes change (see `monthlyOf`).
+  // Cash per month, invoices by due month with what was paid on them within 15/30/60 days, and the sales the
+  // countback DSO walks back over.
   const dsoFrom = addMonths(`${to.slice(0, 7)}-01`, 1 - DSO_MONTHS);
   const since = from < dsoFrom ? from : dsoFrom;
-  const { cash, dues } = await monthlyOf(db, home, { from, since, to, key: `${scopeKey(scope)}|${codes?.join(",") ?? ""}` });
+  const { cash, dues } = await monthlyOf(db, { sites: sql`(select s.id from sites s where ${inScope(scope, sql.raw("s.id"))} ${codeWhere})`, several: homeCte(scope, codeWhere, true) }, { from, since, to });
   for (const c of cash) {
     const line = acc(c.sid)?.figures.cash.find((x) => x.month === c.m);
     if (line) line.amountCents = Number(c.cents);
   }
-
-  // The cohorts of the period and the sales the countback DSO walks back over.
   for (const d of dues) {
     const a = acc(d.sid);
     if (!a) continue;
-    if (d.m >= dsoFrom.slice(0, 7)) a.sales.set(d.m, Number(d.due));
+    if (d.m >= dsoFrom.slice(0, 7)) a.sales.set(d.m, Number(d.sales));
     const line = a.figures.cohorts.find((x) => x.month === d.m);
     if (line) Object.assign(line, { dueCents: Number(d.due), paid15Cents: Number(d.p15), paid30Cents: Number(d.p30), paid60Cents: Number(d.p60) });
   }
@@ -190,58 +188,37 @@ export async function dashboardFigures(db: Database, scope: Scope, { sites: code
 }
 
 type CashRow = { sid: string; m: string; cents: number };
-type DueRow = { sid: string; m: string; due: number; p15: number; p30: number; p60: number };
+type DueRow = { sid: string; m: string; sales: number; due: number; p15: number; p30: number; p60: number };
 interface Monthly {
   cash: CashRow[];
   dues: DueRow[];
 }
 
-/** The last passes by database, with what they depend on: `ledger_version` (any write to invoices or payments) and the boxes rented. */
-const kept = new WeakMap<Database, Map<string, Promise<Monthly>>>();
-
 /**
- * Payments per site and month; invoices per site and due month with what was paid on each within 15/30/60 days of its
- * due date (the payments that name it, at most its amount). Kept while nothing they read changed, as the follow-up
- * table keeps its balances: a chain's year is over a million payments and invoices, and every view or e-mail asks
- * for the same months.
+ * Payments per site and month (`from`–`to`); invoices per site and due month: all of them from `since` (the countback's
+ * sales), and from `from` with what was paid on each within 15/30/60 days of its due date, at most its amount (the
+ * cohorts). Customers of one site are read from the sums the triggers keep per site and day (`ledger_days`: a year
+ * of a chain is some 20,000 rows, not two million); those with boxes at several sites (`several`, placed at the first
+ * of the sites asked for) from their own rows.
  */
-async function monthlyOf(db: Database, home: SQL, p: { from: CalendarDate; since: CalendarDate; to: CalendarDate; key: string }): Promise<Monthly> {
-  const [version] = await db.all<{ n: number; c: number; cu: string | null; uu: string | null }>(
-    sql`select (select n from ledger_version where id = 1) as n, (select count(*) from contracts) as c, (select max(updated_at) from contracts) as cu, (select max(updated_at) from units) as uu`,
-  );
-  const key = `${version?.n}|${version?.c}|${version?.cu}|${version?.uu}|${p.key}|${p.from}|${p.since}|${p.to}`;
-  let byKey = kept.get(db);
-  if (!byKey) kept.set(db, (byKey = new Map()));
-  const hit = byKey.get(key);
-  if (hit) return hit;
-  if (byKey.size >= 20) byKey.clear();
-  const work = (async (): Promise<Monthly> => {
-    // Payments read whole in their table's order (`+` keeps SQLite off the date index): a year is most of the table,
-    // and the index would fetch each row apart.
-    const cash = await db.all<CashRow>(sql`with ${home}
-      select h.sid, substr(p.date, 1, 7) as m, sum(p.amount_cents) as cents from payments p join home h on h.cid = p.customer_id
-      where +p.status = 'ok' and +p.date between ${p.from} and ${p.to} group by h.sid, m`);
-    // Invoices read in their table's order and grouped by rowid, so SQLite sorts nothing per invoice.
-    const dues = await db.all<DueRow>(sql`with ${home}
-      select h.sid, substr(i.due_date, 1, 7) as m, sum(i.amount_cents) as due,
-        sum(min(i.amount_cents, i.p15)) as p15, sum(min(i.amount_cents, i.p30)) as p30, sum(min(i.amount_cents, i.p60)) as p60
-      from (select i.customer_id, i.due_date, i.amount_cents,
-          coalesce(sum(case when p.date <= date(i.due_date, '+15 days') then p.amount_cents end), 0) as p15,
-          coalesce(sum(case when p.date <= date(i.due_date, '+30 days') then p.amount_cents end), 0) as p30,
-          coalesce(sum(case when p.date <= date(i.due_date, '+60 days') then p.amount_cents end), 0) as p60
-        from invoices i left join payments p on p.invoice_id = i.id and p.status = 'ok' and i.due_date >= ${p.from}
-        where i.amount_cents > 0 and +i.due_date between ${p.since} and ${p.to} group by i.rowid) i
-      join home h on h.cid = i.customer_id group by h.sid, m`);
-    return { cash, dues };
-  })();
-  byKey.set(key, work);
-  // A failed pass is not kept.
-  work.catch(() => byKey.delete(key));
-  return work;
-}
-
-function scopeKey(scope: Scope): string {
-  return scope.all ? "*" : [...scope.siteIds].sort().join(",");
+async function monthlyOf(db: Database, where: { sites: SQL; several: SQL }, p: { from: CalendarDate; since: CalendarDate; to: CalendarDate }): Promise<Monthly> {
+  const cash = await db.all<CashRow>(sql`with ${where.several}
+    select sid, m, sum(cents) as cents from (
+      select d.site_id as sid, substr(d.day, 1, 7) as m, d.cash_cents as cents from ledger_days d where d.site_id in ${where.sites} and d.day between ${p.from} and ${p.to}
+      union all
+      select h.sid, substr(p.date, 1, 7), p.amount_cents from home h join payments p on p.customer_id = h.cid where +p.status = 'ok' and p.date between ${p.from} and ${p.to})
+    group by sid, m`);
+  const cohort = (column: SQL) => sql`case when day >= ${p.from} then ${column} else 0 end`;
+  const dues = await db.all<DueRow>(sql`with ${where.several}
+    select sid, substr(day, 1, 7) as m, sum(due) as sales, sum(${cohort(sql.raw("due"))}) as due,
+      sum(${cohort(sql.raw("p15"))}) as p15, sum(${cohort(sql.raw("p30"))}) as p30, sum(${cohort(sql.raw("p60"))}) as p60 from (
+      select d.site_id as sid, d.day, d.due_cents as due, d.paid15_cents as p15, d.paid30_cents as p30, d.paid60_cents as p60
+      from ledger_days d where d.site_id in ${where.sites} and d.day between ${p.since} and ${p.to}
+      union all
+      select h.sid, i.due_date, i.amount_cents, min(i.amount_cents, i.paid15_cents), min(i.amount_cents, i.paid30_cents), min(i.amount_cents, i.paid60_cents)
+      from home h join invoices i on i.customer_id = h.cid where i.amount_cents > 0 and i.due_date between ${p.since} and ${p.to})
+    group by sid, m`);
+  return { cash, dues };
 }
 
 /** What one site's figures are made of before the arithmetic of compute.ts. */
@@ -288,11 +265,13 @@ function siteOfSql(scope: Scope, codeWhere: SQL, customerId: SQL): SQL {
 
 /**
  * `home(cid, sid)`: each customer with a box at the sites counted, and the site of his first box there — boxes still
- * rented first, then by site code and box number, the order of the follow-up table's row.
+ * rented first, then by site code and box number, the order of the follow-up table's row. `severalSitesOnly`: only
+ * customers with boxes at several sites, those the sums of `ledger_days` leave out.
  */
-function homeCte(scope: Scope, codeWhere: SQL): SQL {
+function homeCte(scope: Scope, codeWhere: SQL, severalSitesOnly = false): SQL {
+  const several = severalSitesOnly ? sql`and ct.customer_id in (select customer_id from ledger_homes where site_id is null)` : sql``;
   return sql`home(cid, sid) as materialized (select customer_id, site_id from (
       select ct.customer_id, u.site_id, row_number() over (partition by ct.customer_id order by ct.end_date is not null, s.code, u.number) as r
       from contracts ct join units u on u.id = ct.unit_id join sites s on s.id = u.site_id
-      where ${inScope(scope, sql.raw("u.site_id"))} ${codeWhere}) where r = 1)`;
+      where ${inScope(scope, sql.raw("u.site_id"))} ${codeWhere} ${several}) where r = 1)`;
 }

@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client, type TransactionMode } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
+import { ensureLeasesTable, runAlone } from "../system/leases";
 import * as schema from "./schema";
 
 export type Database = LibSQLDatabase<typeof schema>;
@@ -15,7 +17,7 @@ export interface DatabaseHandle {
   close(): void;
 }
 
-const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
 
 /**
  * Opens the database named by `url`: `file:path.db` for the embedded libSQL file, `http(s)://` or `libsql://`
@@ -41,10 +43,17 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
   return { db, client, close: () => client.close() };
 }
 
-/** Applies the committed migrations that the database has not seen yet. Safe to call at every start. */
-export async function migrateDatabase(db: Database): Promise<void> {
-  await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+/**
+ * Applies the committed migrations that the database has not seen yet. Safe to call at every start, by several
+ * processes at once on one libSQL server: one migrates under the lease `migrations`, the others wait for it to be
+ * done (or to lapse, if that process died) and then find nothing left to do.
+ */
+export async function migrateDatabase(db: Database, migrationsFolder = MIGRATIONS_DIR): Promise<void> {
+  await ensureLeasesTable(db, MIGRATIONS_DIR);
+  await runAlone(db, "migrations", `migrations-${process.pid}-${randomUUID()}`, MIGRATION_LEASE_SECONDS, () => migrate(db, { migrationsFolder }));
 }
+
+const MIGRATION_LEASE_SECONDS = 60;
 
 /**
  * libsql 0.5 leaves a statement that failed with SQLITE_BUSY un-reset on its connection; a `BEGIN IMMEDIATE` that

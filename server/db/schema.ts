@@ -15,3 +15,4 @@ export * from "../imports/imports.sql";
 export * from "../engine/engine.sql";
 export * from "../cases/hand-over.sql";
 export * from "../follow-up/follow-up.sql";
+export * from "../system/leases.sql";

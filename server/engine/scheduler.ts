@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { zonedInstant } from "../../shared/dates";
 import type { Clock } from "../context";
 import type { Database } from "../db/client";
 import type { Config } from "../env";
 import { lastSuccessfulImport } from "../imports/apply";
+import { withLease } from "../system/leases";
 import { hasRun, runEngineDay } from "./run";
 import { engineZones } from "./zones";
 
@@ -16,15 +18,16 @@ import { engineZones } from "./zones";
  * the demo data just written stands for a morning's state, and a person trying Cadenas at 05:00 should find the
  * queues filled. A pinned `TODAY` is the day in every zone.
  */
-export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void, options: { runToday?: boolean; everyMs?: number } = {}): { stop(): void } {
+export function startEngineScheduler(db: Database, config: Config, clock: Clock, log: (line: string) => void, options: { runToday?: boolean; everyMs?: number } = {}): { stop(): Promise<void> } {
   const at = config.engineAt;
-  if (at === "off") return { stop() {} };
+  if (at === "off") return { stop: async () => undefined };
   let running = false;
   let first = true;
   // A day held back (no import yet, or data too old) waits for a new import rather than being evaluated again
   // every minute: zone and day → the newest import it was held on. It runs once the imports have settled (the
   // newest one the same at two looks in a row), so the four files of a first import all count, not the first one.
   const held = new Map<string, number | null>();
+  const holder = `engine-${process.pid}-${randomUUID()}`;
   const settling = new Map<string, number | null>();
   const tick = async () => {
     if (running) return;
@@ -56,7 +59,16 @@ export function startEngineScheduler(db: Database, config: Config, clock: Clock,
               continue;
             }
           }
-          const result = await runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: zone.timeZone, sites: zone.sites });
+          // Once across every process on the database: the others find the lease taken, then the day run.
+          const run = await withLease(db, `engine:${zone.timeZone}`, holder, ENGINE_LEASE_SECONDS, async () =>
+            (await hasRun(db, today, zone.timeZone)) ? null : runEngineDay(db, { asOf: today, dryRun: false, now, timeZone: zone.timeZone, sites: zone.sites }),
+          );
+          if (!run.ran) {
+            log(`${label}: under way in another process.`);
+            continue;
+          }
+          const result = run.value;
+          if (!result) continue;
           if (result.heldReason) held.set(heldKey, newestImport);
           log(`${label}: ${result.plan.length} actions due${result.heldReason ? `, none carried out (${result.heldReason}); run again after the next import` : ""}.`);
         } catch (e) {
@@ -69,8 +81,21 @@ export function startEngineScheduler(db: Database, config: Config, clock: Clock,
       running = false;
     }
   };
-  const timer = setInterval(() => void tick(), options.everyMs ?? 60_000);
+  let current: Promise<void> = Promise.resolve();
+  const look = () => {
+    if (!running) current = tick();
+  };
+  const timer = setInterval(look, options.everyMs ?? 60_000);
   timer.unref();
-  void tick();
-  return { stop: () => clearInterval(timer) };
+  look();
+  return {
+    // A run under way finishes (and lets its lease go) before the database closes.
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+  };
 }
+
+/** A run takes seconds; the lease is renewed while it lasts, and lapses this long after a process died in one. */
+const ENGINE_LEASE_SECONDS = 120;

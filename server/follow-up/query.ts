@@ -5,7 +5,7 @@ import { LEVELS, type CustomerKind, type Level, type Segment } from "../../share
 import type { FollowUpQuery, FollowUpResponse, FollowUpRow, FollowUpSort, LateBucket } from "../../shared/schemas/follow-up";
 import { searchKey } from "../../shared/text";
 import { inScope, type Scope } from "../auth/scope";
-import { balanceSql } from "../billing/balance";
+import { balancesSql } from "../billing/balance";
 import { unpaidInvoicesOf } from "../billing/ledger";
 import type { Database } from "../db/client";
 import { notCorrectedSql } from "../debtors/corrections";
@@ -178,8 +178,8 @@ export interface Ledger {
 const cached = new WeakMap<Database, Ledger>();
 
 /**
- * What each customer owes (`balanceSql`, the one rule), added up for all 100,000 customers of a chain takes longer
- * than a view may: it is kept in memory and worked out again only when invoices or payments were written since
+ * What each customer owes (`balancesSql`, from the sums the triggers keep: 0.15 s for a chain's 100,000 customers),
+ * kept in memory and read again only when invoices or payments were written since
  * (the migration's triggers move `ledger_version` on any write, by any process) or the day changed. The version is
  * read before the sums, so what is kept is never older than its key.
  */
@@ -188,7 +188,7 @@ export async function ledgerOf(db: Database, asOf: CalendarDate): Promise<Ledger
   const version = Number(row?.n ?? -1);
   const hit = cached.get(db);
   if (hit && hit.asOf === asOf && hit.version === version && version >= 0) return hit;
-  const rows = await db.all<{ id: string; b: number }>(sql`select id, b from (select c.id, ${balanceSql(asOf, sql.raw("c.id"))} as b from customers c) where b <> 0`);
+  const rows = await db.all<{ id: string; b: number }>(balancesSql(asOf));
   const ledger: Ledger = { asOf, version, balances: new Map(rows.map((r) => [r.id, Number(r.b)])), oldestDue: new Map() };
   cached.set(db, ledger);
   return ledger;

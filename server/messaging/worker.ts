@@ -792,8 +792,8 @@ export function transportsFor(config: Config): Transports {
 }
 
 /** Runs the worker every `outboxEverySeconds` in this process (several processes may: leases keep them apart). */
-export function startOutboxWorker(db: Database, config: Config, log: (line: string) => void): { stop(): void } {
-  if (config.outboxEverySeconds === null) return { stop() {} };
+export function startOutboxWorker(db: Database, config: Config, log: (line: string) => void): { stop(): Promise<void> } {
+  if (config.outboxEverySeconds === null) return { stop: async () => undefined };
   const transports = transportsFor(config);
   const options: WorkerOptions = {
     id: `worker-${process.pid}-${uuidv7().slice(-6)}`,
@@ -823,12 +823,19 @@ export function startOutboxWorker(db: Database, config: Config, log: (line: stri
       running = false;
     }
   };
-  const timer = setInterval(() => void tick(), config.outboxEverySeconds * 1000);
+  let current: Promise<void> = Promise.resolve();
+  const look = () => {
+    if (!running) current = tick();
+  };
+  const timer = setInterval(look, config.outboxEverySeconds * 1000);
   timer.unref();
-  void tick();
+  look();
   return {
-    stop: () => {
+    // The messages claimed in the round under way are handed (or settled) before the connections close: none is
+    // left leased to a process that is gone.
+    stop: async () => {
       clearInterval(timer);
+      await current;
       transports.email.close();
     },
   };

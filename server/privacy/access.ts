@@ -67,6 +67,9 @@ export const LEFT_OUT: Record<string, string> = {
   sync_changes: "Pointers telling phones that a customer's record changed (customer id, site, a counter): nothing more than what the other tables hold.",
   saved_views: "Follow-up table views a staff member saved under a name (filters, about no one in particular).",
   ledger_version: "A counter of changes to invoices and payments, for the office's table: no one named.",
+  customer_totals: "The sums of the customer's invoices and payments, kept for the office's table: worked out from invoices and payments, which are given.",
+  ledger_days: "Per site and day, the sums of all customers' payments and invoices, for the dashboards: no one named.",
+  leases: "Which server process runs a job (the migrations, the daily engine run): no one named.",
   hand_over_recipients: "The bailiffs and collection agencies the office works with; which one a case of the customer went to is in hand_overs.",
 };
 
