@@ -66,6 +66,8 @@ export default defineConfig({
           include: ["tests/unit/{server,shared}/**/*.test.ts", "tests/integration/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // Servers started as processes inherit it: their JSON request lines stay out of the tests' output.
+          env: { LOG_LEVEL: "silent" },
         },
       },
       {
@@ -77,6 +79,7 @@ export default defineConfig({
           include: ["tests/e2e/**/*.test.ts"],
           globalSetup: ["tests/e2e/global-setup.ts"],
           fileParallelism: false,
+          env: { LOG_LEVEL: "silent" },
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -36,14 +36,21 @@ import { privacyRoutes } from "./privacy/routes";
 import { accessRoutes } from "./privacy/access-routes";
 import { statementRoutes } from "./statement/routes";
 import { handOverRoutes } from "./cases/hand-over-routes";
+import { createLogger, requestLog } from "./monitoring/logger";
+import { createMetrics } from "./monitoring/metrics";
+import { metricsHandler } from "./monitoring/routes";
 
 /** The whole HTTP application: the API under /api and the built client everywhere else. */
 export function createApp(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const logger = (services.logger ??= createLogger(services.config.logLevel));
+  const metrics = (services.metrics ??= createMetrics({ ...services, onError: (gauge, error) => logger.warn({ gauge, err: error }, "metric not read") }));
   app.use("*", async (c, next) => {
     c.set("services", services);
     await next();
   });
+  // First to start and last to end: the line and the latency cover every other middleware.
+  app.use("*", requestLog(logger, (r) => metrics.request(r)));
   // Phones on weak 4G: lists and scripts go compressed.
   app.use("*", compressAnswers());
   app.use(
@@ -141,6 +148,8 @@ export function createApp(services: Services): Hono<AppEnv> {
   // catch-all, or they would get index.html.
   app.all("/api/*", (c) => c.json(errorBody("NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`), 404));
   app.onError(respondWithError);
+  // Beside the API, not in it: scrapers expect /metrics, and it answers to a token or the machine itself, not a session.
+  app.get("/metrics", metricsHandler(metrics, services.config.metricsToken));
   serveClient(app, services.config.clientDir);
   return app;
 }

@@ -4,6 +4,8 @@ import type { Database } from "./db/client";
 import type { Config } from "./env";
 import type { SetupCode } from "./setup/setup-code";
 import type { ImportQueue } from "./imports/jobs";
+import type { Logger } from "./monitoring/logger";
+import type { Metrics } from "./monitoring/metrics";
 
 /** What the routes are given: built once at start-up, shared by every request. */
 export interface Services {
@@ -16,6 +18,10 @@ export interface Services {
   setupCode: SetupCode | null;
   /** The absolute address the links of e-mails start with (`PUBLIC_URL`, or the address the server listens on). */
   publicUrl: string;
+  /** The JSON logger of requests (`LOG_LEVEL`); unset: `createApp` makes one on stdout. */
+  logger?: Logger;
+  /** This app's Prometheus registry and counters (`GET /metrics`); unset: `createApp` makes them. */
+  metrics?: Metrics;
 }
 
 export interface Clock {
@@ -33,5 +39,7 @@ export type AppEnv = {
     user: SessionUser;
     scope: Scope;
     sessionToken: string;
+    /** The request's id, in its log line and in the answer's `X-Request-Id`. */
+    requestId: string;
   };
 };

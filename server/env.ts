@@ -8,6 +8,10 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/** The levels of `LOG_LEVEL` (pino's), from the most to the least said; `silent`: no log line at all. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The environment, parsed once at start-up; everything else receives a `Config`. */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -61,6 +65,12 @@ const EnvSchema = z.object({
     .string()
     .default("03:00")
     .refine((v) => v === "off" || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), "must be HH:MM (TZ_SITE time) or off"),
+  LOG_LEVEL: z
+    .string()
+    .default("info")
+    .transform((v) => v.trim().toLowerCase() || "info")
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
+  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, "must be a random secret of 24 characters or more (openssl rand -hex 24)"),
 }).superRefine((e, ctx) => {
   // A relay refuses a sender it does not know (and `cadenas.invalid` is nobody's): no default with SMTP_URL.
   if (e.SMTP_URL && !e.MAIL_FROM) ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "is required with SMTP_URL: the sender address your SMTP relay accepts (relances@example.fr)" });
@@ -112,6 +122,10 @@ export interface Config {
   backupKeepDays: number;
   /** When the daily backup runs, `TZ_SITE` time (`HH:MM`), or `off`. */
   backupAt: string;
+  /** The least serious JSON log line written (requests are logged at `info`). */
+  logLevel: LogLevel;
+  /** The bearer token `GET /metrics` asks for; unset: only a request from the machine itself (loopback) is answered. */
+  metricsToken: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -146,6 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backupDir: e.BACKUP_DIR,
     backupKeepDays: e.BACKUP_KEEP,
     backupAt: e.BACKUP_AT,
+    logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

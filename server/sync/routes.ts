@@ -56,6 +56,7 @@ export const syncRoutes = createRouter()
     const { db, clock, config } = c.get("services");
     const { clientId, mutations, pending } = c.req.valid("json");
     const result = await pushMutations(db, { user: c.get("user"), scope: c.get("scope"), clientId, mutations, pending, now: clock.now(), timeZone: userTimeZone(c.get("user").sites, config.siteTimeZone) });
+    c.get("services").metrics?.pushed(result.results);
     return c.json(result, 200);
   })
   .openapi(reportSetAsideRoute, async (c) => {
@@ -72,5 +73,6 @@ export const syncRoutes = createRouter()
     const body = c.req.valid("json");
     const result = await pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: userToday(clock, c.get("user"), config.siteTimeZone), now: clock.now() });
     if (body.pending !== undefined) await notePending(db, { clientId: body.clientId, userId: c.get("user").id, pending: body.pending, now: clock.now() });
+    c.get("services").metrics?.pulled(result.docs.length, result.removed.length);
     return c.json(result, 200);
   });

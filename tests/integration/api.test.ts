@@ -135,12 +135,13 @@ describe("sessions", () => {
     );
     expect(operations.length).toBeGreaterThanOrEqual(5);
     const open = operations.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`);
-    // Besides health and sign-in (with its second step, which needs the challenge the right password gave), only
+    // Besides health (liveness and readiness) and sign-in (with its second step, which needs the challenge the right password gave), only
     // what a person without a session needs: "mot de passe oublié", the links, and the first run (which asks for the
     // code the server printed); and Brevo's delivery webhook, which proves itself with its secret token instead.
     expect(open.sort()).toEqual([
       "GET /api/auth/tokens/0190f1c2-0000-7000-8000-000000000000",
       "GET /api/health",
+      "GET /api/health/ready",
       "GET /api/setup",
       "POST /api/auth/forgot",
       "POST /api/auth/login",
@@ -271,8 +272,8 @@ describe("OpenAPI", () => {
     expect(operations.length).toBeGreaterThan(70);
     for (const { route, statuses } of operations) {
       expect(statuses.some((s) => s.startsWith("2")), `${route} documents its success`).toBe(true);
-      // Only these two answer anybody, whatever is asked: nothing to refuse.
-      if (!["GET /health", "GET /setup"].includes(route)) expect(statuses.some((s) => s.startsWith("4")), `${route} documents its refusals`).toBe(true);
+      // Only these answer anybody, whatever is asked: nothing to refuse.
+      if (!["GET /health", "GET /health/ready", "GET /setup"].includes(route)) expect(statuses.some((s) => s.startsWith("4")), `${route} documents its refusals`).toBe(true);
     }
     expect(Object.keys(res.body.components.schemas)).toEqual(
       expect.arrayContaining(["LoginBody", "SessionUser", "TodayResponse", "DebtorDetail", "DebtorDoc", "Mutation", "PushBody", "PullBody", "ApprovalsResponse", "DecisionBody", "Error"]),

@@ -175,7 +175,7 @@ describe("npm run backup while the server writes", () => {
 
     // A server started on the restored folder serves it, photos and printed letters included.
     const restoredServer = await startServer(
-      loadConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(target, "cadenas.db")}`, DATA_DIR: target, TODAY: TEST_TODAY, NOW: TEST_NOW.toISOString(), DEMO_DATA: "off", CLIENT_DIR: join(tmp, "none"), ENGINE_AT: "off", OUTBOX_EVERY: "off" }),
+      loadConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(target, "cadenas.db")}`, DATA_DIR: target, TODAY: TEST_TODAY, NOW: TEST_NOW.toISOString(), DEMO_DATA: "off", CLIENT_DIR: join(tmp, "none"), ENGINE_AT: "off", OUTBOX_EVERY: "off", LOG_LEVEL: "silent" }),
       () => {},
     );
     try {
@@ -361,7 +361,7 @@ describe("the daily backup in the server", () => {
       await daily.stop();
     }
     // A server restarted the same day on the same folders finds the day's backup and takes no other.
-    const again = await startServer(loadConfig({ PORT: "0", DATABASE_URL: `file:${join(daily.dir, "cadenas.db")}`, DATA_DIR: daily.dir, DEMO_DATA: "off", ENGINE_AT: "off", OUTBOX_EVERY: "off", CLIENT_DIR: join(tmp, "none"), ...env }), (l) => lines.push(l), { clock, backupEveryMs: 10 });
+    const again = await startServer(loadConfig({ PORT: "0", DATABASE_URL: `file:${join(daily.dir, "cadenas.db")}`, DATA_DIR: daily.dir, DEMO_DATA: "off", ENGINE_AT: "off", OUTBOX_EVERY: "off", CLIENT_DIR: join(tmp, "none"), LOG_LEVEL: "silent", ...env }), (l) => lines.push(l), { clock, backupEveryMs: 10 });
     try {
       expect(await again.backups!.nextLook()).toMatchObject({ state: "done today" });
       expect(listBackups(dir)).toHaveLength(2);

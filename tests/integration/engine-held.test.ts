@@ -23,6 +23,7 @@ it("holds the day until the first import, once, then runs it when the data arriv
     DEMO_DATA: "off",
     ENGINE_AT: "06:00",
     OUTBOX_EVERY: "off",
+    LOG_LEVEL: "silent",
   });
   const server = await startServer(config, (line) => lines.push(line), { engineEveryMs: 20 });
   try {

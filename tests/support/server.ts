@@ -28,6 +28,8 @@ export async function startTestServer(options: { demo?: boolean; clientDir?: str
     CLIENT_DIR: options.clientDir ?? join(dir, "no-client"),
     ENGINE_AT: "off",
     OUTBOX_EVERY: "off",
+    // A JSON line a request would drown the tests' output; a test that reads the lines passes its own logger.
+    LOG_LEVEL: "silent",
     ...options.env,
   });
   const server = await startServer(config, () => {}, options.start);

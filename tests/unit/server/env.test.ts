@@ -36,6 +36,15 @@ describe("environment", () => {
     expect(loadConfig({ DKIM_DOMAIN: "example.fr", DKIM_SELECTOR: "s1", DKIM_PRIVATE_KEY: key }).dkim).toEqual({ domainName: "example.fr", keySelector: "s1", privateKey: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----" });
   });
 
+  it("reads LOG_LEVEL (info by default, silent possible) and a long METRICS_TOKEN, and names a bad one", () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: "info", metricsToken: undefined });
+    expect(loadConfig({ LOG_LEVEL: " Silent " }).logLevel).toBe("silent");
+    expect(loadConfig({ LOG_LEVEL: "" }).logLevel).toBe("info");
+    expect(() => loadConfig({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent/);
+    expect(() => loadConfig({ METRICS_TOKEN: "secret" })).toThrow(/METRICS_TOKEN: must be a random secret of 24 characters or more/);
+    expect(loadConfig({ METRICS_TOKEN: "a".repeat(24) }).metricsToken).toBe("a".repeat(24));
+  });
+
   it("treats empty optional variables as unset", () => {
     expect(loadConfig({ SMTP_URL: "", TODAY: "" })).toMatchObject({ smtpUrl: undefined, today: undefined });
   });
