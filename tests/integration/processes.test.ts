@@ -3,21 +3,26 @@ import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, like, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { zonedInstant } from "../../shared/dates";
 import { MUTATION_VERSION } from "../../shared/schemas/mutations";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { openDatabase, type DatabaseHandle } from "../../server/db/client";
+import { customers } from "../../server/customers/customers.sql";
+import { messageAttempts, messages } from "../../server/messaging/messaging.sql";
+import { queueMessages } from "../../server/messaging/outbox";
 import { freePort } from "../support/net";
+import { startRelay, type Relay } from "../support/smtp-relays";
 import { startSqld, type Sqld } from "../support/sqld";
 import { call, signIn, TEST_TODAY } from "../support/server";
 
 // Issue 18: three API processes (`npm start`'s entry) started together on one libSQL server (`sqld`). The
 // migrations and the demo data are written once, the day's engine run happens once, a phone's pushes spread over
-// the three — the same batch reaching each while another still applies it — are applied once each, and a process
-// stopped with SIGTERM answers the request it was serving before it exits.
+// the three — the same batch reaching each while another still applies it — are applied once each, 1,000 e-mails
+// go out once each though one process is killed while sending, and a process stopped with SIGTERM answers the
+// request it was serving before it exits.
 
 const ZONE = "Europe/Paris";
 /** 06:00 in Paris on TEST_TODAY: the engine's hour, reached by the three processes at once. */
@@ -34,6 +39,7 @@ let sqld: Sqld;
 let dataDir: string;
 let db: DatabaseHandle;
 let procs: Proc[] = [];
+let relay: Relay;
 
 async function startProcess(): Promise<Proc> {
   const port = await freePort();
@@ -49,7 +55,9 @@ async function startProcess(): Promise<Proc> {
       TODAY: TEST_TODAY,
       SITE_TIME_ZONE: ZONE,
       BACKUP_AT: "off",
-      OUTBOX_EVERY: "off",
+      SMTP_URL: relay.url,
+      MAIL_FROM: "relances@cadenas.test",
+      OUTBOX_EVERY: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -71,6 +79,7 @@ async function ready(p: Proc): Promise<void> {
 
 beforeAll(async () => {
   sqld = await startSqld();
+  relay = await startRelay();
   dataDir = mkdtempSync(join(tmpdir(), "cadenas-procs-"));
   procs = await Promise.all([startProcess(), startProcess(), startProcess()]);
   await Promise.all(procs.map(ready));
@@ -79,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) p.child.kill("SIGKILL");
   db?.close();
+  await relay?.close();
   await sqld?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -136,6 +146,51 @@ describe("three processes on one libSQL server", () => {
       sql`select mutation_id, count(*) as n from actions where mutation_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) group by mutation_id`,
     );
     expect(applied.map((a) => Number(a.n))).toEqual(ids.map(() => 1));
+  });
+
+  it("send 1,000 queued e-mails once each with three workers, one of them killed mid-send and its leases taken over", { timeout: 180_000 }, async () => {
+    const [c] = await db.db.select({ id: customers.id }).from(customers).where(eq(customers.ref, "CL1003"));
+    const MESSAGES = 1_000;
+    await queueMessages(
+      db.db,
+      Array.from({ length: MESSAGES }, (_, i) => ({ customerId: c!.id, caseId: null, plannedActionId: "floor", key: `three|${i}`, step: "reminder", template: "box-reminder-email", channel: "email" as const, purpose: "floor" as const })),
+      TEST_TODAY,
+    );
+    const ids = (await db.db.select({ id: messages.id }).from(messages).where(like(messages.idempotencyKey, "%three|%"))).map((m) => m.id);
+    expect(ids).toHaveLength(MESSAGES);
+    const mine = new Set(ids);
+    const receivedOfMine = () => relay.received.filter((id) => mine.has(id));
+    // Killed while it sends, its SMTP connections open.
+    const victim = procs[2]!;
+    await vi.waitFor(() => expect(receivedOfMine().length).toBeGreaterThanOrEqual(200), { timeout: 60_000, interval: 5 });
+    const inFlight = relay.connections.now;
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    // Its leases run out (on the database's clock, which the test cannot move: it moves the leases).
+    await db.db
+      .update(messages)
+      .set({ leaseUntil: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 second')` })
+      .where(and(eq(messages.status, "sending"), like(messages.leaseOwner, `worker-${victim.child.pid}-%`)));
+    await vi.waitFor(
+      async () => {
+        const [left] = await db.db.select({ n: sql<number>`count(*)` }).from(messages).where(and(inArray(messages.id, ids), inArray(messages.status, ["queued", "sending"])));
+        expect(Number(left!.n)).toBe(0);
+      },
+      { timeout: 120_000, interval: 200 },
+    );
+    const final = await db.db.select({ id: messages.id, status: messages.status }).from(messages).where(inArray(messages.id, ids));
+    const times = new Map<string, number>();
+    for (const id of receivedOfMine()) times.set(id, (times.get(id) ?? 0) + 1);
+    const sent = final.filter((m) => m.status === "sent");
+    const unknown = final.filter((m) => m.status === "unknown");
+    expect(sent.length + unknown.length).toBe(MESSAGES);
+    // Only what the killed process had on the wire may be in doubt; nothing is ever received twice.
+    expect(unknown.length).toBeLessThanOrEqual(inFlight);
+    expect([...times.values()].filter((n) => n > 1)).toEqual([]);
+    for (const m of sent) expect(times.get(m.id), m.id).toBe(1);
+    // The three workers shared them.
+    const workers = await db.db.selectDistinct({ worker: messageAttempts.worker }).from(messageAttempts).where(inArray(messageAttempts.messageId, ids));
+    expect(workers.length).toBe(3);
   });
 
   it("finish the request under way when stopped with SIGTERM, then exit", async () => {
