@@ -53,7 +53,7 @@ async function startProcess(): Promise<Proc> {
       CLIENT_DIR: join(dataDir, "no-client"),
       NOW: SIX,
       TODAY: TEST_TODAY,
-      SITE_TIME_ZONE: ZONE,
+      TZ_SITE: ZONE,
       BACKUP_AT: "off",
       SMTP_URL: relay.url,
       MAIL_FROM: "relances@cadenas.test",
