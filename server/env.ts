@@ -71,13 +71,41 @@ const EnvSchema = z.object({
     .transform((v) => v.trim().toLowerCase() || "info")
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
   METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, "must be a random secret of 24 characters or more (openssl rand -hex 24)"),
+  STORAGE_URL: optionalText.refine((v) => v === undefined || parseStorageUrl(v) !== null, "must be s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 lowercase letters, digits, dots or hyphens), or unset: files in DATA_DIR"),
+  S3_ENDPOINT: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+\/?$/.test(v), "must be the http(s):// address of the S3-compatible service, without a path (https://s3.fr-par.scw.cloud, http://127.0.0.1:9000)"),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_REGION: optionalText,
 }).superRefine((e, ctx) => {
   // A relay refuses a sender it does not know (and `cadenas.invalid` is nobody's): no default with SMTP_URL.
   if (e.SMTP_URL && !e.MAIL_FROM) ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "is required with SMTP_URL: the sender address your SMTP relay accepts (relances@example.fr)" });
   const dkim = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY ?? e.DKIM_PRIVATE_KEY_FILE];
   if (dkim.some(Boolean) && !dkim.every(Boolean))
     ctx.addIssue({ code: "custom", path: ["DKIM_DOMAIN"], message: "DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together" });
+  // An S3 variable without STORAGE_URL would silently leave the files in DATA_DIR: said, not guessed.
+  const s3 = { S3_ENDPOINT: e.S3_ENDPOINT, S3_ACCESS_KEY_ID: e.S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: e.S3_SECRET_ACCESS_KEY, S3_REGION: e.S3_REGION };
+  if (!e.STORAGE_URL) {
+    for (const [name, value] of Object.entries(s3)) if (value) ctx.addIssue({ code: "custom", path: [name], message: "is set but STORAGE_URL is not: set STORAGE_URL=s3://bucket/prefix to keep files in object storage, or unset it" });
+  } else {
+    for (const name of ["S3_ENDPOINT", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+      if (!s3[name]) ctx.addIssue({ code: "custom", path: [name], message: `is required with STORAGE_URL (${e.STORAGE_URL})` });
+    }
+  }
 });
+
+/** `s3://bucket/prefix` → its bucket and key prefix (ending in `/` when not empty); null if it is not one. */
+export function parseStorageUrl(url: string): { bucket: string; prefix: string } | null {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
+  if (!m) return null;
+  const prefix = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
+  if (/(^|\/)\.{1,2}(\/|$)|\/\/|[\s\\]/.test(prefix)) return null;
+  return { bucket: m[1]!, prefix: prefix ? `${prefix}/` : "" };
+}
+
+/** Where the server keeps photos, hand-overs and printed letters (`server/storage/store.ts`). */
+export type StorageConfig =
+  | { kind: "file" }
+  | { kind: "s3"; url: string; bucket: string; prefix: string; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
 
 export interface Config {
   port: number;
@@ -126,6 +154,8 @@ export interface Config {
   logLevel: LogLevel;
   /** The bearer token `GET /metrics` asks for; unset: only a request from the machine itself (loopback) is answered. */
   metricsToken: string | undefined;
+  /** `STORAGE_URL` and the S3 variables; `file`: photos and letters in DATA_DIR. */
+  storage: StorageConfig;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -162,6 +192,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backupAt: e.BACKUP_AT,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    storage: e.STORAGE_URL
+      ? {
+          kind: "s3",
+          url: e.STORAGE_URL,
+          ...parseStorageUrl(e.STORAGE_URL)!,
+          endpoint: e.S3_ENDPOINT!.replace(/\/+$/, ""),
+          region: e.S3_REGION ?? "us-east-1",
+          accessKeyId: e.S3_ACCESS_KEY_ID!,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY!,
+        }
+      : { kind: "file" },
   };
 }
 

@@ -23,6 +23,7 @@ import { sites } from "./sites/sites.sql";
 import { hasNoUser } from "./setup/routes";
 import { SetupCode } from "./setup/setup-code";
 import { runAlone } from "./system/leases";
+import { openStore, useStore } from "./storage/store";
 
 export interface StartOptions {
   /** Between two looks at IMPORT_DIR (tests look often and wait on `importFolder.nextLook()`). */
@@ -64,6 +65,9 @@ export interface RunningServer {
 /** Opens and migrates the database, fills it with demo data when empty (unless off), and serves the app. */
 export async function startServer(config: Config, log: (line: string) => void = console.log, options: StartOptions = {}): Promise<RunningServer> {
   const handle = await prepareDatabase(config, log);
+  // Photos and letters are read and written through the data folder's registered store (storage/store.ts).
+  const forgetStore = useStore(config.dataDir, openStore(config));
+  if (config.storage.kind === "s3") log(`Photos, hand-overs and printed letters are kept in ${config.storage.url} (${config.storage.endpoint}); upload pieces in ${config.dataDir}.`);
   const services: Services = {
     db: handle.db,
     config,
@@ -128,6 +132,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
       // An import under way finishes (or fails) before the database closes under it.
       await services.imports.idle();
       handle.close();
+      forgetStore();
     },
   };
 }

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   MUTATION_FAULT: 500,
   /** The database stayed locked by other work past the wait: nothing was recorded; try again shortly. */
   SERVER_BUSY: 503,
+  /** The object storage (`STORAGE_URL`) did not answer: nothing was recorded (a photo is not received); try again later. */
+  STORAGE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

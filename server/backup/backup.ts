@@ -40,6 +40,11 @@ export interface BackupOptions {
   now: Date;
   /** `snapshotInWorker` in the server, `snapshotInProcess` (the default) on the command line. */
   snapshot?: Snapshotter;
+  /**
+   * `STORAGE_URL` when set: photos, letters and hand-over ZIPs are in that bucket, not in DATA_DIR. They are not
+   * copied (the manifest and a warning say so): a bucket is backed up by its own means (versioning, replication).
+   */
+  objectStorage?: string;
 }
 
 export interface BackupResult {
@@ -74,7 +79,15 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       let added = 0;
 
       const photos: Manifest["photos"] = [];
-      for (const p of contents.photos) {
+      // In a bucket: named, counted, not copied (the outbox's files, always in DATA_DIR, still are).
+      const inBucket = (path: string) => options.objectStorage !== undefined && /^(letters|blobs)\//.test(path);
+      const bucketFiles = contents.files.filter((f) => inBucket(f.path)).length;
+      if (options.objectStorage !== undefined) {
+        warnings.push(
+          `${contents.photos.length} photos and ${bucketFiles} printed letters or hand-over files are in ${options.objectStorage} (STORAGE_URL): not copied into this backup; back up the bucket with its own tools (versioning, replication, rclone sync).`,
+        );
+      }
+      for (const p of options.objectStorage !== undefined ? [] : contents.photos) {
         const source = join(dataDir, "blobs", p.sha256.slice(0, 2), p.sha256.slice(2, 4), p.sha256);
         const stored = await store(backupDir, "photos", source, p.sha256);
         if ("problem" in stored) warnings.push(`photo ${p.sha256}: ${stored.problem}`);
@@ -84,7 +97,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         }
       }
       const files: Manifest["files"] = [];
-      for (const f of contents.files) {
+      for (const f of contents.files.filter((f) => !inBucket(f.path))) {
         const source = join(dataDir, f.path);
         const stored = await store(backupDir, "files", source, f.sha256);
         if ("problem" in stored) warnings.push(`${f.path}: ${stored.problem}`);
@@ -104,6 +117,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         photos,
         files,
         warnings,
+        ...(options.objectStorage !== undefined ? { objectStorage: { url: options.objectStorage, photos: contents.photos.length, files: bucketFiles } } : {}),
       };
       writeFileSync(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
       const name = freeName(backupDir, `cadenas-${manifest.createdAt.replace(/\.\d+Z$/, "Z").replace(/:/g, "-")}`);

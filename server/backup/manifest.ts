@@ -39,6 +39,11 @@ export const ManifestSchema = z.object({
   files: z.array(Stored.extend({ path: z.string().min(1) })),
   /** What could not be backed up (a photo whose file is gone or no longer matches its hash): said, not hidden. */
   warnings: z.array(z.string()),
+  /**
+   * With `STORAGE_URL`: the photos, printed letters and hand-over ZIPs the snapshot names are in this bucket and were
+   * not copied (`photos` and `files` list only what was); the bucket is backed up with its own tools.
+   */
+  objectStorage: z.object({ url: z.string(), photos: z.number().int().min(0), files: z.number().int().min(0) }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

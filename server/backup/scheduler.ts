@@ -52,7 +52,7 @@ export function startBackupScheduler(config: Config, clock: Clock, log: (line: s
     }
     if (now.getTime() < retryAt) return { state: "waiting", until: new Date(retryAt) };
     try {
-      const backup = await createBackup({ databasePath, dataDir: config.dataDir, backupDir, now, snapshot: snapshotInWorker });
+      const backup = await createBackup({ databasePath, dataDir: config.dataDir, backupDir, now, snapshot: snapshotInWorker, objectStorage: config.storage.kind === "s3" ? config.storage.url : undefined });
       const prune = await pruneBackups(backupDir, { now, keepDays: config.backupKeepDays, timeZone: config.siteTimeZone });
       done = { day: today, name: backup.name };
       const m = backup.manifest;

@@ -1,6 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
-import { dirname } from "node:path";
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { strToU8, unzipSync, zipSync, type Zippable } from "fflate";
 import { v7 as uuidv7 } from "uuid";
@@ -19,7 +16,8 @@ import { contracts, customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
-import { blobPath, readBlob, sha256Hex } from "../evidence/blobs";
+import { loadBlob, sha256Hex } from "../evidence/blobs";
+import { blobKey, storeOf } from "../storage/store";
 import { photos } from "../evidence/evidence.sql";
 import { CHANNEL_WORD, DELIVERY_WORD, EXTENSION, evidencePackZip } from "../evidence/pack";
 import { storedLetterPdf } from "../messaging/letters";
@@ -109,7 +107,7 @@ export async function handOverCase(db: Database, caseId: string, body: HandOverB
 
   const siteId = (await customerSiteIds(db, [kase.customerId])).get(kase.customerId) ?? null;
   const zip = await buildZip(db, kase, { ...ctx, statement, owed, recipient, note: body.note ?? null });
-  const zipSha = storeBlob(ctx.dataDir, zip.bytes);
+  const zipSha = await storeBlob(ctx.dataDir, zip.bytes);
 
   const id = uuidv7();
   const handedAt = ctx.now.toISOString();
@@ -183,7 +181,7 @@ export async function handOverZip(db: Db, scope: Scope, id: string, dataDir: str
     .innerJoin(customers, eq(customers.id, handOvers.customerId))
     .where(and(eq(handOvers.id, id), inScope(scope, handOvers.siteId)));
   if (!row) throw new AppError("NOT_FOUND", "Transmission introuvable à vos sites.");
-  const bytes = readBlob(dataDir, row.sha);
+  const bytes = await loadBlob(dataDir, row.sha);
   if (!bytes || sha256Hex(bytes) !== row.sha) throw new AppError("CONFLICT", "Le fichier de cette transmission manque ou a changé depuis qu'il a été fait : il n'est pas servi.");
   return { fileName: zipName(row.ref, row.handedOn), bytes: new Uint8Array(bytes) };
 }
@@ -210,16 +208,12 @@ function refusal(kase: CaseRow): void {
 
 const zipName = (ref: string, on: CalendarDate) => `contentieux-${ref.replace(/[^A-Za-z0-9_-]+/g, "_")}-${on}.zip`;
 
-/** Written beside its place and renamed, under its SHA-256, as photos are: a reader never sees half a file. */
-function storeBlob(dataDir: string, bytes: Uint8Array): string {
+/** Kept in the store under its SHA-256, as photos are (written whole or not at all); a changed copy is replaced. */
+async function storeBlob(dataDir: string, bytes: Uint8Array): Promise<string> {
   const sha = sha256Hex(bytes);
-  const target = blobPath(dataDir, sha);
-  if (!existsSync(target) || sha256Hex(readFileSync(target)) !== sha) {
-    mkdirSync(dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.tmp`;
-    writeFileSync(temp, bytes);
-    renameSync(temp, target);
-  }
+  const store = storeOf(dataDir);
+  const held = await store.get(blobKey(sha));
+  if (!held || sha256Hex(held) !== sha) await store.put(blobKey(sha), bytes, "application/zip");
   return sha;
 }
 
@@ -258,7 +252,7 @@ async function buildZip(db: Database, kase: CaseRow, z: ZipInputs): Promise<{ by
     let ar: string | null = null;
     if (sha) {
       const [stored] = await db.select({ mime: photos.mime }).from(photos).where(eq(photos.sha256, sha));
-      const bytes = stored ? readBlob(z.dataDir, sha) : null;
+      const bytes = stored ? await loadBlob(z.dataDir, sha) : null;
       if (bytes && sha256Hex(bytes) === sha) {
         ar = `courriers/${i + 1}-avis-de-reception.${EXTENSION[stored!.mime] ?? "bin"}`;
         files.set(ar, new Uint8Array(bytes));

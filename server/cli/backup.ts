@@ -23,7 +23,7 @@ if (!backupDir) {
 }
 try {
   const now = systemClock(config).now();
-  const backup = await createBackup({ databasePath: databaseFilePath(config.databaseUrl), dataDir: config.dataDir, backupDir, now });
+  const backup = await createBackup({ databasePath: databaseFilePath(config.databaseUrl), dataDir: config.dataDir, backupDir, now, objectStorage: config.storage.kind === "s3" ? config.storage.url : undefined });
   const m = backup.manifest;
   console.log(`Backup written: ${backup.dir}`);
   console.log(`  database ${m.database.size} bytes (SHA-256 ${m.database.sha256}), ${m.migrations.applied} migrations (${m.migrations.last ?? "none"})`);

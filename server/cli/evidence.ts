@@ -7,6 +7,7 @@ import { evidenceRecords } from "../evidence/evidence.sql";
 import { chainOf, verifyChain } from "../evidence/chain";
 import { cases } from "../cases/cases.sql";
 import { eq } from "drizzle-orm";
+import { openStore, useStore } from "../storage/store";
 
 const USAGE = "usage: npm run evidence -- --verify [--case CASE_ID]";
 let args;
@@ -21,6 +22,8 @@ if (!args.verify) {
   process.exit(64);
 }
 const config = loadConfig();
+// The photos are read where the server keeps them (STORAGE_URL's bucket, or DATA_DIR).
+useStore(config.dataDir, openStore(config));
 const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
 let broken = 0;
 try {

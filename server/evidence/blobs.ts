@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { AppError } from "../errors";
+import { blobKey, storeOf } from "../storage/store";
 import { markCustomersChanged } from "../sync/changes";
 import { photos } from "./evidence.sql";
 import { canSeePhoto, photoNaming, type Viewer } from "./photo-access";
@@ -14,7 +15,9 @@ import { checkPartialRoom, checkUnreferencedRoom, forgetUpload, partPath, record
  * where it starts (`Content-Range: bytes START-END/TOTAL`), the server appends it if it starts where the bytes
  * received so far end, and tells how far it has got. When the last byte is in, the whole is checked — an image
  * (JPEG, PNG or WebP), at most `MAX_PHOTO_BYTES`, hashing to its address — and only then kept: a wrong file is
- * refused and nothing of it stays. Sending a photo the server already holds is answered at once.
+ * refused and nothing of it stays. Sending a photo the server already holds is answered at once. The pieces are kept
+ * in DATA_DIR; the whole goes to the store (the data folder, or object storage: `storage/store.ts`), and the photo is
+ * received only once the store holds it — a store that fails answers 503 and the phone sends the last piece again.
  */
 
 export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
@@ -34,9 +37,8 @@ export interface BlobState {
   mime: string | null;
 }
 
-const finalPath = (dir: string, sha: string) => join(dir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha);
-/** Where a photo's bytes are kept under DATA_DIR. */
-export const blobPath = finalPath;
+/** Where a photo's bytes are kept under DATA_DIR when the store is the data folder (`blobKey` in it). */
+export const blobPath = (dir: string, sha: string) => join(dir, blobKey(sha));
 
 /**
  * Where a photo stands for this user. A photo they may see (`canSeePhoto`), or whose every byte they sent (proof they
@@ -48,7 +50,7 @@ export async function blobState(db: Database, dataDir: string, sha: string, view
   const [row] = await db.select().from(photos).where(eq(photos.sha256, sha));
   const own = await uploadOf(db, viewer.userId, sha);
   const proved = own !== undefined && own.received >= own.total;
-  if (row && existsSync(finalPath(dataDir, sha)) && (proved || (await canSeePhoto(db, sha, viewer, (u) => row.takenBy === u)))) {
+  if (row && (await storeOf(dataDir).has(blobKey(sha))) && (proved || (await canSeePhoto(db, sha, viewer, (u) => row.takenBy === u)))) {
     return { sha256: sha, received: row.sizeBytes, complete: true, size: row.sizeBytes, mime: row.mime };
   }
   const part = partPath(dataDir, viewer.userId, sha);
@@ -178,14 +180,10 @@ export async function receivePiece(db: Database, dataDir: string, sha: string, p
     await forgetUpload(db, dataDir, who.userId, sha);
     return { sha256: sha, received: bytes.length, complete: true, size: bytes.length, mime: image.mime };
   }
-  const target = finalPath(dataDir, sha);
-  if (!existsSync(target)) {
-    // Written beside its place and renamed: a reader never sees half a photo.
-    mkdirSync(dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.tmp`;
-    writeFileSync(temp, bytes);
-    renameSync(temp, target);
-  }
+  // Stored before it is recorded: a store that fails (STORAGE_UNAVAILABLE) leaves the pieces and the upload's row
+  // where they were, and the same last piece sent again finishes it.
+  const store = storeOf(dataDir);
+  if (!(await store.has(blobKey(sha)))) await store.put(blobKey(sha), bytes, image.mime);
   const added = await db.transaction(async (tx) => {
     const inserted = await tx
       .insert(photos)
@@ -213,12 +211,17 @@ export async function readVisibleBlob(db: Database, dataDir: string, sha: string
   if (!row) return null;
   const own = await uploadOf(db, viewer.userId, sha);
   const visible = await canSeePhoto(db, sha, viewer, (u) => row.takenBy === u || (own !== undefined && own.received >= own.total));
-  const bytes = visible ? readBlob(dataDir, sha) : null;
+  const bytes = visible ? await loadBlob(dataDir, sha) : null;
   return bytes ? { bytes, mime: row.mime } : null;
 }
 
-/** The bytes of a photo the server holds, or null. */
+/** The bytes of a photo (or hand-over ZIP) the server holds, from its store, or null. */
+export function loadBlob(dataDir: string, sha: string): Promise<Buffer | null> {
+  return storeOf(dataDir).get(blobKey(sha));
+}
+
+/** The bytes of a photo in a data folder itself (the default store), or null: for tools and tests that look at the folder. */
 export function readBlob(dataDir: string, sha: string): Buffer | null {
-  const path = finalPath(dataDir, sha);
+  const path = blobPath(dataDir, sha);
   return existsSync(path) ? readFileSync(path) : null;
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { asc, desc, eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database, Transaction } from "../db/client";
-import { readBlob, sha256Hex } from "./blobs";
+import { loadBlob, sha256Hex } from "./blobs";
 import { evidenceRecords, photos } from "./evidence.sql";
 import { evidenceTimestamps } from "./timestamps.sql";
 
@@ -183,7 +183,7 @@ export async function verifyChain(db: Db, dataDir: string, chain: string): Promi
       pending.push(h);
       continue;
     }
-    const bytes = readBlob(dataDir, h);
+    const bytes = await loadBlob(dataDir, h);
     if (!bytes) problems.push(`photo ${h.slice(0, 12)}… : fichier disparu`);
     else if (sha256Hex(bytes) !== h) problems.push(`photo ${h.slice(0, 12)}… : fichier modifié (son empreinte ne correspond plus)`);
   }

@@ -13,7 +13,7 @@ import { A4, INK, LEFT, MM, MUTED, PageWriter, printable, RIGHT, WIDTH, wrap, ty
 import { sites, units } from "../sites/sites.sql";
 import { senderSites } from "../sites/sites";
 import { legalMentions, type SenderSite } from "../../shared/messaging/compose";
-import { readBlob, sha256Hex } from "./blobs";
+import { loadBlob, sha256Hex } from "./blobs";
 import { chainOf, ERASURE_KIND, recordHash, tombstoneOf, verifyChain, type ChainReport, type ErasedEntry, type ErasureReason } from "./chain";
 import { evidenceRecords, photos } from "./evidence.sql";
 import { drawTimestamps, timestampFiles } from "./timestamp-pack";
@@ -254,7 +254,7 @@ async function photosOf(db: Database, dataDir: string, records: (typeof evidence
   const stored = all.length > 0 ? await db.select().from(photos).where(inArray(photos.sha256, [...bySha.keys()])) : [];
   for (const p of all) {
     p.stored = stored.find((s) => s.sha256 === p.sha256) ?? null;
-    p.bytes = p.stored ? readBlob(dataDir, p.sha256) : null;
+    p.bytes = p.stored ? await loadBlob(dataDir, p.sha256) : null;
     p.intact = p.bytes ? sha256Hex(p.bytes) === p.sha256 : null;
     p.fileName = p.bytes ? `${p.fileName}.${EXTENSION[p.stored!.mime] ?? "bin"}` : null;
   }
@@ -276,7 +276,7 @@ async function lettersOf(db: Database, dataDir: string, outbox: (typeof messages
     let ar: PackLetter["ar"] = null;
     if (typeof sha === "string" && sha) {
       const [stored] = await db.select().from(photos).where(eq(photos.sha256, sha));
-      const bytes = stored ? readBlob(dataDir, sha) : null;
+      const bytes = stored ? await loadBlob(dataDir, sha) : null;
       const intact = bytes && sha256Hex(bytes) === sha ? bytes : null;
       ar = { sha256: sha, mime: stored?.mime ?? null, bytes: intact, fileName: intact ? `courriers/${i + 1}-avis-de-reception-${sha.slice(0, 12)}.${EXTENSION[stored!.mime] ?? "bin"}` : null };
     }

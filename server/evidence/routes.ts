@@ -34,9 +34,10 @@ const put = protectedRoute({
     `says how many bytes arrived; send the rest from there. JPEG, PNG or WebP, at most ${MAX_PHOTO_BYTES / 1024 / 1024} MiB. ` +
     "A file that is not an image (415), too large (413), or whose bytes do not hash to the address (422 HASH_MISMATCH) is refused and nothing is kept. " +
     "Each user's pieces are their own: a photo the user may not see is sent from byte 0 like a new one, even if the server holds it. " +
-    "Beyond a user's share of unfinished uploads, or of photos that nothing at their sites names, the piece is refused (429, `details.reason`) and nothing is written.",
+    "Beyond a user's share of unfinished uploads, or of photos that nothing at their sites names, the piece is refused (429, `details.reason`) and nothing is written. " +
+    "When the object storage (`STORAGE_URL`) does not answer, the last piece is answered 503 `STORAGE_UNAVAILABLE` (Retry-After): the photo is not received; send the same piece again later.",
   request: { params: Sha256Param, body: { content: { "application/octet-stream": { schema: z.string() } }, required: true } },
-  responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401, 409, 413, 415, 422, 429) },
+  responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401, 409, 413, 415, 422, 429, 503) },
 });
 
 const status = protectedRoute({
@@ -48,7 +49,7 @@ const status = protectedRoute({
     "Complete for a photo the user may see (one named at their sites, or that nothing names yet and they uploaded) or whose every byte they sent; " +
     "otherwise the bytes of the user's own unfinished upload, or 0 — the same answer whether or not another user's photo exists.",
   request: { params: Sha256Param },
-  responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401) },
+  responses: { 200: json(BlobStateSchema, "Where the upload stands"), ...errors(400, 401, 503) },
 });
 
 const get = protectedRoute({
@@ -58,7 +59,7 @@ const get = protectedRoute({
   summary: "A photo's bytes",
   description: "Only a photo named at one of the user's sites (the office: anywhere), or that nothing names yet and the user uploaded; any other is 404, as a missing one.",
   request: { params: Sha256Param },
-  responses: { 200: { content: { "image/jpeg": { schema: z.string() } }, description: "The photo" }, ...errors(400, 401, 404) },
+  responses: { 200: { content: { "image/jpeg": { schema: z.string() } }, description: "The photo" }, ...errors(400, 401, 404, 503) },
 });
 
 const EvidenceResponse = z

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { posix } from "node:path";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { dateOfInstant, formatDateFr, type CalendarDate } from "../../shared/dates";
@@ -12,6 +11,7 @@ import type { Database, Transaction } from "../db/client";
 import { customersAtScopedSites } from "../debtors/queries";
 import { AppError } from "../errors";
 import { logosOf, senderSites, siteSendings } from "../sites/sites";
+import { storeOf } from "../storage/store";
 import { pagesOf, renderLetterPdf, renderLetters } from "./letter-pdf";
 import { letterBatches, letterPrints } from "./letters.sql";
 import { messageAttempts, messages } from "./messaging.sql";
@@ -22,8 +22,8 @@ type Db = Database | Transaction;
 /**
  * Letters are printed, then posted by hand. Printing is what dates a letter: each one is dated the day it is
  * printed for posting (its "Lyon, le …" line and the deadlines counted from it), printed with its site's letterhead
- * as the office last set it, and the PDF is stored (DATA_DIR/letters/<batch>.pdf, and each letter's own pages beside
- * it) with a record of who printed what and when. Downloading a printed batch, or a letter, reads the stored file and
+ * as the office last set it, and the PDF is stored (letters/<batch>.pdf in the store — DATA_DIR or object storage —
+ * and each letter's own pages beside it) with a record of who printed what and when. Downloading a printed batch, or a letter, reads the stored file and
  * changes nothing. A letter printed again before it is posted is dated again and stored again; once posted (status
  * `sent`) it is never printed again: the last print is the letter that went, the one the evidence pack embeds.
  */
@@ -81,9 +81,9 @@ export interface PrintResult {
   cancelled: { id: string; reason: string }[];
 }
 
-/** Where a batch, and a letter of it, are stored: relative to DATA_DIR. */
-const batchFile = (batchId: string) => join("letters", `${batchId}.pdf`);
-const letterFile = (batchId: string, messageId: string) => join("letters", batchId, `${messageId}.pdf`);
+/** Where a batch, and a letter of it, are stored: their keys in the store (paths relative to DATA_DIR). */
+const batchFile = (batchId: string) => posix.join("letters", `${batchId}.pdf`);
+const letterFile = (batchId: string, messageId: string) => posix.join("letters", batchId, `${messageId}.pdf`);
 export const batchPdfPath = (batchId: string) => `/api/letters/batches/${batchId}.pdf`;
 export const letterPdfPath = (messageId: string) => `/api/messages/${messageId}/letter.pdf`;
 
@@ -179,19 +179,20 @@ export async function printLetters(db: Database, request: PrintRequest, ctx: Pri
     pagesOfMessage.set(simpleId, { copies: [LETTER_COPY.simple], pages: range(copy.first, copy.count) });
   }
 
-  // Stored before they are recorded: a record never points at a file that is not there.
-  const store = (file: string, bytes: Uint8Array) => {
-    mkdirSync(dirname(join(ctx.dataDir, file)), { recursive: true });
-    writeFileSync(join(ctx.dataDir, file), bytes);
+  // Stored before they are recorded: a record never points at a file that is not there (a store that fails stops
+  // the printing before anything is recorded: printed again, the letters are dated again).
+  const files = storeOf(ctx.dataDir);
+  const store = async (file: string, bytes: Uint8Array) => {
+    await files.put(file, bytes, "application/pdf");
     return sha256(bytes);
   };
-  const batchSha = store(batchFile(batchId), pdf.bytes);
+  const batchSha = await store(batchFile(batchId), pdf.bytes);
   const prints: (typeof letterPrints.$inferInsert)[] = [];
   for (const m of printable) {
     const own = pagesOfMessage.get(m.id)!;
     const bytes = await pagesOf(pdf.doc, own.pages, `${m.subject ?? "Courrier"} — ${formatDateFr(dated.get(m.id)!.datedOn!)}`);
     const file = letterFile(batchId, m.id);
-    prints.push({ id: uuidv7(), batchId, messageId: m.id, printedOn: dated.get(m.id)!.datedOn!, printedAt, copies: own.copies, file, sha256: store(file, bytes) });
+    prints.push({ id: uuidv7(), batchId, messageId: m.id, printedOn: dated.get(m.id)!.datedOn!, printedAt, copies: own.copies, file, sha256: await store(file, bytes) });
   }
 
   await db.transaction(async (tx) => {
@@ -236,11 +237,9 @@ export async function printLetters(db: Database, request: PrintRequest, ctx: Pri
 }
 
 /** A stored file, if it is there and still the bytes recorded (a changed file is not served as the letter sent). */
-function readStored(dataDir: string, file: string, sha: string): Uint8Array | null {
-  const path = join(dataDir, file);
-  if (!existsSync(path)) return null;
-  const bytes = readFileSync(path);
-  return sha256(bytes) === sha ? new Uint8Array(bytes) : null;
+async function readStored(dataDir: string, file: string, sha: string): Promise<Uint8Array | null> {
+  const bytes = await storeOf(dataDir).get(file);
+  return bytes && sha256(bytes) === sha ? new Uint8Array(bytes) : null;
 }
 
 /** A message's last print: for a posted letter, the letter as it was sent. */
@@ -269,5 +268,5 @@ export async function storedLetterPdf(db: Db, dataDir: string, messageId: string
 export async function storedBatch(db: Db, dataDir: string, batchId: string) {
   const [batch] = await db.select().from(letterBatches).where(eq(letterBatches.id, batchId));
   if (!batch) return null;
-  return { batch, bytes: readStored(dataDir, batch.file, batch.sha256) };
+  return { batch, bytes: await readStored(dataDir, batch.file, batch.sha256) };
 }

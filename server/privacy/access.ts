@@ -12,7 +12,7 @@ import type { Database } from "../db/client";
 import { paymentPlans, plannedActions } from "../engine/engine.sql";
 import { loadSettings } from "../engine/settings";
 import { AppError } from "../errors";
-import { readBlob, sha256Hex } from "../evidence/blobs";
+import { loadBlob, sha256Hex } from "../evidence/blobs";
 import { chainOf } from "../evidence/chain";
 import { evidenceRecords, photos } from "../evidence/evidence.sql";
 import { EXTENSION } from "../evidence/pack";
@@ -170,7 +170,7 @@ export async function personalDataOf(db: Database, customerId: string, options: 
 
   const attachments = new Map<string, { bytes: Uint8Array; what: string }>();
   for (const p of photoRows) {
-    const bytes = readBlob(options.dataDir, p.sha256);
+    const bytes = await loadBlob(options.dataDir, p.sha256);
     // Only bytes that still are the photo: a changed file is the evidence check's business, not a copy to hand out.
     if (bytes && sha256Hex(bytes) === p.sha256) attachments.set(`photos/${p.sha256}.${EXTENSION[p.mime] ?? "bin"}`, { bytes, what: "Photo (fichier original reçu du téléphone)" });
   }

@@ -1,5 +1,4 @@
 import { existsSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { payments, paymentIncidents, invoices } from "../billing/billing.sql";
@@ -8,12 +7,12 @@ import { customers } from "../customers/customers.sql";
 import type { Database, Transaction } from "../db/client";
 import { eraseChain, type ErasureReason } from "../evidence/chain";
 import { evidenceRecords, photos } from "../evidence/evidence.sql";
-import { blobPath } from "../evidence/blobs";
 import { partPath } from "../evidence/uploads";
 import { photoUploads } from "../auth/security.sql";
 import { letterBatches, letterPrints } from "../messaging/letters.sql";
 import { messageAttempts, messages } from "../messaging/messaging.sql";
 import { markCustomersChanged } from "../sync/changes";
+import { blobKey, storeOf, type Store } from "../storage/store";
 import { factsOf, type CustomerFacts } from "./facts";
 
 /** The name a pseudonymised customer keeps: their ref stays beside it, the key of the accounting lines. */
@@ -138,22 +137,30 @@ async function photosOnlyOf(tx: Transaction, customerId: string): Promise<Set<st
  */
 export async function sweepErasedFiles(db: Database, dataDir: string, customerIds?: readonly string[]): Promise<number> {
   let files = 0;
+  // The photos and letters are in the store (the data folder, or object storage): keyed by their paths in the folder.
+  const store = storeOf(dataDir);
   const erased = await db.select({ sha: photos.sha256 }).from(photos).where(isNotNull(photos.erasedAt));
-  for (const p of erased) files += remove(blobPath(dataDir, p.sha));
+  for (const p of erased) files += await removeStored(store, blobKey(p.sha));
   const whose = customerIds ? sql`and m.customer_id in (${sql.join(customerIds.map((id) => sql`${id}`), sql`, `)})` : sql``;
   const prints = await db.all<{ file: string }>(sql`
     select lp.file from ${letterPrints} lp join messages m on m.id = lp.message_id join customers c on c.id = m.customer_id
     where c.pseudonymised_at is not null ${whose}`);
-  for (const p of prints) files += remove(join(dataDir, p.file));
+  for (const p of prints) files += await removeStored(store, p.file);
   const batches = await db.select({ file: letterBatches.file, messageIds: letterBatches.messageIds }).from(letterBatches);
   for (const b of batches) {
-    if (!existsSync(join(dataDir, b.file)) || b.messageIds.length === 0) continue;
+    if (b.messageIds.length === 0 || !(await store.has(b.file))) continue;
     const [left] = await db.all<{ n: number }>(sql`
       select count(*) as n from messages m left join customers c on c.id = m.customer_id
       where m.id in (${sql.join(b.messageIds.map((id) => sql`${id}`), sql`, `)}) and (c.id is null or c.pseudonymised_at is null)`);
-    if (Number(left?.n ?? 1) === 0) files += remove(join(dataDir, b.file));
+    if (Number(left?.n ?? 1) === 0) files += await removeStored(store, b.file);
   }
   return files;
+}
+
+async function removeStored(store: Store, key: string): Promise<number> {
+  if (!(await store.has(key))) return 0;
+  await store.delete(key);
+  return 1;
 }
 
 function remove(path: string): number {
