@@ -56,8 +56,21 @@ interface Phone {
   agent: HttpAgent;
 }
 
-/** A JSON or bytes request on the phone's own connection; resolves with the status and the body read whole. */
-function send(base: string, phone: Phone, method: string, path: string, body: Buffer | string, contentType: string, ca?: Buffer): Promise<{ status: number; text: string }> {
+/**
+ * A JSON or bytes request on the phone's own connection; resolves with the status and the body read whole. A kept
+ * connection the server closed as the request left (its keep-alive ran out) is tried once more on a new one, as
+ * browsers do (Node's documentation gives the same rule: `reusedSocket` and ECONNRESET).
+ */
+async function send(base: string, phone: Phone, method: string, path: string, body: Buffer | string, contentType: string, ca?: Buffer): Promise<{ status: number; text: string }> {
+  try {
+    return await sendOnce(base, phone, method, path, body, contentType, ca);
+  } catch (e) {
+    if ((e as { reused?: boolean }).reused && (e as NodeJS.ErrnoException).code === "ECONNRESET") return sendOnce(base, phone, method, path, body, contentType, ca);
+    throw e;
+  }
+}
+
+function sendOnce(base: string, phone: Phone, method: string, path: string, body: Buffer | string, contentType: string, ca?: Buffer): Promise<{ status: number; text: string }> {
   const url = new URL(path, base);
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -71,7 +84,7 @@ function send(base: string, phone: Phone, method: string, path: string, body: Bu
         res.on("error", reject);
       },
     );
-    req.on("error", reject);
+    req.on("error", (e) => reject(Object.assign(e, { reused: req.reusedSocket })));
     req.end(body);
   });
 }
