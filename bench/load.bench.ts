@@ -23,6 +23,7 @@ import { freePort } from "../tests/support/net";
 import { startSqld } from "../tests/support/sqld";
 import { count, ms, percentile, startServerProcess } from "./support/measure";
 
+const CONFIGS = (process.env.LOAD_CONFIGS ?? "file,sqld,caddy").split(",");
 const PHONES = Number(process.env.LOAD_PHONES ?? 1_000);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const CUSTOMERS = Number(process.env.LOAD_CUSTOMERS ?? 10_000);
@@ -138,7 +139,11 @@ function cpuSeconds(pids: number[]): number {
   return total;
 }
 
-async function runPhones(base: string, phones: Phone[], serverPids: number[], ca?: Buffer): Promise<void> {
+/** The server side's processes by what they are (API, sqld, Caddy), for the CPU split. */
+type Side = Record<string, number[]>;
+
+async function runPhones(base: string, phones: Phone[], side: Side, ca?: Buffer, outputs: (() => string)[] = []): Promise<void> {
+  const serverPids = Object.values(side).flat();
   // A first sync for each (all pages), not measured: the steady state is what a day looks like.
   const pull = async (phone: Phone) => {
     let page: string | null = null;
@@ -194,6 +199,7 @@ async function runPhones(base: string, phones: Phone[], serverPids: number[], ca
   };
 
   const cpuBefore = cpuSeconds(serverPids);
+  const splitBefore = Object.fromEntries(Object.entries(side).map(([k, pids]) => [k, cpuSeconds(pids)]));
   const ownBefore = process.cpuUsage();
   const started = performance.now();
   const end = started + SECONDS * 1000;
@@ -219,6 +225,9 @@ async function runPhones(base: string, phones: Phone[], serverPids: number[], ca
   await Promise.all(inFlight);
   const elapsed = (performance.now() - started) / 1000;
   const serverCpu = cpuSeconds(serverPids) - cpuBefore;
+  const split = Object.entries(side)
+    .map(([k, pids]) => `${k} ${(((cpuSeconds(pids) - splitBefore[k]!) * 1000) / Math.max(samples.length, 1)).toFixed(2)} ms`)
+    .join(", ");
   const own = process.cpuUsage(ownBefore);
   const ownCpu = (own.user + own.system) / 1e6;
 
@@ -232,10 +241,15 @@ async function runPhones(base: string, phones: Phone[], serverPids: number[], ca
     if (k.length > 0) console.log(`    ${kind.padEnd(5)} ${count(k.length).padStart(6)} · p50 ${ms(percentile(k, 0.5))} · p95 ${ms(percentile(k, 0.95))} · p99 ${ms(percentile(k, 0.99))}`);
   }
   console.log(
-    `    server CPU ${serverCpu.toFixed(1)} s (${((serverCpu / elapsed) * 100).toFixed(0)}% of one core) · ${((serverCpu * 1000) / Math.max(samples.length, 1)).toFixed(2)} ms CPU a request · ` +
+    `    server CPU ${serverCpu.toFixed(1)} s (${((serverCpu / elapsed) * 100).toFixed(0)}% of one core) · ${((serverCpu * 1000) / Math.max(samples.length, 1)).toFixed(2)} ms CPU a request (${split}) · ` +
       `${(samples.length / Math.max(serverCpu, 0.001)).toFixed(0)} requests per CPU-second · the phones' own CPU ${ownCpu.toFixed(1)} s`,
   );
   for (const f of failures.splice(0)) console.log(`    error: ${f}`);
+  if (errors > 0) {
+    // The servers' side of it: their first error lines.
+    const lines = outputs.flatMap((o) => o().split("\n")).filter((l) => /error|fail|busy|timeout/i.test(l) && !/"status":(200|3\d\d)/.test(l));
+    for (const l of lines.slice(0, 5)) console.log(`    server: ${l.slice(0, 300)}`);
+  }
   for (const p of phones) p.agent.destroy();
 }
 
@@ -292,7 +306,7 @@ console.log(`\n${count(PHONES)} phones over ${SITES} sites (${count(CUSTOMERS)} 
 const env = { TODAY, NOW: `${TODAY}T10:00:00.000Z`, OUTBOX_EVERY: "off", BACKUP_AT: "off", DEMO_DATA: "off", LOG_LEVEL: "warn" };
 
 // 1 process on the embedded file.
-{
+if (CONFIGS.includes("file")) {
   const dir = mkdtempSync(join(tmpdir(), "cadenas-load-file-"));
   const url = `file:${join(dir, "cadenas.db")}`;
   const handle = await openDatabase(url);
@@ -303,7 +317,7 @@ const env = { TODAY, NOW: `${TODAY}T10:00:00.000Z`, OUTBOX_EVERY: "off", BACKUP_
   const server = await startServerProcess(dir, { ...env, DATABASE_URL: url });
   try {
     console.log("1 process, embedded file:");
-    await runPhones(server.url, phones, [server.pid]);
+    await runPhones(server.url, phones, { API: [server.pid] }, undefined, [server.output]);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -311,7 +325,7 @@ const env = { TODAY, NOW: `${TODAY}T10:00:00.000Z`, OUTBOX_EVERY: "off", BACKUP_
 }
 
 // 1 process, then 3 behind Caddy, on one sqld.
-{
+if (CONFIGS.includes("sqld") || CONFIGS.includes("caddy")) {
   const dir = mkdtempSync(join(tmpdir(), "cadenas-load-sqld-"));
   const sqld = await startSqld();
   const handle = await openDatabase(sqld.url);
@@ -319,22 +333,26 @@ const env = { TODAY, NOW: `${TODAY}T10:00:00.000Z`, OUTBOX_EVERY: "off", BACKUP_
   await fillChain(handle.db, CUSTOMERS, TODAY);
   try {
     const phones = await makePhones(handle.db, false);
-    const server = await startServerProcess(dir, { ...env, DATABASE_URL: sqld.url });
-    try {
-      console.log("1 process, sqld:");
-      await runPhones(server.url, phones, [server.pid, sqld.pid]);
-    } finally {
-      await server.stop();
+    if (CONFIGS.includes("sqld")) {
+      const server = await startServerProcess(dir, { ...env, DATABASE_URL: sqld.url });
+      try {
+        console.log("1 process, sqld:");
+        await runPhones(server.url, phones, { API: [server.pid], sqld: [sqld.pid] }, undefined, [server.output]);
+      } finally {
+        await server.stop();
+      }
     }
+    if (CONFIGS.includes("caddy")) {
     const servers = await Promise.all([0, 1, 2].map(() => startServerProcess(dir, { ...env, DATABASE_URL: sqld.url, TRUST_PROXY: "loopback" })));
     const caddy = await startCaddy(dir, servers.map((s) => s.url));
     try {
       const behind = phonesOverHttps(phones);
       console.log("3 processes, sqld, behind Caddy (HTTPS):");
-      await runPhones(caddy.url, behind, [...servers.map((s) => s.pid), sqld.pid, caddy.pid], caddy.ca);
+      await runPhones(caddy.url, behind, { API: servers.map((s) => s.pid), sqld: [sqld.pid], Caddy: [caddy.pid] }, caddy.ca, servers.map((s) => s.output));
     } finally {
       caddy.stop();
       await Promise.all(servers.map((s) => s.stop()));
+    }
     }
   } finally {
     handle.close();

@@ -55,6 +55,8 @@ export function count(n: number): string {
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** What it printed so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startServerProcess(dir: string, env: Record<string, string
   return {
     url,
     pid: child.pid!,
+    output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());

@@ -8,8 +8,9 @@
  *   (`TRANSACTION_TIMEOUT`, "Transaction timed out"), or its stream sat idle about 10 s (`STREAM_EXPIRED`); the
  *   next statement, commit or rollback of that transaction then fails with `TRANSACTION_CLOSED` or "cannot commit /
  *   rollback - no transaction is active" — drizzle reports the failed rollback in place of the timeout itself;
- * - the server, or a proxy in front of it, answered HTTP 5xx (`SERVER_ERROR` caused by `HttpServerError`), or the
- *   connection to it was refused or cut.
+ * - the server, or a proxy in front of it, answered HTTP 5xx (`SERVER_ERROR` caused by `HttpServerError`) or 429
+ *   (sqld's answer when more requests wait than it takes: seen under load, bench/load.bench.ts), or the connection
+ *   to it was refused or cut.
  * Wrapped errors (drizzle's "Failed query", our own) are looked through by their `cause`.
  */
 export function isTransientDbFault(e: unknown): boolean {
@@ -19,7 +20,7 @@ export function isTransientDbFault(e: unknown): boolean {
     const message = String((cause as { message?: unknown }).message ?? "");
     if (TRANSIENT_CODES.some((c) => text.startsWith(c))) return true;
     if (TRANSIENT_MESSAGES.test(message)) return true;
-    if (name === "HttpServerError" && typeof status === "number" && status >= 500) return true;
+    if (name === "HttpServerError" && typeof status === "number" && (status >= 500 || status === 429)) return true;
     if (NETWORK_CODES.includes(text)) return true;
   }
   return false;
@@ -27,7 +28,7 @@ export function isTransientDbFault(e: unknown): boolean {
 
 const TRANSIENT_CODES = ["SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_TIMEOUT", "STREAM_EXPIRED", "TRANSACTION_CLOSED"];
 const TRANSIENT_MESSAGES =
-  /database is locked|database table is locked|transaction timed out|stream has expired|transaction has been rolled back|cannot (commit|rollback) - no transaction is active|server returned http status 5\d\d/i;
+  /database is locked|database table is locked|transaction timed out|stream has expired|transaction has been rolled back|cannot (commit|rollback) - no transaction is active|server returned http status (5\d\d|429)/i;
 const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"];
 
 /**

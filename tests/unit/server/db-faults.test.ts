@@ -31,6 +31,12 @@ describe("isTransientDbFault", () => {
     expect(isTransientDbFault(libsql("SERVER_ERROR", "Server returned HTTP status 400: Bad request", new HttpServerError("Server returned HTTP status 400: Bad request", 400)))).toBe(false);
   });
 
+  it("counts sqld's 429 when more requests wait than it takes (the load bench's 1,000 phones on one core)", () => {
+    const busy = libsql("SERVER_ERROR", "Server returned HTTP status 429", new HttpServerError("Server returned HTTP status 429", 429));
+    expect(isTransientDbFault(new DrizzleQueryError("select 1", [], busy))).toBe(true);
+    expect(isTransientDbFault(libsql("SERVER_ERROR", "Server returned HTTP status 404", new HttpServerError("Server returned HTTP status 404", 404)))).toBe(false);
+  });
+
   it("counts the local file's lock errors and a server that cannot be reached", () => {
     expect(isTransientDbFault(new DrizzleQueryError("insert …", [], libsql("SQLITE_BUSY", "database is locked")))).toBe(true);
     expect(isTransientDbFault(libsql("SQLITE_LOCKED", "database table is locked"))).toBe(true);
