@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +12,7 @@ import { openDatabase, type DatabaseHandle } from "../../server/db/client";
 import { customers } from "../../server/customers/customers.sql";
 import { messageAttempts, messages } from "../../server/messaging/messaging.sql";
 import { queueMessages } from "../../server/messaging/outbox";
-import { freePort } from "../support/net";
+import { spawnServer, untilAnswering, type ServerChild } from "../support/server-process";
 import { startRelay, type Relay } from "../support/smtp-relays";
 import { startSqld, type Sqld } from "../support/sqld";
 import { call, signIn, TEST_TODAY } from "../support/server";
@@ -28,61 +27,34 @@ const ZONE = "Europe/Paris";
 /** 06:00 in Paris on TEST_TODAY: the engine's hour, reached by the three processes at once. */
 const SIX = zonedInstant(TEST_TODAY, "06:00", ZONE);
 
-interface Proc {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 let sqld: Sqld;
 let dataDir: string;
 let db: DatabaseHandle;
 let procs: Proc[] = [];
 let relay: Relay;
 
-async function startProcess(): Promise<Proc> {
-  const port = await freePort();
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", join("server", "main.ts")], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: sqld.url,
-      DATA_DIR: dataDir,
-      CLIENT_DIR: join(dataDir, "no-client"),
-      NOW: SIX,
-      TODAY: TEST_TODAY,
-      TZ_SITE: ZONE,
-      BACKUP_AT: "off",
-      SMTP_URL: relay.url,
-      MAIL_FROM: "relances@cadenas.test",
-      OUTBOX_EVERY: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { url: `http://127.0.0.1:${port}`, child, output: () => output, exited };
-}
+type Proc = ServerChild;
 
-async function ready(p: Proc): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.output()}`);
-      expect((await fetch(`${p.url}/api/health`)).status).toBe(200);
-    },
-    { timeout: 90_000, interval: 100 },
-  );
-}
+const startProcess = () =>
+  spawnServer({
+    DATABASE_URL: sqld.url,
+    DATA_DIR: dataDir,
+    CLIENT_DIR: join(dataDir, "no-client"),
+    NOW: SIX,
+    TODAY: TEST_TODAY,
+    TZ_SITE: ZONE,
+    BACKUP_AT: "off",
+    SMTP_URL: relay.url,
+    MAIL_FROM: "relances@cadenas.test",
+    OUTBOX_EVERY: "1",
+  });
 
 beforeAll(async () => {
   sqld = await startSqld();
   relay = await startRelay();
   dataDir = mkdtempSync(join(tmpdir(), "cadenas-procs-"));
   procs = await Promise.all([startProcess(), startProcess(), startProcess()]);
-  await Promise.all(procs.map(ready));
+  await Promise.all(procs.map((p) => untilAnswering(p)));
   db = await openDatabase(sqld.url);
 }, 120_000);
 afterAll(async () => {

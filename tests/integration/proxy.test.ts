@@ -12,6 +12,7 @@ import { SESSION_COOKIE } from "../../server/auth/sessions";
 import { MUTATION_VERSION } from "../../shared/schemas/mutations";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import { freePort } from "../support/net";
+import { spawnServer, untilAnswering, type ServerChild } from "../support/server-process";
 import { TEST_NOW, TEST_TODAY } from "../support/server";
 import { startSqld, type Sqld } from "../support/sqld";
 
@@ -25,11 +26,7 @@ import { startSqld, type Sqld } from "../support/sqld";
 
 const CLIENT_DIR = resolve("dist/client");
 
-interface Proc {
-  port: number;
-  child: ChildProcess;
-  output: () => string;
-}
+type Proc = ServerChild;
 
 interface Answer {
   status: number;
@@ -70,13 +67,10 @@ function call(method: string, path: string, options: { body?: Buffer | string; h
   });
 }
 
-function startProcess(port: number): Proc {
-  let output = "";
-  // As cadenas@.service runs it: node with tsx, PORT and HOST from the unit, the rest from cadenas.env.
-  const child = spawn(process.execPath, ["--import", "tsx", join("server", "main.ts")], {
-    env: {
-      ...process.env,
-      PORT: String(port),
+/** As cadenas@.service runs it: node with tsx, PORT and HOST from the unit, the rest from cadenas.env. */
+const startProcess = (port: number) =>
+  spawnServer(
+    {
       HOST: "127.0.0.1",
       DATABASE_URL: sqld.url,
       DATA_DIR: join(dir, "data"),
@@ -89,12 +83,8 @@ function startProcess(port: number): Proc {
       OUTBOX_EVERY: "off",
       BACKUP_AT: "off",
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  return { port, child, output: () => output };
-}
+    port,
+  );
 
 /** deploy/Caddyfile with its global options block replaced by the test's: everything the operator's site gets is kept. */
 function testCaddyfile(httpPort: number, httpsPort: number, storage: string): string {
@@ -117,18 +107,8 @@ beforeAll(async () => {
   const [httpPort, httpsPort, p1, p2] = [await freePort(), await freePort(), await freePort(), await freePort()];
   origin = `https://localhost:${httpsPort}`;
   sqld = await startSqld();
-  procs = [startProcess(p1), startProcess(p2)];
-  await Promise.all(
-    procs.map((p) =>
-      vi.waitFor(
-        async () => {
-          if (p.child.exitCode !== null) throw new Error(`process exited ${p.child.exitCode}: ${p.output()}`);
-          expect((await fetch(`http://127.0.0.1:${p.port}/api/health/ready`)).status).toBe(200);
-        },
-        { timeout: 120_000, interval: 200 },
-      ),
-    ),
-  );
+  procs = await Promise.all([startProcess(p1), startProcess(p2)]);
+  await Promise.all(procs.map((p) => untilAnswering(p, "/api/health/ready")));
 
   const storage = join(dir, "caddy");
   const caddyfile = join(dir, "Caddyfile");
