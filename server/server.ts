@@ -75,7 +75,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
     // A database only this thread can open stays in it; any other is imported in a worker thread.
     imports: new ImportQueue(/:memory:|mode=memory/.test(config.databaseUrl) ? importInProcess(handle.db) : importInWorker({ url: config.databaseUrl, authToken: config.databaseAuthToken })),
     publicUrl: config.publicUrl ?? "",
-    setupCode: (await hasNoUser(handle.db)) ? SetupCode.generate() : null,
+    setupCode: (await hasNoUser(handle.db)) ? await SetupCode.issue(handle.db) : null,
   };
   const app = createApp(services);
   const server = await listen(app.fetch, config);

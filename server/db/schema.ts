@@ -16,3 +16,4 @@ export * from "../engine/engine.sql";
 export * from "../cases/hand-over.sql";
 export * from "../follow-up/follow-up.sql";
 export * from "../system/leases.sql";
+export * from "../setup/setup.sql";

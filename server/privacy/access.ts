@@ -70,6 +70,7 @@ export const LEFT_OUT: Record<string, string> = {
   customer_totals: "The sums of the customer's invoices and payments, kept for the office's table: worked out from invoices and payments, which are given.",
   ledger_days: "Per site and day, the sums of all customers' payments and invoices, for the dashboards: no one named.",
   leases: "Which server process runs a job (the migrations, the daily engine run): no one named.",
+  setup_codes: "Hashes of the first run's setup codes, until the first account exists: no one named.",
   hand_over_recipients: "The bailiffs and collection agencies the office works with; which one a case of the customer went to is in hand_overs.",
 };
 

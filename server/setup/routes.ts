@@ -13,6 +13,7 @@ import { createSession, loadSessionUser } from "../auth/sessions";
 import type { Database } from "../db/client";
 import { AppError } from "../errors";
 import { createRouter, errors, json, publicRoute } from "../http";
+import { setupCodeMatches, setupOpen, spendSetupCodes } from "./setup-code";
 
 const state = publicRoute({
   method: "get",
@@ -34,13 +35,13 @@ const createAccount = publicRoute({
 export const setupRoutes = createRouter()
   .openapi(state, async (c) => c.json({ needsAccount: await hasNoUser(c.get("services").db) }, 200))
   .openapi(createAccount, async (c) => {
-    const { db, config, setupCode } = c.get("services");
+    const { db, config } = c.get("services");
     const body = c.req.valid("json");
-    if (!setupCode?.open || !(await hasNoUser(db))) throw new AppError("CONFLICT", "Cadenas est déjà mis en service : connectez-vous avec un compte existant.");
-    if (!setupCode.matches(body.code)) {
+    if (!(await hasNoUser(db)) || !(await setupOpen(db))) throw new AppError("CONFLICT", "Cadenas est déjà mis en service : connectez-vous avec un compte existant.");
+    if (!(await setupCodeMatches(db, body.code))) {
       throw new AppError(
         "FORBIDDEN",
-        setupCode.open
+        (await setupOpen(db))
           ? "Code d'installation incorrect : recopiez celui que le serveur a écrit dans son journal au démarrage."
           : "Trop de codes faux : ce code ne vaut plus. Redémarrez le serveur pour en obtenir un nouveau dans son journal.",
       );
@@ -57,7 +58,7 @@ export const setupRoutes = createRouter()
       return true;
     });
     if (!created) throw new AppError("CONFLICT", "Cadenas est déjà mis en service : connectez-vous avec un compte existant.");
-    setupCode.spend();
+    await spendSetupCodes(db);
     const address = requestAddress(c);
     await recordAudit(db, { event: "user.created", userId: id, address, entity: "user", entityId: id, details: { after: { name: body.name, email: body.email, initials: body.initials, role: "office" }, firstRun: true } });
     const session = await createSession(db, id, config.sessionDays, c.req.header("user-agent"), address);
