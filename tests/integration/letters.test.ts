@@ -50,7 +50,7 @@ const person: Addressee = {
 
 describe("the R3 formal notice as a PDF", () => {
   it("reads as a French formal notice, in three copies, the address in the envelope window", async () => {
-    const r3 = compose(DEFAULT_TEMPLATES.find((t) => t.code === "box-R3")!, "registered_letter", person, "2026-11-23")!;
+    const r3 = compose(DEFAULT_TEMPLATES.find((t) => t.code === "box-R3")!, "registered_letter", person, addDays(TEST_TODAY, 1))!;
     const pdf = await renderLetterPdf([r3.letter!]);
     const text = pdfText(pdf, ["-layout"]);
     const pages = text.split("\f").filter((p) => p.trim());

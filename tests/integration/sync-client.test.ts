@@ -6,7 +6,8 @@ import { recordAction, type Who } from "../../client/store/record";
 import { shown } from "../../client/store/views";
 import { SyncEngine } from "../../client/store/sync";
 import { SimulatedPhone } from "../support/phone";
-import { signIn, startTestServer, type TestServer } from "../support/server";
+import { addDays } from "../../shared/dates";
+import { signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 // The phone's real store and sync engine against the real server: what the floor app does, without the screen.
 
@@ -36,14 +37,14 @@ describe("the phone's store and sync", () => {
     phone.online = false;
     const made = [
       await recordAction(phone.db, vt, "call.logged", { customerId: target.customerId, outcome: "no_answer" }, server.services.clock.now()),
-      await recordAction(phone.db, vt, "promise.made", { customerId: target.customerId, promisedOn: "2026-11-28", amountCents: 9_000 }, server.services.clock.now()),
+      await recordAction(phone.db, vt, "promise.made", { customerId: target.customerId, promisedOn: addDays(TEST_TODAY, 6), amountCents: 9_000 }, server.services.clock.now()),
       await recordAction(phone.db, vt, "padlock.placed", { unitId: unit.id, padlockNumber: "777", photos: ["a".repeat(64)] }, server.services.clock.now()),
     ];
     const local = shown((await phone.db.debtors.get(target.customerId))!);
     expect(local.history.slice(0, 3).map((h) => h.id).sort()).toEqual(made.map((m) => m.id).sort());
     expect(local.history.slice(0, 3).every((h) => h.pending)).toBe(true);
     expect(local.units.find((u) => u.id === unit.id)!.padlock).toBe("second_padlock");
-    expect(local.promise).toMatchObject({ promisedOn: "2026-11-28", amountCents: 9_000 });
+    expect(local.promise).toMatchObject({ promisedOn: addDays(TEST_TODAY, 6), amountCents: 9_000 });
 
     expect(await phone.engine.syncOnce(vt)).toBe("offline");
     expect(await phone.pending()).toBe(3);

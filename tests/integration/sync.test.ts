@@ -11,7 +11,8 @@ import { pullChanges } from "../../server/sync/pull";
 import { processedMutations } from "../../server/sync/sync.sql";
 import type { DebtorDoc, PullResponse } from "../../shared/schemas/debtor-doc";
 import { MUTATION_VERSION, type Mutation, type MutationKind, type MutationPayload, type PushResponse } from "../../shared/schemas/mutations";
-import { call, signIn, startTestServer, type TestServer } from "../support/server";
+import { addDays } from "../../shared/dates";
+import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 /** A photo's SHA-256: the server takes the mutation before the photo's bytes. */
 const PHOTO = "c".repeat(64);
@@ -94,7 +95,7 @@ describe("pull", () => {
   it("pages a large answer and the pages add up to the whole, first pull and changes alike", async () => {
     const db = server.services.db;
     const [user] = await db.select().from(users).where(eq(users.email, "bureau@demo.test"));
-    const base = { user: { ...user!, sites: [] }, scope: { all: true } as const, asOf: "2026-11-22", now: server.services.clock.now(), pageSize: 7 };
+    const base = { user: { ...user!, sites: [] }, scope: { all: true } as const, asOf: TEST_TODAY, now: server.services.clock.now(), pageSize: 7 };
     const clientId = uuidv7();
     async function pullAll(cursor: string | null) {
       const pages: PullResponse[] = [];
@@ -127,7 +128,7 @@ describe("pull", () => {
     const first = await p.pullAll(null);
     const leaving = first.docs.find((d) => d.case?.status === "open" && d.tasks.length === 0)!;
     const db = server.services.db;
-    await db.update(cases).set({ status: "paid", closedOn: "2026-11-22" }).where(eq(cases.id, leaving.case!.id));
+    await db.update(cases).set({ status: "paid", closedOn: TEST_TODAY }).where(eq(cases.id, leaving.case!.id));
     await markCustomersChanged(db, [leaving.customerId]);
     const next = await p.pullAll(first.cursor);
     expect(next.removed).toEqual([leaving.customerId]);
@@ -182,7 +183,7 @@ describe("push", () => {
     const doc = (await p.pullAll(null)).docs.find((d) => d.tasks.some((t) => t.kind === "call")) ?? (await p.pullAll(null)).docs[0]!;
     const batch = [
       p.make("call.logged", { customerId: doc.customerId, outcome: "no_answer" }),
-      p.make("promise.made", { customerId: doc.customerId, promisedOn: "2026-11-27", amountCents: 15_000 }),
+      p.make("promise.made", { customerId: doc.customerId, promisedOn: addDays(TEST_TODAY, 5), amountCents: 15_000 }),
     ];
     const first = await p.push(batch);
     expect(first.status).toBe(200);
@@ -246,7 +247,7 @@ describe("push", () => {
     const p = phone(vt);
     const doc = (await p.pullAll(null)).docs[0]!;
     const good = p.make("note.added", { customerId: doc.customerId, text: "ok" });
-    const bad = { ...p.make("promise.made", { customerId: doc.customerId, promisedOn: "2026-11-30", amountCents: 100 }), payload: { customerId: doc.customerId, promisedOn: "2026-11-30", amountCents: -5 } };
+    const bad = { ...p.make("promise.made", { customerId: doc.customerId, promisedOn: addDays(TEST_TODAY, 8), amountCents: 100 }), payload: { customerId: doc.customerId, promisedOn: addDays(TEST_TODAY, 8), amountCents: -5 } };
     const res = await p.push([good, bad]);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");

@@ -1,3 +1,4 @@
+import { addDays } from "../../shared/dates";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +26,8 @@ let server: TestServer;
 let office: string;
 let manager: string;
 const R3_SENT = "2026-10-15T09:00:00.000Z";
+/** The R3 came back unclaimed nine days after it was sent. */
+const UNCLAIMED_ON = addDays(R3_SENT.slice(0, 10), 9);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -111,16 +114,16 @@ describe("what came back of a registered letter", () => {
     const early = await call(server.url, "POST", `/api/letters/${r3.id}/unclaimed`, { cookie: office, body: { receivedOn: "2026-10-10" } });
     expect(early.status).toBe(400);
     expect(early.body.error.message).toBe("Le pli ne peut pas revenir avant son envoi.");
-    expect((await call(server.url, "POST", `/api/letters/${r3.id}/unclaimed`, { cookie: office, body: { receivedOn: "2026-11-30" } })).status).toBe(400);
-    expect((await call(server.url, "POST", `/api/letters/${r3.id}/unclaimed`, { cookie: manager, body: { receivedOn: "2026-10-24" } })).status).toBe(200);
+    expect((await call(server.url, "POST", `/api/letters/${r3.id}/unclaimed`, { cookie: office, body: { receivedOn: addDays(TEST_TODAY, 8) } })).status).toBe(400);
+    expect((await call(server.url, "POST", `/api/letters/${r3.id}/unclaimed`, { cookie: manager, body: { receivedOn: UNCLAIMED_ON } })).status).toBe(200);
 
-    const back = await call(server.url, "POST", `/api/letters/${r3.id}/acknowledged`, { cookie: office, body: { outcome: "unclaimed", receivedOn: "2026-10-24", photoSha256: "b".repeat(64) } });
+    const back = await call(server.url, "POST", `/api/letters/${r3.id}/acknowledged`, { cookie: office, body: { outcome: "unclaimed", receivedOn: UNCLAIMED_ON, photoSha256: "b".repeat(64) } });
     expect(back.status).toBe(409); // recorded once: the Manager did it above
     const listed = await call(server.url, "GET", `/api/messages/${r3.id}`, { cookie: office });
-    expect(listed.body).toMatchObject({ deliveryStatus: "unclaimed", deliveredAt: "2026-10-24" });
+    expect(listed.body).toMatchObject({ deliveryStatus: "unclaimed", deliveredAt: UNCLAIMED_ON });
     const notes = await server.services.db.select().from(actions).where(and(eq(actions.customerId, r3.customerId!), eq(actions.kind, "note")));
     expect(notes.map((n) => n.text)).toEqual(["Pli avisé et non réclamé, revenu le 24/10/2026 (LRAR R3 n° 1ATUN1R30001)"]);
-    expect(notes[0]!.data).toMatchObject({ messageId: r3.id, outcome: "unclaimed", receivedOn: "2026-10-24", step: "R3" });
+    expect(notes[0]!.data).toMatchObject({ messageId: r3.id, outcome: "unclaimed", receivedOn: UNCLAIMED_ON, step: "R3" });
   });
 
   it("records an AR with the body it always had (the outcome defaults to acknowledged); both count as receipts", async () => {
@@ -131,7 +134,7 @@ describe("what came back of a registered letter", () => {
     const receipts = await letterReceipts(server.services.db, [await idOf("TAR1"), await idOf("TUN1"), await idOf("TNO1")], ["R3"]);
     expect(receipts.map((r) => [r.outcome, r.receivedOn])).toEqual([
       ["acknowledged", "2026-10-17"],
-      ["unclaimed", "2026-10-24"],
+      ["unclaimed", UNCLAIMED_ON],
     ]);
   });
 });
