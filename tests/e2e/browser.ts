@@ -102,10 +102,11 @@ export interface PhoneSession {
   close(): Promise<void>;
 }
 
-export async function startPhoneSession(options: { pinnedClock?: boolean } = {}): Promise<PhoneSession> {
+/** A test server with the built client, Chromium, and one page: a phone's (390×844), or a desk's (1280×800) with `desk`. */
+export async function startPhoneSession(options: { pinnedClock?: boolean; desk?: boolean } = {}): Promise<PhoneSession> {
   const server = await startTestServer({ clientDir: copyOfBuiltClient() });
   const browser = await launchChromium();
-  const context = await phoneContext(browser, server.url, options);
+  const context = options.desk ? await deskContext(browser, server.url) : await phoneContext(browser, server.url, options);
   const page = await context.newPage();
   return {
     server,

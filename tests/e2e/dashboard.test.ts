@@ -1,27 +1,18 @@
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, deskContext, launchChromium, screenshot, signInThroughTheForm, watchErrors } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession } from "./browser";
 
 // The dashboards at a desk (1280×800), on the demo data: opened from the menu, drawn with their tables, and a bar of
 // the aged balance opens the follow-up table filtered to its bucket.
 
-let server: TestServer;
-let browser: Browser;
+let session: PhoneSession;
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
+  session = await startPhoneSession({ desk: true });
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 it("shows the dashboards and a click on an aged-balance bar opens the follow-up table filtered to it", async () => {
-  const context = await deskContext(browser, server.url);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
+  const { page, errors } = session;
   await signInThroughTheForm(page, "bureau@demo.test");
   await page.getByRole("button", { name: /Menu de/ }).click();
   await page.getByRole("menuitem", { name: "Tableau de bord" }).click();
@@ -61,5 +52,4 @@ it("shows the dashboards and a click on an aged-balance bar opens the follow-up 
   expect(Number(await table.getAttribute("data-total"))).toBe(target.count);
   expect(await page.locator("tr.fu-row").count()).toBeGreaterThan(0);
   expect(errors).toEqual([]);
-  await context.close();
 });

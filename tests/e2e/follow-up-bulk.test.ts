@@ -1,27 +1,18 @@
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, deskContext, launchChromium, screenshot, signInThroughTheForm, watchErrors } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession } from "./browser";
 
 // A bulk stop from the office's follow-up table at a desk (1280×800): rows ticked, "Mettre en stop" with a note,
 // the count said and the rows showing "Stop" once the table is read again.
 
-let server: TestServer;
-let browser: Browser;
+let session: PhoneSession;
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
+  session = await startPhoneSession({ desk: true });
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 it("puts the ticked rows on stop with a note and says how many", async () => {
-  const context = await deskContext(browser, server.url);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
+  const { page, errors } = session;
   await signInThroughTheForm(page, "bureau@demo.test");
   await page.goto("/suivi?sort=ref&dir=asc");
   await page.locator('[data-follow-up-state="ready"]').waitFor();
@@ -52,5 +43,4 @@ it("puts the ticked rows on stop with a note and says how many", async () => {
   }
   await screenshot(page, "follow-up-bulk-done");
   expect(errors).toEqual([]);
-  await context.close();
 });

@@ -1,27 +1,18 @@
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/server";
-import { copyOfBuiltClient, deskContext, launchChromium, screenshot, signInThroughTheForm, watchErrors } from "./browser";
+import { type PhoneSession, screenshot, signInThroughTheForm, startPhoneSession } from "./browser";
 
 // The office's follow-up table at a desk (1280×800): a filter and a sort in the address, a customer opened, and the
 // way back finds the same view.
 
-let server: TestServer;
-let browser: Browser;
+let session: PhoneSession;
 
 beforeAll(async () => {
-  server = await startTestServer({ clientDir: copyOfBuiltClient() });
-  browser = await launchChromium();
+  session = await startPhoneSession({ desk: true });
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => session?.close());
 
 it("filters, drills into a customer and comes back with the filters kept", async () => {
-  const context = await deskContext(browser, server.url);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
+  const { page, errors } = session;
   await signInThroughTheForm(page, "bureau@demo.test");
   await page.getByRole("button", { name: /Menu de/ }).click();
   await page.getByRole("menuitem", { name: "Suivi des impayés" }).click();
@@ -59,5 +50,4 @@ it("filters, drills into a customer and comes back with the filters kept", async
   await page.locator('[data-follow-up-state="ready"]').waitFor();
   expect(await table.getAttribute("data-total")).toBe(r2);
   expect(errors).toEqual([]);
-  await context.close();
 });
