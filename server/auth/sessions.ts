@@ -37,6 +37,7 @@ export async function userForSession(db: Database, token: string, days: number):
   const now = new Date();
   const id = hashToken(token);
   const q = queriesOf(db);
+  // One statement: the session, its user and their sites (each a round trip to a libSQL server).
   const [row] = await q.session.all({ id, now: now.toISOString() });
   if (!row) return null;
   if (now.getTime() - Date.parse(row.session.lastSeenAt) > 3_600_000) {
@@ -45,7 +46,7 @@ export async function userForSession(db: Database, token: string, days: number):
       .set({ lastSeenAt: now.toISOString(), expiresAt: new Date(now.getTime() + days * 86_400_000).toISOString() })
       .where(eq(sessions.id, id));
   }
-  return loadSessionUser(db, row.user);
+  return toSessionUser(row.user, JSON.parse(row.sites) as SessionUser["sites"]);
 }
 
 /**
@@ -61,10 +62,16 @@ function queriesOf(db: Database) {
 
 const siteColumns = { id: sites.id, code: sites.code, name: sites.name, phone: sites.phone, timeZone: sites.timeZone, openingHours: sites.openingHours };
 
+/** `siteColumns` of the user's sites (every site for the office) in code order, as a JSON array, beside the session. */
+const sessionSites = sql<string>`(
+  select json_group_array(json_object('id', s.id, 'code', s.code, 'name', s.name, 'phone', s.phone, 'timeZone', s.time_zone, 'openingHours', json(s.opening_hours)))
+  from (select * from ${sites} s where ${users.role} = 'office' or s.id in (select us.site_id from ${userSites} us where us.user_id = ${users.id}) order by s.code) s
+)`;
+
 function prepareQueries(db: Database) {
   return {
     session: db
-      .select({ session: sessions, user: users })
+      .select({ session: sessions, user: users, sites: sessionSites })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.id, sql.placeholder("id")), gt(sessions.expiresAt, sql.placeholder("now")), eq(users.active, true)))

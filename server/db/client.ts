@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -6,6 +7,7 @@ import { createClient, type Client, type TransactionMode } from "@libsql/client"
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { ensureLeasesTable, runAlone } from "../system/leases";
+import { retryWhileBusy } from "./faults";
 import * as schema from "./schema";
 
 export type Database = LibSQLDatabase<typeof schema>;
@@ -39,8 +41,48 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     await client.execute("PRAGMA journal_mode = WAL");
     waitForWriteLockBeforeBegin(client);
   }
+  retryBusyStatements(client);
   const db = drizzle(client, { schema });
+  // A read-only transaction on a libSQL server (sqld 0.24) under load made it spin: 1,000 phones' pulls as read
+  // transactions took 190 ms of sqld's CPU a request against 8 ms as write transactions, which it queues
+  // (bench/load.bench.ts). There a pull's transaction is a write one, short; on a file it is a read.
+  honourTransactionBehavior(db, client, isFile ? "read" : "write");
   return { db, client, close: () => client.close() };
+}
+
+/**
+ * A statement or a batch run on its own is atomic: one that met a busy database did nothing, and is run again
+ * (`retryWhileBusy`: a libSQL server answers "locked" at once where a file waits). Statements inside a
+ * transaction are not retried here; the transaction's owner retries it whole, or answers `SERVER_BUSY`.
+ */
+function retryBusyStatements(client: Client): void {
+  const execute = client.execute.bind(client) as (...args: unknown[]) => ReturnType<Client["execute"]>;
+  client.execute = ((...args: unknown[]) => retryWhileBusy(() => execute(...args))) as Client["execute"];
+  const batch = client.batch.bind(client);
+  client.batch = ((statements: Parameters<Client["batch"]>[0], mode?: TransactionMode) => retryWhileBusy(() => batch(statements, mode))) as Client["batch"];
+}
+
+/**
+ * drizzle's libSQL driver (0.45) drops a transaction's `behavior` and begins every one as a write (`BEGIN
+ * IMMEDIATE`): on a file, a pull took the database's write lock and queued every phone's pull behind every push.
+ * `db.transaction(work, { behavior: "deferred" })` now begins `readMode`'s transaction — a read-only one on a
+ * file: one snapshot, no lock, and a write inside it fails (so only work that writes nothing asks for it).
+ */
+function honourTransactionBehavior(db: Database, client: Client, readMode: TransactionMode): void {
+  const requested = new AsyncLocalStorage<{ mode: TransactionMode; taken: boolean }>();
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((work, config) =>
+    requested.run({ mode: config?.behavior === "deferred" ? readMode : "write", taken: false }, () => transaction(work, config))) as Database["transaction"];
+  const begin = client.transaction.bind(client);
+  client.transaction = (mode?: TransactionMode) => {
+    const asked = requested.getStore();
+    // Only the transaction drizzle begins for this call: one begun directly on the client inside it keeps its own.
+    if (mode === undefined && asked && !asked.taken) {
+      asked.taken = true;
+      return begin(asked.mode);
+    }
+    return begin(mode);
+  };
 }
 
 /**

@@ -41,3 +41,27 @@ export function isUniqueConflict(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Runs `work` again while it fails with a passing fault, for up to `budgetMs` from its start, pausing a little
+ * longer each time (jittered, so that the writers that met one lock do not meet again). It must be work that leaves
+ * nothing behind when it fails — one statement, one batch, or one whole transaction. On a file, SQLite itself
+ * waits for the lock (the busy timeout, 5 s), so its first "locked" has spent the budget and is passed on; a
+ * libSQL server answers "locked" without waiting, and the wait is here — so a request meets the same patience on
+ * both before it is answered `SERVER_BUSY`.
+ */
+export async function retryWhileBusy<T>(work: () => Promise<T>, budgetMs = BUSY_BUDGET_MS, clock: () => number = Date.now): Promise<T> {
+  const started = clock();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      const pause = Math.min(500, 10 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      if (!isTransientDbFault(e) || clock() - started + pause > budgetMs) throw e;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/** How long a request waits for a busy database in all: the embedded file's busy timeout. */
+export const BUSY_BUDGET_MS = 5_000;

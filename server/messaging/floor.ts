@@ -37,6 +37,26 @@ export async function floorMessaging(db: Db, scope: Scope): Promise<FloorMessagi
   return { version, templates, sites: senders, procedure };
 }
 
+/**
+ * `floorMessaging`, kept per database and scope while the floor stamp stands: every pull carries it (to compare
+ * with the phone's copy) and the stamp moves only when an office edits a template, a site or a setting. A stamp
+ * of null (no stamp row) is never trusted. The cache is this process's: another process keeps its own.
+ */
+export async function floorMessagingAt(owner: Database, tx: Db, scope: Scope, scopeKey: string, stamp: number | null): Promise<FloorMessaging> {
+  if (stamp === null) return floorMessaging(tx, scope);
+  let cache = floorCaches.get(owner);
+  if (!cache || cache.stamp !== stamp) floorCaches.set(owner, (cache = { stamp, byScope: new Map() }));
+  const kept = cache.byScope.get(scopeKey);
+  if (kept) return kept;
+  const built = await floorMessaging(tx, scope);
+  // A chain's scopes are its users' site lists: few. Bounded all the same.
+  if (cache.byScope.size >= 1_000) cache.byScope.clear();
+  cache.byScope.set(scopeKey, built);
+  return built;
+}
+
+const floorCaches = new WeakMap<Database, { stamp: number; byScope: Map<string, FloorMessaging> }>();
+
 export interface FloorRequest {
   /** The mutation's id: the message's, and its idempotency key. */
   id: string;

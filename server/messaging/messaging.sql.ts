@@ -100,6 +100,16 @@ export const messageTemplates = sqliteTable("message_templates", {
   updatedAt: updatedAt(),
 });
 
+/**
+ * One row whose `version` the database raises on every write to what the phones' floor messaging is made of — the
+ * message templates, the sites and the settings (triggers, migration 0027). A pull reads it with the change
+ * feed's bounds and rebuilds the floor's templates only when it moved (`floorMessagingOf`).
+ */
+export const floorStamp = sqliteTable("floor_stamp", {
+  id: integer("id").primaryKey(),
+  version: integer("version").notNull(),
+});
+
 export const ALERT_CHANNELS = ["email", "sms"] as const;
 
 /**

@@ -71,6 +71,7 @@ export const LEFT_OUT: Record<string, string> = {
   ledger_days: "Per site and day, the sums of all customers' payments and invoices, for the dashboards: no one named.",
   leases: "Which server process runs a job (the migrations, the daily engine run): no one named.",
   setup_codes: "Hashes of the first run's setup codes, until the first account exists: no one named.",
+  floor_stamp: "A counter of changes to the templates, sites and settings the phones copy: no one named.",
   hand_over_recipients: "The bailiffs and collection agencies the office works with; which one a case of the customer went to is in hand_overs.",
 };
 

@@ -1,5 +1,6 @@
-import { inArray, lt, max, min, sql } from "drizzle-orm";
+import { eq, inArray, lt, max, min, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client";
+import { floorStamp } from "../messaging/messaging.sql";
 import { syncChanges } from "./sync.sql";
 
 /**
@@ -36,6 +37,21 @@ export async function currentVersion(db: Database | Transaction): Promise<number
 export async function oldestVersion(db: Database | Transaction): Promise<number | null> {
   const [row] = await db.select({ v: min(syncChanges.version) }).from(syncChanges);
   return row?.v ?? null;
+}
+
+/**
+ * The feed's oldest and newest versions and the floor stamp (see `floorStamp`), in one statement: a pull's first
+ * questions, each a round trip to a libSQL server. `floor` is null on a database without the stamp's row.
+ */
+export async function feedBounds(db: Database | Transaction): Promise<{ oldest: number | null; newest: number; floor: number | null }> {
+  const [row] = await db
+    .select({
+      oldest: sql<number | null>`(select min(${syncChanges.version}) from ${syncChanges})`,
+      newest: sql<number | null>`(select max(${syncChanges.version}) from ${syncChanges})`,
+      floor: sql<number | null>`(select ${floorStamp.version} from ${floorStamp} where ${eq(floorStamp.id, 1)})`,
+    })
+    .from(sql`(select 1)`);
+  return { oldest: row?.oldest ?? null, newest: row?.newest ?? 0, floor: row?.floor ?? null };
 }
 
 /**

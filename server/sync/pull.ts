@@ -5,9 +5,9 @@ import type { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
 import type { Database, Transaction } from "../db/client";
 import { buildDebtorDocs, floorCustomerIds } from "../debtors/docs";
-import { floorMessaging } from "../messaging/floor";
-import { currentVersion, oldestVersion } from "./changes";
-import { claimClient } from "./push";
+import { floorMessagingAt } from "../messaging/floor";
+import { feedBounds } from "./changes";
+import { knownClient, registerClient } from "./push";
 import { syncChanges } from "./sync.sql";
 
 /** Documents a pull answers at most; the phone asks for the next page while `hasMore`. */
@@ -31,26 +31,28 @@ export interface PullRequest extends PullBody {
  */
 export async function pullChanges(db: Database, req: PullRequest): Promise<PullResponse> {
   const scopeKey = scopeFingerprint(req.scope);
-  return db.transaction(
+  // A read: it takes no lock, so pulls never queue behind each other or behind pushes.
+  const { response, client } = await db.transaction(
     async (tx) => {
-      const client = await claimClient(tx, { clientId: req.clientId, user: req.user, now: req.now });
+      const client = await knownClient(tx, { clientId: req.clientId, user: req.user, now: req.now });
       const page = req.page ? decodePage(req.page) : null;
+      const bounds = page ? null : await feedBounds(tx);
       const cursor = parseCursor(req.cursor);
-      const reset = page ? page.reset : client.isNew || !cursor || cursor.scope !== scopeKey || (await missedCompactedChanges(tx, cursor.version));
-      const snapshot = page ? page.snapshot : await currentVersion(tx);
+      const reset = page ? page.reset : client.isNew || !cursor || cursor.scope !== scopeKey || missedCompactedChanges(bounds!.oldest, cursor.version);
+      const snapshot = page ? page.snapshot : bounds!.newest;
       const since = page ? page.since : reset ? 0 : cursor!.version;
 
       // One more than a page, to know whether another follows.
       const pageSize = req.pageSize ?? PULL_PAGE_SIZE;
       const slice = { after: page?.after ?? null, limit: pageSize + 1 };
-      const candidates = reset ? await floorCustomerIds(tx, req.scope, slice) : await changedCustomerIds(tx, req.scope, since, snapshot, slice);
+      const candidates = reset ? await floorCustomerIds(tx, req.scope, slice) : since >= snapshot ? [] : await changedCustomerIds(tx, req.scope, since, snapshot, slice);
       const ids = candidates.slice(0, pageSize);
-      const docs = await buildDebtorDocs(tx, req.scope, ids, req.asOf);
+      const docs = ids.length > 0 ? await buildDebtorDocs(tx, req.scope, ids, req.asOf) : [];
       const sent = new Set(docs.map((d) => d.customerId));
       const hasMore = candidates.length > ids.length;
       // The floor's templates ride on the first page, when the phone's copy is missing or out of date.
-      const templates = page ? null : await floorMessaging(tx, req.scope);
-      return {
+      const templates = page ? null : await floorMessagingAt(db, tx, req.scope, scopeKey, bounds!.floor);
+      const response: PullResponse = {
         reset,
         docs,
         removed: reset ? [] : ids.filter((id) => !sent.has(id)),
@@ -61,9 +63,13 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
         asOf: req.asOf,
         ...(templates && (reset || templates.version !== req.templates) ? { templates } : {}),
       };
+      return { response, client };
     },
     { behavior: "deferred" },
   );
+  // A phone's first pull writes its row, apart: a write in the read above would wait for the lock it avoids.
+  if (client.isNew) await registerClient(db, client);
+  return response;
 }
 
 /** The customers changed in the scope between two versions, in id order, one page of them. */
@@ -85,8 +91,7 @@ async function changedCustomerIds(tx: Transaction, scope: Scope, since: number, 
 }
 
 /** True when changes after `version` were already compacted away (see `compactChanges`). */
-async function missedCompactedChanges(tx: Transaction, version: number): Promise<boolean> {
-  const oldest = await oldestVersion(tx);
+function missedCompactedChanges(oldest: number | null, version: number): boolean {
   return oldest !== null && version < oldest - 1;
 }
 

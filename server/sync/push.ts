@@ -3,7 +3,7 @@ import type { SessionUser } from "../../shared/schemas/auth";
 import type { Mutation, PushResponse, PushResult } from "../../shared/schemas/mutations";
 import type { Scope } from "../auth/scope";
 import type { Database, Transaction } from "../db/client";
-import { isTransientDbFault } from "../db/faults";
+import { isTransientDbFault, retryWhileBusy } from "../db/faults";
 import { AppError } from "../errors";
 import { applyOrThrow, flushActions, newBatchState, prepareBatch, Refusal, type ApplyContext, type Outcome } from "./apply";
 import { markCustomersChanged } from "./changes";
@@ -40,12 +40,15 @@ export interface PushRequest {
  */
 export async function pushMutations(db: Database, req: PushRequest): Promise<PushResponse> {
   try {
-    try {
-      return await pushBatch(db, req, "straight");
-    } catch (e) {
-      if (!(e instanceof RetryWithSavepoints)) throw e;
-      return await pushBatch(db, req, "savepoints");
-    }
+    // The batch is rolled back whole when the database is busy: it is tried again, as the phone would.
+    return await retryWhileBusy(async () => {
+      try {
+        return await pushBatch(db, req, "straight");
+      } catch (e) {
+        if (!(e instanceof RetryWithSavepoints)) throw e;
+        return await pushBatch(db, req, "savepoints");
+      }
+    });
   } catch (e) {
     if (e instanceof MutationFault) {
       console.error(`[sync] mutation ${e.mutation.id} (${e.mutation.kind}) failed; nothing of the batch recorded`, e.cause);
@@ -176,15 +179,32 @@ export async function notePending(db: Pick<Database, "update">, req: { clientId:
 }
 
 /** The phone's sync record, made on first contact; a phone's id belongs to the user who first used it. */
-export async function claimClient(tx: Pick<Database, "select" | "insert">, req: { clientId: string; user: SessionUser; now: Date }) {
+export async function claimClient(tx: Pick<Database, "select" | "insert">, req: ClientClaim) {
+  const client = await knownClient(tx, req);
+  if (client.isNew) await registerClient(tx, client);
+  return client;
+}
+
+interface ClientClaim {
+  clientId: string;
+  user: SessionUser;
+  now: Date;
+}
+
+/** The phone's row, or the one it gets when first seen (`isNew`, not yet written: `registerClient`). */
+export async function knownClient(tx: Pick<Database, "select">, req: ClientClaim) {
   const [client] = await tx.select().from(syncClients).where(eq(syncClients.id, req.clientId)).limit(1);
   if (client) {
     if (client.userId !== req.user.id) throw new AppError("CONFLICT", "This client id belongs to another user; start a new client id");
     return { ...client, isNew: false };
   }
-  const row = { id: req.clientId, userId: req.user.id, lastSeq: 0, lastSeenAt: req.now.toISOString() };
-  await tx.insert(syncClients).values(row);
-  return { ...row, isNew: true };
+  return { id: req.clientId, userId: req.user.id, lastSeq: 0, lastSeenAt: req.now.toISOString(), isNew: true };
+}
+
+/** Writes a phone's first row; a second first request of the same phone racing it finds it there. */
+export async function registerClient(tx: Pick<Database, "insert">, client: { id: string; userId: string; lastSeq: number; lastSeenAt: string }): Promise<void> {
+  const { id, userId, lastSeq, lastSeenAt } = client;
+  await tx.insert(syncClients).values({ id, userId, lastSeq, lastSeenAt }).onConflictDoNothing();
 }
 
 /**

@@ -2,6 +2,7 @@ import { PullBody, PullResponse } from "../../shared/schemas/debtor-doc";
 import { PushBody, PushResponse, SetAsideBody, SetAsideList } from "../../shared/schemas/mutations";
 import { officeOnly } from "../auth/roles";
 import { userToday } from "../clock";
+import { retryWhileBusy } from "../db/faults";
 import { createRouter, errors, json, protectedRoute } from "../http";
 import { pullChanges } from "./pull";
 import { notePending, pushMutations } from "./push";
@@ -71,7 +72,8 @@ export const syncRoutes = createRouter()
   .openapi(pull, async (c) => {
     const { db, clock, config } = c.get("services");
     const body = c.req.valid("json");
-    const result = await pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: userToday(clock, c.get("user"), config.siteTimeZone), now: clock.now() });
+    // A read, tried again while the database is busy.
+    const result = await retryWhileBusy(() => pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: userToday(clock, c.get("user"), config.siteTimeZone), now: clock.now() }));
     if (body.pending !== undefined) await notePending(db, { clientId: body.clientId, userId: c.get("user").id, pending: body.pending, now: clock.now() });
     c.get("services").metrics?.pulled(result.docs.length, result.removed.length);
     return c.json(result, 200);

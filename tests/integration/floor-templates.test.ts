@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actions } from "../../server/cases/cases.sql";
 import { users } from "../../server/auth/auth.sql";
 import { messages } from "../../server/messaging/messaging.sql";
+import { sites } from "../../server/sites/sites.sql";
 import { nextSmsSlot, sendDueMessages, transportsFor } from "../../server/messaging/worker";
 import { getMeta } from "../../client/store/db";
 import { recordAction, type Who } from "../../client/store/record";
@@ -59,6 +60,26 @@ describe("the floor's message templates", () => {
     expect(quiet.status).toBe(200);
     expect(quiet.body.templates).toBeUndefined();
     expect(quiet.body.reset).toBe(false);
+  });
+
+  it("a setting or a site changed at the office reaches the phone's copy on the next pull", async () => {
+    const phone = new SimulatedPhone(server.url, vt.cookie);
+    expect(await phone.engine.syncOnce(vt)).toBe("synced");
+    const first = (await getMeta(phone.db, "floorMessaging"))!;
+    const keep = first.procedure!.keepGoodsDays;
+    expect((await call(server.url, "PUT", "/api/settings", { cookie: office, body: { keepGoodsDays: keep + 1 } })).status).toBe(200);
+    try {
+      expect(await phone.engine.syncOnce(vt)).toBe("synced");
+      const next = (await getMeta(phone.db, "floorMessaging"))!;
+      expect(next.procedure!.keepGoodsDays).toBe(keep + 1);
+
+      const site = first.sites[0]!;
+      await server.services.db.update(sites).set({ phone: "04 78 00 00 99" }).where(eq(sites.id, site.id));
+      expect(await phone.engine.syncOnce(vt)).toBe("synced");
+      expect((await getMeta(phone.db, "floorMessaging"))!.sites[0]!.phone).toBe("04 78 00 00 99");
+    } finally {
+      await call(server.url, "PUT", "/api/settings", { cookie: office, body: { keepGoodsDays: keep } });
+    }
   });
 
   it("the text previewed from the phone's data is the text the server sends, and the history keeps it", async () => {

@@ -91,18 +91,41 @@ describe("a fault inside a push", () => {
     expect(await onServer(ids)).toEqual({ lines: [1, 1, 1, 1, 1], outcomes: Array(5).fill("applied") });
   });
 
-  it("answers 503 without blaming a mutation when a write lock is met mid-batch, and the retry applies each once", async () => {
+  it("waits out a write lock met mid-batch: the batch is rolled back whole and tried again, each mutation applied once", async () => {
     const p = rawPhone();
     const batch = [p.note("a"), p.note("b"), p.note("c"), p.note("d")];
     // A second connection to the same file asks for the write lock mid-batch and is told "database is locked"
-    // at once (no wait): the batch meets that lock error where it stands.
+    // at once (no wait): the batch meets that lock error where it stands, once.
     const other = createClient({ url: `file:${join(server.dir, "cadenas.db")}`, timeout: 0 });
     let met = 0;
     injectFaults(async (m) => {
       if (m.id === batch[2]!.id && met++ === 0) await other.execute("BEGIN IMMEDIATE");
     });
+    try {
+      const res = await p.push(batch);
+      expect(met).toBe(2);
+      expect(res.body.results.map((r) => r.status)).toEqual(["applied", "applied", "applied", "applied"]);
+      expect(await onServer(batch.map((m) => m.id))).toEqual({ lines: [1, 1, 1, 1], outcomes: Array(4).fill("applied") });
+    } finally {
+      injectFaults(null);
+      other.close();
+    }
+  });
+
+  it("answers 503 without blaming a mutation when the lock is still met after 5 s, and the phone's retry applies each once", async () => {
+    const p = rawPhone();
+    const batch = [p.note("a"), p.note("b"), p.note("c"), p.note("d")];
+    const other = createClient({ url: `file:${join(server.dir, "cadenas.db")}`, timeout: 0 });
+    let met = 0;
+    injectFaults(async (m) => {
+      if (m.id === batch[2]!.id) {
+        met++;
+        await other.execute("BEGIN IMMEDIATE");
+      }
+    });
     const failed = await p.push(batch);
     other.close();
+    expect(met).toBeGreaterThan(1);
     expect(failed.status).toBe(503);
     expect(failed.body.error).toMatchObject({ code: "SERVER_BUSY" });
     expect(failed.body.error!.details?.mutationId).toBeUndefined();

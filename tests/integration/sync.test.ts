@@ -1,3 +1,4 @@
+import { createClient } from "@libsql/client";
 import { and, eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -166,6 +167,29 @@ describe("pull", () => {
     expect(next.docs.length).toBe(first.docs.length);
     // A phone that was up to date is not reset by compaction.
     expect((await p.pullAll(next.cursor)).reset).toBe(false);
+  });
+
+  it("answers while another process holds the database's write lock: a pull takes no lock, a first pull included", async () => {
+    const up = phone(vt);
+    const first = await up.pullAll(null);
+    const other = createClient({ url: server.services.config.databaseUrl });
+    const lock = await other.transaction("write");
+    try {
+      const next = await up.pull(first.cursor);
+      expect(next.status).toBe(200);
+      expect(next.body.reset).toBe(false);
+      // A phone never seen reads everything; its row is written after the read, once the lock is free.
+      const fresh = phone(vt);
+      const pending = fresh.pull(null);
+      await lock.rollback();
+      const seen = await pending;
+      expect(seen.status).toBe(200);
+      expect(seen.body.reset).toBe(true);
+      expect((await fresh.pull(seen.body.cursor)).body.reset).toBe(false);
+    } finally {
+      lock.close();
+      other.close();
+    }
   });
 
   it("refuses a phone id that belongs to another user", async () => {
