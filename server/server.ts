@@ -83,7 +83,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const outbox = startOutboxWorker(handle.db, config, log);
   const timestamps = startTimestampWorker(handle.db, config, services.clock, log, { everyMs: options.timestampEveryMs, retryBaseMs: options.timestampRetryMs });
   const photoSweeper = startPhotoUploadSweeper(handle.db, config.dataDir, services.clock, log, { everyMs: options.photoSweepEveryMs });
-  const backups = startBackupScheduler(config, services.clock, log, { everyMs: options.backupEveryMs });
+  const backups = startBackupScheduler(handle.db, config, services.clock, log, { everyMs: options.backupEveryMs });
   const retention = startRetentionJob(handle.db, config.dataDir, services.clock, log, { everyMs: options.retentionEveryMs });
   const summaries = startWeeklySummaries(handle.db, services.clock, { timeZone: config.siteTimeZone, publicUrl: () => services.publicUrl, everyMs: options.summaryEveryMs }, log);
   const importFolder = config.importDir

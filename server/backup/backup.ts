@@ -1,10 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DATABASE_FILE, FORMAT, hashFile, LOCK_FILE, MANIFEST, storedPath, TEMP_PREFIX, type Manifest, type Store } from "./manifest";
-import { snapshotInProcess, type Snapshotter } from "./snapshot";
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { blobKey, fileStore, type Store as FileStore } from "../storage/store";
+import { redact } from "./dump";
+import { DATABASE_FILE, FORMAT, LOCK_FILE, MANIFEST, hashFile, storedPath, TEMP_PREFIX, type Manifest, type Store } from "./manifest";
+import { snapshotInProcess, type DatabaseSource, type Snapshotter } from "./snapshot";
 
 /**
  * A refusal or fault of a backup, a restore or a prune, said so that the operator knows what to do; `damaged` when
@@ -21,30 +27,37 @@ export class BackupError extends Error {
 }
 
 /**
- * The path of the database file behind DATABASE_URL; anything else is refused here: a libSQL server (sqld, Turso)
- * is backed up with its own tools, not by copying a file this process cannot see.
+ * The path of the database file behind DATABASE_URL; anything else is refused here (a restore writes a file: see
+ * `restore.ts` for a libSQL server).
  */
 export function databaseFilePath(url: string): string {
   if (!url.startsWith("file:")) {
-    throw new BackupError(`DATABASE_URL is ${url.replace(/\/\/[^@/]*@/, "//…@")}, not a file: database: back up a libSQL server with its own tools (sqld's snapshots, Turso's point-in-time restore); this command copies a database file.`);
+    throw new BackupError(`DATABASE_URL is ${redact(url)}, not a file: database.`);
   }
   const path = url.startsWith("file://") ? fileURLToPath(url.split("?")[0]!) : url.slice("file:".length).split("?")[0]!;
   if (!path || path === ":memory:") throw new BackupError("DATABASE_URL is an in-memory database: there is nothing on disk to back up.");
   return resolve(path);
 }
 
+/** What DATABASE_URL names, to back it up: its file, or the libSQL server (sqld) it reaches. */
+export function databaseSource(url: string, authToken?: string): DatabaseSource {
+  return url.startsWith("file:") ? { file: databaseFilePath(url) } : { server: url, authToken };
+}
+
 export interface BackupOptions {
-  databasePath: string;
+  /** The database file (`databasePath`), or any source `databaseSource` gives (`database`, a libSQL server too). */
+  databasePath?: string;
+  database?: DatabaseSource;
   dataDir: string;
   backupDir: string;
   now: Date;
   /** `snapshotInWorker` in the server, `snapshotInProcess` (the default) on the command line. */
   snapshot?: Snapshotter;
   /**
-   * `STORAGE_URL` when set: photos, letters and hand-over ZIPs are in that bucket, not in DATA_DIR. They are not
-   * copied (the manifest and a warning say so): a bucket is backed up by its own means (versioning, replication).
+   * Where photos, letters and hand-over ZIPs are kept (`openStore(config)`: the bucket of STORAGE_URL): they are read
+   * from it. The data folder when absent. The outbox's files are always read from DATA_DIR.
    */
-  objectStorage?: string;
+  store?: FileStore;
 }
 
 export interface BackupResult {
@@ -58,51 +71,48 @@ export interface BackupResult {
 const APP_VERSION = (JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json"), "utf8")) as { version: string }).version;
 
 /**
- * Writes one backup: the database's snapshot (`VACUUM INTO`, taken while the server writes), then every photo and
- * file that snapshot names, copied once into the shared stores and checked against their hash, then the manifest.
- * Everything is written into a temporary folder renamed at the end: a crash leaves a `.tmp-…` folder, never a
- * backup that looks whole. Only one backup (or prune) works in a BACKUP_DIR at a time (`withBackupLock`).
+ * Writes one backup: the database's snapshot (`VACUUM INTO` of a file, or a libSQL server's dump loaded into a file —
+ * either taken while the server writes), then every photo and file that snapshot names, read through the store
+ * they are kept in (DATA_DIR or the bucket: one path), copied once into the shared stores and checked against their
+ * hash, then the manifest. Everything is written into a temporary folder renamed at the end: a crash leaves a
+ * `.tmp-…` folder, never a backup that looks whole. Only one backup (or prune) works in a BACKUP_DIR at a time
+ * (`withBackupLock`). A store that does not answer fails the backup (tried again later); a photo or file missing
+ * from it, or whose bytes no longer match their hash, is a warning naming it.
  */
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const backupDir = resolve(options.backupDir);
   const dataDir = resolve(options.dataDir);
-  const databasePath = resolve(options.databasePath);
-  if (!existsSync(databasePath)) throw new BackupError(`No database at ${databasePath}: nothing to back up.`);
+  const source: DatabaseSource = options.database ?? { file: options.databasePath! };
+  const databasePath = "file" in source ? resolve(source.file) : null;
+  if (databasePath !== null && !existsSync(databasePath)) throw new BackupError(`No database at ${databasePath}: nothing to back up.`);
+  const files = options.store ?? fileStore(dataDir);
+  const folder = fileStore(dataDir);
   mkdirSync(backupDir, { recursive: true });
   return withBackupLock(backupDir, async () => {
     const temp = join(backupDir, `${TEMP_PREFIX}${randomUUID()}`);
     mkdirSync(temp);
     try {
-      const contents = await (options.snapshot ?? snapshotInProcess)(databasePath, join(temp, DATABASE_FILE));
+      const contents = await (options.snapshot ?? snapshotInProcess)(databasePath !== null ? { file: databasePath } : source, join(temp, DATABASE_FILE));
       const database = await hashFile(join(temp, DATABASE_FILE));
       const warnings: string[] = [];
       let added = 0;
 
       const photos: Manifest["photos"] = [];
-      // In a bucket: named, counted, not copied (the outbox's files, always in DATA_DIR, still are).
-      const inBucket = (path: string) => options.objectStorage !== undefined && /^(letters|blobs)\//.test(path);
-      const bucketFiles = contents.files.filter((f) => inBucket(f.path)).length;
-      if (options.objectStorage !== undefined) {
-        warnings.push(
-          `${contents.photos.length} photos and ${bucketFiles} printed letters or hand-over files are in ${options.objectStorage} (STORAGE_URL): not copied into this backup; back up the bucket with its own tools (versioning, replication, rclone sync).`,
-        );
-      }
-      for (const p of options.objectStorage !== undefined ? [] : contents.photos) {
-        const source = join(dataDir, "blobs", p.sha256.slice(0, 2), p.sha256.slice(2, 4), p.sha256);
-        const stored = await store(backupDir, "photos", source, p.sha256);
+      for (const p of contents.photos) {
+        const stored = await keep(backupDir, "photos", files, blobKey(p.sha256), p.sha256);
         if ("problem" in stored) warnings.push(`photo ${p.sha256}: ${stored.problem}`);
         else {
           photos.push({ sha256: p.sha256, size: stored.size });
           if (stored.added) added++;
         }
       }
-      const files: Manifest["files"] = [];
-      for (const f of contents.files.filter((f) => !inBucket(f.path))) {
-        const source = join(dataDir, f.path);
-        const stored = await store(backupDir, "files", source, f.sha256);
+      const kept: Manifest["files"] = [];
+      for (const f of contents.files) {
+        // Letters and hand-over ZIPs are in the store; the outbox's files always in DATA_DIR.
+        const stored = await keep(backupDir, "files", inStore(f.path) ? files : folder, f.path, f.sha256);
         if ("problem" in stored) warnings.push(`${f.path}: ${stored.problem}`);
         else {
-          files.push({ path: f.path, sha256: stored.sha256, size: stored.size });
+          kept.push({ path: f.path, sha256: stored.sha256, size: stored.size });
           if (stored.added) added++;
         }
       }
@@ -111,13 +121,17 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         format: FORMAT,
         createdAt: options.now.toISOString(),
         app: { name: "cadenas", version: APP_VERSION },
-        source: { databasePath, dataDir, host: hostname() },
+        source: {
+          ...(databasePath !== null ? { databasePath } : { databaseServer: redact((source as { server: string }).server) }),
+          dataDir,
+          host: hostname(),
+          ...(files.kind === "s3" ? { storage: files.location } : {}),
+        },
         migrations: contents.migrations,
-        database: { file: DATABASE_FILE, name: basename(databasePath), ...database },
+        database: { file: DATABASE_FILE, name: databasePath !== null ? basename(databasePath) : "cadenas.db", ...database },
         photos,
-        files,
+        files: kept,
         warnings,
-        ...(options.objectStorage !== undefined ? { objectStorage: { url: options.objectStorage, photos: contents.photos.length, files: bucketFiles } } : {}),
       };
       writeFileSync(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
       const name = freeName(backupDir, `cadenas-${manifest.createdAt.replace(/\.\d+Z$/, "Z").replace(/:/g, "-")}`);
@@ -130,19 +144,33 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   });
 }
 
+/** A path the store keeps (photos, hand-over ZIPs, letters), as opposed to the outbox's files, always in DATA_DIR. */
+export const inStore = (path: string) => /^(letters|blobs)\//.test(path);
+
 /**
- * Copies a file into a shared store under its hash, unless it is there already. A photo's address is its hash: bytes
- * that no longer match it are not stored (the evidence check names that photo on the server too). A file whose
- * hash the database recorded (a letter) must still match it; one with none (the outbox's) is stored under its own.
+ * Copies a stored file into a shared store of the backup under its hash, unless it is there already, hashing the
+ * bytes as they are written. A photo's address is its hash: bytes that no longer match it are not stored (the
+ * evidence check names that photo on the server too). A file whose hash the database recorded (a letter) must still
+ * match it; one with none (the outbox's) is stored under its own.
  */
-async function store(backupDir: string, kind: Store, source: string, expected: string | null): Promise<{ sha256: string; size: number; added: boolean } | { problem: string }> {
-  if (!existsSync(source)) return { problem: "file missing from DATA_DIR, not backed up" };
-  // Copied first, then hashed: the copy is what the backup holds, whatever happens to the source meanwhile.
+async function keep(backupDir: string, kind: Store, from: FileStore, key: string, expected: string | null): Promise<{ sha256: string; size: number; added: boolean } | { problem: string }> {
+  const stream = await from.open(key);
+  if (!stream) return { problem: `missing from ${from.kind === "file" ? "DATA_DIR" : from.location}, not backed up` };
+  // Copied first, then compared: the copy is what the backup holds, whatever happens to the source meanwhile.
   const copy = join(backupDir, kind, `${TEMP_PREFIX}${randomUUID()}`);
   mkdirSync(dirname(copy), { recursive: true });
   try {
-    copyFileSync(source, copy);
-    const { sha256, size } = await hashFile(copy);
+    const hash = createHash("sha256");
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    await pipeline(stream, tap, createWriteStream(copy));
+    const sha256 = hash.digest("hex");
     if (expected !== null && sha256 !== expected) return { problem: `its bytes no longer match their recorded SHA-256 (now ${sha256}), not backed up` };
     const target = storedPath(backupDir, kind, sha256);
     if (existsSync(target)) return { sha256, size, added: false };

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { z } from "zod";
 
 /**
@@ -28,20 +29,28 @@ export const ManifestSchema = z.object({
   format: z.literal(FORMAT),
   createdAt: z.iso.datetime(),
   app: z.object({ name: z.string(), version: z.string() }),
-  source: z.object({ databasePath: z.string(), dataDir: z.string(), host: z.string() }),
+  /**
+   * Where it was taken from: the database file (`databasePath`) or the libSQL server (`databaseServer`, its URL
+   * without credentials); the data folder; and, when photos and letters were in a bucket, that bucket (`storage`).
+   */
+  source: z.object({ databasePath: z.string().optional(), databaseServer: z.string().optional(), dataDir: z.string(), host: z.string(), storage: z.string().optional() }),
   /** The migrations applied to the snapshot: a newer Cadenas's backup is not restored by an older one. */
   migrations: z.object({ applied: z.number().int().min(0), last: z.string().nullable() }),
   /** The database's snapshot, and the name its file had (restored under that name). */
   database: Stored.extend({ file: z.literal(DATABASE_FILE), name: z.string().min(1) }),
-  /** Photos named by the snapshot's `photos` table, stored under `photos/`: the evidence's bytes. */
+  /** Photos named by the snapshot's `photos` table, stored under `photos/`: the evidence's bytes (from DATA_DIR or the bucket). */
   photos: z.array(Stored),
-  /** Other files of DATA_DIR the snapshot names (letters, outbox), stored under `files/`, at `path` in DATA_DIR. */
+  /**
+   * Other files the snapshot names, stored under `files/`: printed letters and hand-over ZIPs at `path` in the store
+   * (DATA_DIR or the bucket, the same keys), the outbox's files at `path` in DATA_DIR.
+   */
   files: z.array(Stored.extend({ path: z.string().min(1) })),
   /** What could not be backed up (a photo whose file is gone or no longer matches its hash): said, not hidden. */
   warnings: z.array(z.string()),
   /**
-   * With `STORAGE_URL`: the photos, printed letters and hand-over ZIPs the snapshot names are in this bucket and were
-   * not copied (`photos` and `files` list only what was); the bucket is backed up with its own tools.
+   * Written only by Cadenas versions that did not copy a bucket's files (still read): the photos, printed letters and
+   * hand-over ZIPs were in this bucket and not copied (`photos` and `files` list only what was). Backups now copy
+   * them (`source.storage` says where from).
    */
   objectStorage: z.object({ url: z.string(), photos: z.number().int().min(0), files: z.number().int().min(0) }).optional(),
 });
@@ -64,10 +73,15 @@ export function readManifest(dir: string): { manifest: Manifest } | { problem: s
 
 /** SHA-256 and size of a file, read as a stream: a 20 MiB photo or a large database never sits whole in memory. */
 export function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  return hashStream(createReadStream(path));
+}
+
+/** SHA-256 and size of a stream's bytes (a stored file read through its store). */
+export function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
     let size = 0;
-    createReadStream(path)
+    stream
       .on("data", (chunk) => {
         hash.update(chunk);
         size += chunk.length;

@@ -3,11 +3,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { runInWorker } from "../worker-thread";
+import { copyServerDatabase } from "./dump";
 
 /**
- * A consistent copy of a live database file, and what of DATA_DIR it names. `VACUUM INTO` reads the database in one
- * read transaction — WAL lets the server's writers go on meanwhile — and writes a compact copy holding exactly
- * what was committed when it began: a push or an import still under way is in it whole or not at all. The files
+ * A consistent copy of a live database (a file here; a libSQL server's is read from its dump, `dump.ts`), and what
+ * of the stored files it names. `VACUUM INTO` reads the database in one read transaction — WAL lets the server's
+ * writers go on meanwhile — and writes a compact copy holding exactly what was committed when it began: a push or an import still under way is in it whole or not at all. The files
  * to back up with it are read from that copy, not from the live database, so that the two agree: the photos its
  * `photos` table lists (their bytes are written at their final path before the row, so each is there whole), the
  * printed letters its `letter_batches` / `letter_prints` name (stored before they are recorded, with their hash),
@@ -21,7 +22,10 @@ export interface SnapshotContents {
   migrations: { applied: number; last: string | null };
 }
 
-export type Snapshotter = (databasePath: string, target: string) => Promise<SnapshotContents>;
+/** The database to back up: a file this process opens, or a libSQL server (`DATABASE_URL=http://…`) it reaches. */
+export type DatabaseSource = { file: string } | { server: string; authToken?: string };
+
+export type Snapshotter = (source: DatabaseSource, target: string) => Promise<SnapshotContents>;
 
 const MIGRATIONS_JOURNAL = resolve(dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations", "meta", "_journal.json");
 
@@ -30,14 +34,21 @@ export function knownMigrations(): { tag: string; when: number }[] {
   return (JSON.parse(readFileSync(MIGRATIONS_JOURNAL, "utf8")) as { entries: { tag: string; when: number }[] }).entries;
 }
 
-/** In this thread: the command line. The driver answers synchronously, so a server uses `snapshotInWorker`. */
-export const snapshotInProcess: Snapshotter = async (databasePath, target) => {
+/**
+ * In this thread: the command line. The driver answers synchronously, so a server uses `snapshotInWorker`. A file is
+ * copied by `VACUUM INTO`; a libSQL server's database by its SQL dump, loaded into a fresh file (`dump.ts`): the
+ * same backup either way, a SQLite file of what was committed at one moment.
+ */
+export const snapshotInProcess: Snapshotter = async (source, target) => {
   rmSync(target, { force: true });
-  const live = createClient({ url: `file:${databasePath}`, timeout: 5_000 });
-  try {
-    await live.execute({ sql: "VACUUM INTO ?", args: [target] });
-  } finally {
-    live.close();
+  if ("server" in source) await copyServerDatabase({ url: source.server, authToken: source.authToken }, target);
+  else {
+    const live = createClient({ url: `file:${source.file}`, timeout: 5_000 });
+    try {
+      await live.execute({ sql: "VACUUM INTO ?", args: [target] });
+    } finally {
+      live.close();
+    }
   }
   const copy = createClient({ url: `file:${target}` });
   try {
@@ -66,11 +77,11 @@ export const snapshotInProcess: Snapshotter = async (databasePath, target) => {
 };
 
 /**
- * In a worker thread with its own connection: `VACUUM INTO` holds the calling thread for as long as it copies (the
- * driver is synchronous), and the server must keep answering phones meanwhile.
+ * In a worker thread with its own connection: `VACUUM INTO`, or loading a server's dump into the copy, holds the
+ * calling thread for as long as it copies (the driver is synchronous), and the server must keep answering phones.
  */
-export const snapshotInWorker: Snapshotter = (databasePath, target) =>
-  runInWorker<SnapshotContents>(new URL("./snapshot-worker.ts", import.meta.url), { databasePath, target }, (m: { contents?: SnapshotContents; fault?: string }, settle) => {
+export const snapshotInWorker: Snapshotter = (source, target) =>
+  runInWorker<SnapshotContents>(new URL("./snapshot-worker.ts", import.meta.url), { source, target }, (m: { contents?: SnapshotContents; fault?: string }, settle) => {
     if (m.contents) settle.resolve(m.contents);
     else settle.reject(new Error(m.fault ?? "snapshot failed"));
   });

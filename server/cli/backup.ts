@@ -1,11 +1,12 @@
-// `npm run backup [-- --to DIR]`: writes a backup of the file database and the photos and files it names into
-// BACKUP_DIR (or DIR) while the server goes on, then prunes to BACKUP_KEEP days. Exit 0 when written (what could not
+// `npm run backup [-- --to DIR]`: writes a backup of the database (a file, or a libSQL server's) and the photos and
+// files it names (from DATA_DIR or STORAGE_URL's bucket) into BACKUP_DIR (or DIR) while the server goes on, then prunes to BACKUP_KEEP days. Exit 0 when written (what could not
 // be backed up is printed as a warning), 1 when refused or failed, 64 on a usage error.
 import { parseArgs } from "node:util";
-import { BackupError, createBackup, databaseFilePath } from "../backup/backup";
+import { BackupError, createBackup, databaseSource } from "../backup/backup";
 import { pruneBackups } from "../backup/prune";
 import { systemClock } from "../clock";
 import { loadConfig } from "../env";
+import { openStore } from "../storage/store";
 
 const USAGE = "usage: npm run backup [-- --to BACKUP_DIR]   (BACKUP_DIR from the environment when --to is not given)";
 let args;
@@ -23,7 +24,7 @@ if (!backupDir) {
 }
 try {
   const now = systemClock(config).now();
-  const backup = await createBackup({ databasePath: databaseFilePath(config.databaseUrl), dataDir: config.dataDir, backupDir, now, objectStorage: config.storage.kind === "s3" ? config.storage.url : undefined });
+  const backup = await createBackup({ database: databaseSource(config.databaseUrl, config.databaseAuthToken), dataDir: config.dataDir, backupDir, now, store: openStore(config) });
   const m = backup.manifest;
   console.log(`Backup written: ${backup.dir}`);
   console.log(`  database ${m.database.size} bytes (SHA-256 ${m.database.sha256}), ${m.migrations.applied} migrations (${m.migrations.last ?? "none"})`);

@@ -126,7 +126,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     g.set(Number(row?.n ?? 0));
   });
 
-  // A libSQL server is backed up by its own tools: without BACKUP_DIR there is nothing here to watch.
+  // Without BACKUP_DIR there is nothing here to watch (with several processes, the day's backup is in one's folder).
   const backupDir = config.backupDir;
   if (backupDir) {
     gauge("backup_age_seconds", "Time since the newest backup in BACKUP_DIR was made (+Inf: none yet)", (g) => {

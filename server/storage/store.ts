@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { Readable } from "node:stream";
 import { AwsClient } from "aws4fetch";
 import type { StorageConfig } from "../env";
 import { AppError } from "../errors";
@@ -22,6 +23,8 @@ export interface Store {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   /** The bytes, or null when there is no such key. */
   get(key: string): Promise<Buffer | null>;
+  /** The bytes as a stream (a backup copies large files without holding them), or null when there is no such key. */
+  open(key: string): Promise<Readable | null>;
   has(key: string): Promise<boolean>;
   /** Nothing happens for a key that is not there. */
   delete(key: string): Promise<void>;
@@ -73,6 +76,10 @@ export function fileStore(dataDir: string): Store {
       const target = path(key);
       return existsSync(target) ? readFileSync(target) : null;
     },
+    async open(key) {
+      const target = path(key);
+      return existsSync(target) ? createReadStream(target) : null;
+    },
     async has(key) {
       return existsSync(path(key));
     },
@@ -122,6 +129,15 @@ export function s3Store(config: Extract<StorageConfig, { kind: "s3" }>): Store {
       }
       if (!res.ok) throw await refused(res, `to give ${key}`);
       return Buffer.from(await res.arrayBuffer());
+    },
+    async open(key) {
+      const res = await request("GET", key);
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return null;
+      }
+      if (!res.ok || !res.body) throw await refused(res, `to give ${key}`);
+      return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
     },
     async has(key) {
       const res = await request("HEAD", key);

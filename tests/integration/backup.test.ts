@@ -250,7 +250,7 @@ describe("a damaged backup is refused, and nothing is written", () => {
     expect(await refusal()).toBe("restored");
   });
 
-  it("refuses a data folder that is not empty (exit 2, named) and a database that is not a file", async () => {
+  it("refuses a data folder that is not empty (exit 2, named), and fails clearly on a libSQL server that does not answer", async () => {
     const busy = join(tmp, "busy");
     mkdirSync(busy);
     writeFileSync(join(busy, "something"), "x");
@@ -261,8 +261,8 @@ describe("a damaged backup is refused, and nothing is written", () => {
 
     const remote = await cli("backup", [], { DATABASE_URL: "http://127.0.0.1:1", DATA_DIR: tmp, BACKUP_DIR: join(tmp, "remote") });
     expect(remote.code).toBe(1);
-    expect(remote.stderr).toMatch(/DATABASE_URL is http:\/\/127\.0\.0\.1:1, not a file: database/);
-    expect(existsSync(join(tmp, "remote"))).toBe(false);
+    expect(remote.stderr).toMatch(/The libSQL server http:\/\/127\.0\.0\.1:1 did not answer GET \/dump/);
+    expect(listBackups(join(tmp, "remote"))).toEqual([]);
     const usage = await cli("restore", [], {});
     expect(usage.code).toBe(64);
     expect(usage.stderr).toMatch(/usage: npm run restore -- BACKUP_FOLDER/);

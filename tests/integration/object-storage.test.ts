@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -10,6 +10,7 @@ import { verifyChain } from "../../server/evidence/chain";
 import { evidenceRecords, photos } from "../../server/evidence/evidence.sql";
 import { cases } from "../../server/cases/cases.sql";
 import { loadConfig } from "../../server/env";
+import { openStore } from "../../server/storage/store";
 import { queueMessages } from "../../server/messaging/outbox";
 import { storedLetterPdf } from "../../server/messaging/letters";
 import { letterBatches, letterPrints } from "../../server/messaging/letters.sql";
@@ -163,7 +164,7 @@ describe("a phone sending a photo while the store fails", () => {
 
     s3.fail("503");
     expect(await uploadQueued(phone.db, fetchFn)).toBe("failed");
-    expect(await phone.db.photos.get(photo.sha256)).toMatchObject({ state: "queued", error: "Le serveur n'a pas pu la recevoir (503) : nouvel essai bientôt." });
+    expect(await phone.db.photos.get(photo.sha256)).toMatchObject({ state: "queued", error: "Le serveur n'a pas pu la recevoir (503) : nouvel essai bientôt." });
     expect(await received(photo.sha256)).toBe(false);
 
     s3.fail("pass");
@@ -203,18 +204,19 @@ describe("printed letters in object storage", () => {
 });
 
 describe("backups with a bucket", () => {
-  it("says the photos and letters are in the bucket and copies none of them", async () => {
+  it("copies every photo and letter the database names from the bucket, checked against its hash", async () => {
     const backupDir = mkdtempSync(join(tmpdir(), "cadenas-s3-backup-"));
     try {
-      const backup = await createBackup({ databasePath: join(server.dir, "cadenas.db"), dataDir: server.dir, backupDir, now: server.services.clock.now(), objectStorage: s3.env.STORAGE_URL });
+      const backup = await createBackup({ databasePath: join(server.dir, "cadenas.db"), dataDir: server.dir, backupDir, now: server.services.clock.now(), store: openStore(server.services.config) });
       const m = backup.manifest;
-      const photoCount = (await server.services.db.select().from(photos)).length;
-      expect(m.objectStorage).toMatchObject({ url: "s3://cadenas/lyon", photos: photoCount });
-      expect(m.objectStorage!.files).toBeGreaterThan(0);
-      expect(m.photos).toEqual([]);
-      expect(m.files.filter((f) => /^(letters|blobs)\//.test(f.path))).toEqual([]);
-      expect(m.warnings.join("\n")).toContain("are in s3://cadenas/lyon (STORAGE_URL): not copied");
-      expect(existsSync(join(backupDir, "photos"))).toBe(false);
+      const named = (await server.services.db.select().from(photos)).map((p) => p.sha256).sort();
+      expect(m.source.storage).toBe("s3://cadenas/lyon");
+      expect(m.objectStorage).toBeUndefined();
+      expect(m.warnings).toEqual([]);
+      expect(m.photos.map((p) => p.sha256).sort()).toEqual(named);
+      for (const p of m.photos) expect(sha(readFileSync(join(backupDir, "photos", p.sha256.slice(0, 2), p.sha256)))).toBe(p.sha256);
+      const letters = m.files.filter((f) => f.path.startsWith("letters/"));
+      expect(letters.map((f) => `lyon/${f.path}`).sort()).toEqual(await s3.keys("lyon/letters/"));
     } finally {
       rmSync(backupDir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./net";
@@ -14,9 +14,16 @@ export interface Sqld {
   close(): Promise<void>;
 }
 
-/** A libSQL server on loopback over a fresh directory, answering once it is up. */
-export async function startSqld(): Promise<Sqld> {
+/**
+ * A libSQL server on loopback over a fresh directory, answering once it is up. `database`: a SQLite file it starts
+ * on as its default database, loaded as the README says (`dbs/default/data` in an empty --db-path folder).
+ */
+export async function startSqld(options: { database?: string } = {}): Promise<Sqld> {
   const dir = mkdtempSync(join(tmpdir(), "cadenas-sqld-"));
+  if (options.database) {
+    mkdirSync(join(dir, "db", "dbs", "default"), { recursive: true });
+    copyFileSync(options.database, join(dir, "db", "dbs", "default", "data"));
+  }
   const port = await freePort();
   const child: ChildProcess = spawn(SQLD, ["--db-path", join(dir, "db"), "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
