@@ -8,7 +8,9 @@ import { VitePWA } from "vite-plugin-pwa";
 export default defineConfig({
   root: "client",
   publicDir: "../public",
-  build: { outDir: "../dist/client", emptyOutDir: true, target: "es2022", sourcemap: true },
+  // The manifest (dist/client/.vite/manifest.json) tells which chunks the first screen loads: the size budget reads
+  // it (bench/support/first-screen.ts).
+  build: { outDir: "../dist/client", emptyOutDir: true, target: "es2022", sourcemap: true, manifest: true },
   server: { proxy: { "/api": "http://127.0.0.1:8080" } },
   plugins: [
     solid(),
