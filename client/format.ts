@@ -2,6 +2,7 @@
 
 export { formatEuros } from "../shared/money";
 export { formatDateFr } from "../shared/dates";
+export { counted, plural } from "../shared/plural";
 
 const longDay = new Intl.DateTimeFormat("fr-FR", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
 const shortDateTime = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
@@ -33,8 +34,17 @@ export function daysLateLabel(days: number): string {
   return days >= 0 ? `J+${days}` : `J${days}`;
 }
 
-/** "06 12 34 56 78" → "+33612345678" for tel: links. */
+/** "06 12 34 56 78" → "tel:+33612345678". */
 export function telHref(phone: string): string {
+  return `tel:${dialable(phone)}`;
+}
+
+/** "06 12 34 56 78" → "sms:+33612345678": opens the phone's messages app on that number. */
+export function smsHref(phone: string): string {
+  return `sms:${dialable(phone)}`;
+}
+
+function dialable(phone: string): string {
   const digits = phone.replace(/[^\d+]/g, "");
-  return `tel:${digits.startsWith("0") ? `+33${digits.slice(1)}` : digits}`;
+  return digits.startsWith("0") ? `+33${digits.slice(1)}` : digits;
 }

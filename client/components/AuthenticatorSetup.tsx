@@ -14,11 +14,11 @@ export function AuthenticatorSetup(props: { secret: EnrolmentSecret }) {
       </ol>
       <img class="totp-qr" src={props.secret.qrCode} width="200" height="200" alt="Code QR à scanner avec l'application d'authentification" />
       <p class="muted">
-        Sur le téléphone qui porte l'application :{" "}
+        Sur le téléphone qui porte l'application&#8239;:{" "}
         <a class="text-link inline" href={props.secret.otpauthUrl}>
           ouvrir dans l'application
         </a>
-        . Ou saisissez cette clé à la main :
+        . Ou saisissez cette clé à la main&#8239;:
       </p>
       <code class="totp-key">{props.secret.secret}</code>
     </div>

@@ -16,13 +16,13 @@ export default withQueries(Freshness);
 function Freshness() {
   const fresh = useQuery(() => ({ queryKey: ["imports", "freshness"], queryFn: () => apiGet<ImportFreshness>("/imports/freshness"), refetchInterval: 5 * 60_000 }));
   const detail = () =>
-    IMPORT_KINDS.map((k) => `${IMPORT_KIND_LABEL[k]} : ${fresh.data?.byKind[k] ? formatInstantShort(fresh.data.byKind[k]!) : "jamais importé"}`).join("\n");
+    IMPORT_KINDS.map((k) => `${IMPORT_KIND_LABEL[k]} : ${fresh.data?.byKind[k] ? formatInstantShort(fresh.data.byKind[k]!) : "jamais importé"}`).join("\n");
   return (
     <Show when={fresh.data}>
       {(f) => (
         <p class="freshness" classList={{ stale: f().stale }} data-stale={f().stale ? "yes" : "no"} title={detail()} role={f().stale ? "alert" : undefined}>
           <Show when={f().stale} fallback={<>Données du {formatInstantShort(f().last!)}</>}>
-            {f().last ? `Données de plus de ${f().staleAfterHours} h` : "Aucun import"} : les relances automatiques sont suspendues
+            {f().last ? `Données de plus de ${f().staleAfterHours} h` : "Aucun import"}&#8239;: les relances automatiques sont suspendues
           </Show>
         </p>
       )}

@@ -41,8 +41,8 @@ export function PhotoPicker(props: { draftKey: string; role?: Role; label: strin
           e instanceof PhotoError
             ? e.message
             : (e as Error)?.name === "QuotaExceededError" || (e as { inner?: Error })?.inner?.name === "QuotaExceededError"
-              ? "Mémoire du téléphone pleine : photo non gardée. Laissez les photos en attente partir (réseau), puis reprenez-la."
-              : `Photo « ${file.name} » non gardée : ${e instanceof Error ? e.message : String(e)}`,
+              ? "Mémoire du téléphone pleine : photo non gardée. Laissez les photos en attente partir (réseau), puis reprenez-la."
+              : `Photo « ${file.name} » non gardée : ${e instanceof Error ? e.message : String(e)}`,
         );
       } finally {
         setBusy((n) => n - 1);
@@ -143,7 +143,7 @@ export function PhotoThumb(props: { sha256: string; withState?: boolean; missing
       </Show>
       <Sheet title="Photo" open={zoomed()} onClose={() => setZoomed(false)}>
         <img class="photo-full" src={src()} alt="Photo en grand" />
-        <p class="photo-hash">SHA-256 : {props.sha256}</p>
+        <p class="photo-hash">SHA-256&#8239;: {props.sha256}</p>
       </Sheet>
       <Show when={props.withState}>
         <figcaption>
@@ -172,7 +172,7 @@ function PhotoState(props: { row: PhotoRow | undefined; missingOnServer?: boolea
           </Show>
           <Show when={p().state === "refused"}>
             <span class="refused" title={p().error ?? ""}>
-              Refusée : {p().error}
+              Refusée&#8239;: {p().error}
             </span>
           </Show>
         </>

@@ -54,11 +54,11 @@ export function ProviderAlertEntries() {
               <p>{a.message}</p>
               <Show when={a.detail}>
                 <p class="muted">
-                  Réponse du fournisseur : <code>{a.detail}</code>
+                  Réponse du fournisseur&#8239;: <code>{a.detail}</code>
                 </p>
               </Show>
               <p class="muted">
-                Les messages attendent dans la file, aucun n'est perdu ni compté en échec. Dernier refus le {formatInstantShort(a.lastAt)} ; nouvel essai toutes les 10 minutes.
+                Les messages attendent dans la file, aucun n'est perdu ni compté en échec. Dernier refus le {formatInstantShort(a.lastAt)}&#8239;; nouvel essai toutes les 10 minutes.
                 L'alerte disparaît au premier envoi réussi.
               </p>
             </article>

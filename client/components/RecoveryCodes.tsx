@@ -47,7 +47,7 @@ export function RecoveryCodes(props: { codes: readonly string[]; email: string }
   return (
     <div class="recovery-codes" data-recovery-codes={props.codes.length}>
       <p>
-        <strong>Vos codes de secours.</strong> Gardez-les en lieu sûr, ailleurs que sur le téléphone de l'application : si vous le perdez, chacun
+        <strong>Vos codes de secours.</strong> Gardez-les en lieu sûr, ailleurs que sur le téléphone de l'application&#8239;: si vous le perdez, chacun
         permet une connexion, une seule fois. Ils ne seront plus affichés.
       </p>
       <ol class="recovery-list" ref={list}>
@@ -66,7 +66,7 @@ export function RecoveryCodes(props: { codes: readonly string[]; email: string }
       </div>
       <Show when={copied()}>
         <p class="muted" role="status">
-          {copied() === "yes" ? "Codes copiés." : "Copie impossible ici : les codes sont sélectionnés, copiez-les vous-même."}
+          {copied() === "yes" ? "Codes copiés." : "Copie impossible ici : les codes sont sélectionnés, copiez-les vous-même."}
         </p>
       </Show>
     </div>

@@ -91,9 +91,9 @@ function notSaved(e: unknown): string {
   // Dexie wraps the browser's error in `inner`.
   const names = [(e as { name?: string })?.name, (e as { inner?: { name?: string } })?.inner?.name];
   if (names.includes("QuotaExceededError")) {
-    return "Non enregistré : la mémoire du téléphone est pleine. Laissez partir ce qui est en attente (réseau), puis réessayez.";
+    return "Non enregistré : la mémoire du téléphone est pleine. Laissez partir ce qui est en attente (réseau), puis réessayez.";
   }
   const issues = (e as { issues?: { message: string }[] })?.issues;
   const reason = issues?.length ? issues.map((i) => i.message).join(", ") : e instanceof Error ? e.message : String(e);
-  return `Non enregistré : ${reason}. Réessayez.`;
+  return `Non enregistré : ${reason}. Réessayez.`;
 }

@@ -79,7 +79,7 @@ export function SignaturePad(props: { draftKey: string; label: string; sha256: s
       await keepPhotoDraft({ sha256, bytes, mime: "image/png", width: WIDTH, height: HEIGHT }, props.draftKey, null);
       props.onChange(sha256);
     } catch (e) {
-      setError(`Signature non gardée : ${e instanceof Error ? e.message : String(e)}`);
+      setError(`Signature non gardée : ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       setBusy(false);
     }
@@ -123,7 +123,7 @@ export function SignaturePad(props: { draftKey: string; label: string; sha256: s
         {(sha) => (
           <>
             <PhotoThumb sha256={sha()} />
-            <p class="box-check">{props.label} : signée ✓</p>
+            <p class="box-check">{props.label}&#8239;: signée ✓</p>
             <button type="button" class="button secondary block" onClick={() => void again()}>
               Signer à nouveau
             </button>

@@ -3,6 +3,7 @@ import { formatInstantShort, formatTime } from "../format";
 import { dismissPhotoRefusal, dismissRejectedAction, retrySetAsideNow, sendPhotoAgain, syncNow, useSyncStatus } from "../store";
 import { syncStateOf } from "../store/status";
 import { user } from "../session";
+import { counted } from "../../shared/plural";
 import { PhotoThumb } from "./Photos";
 import { Sheet } from "./Sheet";
 
@@ -38,10 +39,10 @@ export function StatusBar() {
   const hasTrouble = () => setAside().length + refusedPhotos().length > 0;
   const counts = () =>
     [
-      waiting() > 0 ? `${waiting()} action${plural(waiting())} en attente` : "",
-      photos() > 0 ? `${photos()} photo${plural(photos())} à envoyer` : "",
-      setAside().length > 0 ? `${setAside().length} action${plural(setAside().length)} mise${plural(setAside().length)} de côté` : "",
-      refusedPhotos().length > 0 ? `${refusedPhotos().length} photo${plural(refusedPhotos().length)} refusée${plural(refusedPhotos().length)}` : "",
+      waiting() > 0 ? counted(waiting(), "action en attente", "actions en attente") : "",
+      photos() > 0 ? counted(photos(), "photo à envoyer", "photos à envoyer") : "",
+      setAside().length > 0 ? counted(setAside().length, "action mise de côté", "actions mises de côté") : "",
+      refusedPhotos().length > 0 ? counted(refusedPhotos().length, "photo refusée", "photos refusées") : "",
     ]
       .filter(Boolean)
       .join(" · ");
@@ -69,6 +70,10 @@ export function StatusBar() {
           <span class="status-text">
             <Show when={status()} fallback={<>{status.error() ? "Lecture impossible · Réessayer" : "Lecture…"}</>}>
               <Show when={counts()} fallback={<>{state() === "offline" ? "Hors connexion · tout est enregistré" : state() === "first-sync" ? "Première synchronisation…" : (status()?.problem ?? "Tout est envoyé")}</>}>
+                {/* Waiting with no network: said in words, not only by the dot's grey. */}
+                <Show when={state() === "offline"}>
+                  <span class="status-offline">Hors connexion · </span>
+                </Show>
                 {counts()}
               </Show>
               <Show when={status()?.lastSyncAt}>{(at) => <span class="status-time"> · {sinceLabel(at())}</span>}</Show>
@@ -77,7 +82,7 @@ export function StatusBar() {
         </button>
         <Show when={rejected().length > 0}>
           <button type="button" class="status-refused" onClick={() => setShowRejected(true)}>
-            {rejected().length} refusée{plural(rejected().length)}
+            {counted(rejected().length, "refusée", "refusées")}
           </button>
         </Show>
       </div>
@@ -102,7 +107,7 @@ export function StatusBar() {
           <h3 class="sheet-section">Actions mises de côté</h3>
           <p class="hint">
             Le serveur a échoué plusieurs fois en les enregistrant. Elles restent sur le téléphone et sont renvoyées à chaque ouverture de l'application et
-            toutes les heures ; le bureau est prévenu.
+            toutes les heures&#8239;; le bureau est prévenu.
           </p>
           <ul class="plain-list rejected-list" data-set-aside-list>
             <For each={setAside()}>
@@ -155,8 +160,6 @@ export function StatusBar() {
     </>
   );
 }
-
-const plural = (n: number) => (n > 1 ? "s" : "");
 
 /** "synchro 14:02" today, "synchro 21/11" before. */
 function sinceLabel(instant: string): string {

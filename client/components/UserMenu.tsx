@@ -8,6 +8,7 @@ import { todayIn } from "../../shared/dates";
 import { hoursText, weekdayOf } from "../../shared/sites/hours";
 import { forgetDebtors } from "../store";
 import { countUnsent } from "../store/queries";
+import { counted } from "../../shared/plural";
 
 /** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager, `office-only` for the office. */
 const SCREENS = [
@@ -54,7 +55,7 @@ export function UserMenu(props: { user: SessionUser }) {
 
   const leave = async () => {
     const waiting = await countUnsent(props.user.id);
-    if (waiting > 0 && !confirm(`${waiting} action(s) pas encore envoyée(s). Elles partiront à votre prochaine connexion. Se déconnecter ?`)) return;
+    if (waiting > 0 && !confirm(`${counted(waiting, "action pas encore envoyée", "actions pas encore envoyées")}. ${waiting > 1 ? "Elles partiront" : "Elle partira"} à votre prochaine connexion. Se déconnecter ?`)) return;
     await signOut();
     await forgetDebtors();
     queryClient.clear();
@@ -76,7 +77,7 @@ export function UserMenu(props: { user: SessionUser }) {
                 {(s) => (
                   <span data-site-hours={s.code}>
                     {s.name}
-                    <Show when={hoursText(s.openingHours, weekdayOf(todayIn(settings().timeZone)))}>{(h) => <> · portail aujourd'hui : {h()}</>}</Show>
+                    <Show when={hoursText(s.openingHours, weekdayOf(todayIn(settings().timeZone)))}>{(h) => <> · portail aujourd'hui&#8239;: {h()}</>}</Show>
                   </span>
                 )}
               </For>

@@ -27,7 +27,7 @@ export class PhotoError extends Error {}
 
 export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
   if (file.type && !file.type.startsWith("image/")) throw new PhotoError(`Ce fichier n'est pas une photo (${file.type}).`);
-  if (await looksCut(file)) throw new PhotoError("Photo incomplète (fichier coupé) : reprenez-la.");
+  if (await looksCut(file)) throw new PhotoError("Photo incomplète (fichier coupé) : reprenez-la.");
   // Read once and hashed while the image decodes: the original is not kept, only what it says.
   const original = describeOriginal(file);
   original.catch(() => undefined); // awaited below; a decoding error is the one to report
@@ -58,7 +58,7 @@ export function fitWithin(width: number, height: number, maxSide = MAX_SIDE): { 
 }
 
 export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  if (!crypto.subtle) throw new PhotoError("Connexion non sécurisée : les photos demandent une adresse en https.");
+  if (!crypto.subtle) throw new PhotoError("Connexion non sécurisée : les photos demandent une adresse en https.");
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -112,7 +112,7 @@ async function decodeUpright(file: Blob): Promise<Decoded> {
     await img.decode();
   } catch {
     URL.revokeObjectURL(url);
-    throw new PhotoError("Photo illisible : ce fichier n'est pas une image que le téléphone sait ouvrir.");
+    throw new PhotoError("Photo illisible : ce fichier n'est pas une image que le téléphone sait ouvrir.");
   }
   return { source: img, width: img.naturalWidth, height: img.naturalHeight, release: () => URL.revokeObjectURL(url) };
 }
@@ -130,12 +130,12 @@ async function encodeJpeg(source: CanvasImageSource, width: number, height: numb
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, "image/jpeg", QUALITY));
   // Free the canvas's memory at once (iOS keeps a budget for all canvases of the page).
   canvas.width = canvas.height = 0;
-  if (!blob) throw new PhotoError("La photo n'a pas pu être compressée (mémoire du téléphone ?). Réessayez.");
+  if (!blob) throw new PhotoError("La photo n'a pas pu être compressée (mémoire du téléphone ?). Réessayez.");
   return blob;
 }
 
 function draw(ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null, source: CanvasImageSource, width: number, height: number): void {
-  if (!ctx) throw new PhotoError("La photo n'a pas pu être préparée (mémoire du téléphone ?). Réessayez.");
+  if (!ctx) throw new PhotoError("La photo n'a pas pu être préparée (mémoire du téléphone ?). Réessayez.");
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(source, 0, 0, width, height);

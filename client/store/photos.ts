@@ -155,7 +155,7 @@ function isFault(status: number): boolean {
 
 async function fault(db: CadenasDB, photo: PhotoRow, res: Response): Promise<UploadOutcome> {
   // Too many (429): the server says which of the user's limits is reached; the photo waits on the phone all the same.
-  const error = res.status === 429 ? await messageOf(res) : `Le serveur n'a pas pu la recevoir (${res.status}) : nouvel essai bientôt.`;
+  const error = res.status === 429 ? await messageOf(res) : `Le serveur n'a pas pu la recevoir (${res.status}) : nouvel essai bientôt.`;
   await db.photos.update(photo.sha256, { error });
   return "failed";
 }

@@ -106,7 +106,7 @@ export class SyncEngine {
       await this.rejectLocally(
         batch.flatMap((entry, i) => {
           const what = malformed.get(i);
-          return what ? [{ entry, reason: { code: "MALFORMED", message: `Action invalide, refusée par le serveur : ${what}` } }] : [];
+          return what ? [{ entry, reason: { code: "MALFORMED", message: `Action invalide, refusée par le serveur : ${what}` } }] : [];
         }),
       );
       return "answered";
@@ -326,7 +326,7 @@ function malformedIndexes(body: unknown): Map<number, string> {
   const found = new Map<number, string>();
   for (const issue of issues) {
     const m = /^mutations\.(\d+)\.?(.*)$/.exec(issue.path);
-    if (m) found.set(Number(m[1]), `${m[2] || "mutation"} : ${issue.message}`);
+    if (m) found.set(Number(m[1]), `${m[2] || "mutation"} : ${issue.message}`);
   }
   return found;
 }

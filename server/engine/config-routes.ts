@@ -61,7 +61,9 @@ export const configRoutes = createRouter()
   })
   .openapi(getScenarios, async (c) => {
     const { db } = c.get("services");
-    return c.json({ scenarios: await listScenarios(db), templates: [...(await loadTemplates(db)).keys()].sort() }, 200);
+    const templates = await loadTemplates(db);
+    const templateLabels = Object.fromEntries([...templates].map(([code, t]) => [code, t.label]));
+    return c.json({ scenarios: await listScenarios(db), templates: [...templates.keys()].sort(), templateLabels }, 200);
   })
   .openapi(putScenario, async (c) => {
     officeOnly(c.get("user").role, OFFICE_ONLY);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CALL_OUTCOMES, PHOTO_ROLES } from "../enums";
 import { DISPOSAL_METHODS } from "../floor/opening";
 import { CalendarDate, Id, Instant, Sha256 } from "./common";
+import { NOTE_MAX_CHARS } from "./limits";
 
 /**
  * Everything a phone can do, as sync mutations. A mutation is made on the phone (id = UUID v7, `seq` = the
@@ -34,15 +35,15 @@ const originals = (max: number) =>
 
 export const MUTATION_PAYLOADS = {
   /** A call made from the phone, with its outcome. Completes the customer's open call tasks. */
-  "call.logged": z.object({ customerId: Id, outcome: z.enum(CALL_OUTCOMES), note: text(2000).optional() }),
-  "note.added": z.object({ customerId: Id, text: text(2000) }),
+  "call.logged": z.object({ customerId: Id, outcome: z.enum(CALL_OUTCOMES), note: text(NOTE_MAX_CHARS).optional() }),
+  "note.added": z.object({ customerId: Id, text: text(NOTE_MAX_CHARS) }),
   /** What the customer said, by any channel (at the desk, by phone, by e-mail). */
-  "answer.logged": z.object({ customerId: Id, text: text(2000) }),
+  "answer.logged": z.object({ customerId: Id, text: text(NOTE_MAX_CHARS) }),
   "promise.made": z.object({
     customerId: Id,
     promisedOn: CalendarDate,
     amountCents: z.number().int().positive().max(100_000_000),
-    note: text(2000).optional(),
+    note: text(NOTE_MAX_CHARS).optional(),
   }),
   /**
    * An SMS or e-mail sent by the phone's own app from a template (the server could not send it). `templateLabel`:
@@ -64,7 +65,7 @@ export const MUTATION_PAYLOADS = {
   "padlock.removed": z.object({ unitId: Id, photos: z.array(Sha256).max(10).optional(), originals: originals(10) }),
   "gate.suspended": z.object({ unitId: Id }),
   "gate.restored": z.object({ unitId: Id }),
-  "task.done": z.object({ taskId: Id, note: text(2000).optional() }),
+  "task.done": z.object({ taskId: Id, note: text(NOTE_MAX_CHARS).optional() }),
   /**
    * The Manager opened a box at the end of the procedure: the box number typed from the door (against a wrong
    * box), the witness (or bailiff), photos of the door, the cut lock and the contents, the inventory, the new padlock.
@@ -100,7 +101,7 @@ export const MUTATION_PAYLOADS = {
    * The box cleared: its contents disposed of (`method`: *mise à la benne*, sale, charity), once every photo of its
    * opening has reached the server, the office has recorded the legal basis and the keeping period is over.
    */
-  "box.cleared": z.object({ unitId: Id, method: z.enum(DISPOSAL_METHODS), photos: z.array(Sha256).max(20).optional(), originals: originals(20), note: text(2000).optional() }),
+  "box.cleared": z.object({ unitId: Id, method: z.enum(DISPOSAL_METHODS), photos: z.array(Sha256).max(20).optional(), originals: originals(20), note: text(NOTE_MAX_CHARS).optional() }),
 } as const;
 
 export type MutationKind = keyof typeof MUTATION_PAYLOADS;

@@ -60,7 +60,14 @@ export const ScenarioResponse = z
   .meta({ id: "Scenario" });
 export type ScenarioResponse = z.infer<typeof ScenarioResponse>;
 
-export const ScenariosResponse = z.object({ scenarios: z.array(ScenarioResponse), templates: z.array(z.string()) }).meta({ id: "ScenariosResponse" });
+export const ScenariosResponse = z
+  .object({
+    scenarios: z.array(ScenarioResponse),
+    templates: z.array(z.string()),
+    /** Each template's name as *Modèles* shows it, by code: the screen names templates, never their codes. */
+    templateLabels: z.record(z.string(), z.string()),
+  })
+  .meta({ id: "ScenariosResponse" });
 export type ScenariosResponse = z.infer<typeof ScenariosResponse>;
 
 export interface ScenarioProblem {

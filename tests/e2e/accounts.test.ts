@@ -46,7 +46,7 @@ it("invites a site manager who chooses a password on the phone; deactivated, the
   await desk.getByLabel(/Lyon Gerland/).check();
   await desk.getByRole("button", { name: "Créer et inviter" }).click();
   await desk.locator('[data-delivery="handover"]').waitFor();
-  await desk.getByText(/À remettre à la personne : valable jusqu'au/).waitFor();
+  await desk.getByText(/À remettre à la personne\u202f: valable jusqu'au/).waitFor();
   await screenshot(desk, "users-invitation-desk");
   const link = new URL(await desk.getByLabel("Lien d'invitation").inputValue());
   expect(link.pathname).toBe("/bienvenue");
@@ -99,7 +99,7 @@ it("invites a site manager who chooses a password on the phone; deactivated, the
   await page.waitForURL(/\/connexion/);
   const note = page.locator('.note[data-unsent="1"]');
   await note.waitFor();
-  expect(await note.innerText()).toContain("1 action n'a pas pu être envoyée : elle reste sur ce téléphone et partira quand vous serez reconnecté(e).");
+  expect(await note.innerText()).toContain("1 action n'a pas pu être envoyée\u202f: elle reste sur ce téléphone et partira quand vous serez reconnecté(e).");
   await screenshot(page, "deactivated-phone");
   const [camille] = await server.services.db.select().from(users).where(eq(users.email, "camille.durand@exemple.test"));
   const calls = () => server.services.db.select().from(actions).where(and(eq(actions.customerId, target.customerId), eq(actions.userId, camille!.id)));

@@ -54,7 +54,7 @@ it("shows an action the server refused, with its reason, until the user has read
   const refused = page.getByRole("button", { name: "1 refusée" });
   await refused.waitFor({ timeout: 30_000 });
   await page.locator(".timeline li.refused").first().waitFor();
-  expect(await page.locator(".timeline li.refused .flag").innerText()).toMatch(/^Non pris en compte : Double cadenas déjà posé \(MG, /);
+  expect(await page.locator(".timeline li.refused .flag").innerText()).toMatch(/^Non pris en compte\u202f: Double cadenas déjà posé \(MG, /);
   await refused.click();
   const sheet = page.getByRole("dialog", { name: "Actions refusées par le serveur" });
   await sheet.waitFor();

@@ -34,7 +34,7 @@ it("puts the ticked rows on stop with a note and says how many", async () => {
   await page.getByTestId("bulk-submit").click();
 
   await page.locator('[data-bulk-outcome="done"][data-bulk-done="3"]').waitFor();
-  expect(await page.locator('[data-bulk-outcome="done"]').textContent()).toContain("Fait pour 3 client(s)");
+  expect(await page.locator('[data-bulk-outcome="done"]').textContent()).toContain("Fait pour 3 clients");
   // The table is read again: the same rows now say Stop.
   for (const id of ids) {
     const row = page.locator(`tr.fu-row[data-customer-id="${id}"][data-stop="yes"]`);

@@ -41,7 +41,7 @@ it("imports files chosen in any order in the right one, lists a refused file's b
   await page.getByTestId("import-run").click();
   await page.locator('.import-file[data-state="done"]').nth(1).waitFor();
   expect(await page.locator('.import-report[data-ok="yes"]').count()).toBe(2);
-  await expect.poll(() => page.locator('.import-file[data-file="customers.csv"] .import-report').textContent()).toMatch(/3 lignes : 3 créées, 0 mise à jour/);
+  await expect.poll(() => page.locator('.import-file[data-file="customers.csv"] .import-report').textContent()).toMatch(/3 lignes\u202f: 3 créées, 0 mise à jour/);
   await screenshot(page, "imports-desk-good");
 
   // A refused file: every bad line with its column, and the report for Excel.
@@ -72,10 +72,10 @@ it("imports files chosen in any order in the right one, lists a refused file's b
     const value = Number(document.querySelector('.import-file[data-file="factures-2026-11.csv"] .progress')?.getAttribute("data-progress"));
     return value > 65 && value < 100;
   }, undefined, { timeout: 60_000 });
-  expect(await page.locator('.import-file[data-file="factures-2026-11.csv"] .progress-label').textContent()).toMatch(/^Enregistrement : [\d\s\u202f]+ \/ 100[\s\u202f]000$/);
+  expect(await page.locator('.import-file[data-file="factures-2026-11.csv"] .progress-label').textContent()).toMatch(/^Enregistrement\u202f: [\d\s\u202f]+ \/ 100[\s\u202f]000$/);
   await screenshot(page, "imports-desk-progress");
   await page.locator('.import-file[data-file="factures-2026-11.csv"][data-state="done"]').waitFor({ timeout: 60_000 });
-  await expect.poll(() => page.locator('.import-file[data-file="factures-2026-11.csv"] .import-report').textContent()).toMatch(/100[\s\u202f]000 lignes : 100[\s\u202f]000 créées/);
+  await expect.poll(() => page.locator('.import-file[data-file="factures-2026-11.csv"] .import-report').textContent()).toMatch(/100[\s\u202f]000 lignes\u202f: 100[\s\u202f]000 créées/);
   // Done: the button gives way to how to import more.
   expect(await page.getByTestId("import-run").count()).toBe(0);
 

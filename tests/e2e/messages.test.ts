@@ -154,7 +154,7 @@ it("a relay refusing the sender: a banner on the office's screens and an entry a
     await banner.click();
     const entry = page.locator('.notice.danger[data-provider-alert-entry="email"]');
     await entry.waitFor();
-    expect(await entry.innerText()).toContain("Réponse du fournisseur : 550 5.7.1");
+    expect(await entry.innerText()).toContain("Réponse du fournisseur\u202f: 550 5.7.1");
     expect(await entry.innerText()).toContain("L'alerte disparaît au premier envoi réussi.");
     await screenshot(page, `provider-alert-envois-${name}`);
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/provider-alert-${name}.png` });

@@ -34,7 +34,7 @@ it("edits a scenario step and the settings; a wrong value is refused with its re
   await page.getByRole("menuitem", { name: "Scénarios et réglages" }).click();
   await page.getByRole("heading", { name: "Scénarios de relance" }).waitFor();
   await page.getByRole("button", { name: /^Standard avec e-mail/ }).click();
-  const days = page.getByLabel("R1 : jours");
+  const days = page.getByLabel("Relance 1 : jours");
   await expect.poll(() => days.inputValue()).toBe("8");
   await days.fill("10");
   await days.blur();

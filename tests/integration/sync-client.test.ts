@@ -115,7 +115,7 @@ describe("the phone's store and sync", () => {
     });
     expect(await phone.engine.syncOnce(vt)).toBe("synced");
     expect(await phone.pending()).toBe(0);
-    expect((await phone.db.rejected.get(bad.id))!.reason).toEqual({ code: "MALFORMED", message: "Action invalide, refusée par le serveur : payload.text : must not be empty" });
+    expect((await phone.db.rejected.get(bad.id))!.reason).toEqual({ code: "MALFORMED", message: "Action invalide, refusée par le serveur : payload.text : must not be empty" });
     expect(await storedOnServer([good.id, bad.id])).toHaveLength(1);
   });
 

@@ -47,7 +47,7 @@ export function ForgotPasswordPage() {
         }
       >
         <form class="card login-form" onSubmit={submit} novalidate>
-          <p>Saisissez l'adresse e-mail de votre compte : vous y recevrez un lien pour choisir un nouveau mot de passe.</p>
+          <p>Saisissez l'adresse e-mail de votre compte&#8239;: vous y recevrez un lien pour choisir un nouveau mot de passe.</p>
           <label class="field">
             <span>Adresse e-mail</span>
             <input name="email" type="email" autocomplete="username" inputmode="email" autocapitalize="none" required />

@@ -70,7 +70,7 @@ export function PasswordLinkPage() {
           <Stale title="Ce lien est incomplet">Le lien reçu a été coupé. Ouvrez-le à nouveau depuis l'e-mail, ou demandez-en un nouveau.</Stale>
         </Match>
         <Match when={state() === "stale"}>
-          <Stale title="Ce lien n'est plus valable">Il a déjà servi ou il a expiré. Demandez un nouveau lien : il arrivera par e-mail.</Stale>
+          <Stale title="Ce lien n'est plus valable">Il a déjà servi ou il a expiré. Demandez un nouveau lien&#8239;: il arrivera par e-mail.</Stale>
         </Match>
         <Match when={state() === "failed"}>
           <div class="card login-form">
@@ -86,14 +86,14 @@ export function PasswordLinkPage() {
               <div class="link-who">
                 <h2>{t().purpose === "invitation" ? `Bienvenue, ${t().name}` : `Nouveau mot de passe pour ${t().email}`}</h2>
                 <p class="muted">
-                  {t().purpose === "invitation" ? `Choisissez votre mot de passe. Votre identifiant : ${t().email}.` : "Choisissez un nouveau mot de passe."}
+                  {t().purpose === "invitation" ? `Choisissez votre mot de passe. Votre identifiant : ${t().email}.` : "Choisissez un nouveau mot de passe."}
                 </p>
               </div>
               {/* For password managers: the account the new password belongs to. */}
               <input type="email" name="username" autocomplete="username" value={t().email} readOnly hidden />
               <Show when={user() && user()!.email !== t().email}>
                 <p class="note" role="note">
-                  Vous êtes connecté(e) en tant que {user()!.name} : ce mot de passe vous connectera en tant que {t().name}.
+                  Vous êtes connecté(e) en tant que {user()!.name}&#8239;: ce mot de passe vous connectera en tant que {t().name}.
                 </p>
               </Show>
               <PasswordFields />

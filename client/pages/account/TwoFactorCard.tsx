@@ -77,7 +77,7 @@ export function TwoFactorCard() {
                   </p>
                   <Show when={s().required}>
                     <p class="note" role="note">
-                      Le bureau l'exige pour votre rôle : elle vous sera demandée à votre prochaine connexion.
+                      Le bureau l'exige pour votre rôle&#8239;: elle vous sera demandée à votre prochaine connexion.
                     </p>
                   </Show>
                   <FormError message={start.error()} />
@@ -88,11 +88,11 @@ export function TwoFactorCard() {
                 <Match when={s().enabled}>
                   <p>
                     <span class="flag ok">Activée</span>
-                    {s().enabledAt ? ` depuis le ${formatInstantShort(s().enabledAt!)}` : ""}. Codes de secours restants : {s().recoveryCodesLeft}.
+                    {s().enabledAt ? ` depuis le ${formatInstantShort(s().enabledAt!)}` : ""}. Codes de secours restants&#8239;: {s().recoveryCodesLeft}.
                   </p>
                   <Show when={s().recoveryCodesLeft <= 3}>
                     <p class="note" role="note">
-                      Il vous reste peu de codes de secours : créez-en de nouveaux.
+                      Il vous reste peu de codes de secours&#8239;: créez-en de nouveaux.
                     </p>
                   </Show>
                   <div class="two-factor-actions">
@@ -102,7 +102,7 @@ export function TwoFactorCard() {
                     <Show
                       when={!s().required}
                       fallback={
-                        <p class="muted">Le bureau exige la double authentification pour votre rôle : elle ne peut pas être désactivée.</p>
+                        <p class="muted">Le bureau exige la double authentification pour votre rôle&#8239;: elle ne peut pas être désactivée.</p>
                       }
                     >
                       <button type="button" class="button ghost block danger-text" onClick={() => setMode({ kind: "disable" })}>

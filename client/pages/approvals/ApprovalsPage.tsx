@@ -97,7 +97,7 @@ function Approvals() {
                   {(i) => (
                     <li class="card" classList={{ chosen: chosen().has(keyOf(i)) }}>
                       <label class="check approval-head">
-                        <input type="checkbox" checked={chosen().has(keyOf(i))} disabled={!mine(i)} onChange={() => toggle(i)} aria-label={`${i.name} : ${STAGE_LABEL[i.step] ?? i.step}`} />
+                        <input type="checkbox" checked={chosen().has(keyOf(i))} disabled={!mine(i)} onChange={() => toggle(i)} aria-label={`${i.name} : ${STAGE_LABEL[i.step] ?? i.step}`} />
                         <span class="approval-who">
                           <strong>{i.name}</strong>
                           <span class="muted">

@@ -45,7 +45,7 @@ function Audit() {
               <For each={families()}>
                 {(family) => (
                   <optgroup label={auditEventLabel(family)}>
-                    <option value={family}>{auditEventLabel(family)} : tout</option>
+                    <option value={family}>{auditEventLabel(family)}&#8239;: tout</option>
                     <For each={events().filter((e) => e.startsWith(`${family}.`))}>{(e) => <option value={e}>{auditEventLabel(e)}</option>}</For>
                   </optgroup>
                 )}
@@ -95,7 +95,7 @@ function AuditLine(props: { entry: AuditEntryItem }) {
   };
   const other = () => {
     const rest = Object.entries(e().details ?? {}).filter(([k]) => !(diff() && (k === "before" || k === "after")));
-    return rest.length > 0 ? rest.map(([k, v]) => `${auditFieldLabel(k)} : ${shown(v)}`).join(" · ") : null;
+    return rest.length > 0 ? rest.map(([k, v]) => `${auditFieldLabel(k)} : ${shown(v)}`).join(" · ") : null;
   };
   return (
     <li class="card audit-line" data-event={e().event}>

@@ -43,13 +43,13 @@ function Billing() {
           <button type="button" class="button primary" disabled={pending().length === 0 || mark.isPending} onClick={() => mark.mutate(pending().map((i) => i.ref))}>
             Marquer saisis ({pending().length})
           </button>
-          <FormError message={mark.isError && problemsOf(mark.error).join(" ; ")} />
+          <FormError message={mark.isError && problemsOf(mark.error).join(" ; ")} />
         </div>
         <QueryState query={list} failed="La liste n'a pas pu être chargée.">
           <Switch>
             <Match when={list.data?.items.length === 0}>
               <div class="empty">
-                <p>Rien à saisir : les frais, avoirs et pertes décidés dans Cadenas apparaîtront ici.</p>
+                <p>Rien à saisir&#8239;: les frais, avoirs et pertes décidés dans Cadenas apparaîtront ici.</p>
               </div>
             </Match>
             <Match when={list.data}>

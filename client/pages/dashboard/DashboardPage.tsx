@@ -7,7 +7,7 @@ import { LATE_BUCKETS } from "../../../shared/schemas/follow-up";
 import type { SitesResponse } from "../../../shared/schemas/sites";
 import { ApiError, apiGet } from "../../api";
 import { AppBar } from "../../components/AppBar";
-import { formatDateFr } from "../../format";
+import { counted, formatDateFr } from "../../format";
 import { LATE_BUCKET_LABEL } from "../../labels";
 import { withQueries } from "../../query";
 import { user } from "../../session";
@@ -131,7 +131,7 @@ function Kpis(props: { figures: DashboardFigures }) {
       <Kpi label="DSO (méthode countback)" value={f().dsoDays === null ? "—" : `${f().dsoDays!.toLocaleString("fr-FR")} j`} testid="db-dso" />
       <Kpi label="Promesses tenues / non tenues" value={`${promises().kept} / ${promises().broken}`} hint={promises().pending > 0 ? `${promises().pending} en cours` : undefined} testid="db-promises" />
       <Kpi label="Passé en perte" value={formatEuros(f().writtenOffCents)} testid="db-written-off" />
-      <Kpi label="Transmis au contentieux" value={formatEuros(f().handedOver.amountCents)} hint={`${f().handedOver.count} dossier(s)`} testid="db-handed-over" />
+      <Kpi label="Transmis au contentieux" value={formatEuros(f().handedOver.amountCents)} hint={counted(f().handedOver.count, "dossier")} testid="db-handed-over" />
     </section>
   );
 }
@@ -194,7 +194,7 @@ function Funnel(props: { figures: DashboardFigures }) {
     format: (n) => n.toLocaleString("fr-FR"),
   });
   return (
-    <Card title="Entonnoir de la procédure" subtitle="Dossiers ouverts sur la période : étapes atteintes, et payés à l'étape la plus avancée atteinte" class="db-funnel" id="db-funnel">
+    <Card title="Entonnoir de la procédure" subtitle="Dossiers ouverts sur la période : étapes atteintes, et payés à l'étape la plus avancée atteinte" class="db-funnel" id="db-funnel">
       <BarChart spec={spec()} label="Entonnoir de la procédure" testid="db-funnel-chart" />
       <table class="db-table">
         <thead>
@@ -232,8 +232,8 @@ function Payoff(props: { figures: DashboardFigures }) {
   return (
     <Card title="Ce qui fait payer" subtitle="Encaissé dans les 7 et 15 jours après chaque étape (le jour même compris)" class="db-payoff" id="db-payoff">
       <p class="db-note" data-testid="db-shared-credit">
-        Crédit partagé : un paiement compte pour chaque étape dont la fenêtre le contient. Le R1 et la pose du double cadenas, le même jour,
-        sont crédités tous les deux : les montants ne s'additionnent pas d'une étape à l'autre.
+        Crédit partagé&#8239;: un paiement compte pour chaque étape dont la fenêtre le contient. Le R1 et la pose du double cadenas, le même jour,
+        sont crédités tous les deux&#8239;: les montants ne s'additionnent pas d'une étape à l'autre.
       </p>
       <BarChart spec={spec()} label="Montants payés après chaque étape" testid="db-payoff-chart" />
       <table class="db-table">
@@ -298,7 +298,7 @@ function Cash(props: { figures: DashboardFigures }) {
 function Cohorts(props: { figures: DashboardFigures }) {
   const pct = (paid: number | null, due: number) => (paid === null ? "en cours" : shareText(paid, due));
   return (
-    <Card title="Factures payées à temps" subtitle="Par mois d'échéance : part du montant payé dans les 15, 30 et 60 jours (paiements qui nomment la facture)" class="db-cohorts" id="db-cohorts">
+    <Card title="Factures payées à temps" subtitle="Par mois d'échéance : part du montant payé dans les 15, 30 et 60 jours (paiements qui nomment la facture)" class="db-cohorts" id="db-cohorts">
       <table class="db-table">
         <thead>
           <tr>

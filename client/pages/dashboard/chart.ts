@@ -30,7 +30,7 @@ export function drawBars(canvas: HTMLCanvasElement, spec: BarSpec, onBar?: (inde
       animation: false,
       plugins: {
         legend: { display: s.series.length > 1, position: "bottom" },
-        tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ""} : ${s.format(Number(item.raw))}` } },
+        tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ""} : ${s.format(Number(item.raw))}` } },
       },
       scales: {
         [s.horizontal ? "x" : "y"]: { beginAtZero: true, stacked: s.stacked, ticks: { callback: (v: string | number) => s.format(Number(v)) } },

@@ -49,11 +49,11 @@ export function CallSheet(props: { doc: DebtorDoc; user: SessionUser; open: bool
   );
 
   return (
-    <Sheet title={step() === "outcome" ? "Comment s'est passé l'appel ?" : step() === "no-answer" ? "Pas de réponse" : step() === "promise" ? "Promesse de paiement" : "Client joint"} open={props.open} onClose={close}>
+    <Sheet title={step() === "outcome" ? "Comment s'est passé l'appel ?" : step() === "no-answer" ? "Pas de réponse" : step() === "promise" ? "Promesse de paiement" : "Client joint"} open={props.open} onClose={close}>
       <Switch>
         <Match when={step() === "outcome"}>
           <div class="script">
-            <span class="label">Si messagerie, dites :</span>
+            <span class="label">Si messagerie, dites&#8239;:</span>
             <p>« {fill(VOICEMAIL_SCRIPT, values())} »</p>
           </div>
           <div class="outcomes">
@@ -75,7 +75,7 @@ export function CallSheet(props: { doc: DebtorDoc; user: SessionUser; open: bool
             second tap of a double tap does not send a message or skip the step. */}
         <Match when={step() === "no-answer"}>
           <div class="arrives">
-            <p class="muted">Appel enregistré. Envoyez tout de suite un message :</p>
+            <p class="muted">Appel enregistré. Envoyez tout de suite un message&#8239;:</p>
             <MessageChoices doc={props.doc} user={props.user} onSent={close} />
             <button type="button" class="button ghost block" onClick={close}>
               Pas de message
@@ -89,8 +89,8 @@ export function CallSheet(props: { doc: DebtorDoc; user: SessionUser; open: bool
         </Match>
         <Match when={step() === "answered"}>
           <div class="arrives">
-            <p class="muted">Appel enregistré. Ce que le client a dit (facultatif) :</p>
-            <TextForm label="Réponse du client" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: props.doc.customerId, text })} onDone={close} optional />
+            <p class="muted">Appel enregistré. Ce que le client a dit (facultatif)&#8239;:</p>
+            <TextForm label="Réponse du client" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: props.doc.customerId, text })} onDone={close} optional />
           </div>
         </Match>
       </Switch>
@@ -117,7 +117,7 @@ export function MessageChoices(props: { doc: DebtorDoc; user: SessionUser; onSen
   };
   const none = () =>
     messaging() === null
-      ? "Les modèles de messages n'ont pas encore été reçus : ils arrivent avec la prochaine synchronisation."
+      ? "Les modèles de messages n'ont pas encore été reçus : ils arrivent avec la prochaine synchronisation."
       : !props.doc.phone && !props.doc.email
         ? "Ni téléphone portable ni e-mail connus pour ce client."
         : "Aucun modèle de message proposé pour ce client (le bureau les choisit dans Modèles de messages).";
@@ -139,7 +139,7 @@ export function MessageChoices(props: { doc: DebtorDoc; user: SessionUser; onSen
               <div class="message-choice" data-template={code} data-channel={channel}>
                 <Show when={composed.subject}>
                   <p class="message-subject">
-                    <span class="muted">Objet :</span> <strong>{composed.subject}</strong>
+                    <span class="muted">Objet&#8239;:</span> <strong>{composed.subject}</strong>
                   </p>
                 </Show>
                 <p class="message-preview">{body()}</p>
@@ -188,5 +188,5 @@ export function MessageChoices(props: { doc: DebtorDoc; user: SessionUser; onSen
 /** "1 SMS · 132 caractères", and which characters make it cost more (UCS-2). */
 function smsCountLabel(c: SmsCount): string {
   const base = `${c.segments} SMS · ${c.units} caractères`;
-  return c.encoding === "GSM-7" ? base : `${base} (accents spéciaux : ${c.unicodeChars.join(" ")} — 70 caractères par SMS)`;
+  return c.encoding === "GSM-7" ? base : `${base} (accents spéciaux : ${c.unicodeChars.join(" ")} — 70 caractères par SMS)`;
 }

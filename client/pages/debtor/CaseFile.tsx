@@ -83,14 +83,14 @@ function StatementEmailButton(props: { customerId: string; hasEmail: boolean }) 
         Envoyer le relevé par e-mail
       </SaveButton>
       <Show when={!props.hasEmail}>
-        <p class="hint">Pas d'adresse e-mail : imprimez le relevé.</p>
+        <p class="hint">Pas d'adresse e-mail&#8239;: imprimez le relevé.</p>
       </Show>
       <Show when={queued()}>
         {(q) => (
           <p class="hint" role="status">
             {q().alreadyQueued
-              ? `Déjà en file d'envoi pour ${q().recipient} (relevé au ${formatDateFr(q().at)}) : rien de plus n'est envoyé.`
-              : `Courriel mis en file d'envoi pour ${q().recipient}, avec le relevé au ${formatDateFr(q().at)} : il part au prochain passage de l'envoi.`}
+              ? `Déjà en file d'envoi pour ${q().recipient} (relevé au ${formatDateFr(q().at)}) : rien de plus n'est envoyé.`
+              : `Courriel mis en file d'envoi pour ${q().recipient}, avec le relevé au ${formatDateFr(q().at)} : il part au prochain passage de l'envoi.`}
           </p>
         )}
       </Show>
@@ -110,7 +110,7 @@ function HandOverForm(props: { caseId: string; onDone: (row: HandOverRow) => voi
     e.preventDefault();
     void save.run(async () => {
       if (!recipientId()) return save.fail("Choisissez à qui le dossier est transmis.");
-      if (!confirmed()) return save.fail("Cochez la confirmation : la transmission ne peut pas être annulée.");
+      if (!confirmed()) return save.fail("Cochez la confirmation : la transmission ne peut pas être annulée.");
       props.onDone(await apiPost<HandOverRow>(`/cases/${props.caseId}/hand-over`, { recipientId: recipientId(), note: note().trim() || undefined }));
     });
   };
@@ -123,7 +123,7 @@ function HandOverForm(props: { caseId: string; onDone: (row: HandOverRow) => voi
       <fieldset class="choices">
         <legend>Destinataire</legend>
         <Show when={!list.loading} fallback={<p class="muted">Chargement…</p>}>
-          <Show when={active().length > 0} fallback={<p class="muted">Aucun destinataire : ajoutez-en un dans Contentieux.</p>}>
+          <Show when={active().length > 0} fallback={<p class="muted">Aucun destinataire&#8239;: ajoutez-en un dans Contentieux.</p>}>
             <For each={active()}>
               {(r) => (
                 <label class="choice">

@@ -14,7 +14,7 @@ import { FormError } from "../../components/FormError";
 import { ActionButton, SaveButton, useSaving } from "../../components/Saving";
 import { Sheet } from "../../components/Sheet";
 import { LiveWait } from "../../components/LiveWait";
-import { formatDateFr, formatEuros, formatInstantShort, telHref } from "../../format";
+import { counted, formatDateFr, formatEuros, formatInstantShort, smsHref, telHref } from "../../format";
 import { PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
 import { act, onActionSaved, preloadRecorder } from "../../store";
@@ -32,6 +32,8 @@ import { HistoryList } from "./History";
 import { PadlockSheet } from "./PadlockSheet";
 import { KeepingAndBasis, useClearingGate } from "./Disposal";
 import { DISPOSAL_METHODS, type DisposalMethod } from "../../../shared/floor/opening";
+import { NOTE_MAX_CHARS } from "../../../shared/schemas/limits";
+import { LimitedText, tooLong } from "../../components/LimitedText";
 
 const DISPOSAL_LABEL: Record<DisposalMethod, string> = { dump: "Benne", sale: "Vente", charity: "Don" };
 
@@ -114,23 +116,23 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
           {(p) => (
             <p class={`promise-note ${promiseStatus(d(), today())}`}>
               {promiseStatus(d(), today()) === "broken"
-                ? `Promesse non tenue : ${formatEuros(p().amountCents)} pour le ${formatDateFr(p().promisedOn)}`
-                : `Promesse : ${formatEuros(p().amountCents)} le ${formatDateFr(p().promisedOn)}`}
+                ? `Promesse non tenue : ${formatEuros(p().amountCents)} pour le ${formatDateFr(p().promisedOn)}`
+                : `Promesse : ${formatEuros(p().amountCents)} le ${formatDateFr(p().promisedOn)}`}
             </p>
           )}
         </Show>
         <Show when={d().stop}>
-          <p class="stop-note">Client en STOP : aucune relance automatique.</p>
+          <p class="stop-note">Client en STOP&#8239;: aucune relance automatique.</p>
         </Show>
         <Show when={d().dispute}>
           {(x) => (
             <p class="stop-note" data-testid="dispute-note">
-              En litige depuis le {formatDateFr(dateOfInstant(x().since, settings().timeZone))} : aucune relance ni message. {x().note}
+              En litige depuis le {formatDateFr(dateOfInstant(x().since, settings().timeZone))}&#8239;: aucune relance ni message. {x().note}
             </p>
           )}
         </Show>
         <Show when={d().handedOverAt}>
-          <p class="stop-note">Transmis au contentieux : plus de relance, le dossier est suivi par le bureau.</p>
+          <p class="stop-note">Transmis au contentieux&#8239;: plus de relance, le dossier est suivi par le bureau.</p>
         </Show>
         <Show when={d().phone} fallback={<span class="button disabled big">Pas de téléphone</span>}>
           {(phone) => (
@@ -142,13 +144,13 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <Show when={bestHour()}>
           {(h) => (
             <p class="hint">
-              Joignable plutôt entre {h().from} h et {h().to} h ({h().answered} appels aboutis à ces heures)
+              Joignable plutôt entre {h().from} h et {h().to} h ({counted(h().answered, "appel abouti", "appels aboutis")} à ces heures)
             </p>
           )}
         </Show>
         <Show when={priority().parts.length > 0}>
           <p class="hint priority-why">
-            Priorité {priority().total} : {priority().parts.map((p) => `${p.reason} (+${p.points})`).join(", ")}
+            Priorité {priority().total}&#8239;: {priority().parts.map((p) => `${p.reason} (+${p.points})`).join(", ")}
           </p>
         </Show>
         <div class="quick-actions">
@@ -299,7 +301,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         </div>
       </section>
 
-      <section class="card">
+      <section class="card invoices-card">
         <h2>Factures impayées</h2>
         <Show when={d().invoices.length > 0} fallback={<p class="muted">Aucune facture impayée.</p>}>
           <table class="invoices">
@@ -315,10 +317,10 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
               <For each={d().invoices}>
                 {(i) => (
                   <tr class="unpaid">
-                    <td>{formatDateFr(i.dueDate)}</td>
-                    <td>{i.ref}</td>
-                    <td class="num">{formatEuros(i.amountCents)}</td>
-                    <td class="num">{formatEuros(i.amountCents - i.paidCents)}</td>
+                    <td data-label="Échéance">{formatDateFr(i.dueDate)}</td>
+                    <td class="ref">{i.ref}</td>
+                    <td class="num" data-label="Montant">{formatEuros(i.amountCents)}</td>
+                    <td class="num rest" data-label="Reste">{formatEuros(i.amountCents - i.paidCents)}</td>
                   </tr>
                 )}
               </For>
@@ -366,9 +368,31 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <h2>Coordonnées</h2>
         <dl class="facts">
           <dt>Téléphone</dt>
-          <dd>{d().phone ?? "—"}</dd>
+          <dd>
+            <Show when={d().phone} fallback="—">
+              {(phone) => (
+                <span class="contact-links">
+                  {/* The call is noted like the big button's: the call sheet opens while the phone dials. */}
+                  <a class="contact-link" href={telHref(phone())} onClick={() => setPanel("call")}>
+                    {phone()}
+                  </a>
+                  <a class="contact-link" href={smsHref(phone())} aria-label={`SMS au ${phone()}`}>
+                    SMS
+                  </a>
+                </span>
+              )}
+            </Show>
+          </dd>
           <dt>E-mail</dt>
-          <dd class="break">{d().email ?? "—"}</dd>
+          <dd class="break">
+            <Show when={d().email} fallback="—">
+              {(email) => (
+                <a class="contact-link" href={`mailto:${email()}`}>
+                  {email()}
+                </a>
+              )}
+            </Show>
+          </dd>
           <dt>Adresse</dt>
           <dd>{[d().address, [d().postalCode, d().city].filter(Boolean).join(" ")].filter(Boolean).join(", ") || "—"}</dd>
           <dt>Paiement</dt>
@@ -392,7 +416,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
         <MessageChoices doc={d()} user={props.user} onSent={close} />
       </Sheet>
       <Sheet title="Réponse du client" open={panel() === "answer"} onClose={close}>
-        <TextForm label="Ce que le client a dit" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: d().customerId, text })} onDone={close} />
+        <TextForm label="Ce que le client a dit" placeholder="ex. : je passerai payer lundi" onSubmit={(text) => act("answer.logged", { customerId: d().customerId, text })} onDone={close} />
       </Sheet>
       <Show when={props.user.role !== "site_manager"}>
         <Sheet title="Échéancier" open={panel() === "plan"} onClose={close}>
@@ -448,8 +472,8 @@ function EvidenceCheck(props: { caseId: string }) {
       <Match when={check.error}>
         <p class="muted">
           {(check.error as { code?: string }).code === "NETWORK"
-            ? "Vérification des preuves : pas de réseau pour l'instant."
-            : `Vérification des preuves impossible : ${(check.error as Error).message}`}
+            ? "Vérification des preuves : pas de réseau pour l'instant."
+            : `Vérification des preuves impossible : ${(check.error as Error).message}`}
         </p>
       </Match>
       <Match when={check()}>
@@ -458,7 +482,7 @@ function EvidenceCheck(props: { caseId: string }) {
             when={c().ok}
             fallback={
               <div class="form-error" role="alert">
-                <p>Chaîne de preuves altérée :</p>
+                <p>Chaîne de preuves altérée&#8239;:</p>
                 <ul>
                   <For each={c().problems}>{(p) => <li>{p}</li>}</For>
                 </ul>
@@ -500,7 +524,7 @@ function OpeningState(props: { opening: NonNullable<DocUnit["opening"]>; unit: D
         when={(pending() ?? 1) === 0}
         fallback={
           <p class="evidence-pending" role="status">
-            Preuves en cours d'envoi{pending() ? ` : ${pending()} photo${pending()! > 1 ? "s" : ""} ou signature${pending()! > 1 ? "s" : ""}` : ""}
+            Preuves en cours d'envoi{pending() ? ` : ${pending()} photo${pending()! > 1 ? "s" : ""} ou signature${pending()! > 1 ? "s" : ""}` : ""}
           </p>
         }
       >
@@ -537,8 +561,10 @@ function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
     e.preventDefault();
     const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
     void save.run(async () => {
+      const long = tooLong(note.length, NOTE_MAX_CHARS);
+      if (long) return save.fail(long);
       const photos = (drafts() ?? []).map((p) => p.sha256);
-      await act("box.cleared", { unitId: props.unit.id, method: method(), ...(photos.length ? { photos } : {}), ...(note ? { note: note.slice(0, 2000) } : {}) });
+      await act("box.cleared", { unitId: props.unit.id, method: method(), ...(photos.length ? { photos } : {}), ...(note ? { note } : {}) });
       props.onClose();
     });
   };
@@ -555,10 +581,7 @@ function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
           </For>
         </div>
         <PhotoPicker draftKey={draftKey()} label="Photo du box vide" photos={drafts() ?? []} />
-        <label class="field">
-          <span>Remarque (facultatif)</span>
-          <textarea name="note" rows="3" maxLength={2000} />
-        </label>
+        <LimitedText label="Remarque (facultatif)" name="note" rows={3} max={NOTE_MAX_CHARS} />
         <FormError message={save.error()} />
         <SaveButton saving={save.saving()}>Enregistrer l'enlèvement</SaveButton>
       </form>

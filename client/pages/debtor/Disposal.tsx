@@ -41,8 +41,8 @@ export function KeepingAndBasis(props: { opening: Opening; unit: DocUnit; caseId
   return (
     <div class="keeping" data-basis={props.opening.basis ? "recorded" : "missing"}>
       <p>Contenu inventorié conservé jusqu'au {formatDateFr(gate.keptUntil())} inclus.</p>
-      <Show when={props.opening.basis} fallback={<p class="muted">Base légale de l'enlèvement : pas encore saisie par le bureau.</p>}>
-        {(b) => <p>Base légale de l'enlèvement : {basisText(b())}.</p>}
+      <Show when={props.opening.basis} fallback={<p class="muted">Base légale de l'enlèvement&#8239;: pas encore saisie par le bureau.</p>}>
+        {(b) => <p>Base légale de l'enlèvement&#8239;: {basisText(b())}.</p>}
       </Show>
       <Show when={props.canEnter && props.caseId && !props.opening.clearedAt}>
         <button type="button" class="button secondary block" onClick={() => setEntering(true)}>
@@ -92,7 +92,7 @@ function BasisSheet(props: { open: boolean; unit: DocUnit; caseId: string; onClo
             <>
               <label class="field">
                 <span>Clause du contrat (article et objet)</span>
-                <input name="clause" required minLength={2} maxLength={300} placeholder="ex. : art. 12 — biens laissés après la résiliation" />
+                <input name="clause" required minLength={2} maxLength={300} placeholder="ex. : art. 12 — biens laissés après la résiliation" />
               </label>
               <label class="field">
                 <span>Procès-verbal du commissaire de justice (référence)</span>
@@ -103,11 +103,11 @@ function BasisSheet(props: { open: boolean; unit: DocUnit; caseId: string; onClo
         >
           <label class="field">
             <span>Référence de la décision (ordonnance, jugement)</span>
-            <input name="reference" required minLength={2} maxLength={120} placeholder="ex. : RG 26/01234" />
+            <input name="reference" required minLength={2} maxLength={120} placeholder="ex. : RG 26/01234" />
           </label>
           <label class="field">
             <span>Juridiction</span>
-            <input name="court" required minLength={2} maxLength={160} placeholder="ex. : tribunal judiciaire de Lyon" />
+            <input name="court" required minLength={2} maxLength={160} placeholder="ex. : tribunal judiciaire de Lyon" />
           </label>
         </Show>
         <FormError message={save.error()} />

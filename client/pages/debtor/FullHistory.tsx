@@ -39,7 +39,7 @@ function FullHistoryBody(props: { customerId: string }) {
                     <strong>
                       {formatDateFr(p.date)} · {formatEuros(p.amountCents)} · {PAYMENT_METHOD_LABEL[p.method]}
                     </strong>
-                    {p.status === "rejected" ? <span class="flag refused">Rejeté : {p.reason ?? "sans motif"}</span> : null}
+                    {p.status === "rejected" ? <span class="flag refused">Rejeté&#8239;: {p.reason ?? "sans motif"}</span> : null}
                   </li>
                 )}
               </For>

@@ -46,7 +46,7 @@ export function HistoryList(props: { doc: DebtorDoc; user: SessionUser }) {
                 <span class="flag pending">En attente d'envoi</span>
               </Show>
               <Show when={h.rejectedReason}>
-                <span class="flag refused">Non pris en compte : {h.rejectedReason}</span>
+                <span class="flag refused">Non pris en compte&#8239;: {h.rejectedReason}</span>
               </Show>
               <CorrectedFlag entry={h} />
               <Show when={correctable(h)}>
@@ -99,7 +99,7 @@ function CorrectSheet(props: { customerId: string; entry: DocHistory; onClose: (
           <p>{props.entry.text}</p>
         </div>
         <p class="hint">
-          Cette saisie restera dans l'historique, barrée, avec votre nom et l'heure ; elle ne comptera plus
+          Cette saisie restera dans l'historique, barrée, avec votre nom et l'heure&#8239;; elle ne comptera plus
           {props.entry.kind === "promise" ? " (la promesse ne suspend plus les relances)" : ""}. Saisissez ensuite la bonne information.
         </p>
         <FormError message={save.error()} />

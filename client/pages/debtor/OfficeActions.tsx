@@ -79,10 +79,10 @@ function DecisionForm(props: { decision: Decision; customerId: string; onDone: (
     try {
       if (props.decision === "dispute" || props.decision === "lift") {
         await apiPut<OfficeState>(`/customers/${props.customerId}/dispute`, { dispute: props.decision === "dispute", note });
-        props.onDone(props.decision === "dispute" ? "Client mis en litige : plus de relance ni de message." : "Litige levé.");
+        props.onDone(props.decision === "dispute" ? "Client mis en litige : plus de relance ni de message." : "Litige levé.");
       } else {
         const outcome = await sendBulk({ ids: [props.customerId] }, { kind: props.decision, note }, requestId);
-        if ("done" in outcome) props.onDone(props.decision === "stop" ? "Client mis en stop : plus de relance automatique." : "Relances reprises.");
+        if ("done" in outcome) props.onDone(props.decision === "stop" ? "Client mis en stop : plus de relance automatique." : "Relances reprises.");
         else setProblem("refused" in outcome ? outcome.refused.map((r) => r.reason).join(" ") : outcome.error);
       }
     } catch (error) {
@@ -95,7 +95,7 @@ function DecisionForm(props: { decision: Decision; customerId: string; onDone: (
     <form class="sheet-form" onSubmit={submit} novalidate>
       <label class="field">
         <span>Note (visible dans l'historique)</span>
-        <textarea name="note" rows="3" maxLength={500} required placeholder={props.decision === "dispute" ? "ex. : conteste la facture de mars" : "ex. : accord trouvé avec le client"} />
+        <textarea name="note" rows="3" maxLength={500} required placeholder={props.decision === "dispute" ? "ex. : conteste la facture de mars" : "ex. : accord trouvé avec le client"} />
       </label>
       <Show when={problem()}>
         <p class="form-error" role="alert">

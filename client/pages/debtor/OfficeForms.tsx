@@ -30,8 +30,8 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
     const note = String(new FormData(e.currentTarget as HTMLFormElement).get("note") ?? "").trim();
     const instalments = lines().map((l) => ({ dueOn: l.dueOn, amountCents: parseEuros(l.amount) }));
     const bad = instalments.flatMap((i, n) => [
-      ...(isCalendarDate(i.dueOn) ? [] : [`Échéance ${n + 1} : choisissez une date`]),
-      ...(i.amountCents && i.amountCents > 0 ? [] : [`Échéance ${n + 1} : montant illisible (ex. 150 ou 150,50)`]),
+      ...(isCalendarDate(i.dueOn) ? [] : [`Échéance ${n + 1} : choisissez une date`]),
+      ...(i.amountCents && i.amountCents > 0 ? [] : [`Échéance ${n + 1} : montant illisible (ex. 150 ou 150,50)`]),
     ]);
     if (bad.length > 0) return setProblems(bad);
     await save.run(async () => {
@@ -72,7 +72,7 @@ export function PaymentPlanForm(props: { doc: DebtorDoc; onDone: () => void }) {
       </p>
       <label class="field">
         <span>Note (facultatif)</span>
-        <input name="note" placeholder="ex. : accord au téléphone avec le client" />
+        <input name="note" placeholder="ex. : accord au téléphone avec le client" />
       </label>
       <Problems list={problems()} />
       <SaveButton saving={save.saving()}>Accorder l'échéancier</SaveButton>
@@ -117,9 +117,9 @@ export function CloseCaseForm(props: { doc: DebtorDoc; onDone: (result: CloseCas
       <p class="muted">
         <Show
           when={reason() === "write_off"}
-          fallback={`Le contrat a pris fin : les ${formatEurosPlain(props.doc.balanceCents)} restent dus et passent au contentieux ; les relances s'arrêtent, l'ouverture du box reste à faire.`}
+          fallback={`Le contrat a pris fin : les ${formatEurosPlain(props.doc.balanceCents)} restent dus et passent au contentieux ; les relances s'arrêtent, l'ouverture du box reste à faire.`}
         >
-          Les {formatEurosPlain(props.doc.balanceCents)} échus sont abandonnés (une ligne « perte » par facture, à saisir en facturation) ; le double cadenas sera retiré.
+          Les {formatEurosPlain(props.doc.balanceCents)} échus sont abandonnés (une ligne « perte » par facture, à saisir en facturation)&#8239;; le double cadenas sera retiré.
         </Show>
       </p>
       <Show when={!isManager()}>
@@ -127,7 +127,7 @@ export function CloseCaseForm(props: { doc: DebtorDoc; onDone: (result: CloseCas
       </Show>
       <label class="field">
         <span>Pourquoi</span>
-        <input name="note" placeholder="ex. : dossier transmis à l'huissier" required />
+        <input name="note" placeholder="ex. : dossier transmis à l'huissier" required />
       </label>
       <Problems list={problems()} />
       <SaveButton saving={save.saving()}>Clôturer le dossier</SaveButton>

@@ -47,7 +47,7 @@ export function PadlockSheet(props: { unit: DocUnit; on: boolean; onClose: () =>
             <input name="number" inputmode="numeric" autocomplete="off" maxLength={30} />
           </label>
         </Show>
-        <FormError message={noPhoto() && "Prenez au moins une photo : la porte avec son numéro et le cadenas posé."} />
+        <FormError message={noPhoto() && "Prenez au moins une photo : la porte avec son numéro et le cadenas posé."} />
         <FormError message={save.error()} />
         <SaveButton saving={save.saving()} disabled={drafts() === undefined}>
           {props.on ? "Double cadenas posé" : "Double cadenas retiré"}

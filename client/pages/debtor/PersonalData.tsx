@@ -27,7 +27,7 @@ export function AccessRequestButton(props: { customerId: string }) {
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      setError(code === "NETWORK" ? "Pas de réseau : le fichier n'a pas pu être préparé. Réessayez une fois connecté." : `Fichier non obtenu : ${(e as Error).message}`);
+      setError(code === "NETWORK" ? "Pas de réseau : le fichier n'a pas pu être préparé. Réessayez une fois connecté." : `Fichier non obtenu : ${(e as Error).message}`);
     } finally {
       running = false;
       setWorking(false);
@@ -35,7 +35,7 @@ export function AccessRequestButton(props: { customerId: string }) {
   };
   return (
     <div class="personal-data" data-personal-data={working() ? "working" : "idle"}>
-      <p class="hint">Pour répondre à une demande d'accès (RGPD) : tout ce que Cadenas conserve sur ce client, en PDF lisible et en JSON, avec les photos et les courriers, dans un fichier ZIP à lui transmettre.</p>
+      <p class="hint">Pour répondre à une demande d'accès (RGPD)&#8239;: tout ce que Cadenas conserve sur ce client, en PDF lisible et en JSON, avec les photos et les courriers, dans un fichier ZIP à lui transmettre.</p>
       <button type="button" class="button secondary block" disabled={working()} aria-busy={working()} onClick={() => void download()}>
         {working() ? "Préparation du fichier…" : "Données personnelles (droit d'accès)"}
       </button>

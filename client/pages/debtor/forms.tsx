@@ -6,6 +6,8 @@ import { settings } from "../../session";
 import { act } from "../../store";
 import { FormError } from "../../components/FormError";
 import { SaveButton, useSaving } from "../../components/Saving";
+import { LimitedText, tooLong } from "../../components/LimitedText";
+import { NOTE_MAX_CHARS } from "../../../shared/schemas/limits";
 
 /** A promise to pay: when, and how much (the balance by default). */
 export function PromiseForm(props: { doc: DebtorDoc; onDone: () => void }) {
@@ -50,17 +52,15 @@ export function TextForm(props: { label: string; placeholder?: string; optional?
         if (props.optional) return props.onDone();
         return save.fail("Écrivez quelque chose avant d'enregistrer.");
       }
-      if (text.length > 2000) return save.fail("2 000 caractères au plus.");
+      const long = tooLong(text.length, NOTE_MAX_CHARS);
+      if (long) return save.fail(long);
       await props.onSubmit(text);
       props.onDone();
     });
   };
   return (
     <form class="sheet-form" onSubmit={submit} novalidate>
-      <label class="field">
-        <span>{props.label}</span>
-        <textarea name="text" rows="4" maxLength={2000} placeholder={props.placeholder} />
-      </label>
+      <LimitedText label={props.label} name="text" rows={4} max={NOTE_MAX_CHARS} placeholder={props.placeholder} />
       <FormError message={save.error()} />
       <SaveButton saving={save.saving()}>Enregistrer</SaveButton>
       <Show when={props.optional}>

@@ -10,6 +10,7 @@ import { sendBulk, type Outcome, type Selection } from "./bulk-api";
 export type { Selection };
 import { Sheet } from "../../components/Sheet";
 import { SEGMENT_LABEL } from "../../labels";
+import { counted, plural } from "../../format";
 
 /**
  * The follow-up table's bulk actions: a toolbar when rows are ticked (or "every row of the view" is chosen), each
@@ -34,7 +35,7 @@ export function BulkBar(props: { selection: Selection; count: number; onClear: (
   return (
     <div class="fu-bulk" role="toolbar" aria-label="Actions sur la sélection" data-bulk-count={props.count}>
       <span class="fu-bulk-count">
-        <strong>{props.count}</strong> client(s) sélectionné(s)
+        <strong>{props.count}</strong> {plural(props.count, "client sélectionné", "clients sélectionnés")}
       </span>
       <For each={ACTIONS}>
         {(a) => (
@@ -47,7 +48,7 @@ export function BulkBar(props: { selection: Selection; count: number; onClear: (
         Désélectionner
       </button>
       <Show when={outcome()}>{(o) => <OutcomeText outcome={o()} />}</Show>
-      <Sheet title={`${label()} — ${props.count} client(s)`} open={open() !== null} onClose={() => setOpen(null)}>
+      <Sheet title={`${label()} — ${counted(props.count, "client")}`} open={open() !== null} onClose={() => setOpen(null)}>
         <BulkForm
           kind={open()!}
           selection={props.selection}
@@ -70,7 +71,7 @@ function OutcomeText(props: { outcome: Outcome }) {
   if ("done" in o) {
     return (
       <p class="fu-bulk-outcome notice ok" role="status" data-bulk-outcome="done" data-bulk-done={o.done}>
-        Fait pour {o.done} client(s){o.replayed ? " (déjà fait : rien de refait)" : ""}.
+        Fait pour {counted(o.done, "client")}{o.replayed ? " (déjà fait : rien de refait)" : ""}.
       </p>
     );
   }
@@ -78,12 +79,12 @@ function OutcomeText(props: { outcome: Outcome }) {
     return (
       <div class="fu-bulk-outcome notice warn" role="alert" data-bulk-outcome="refused">
         <p>
-          <strong>Rien n'a été fait</strong> : {o.refused.length} client(s) refusé(s).
+          <strong>Rien n'a été fait</strong>&#8239;: {counted(o.refused.length, "client refusé", "clients refusés")}.
         </p>
         <ul class="fu-refused">
-          <For each={o.refused.slice(0, 50)}>{(r) => <li>{r.ref ? `${r.ref} — ${r.name}` : "Client d'un autre site"} : {r.reason}</li>}</For>
+          <For each={o.refused.slice(0, 50)}>{(r) => <li>{r.ref ? `${r.ref} — ${r.name}` : "Client d'un autre site"}&#8239;: {r.reason}</li>}</For>
           <Show when={o.refused.length > 50}>
-            <li>… et {o.refused.length - 50} autre(s).</li>
+            <li>… et {counted(o.refused.length - 50, "autre")}.</li>
           </Show>
         </ul>
       </div>
@@ -142,14 +143,14 @@ function BulkForm(props: { kind: Kind; selection: Selection; count: number; onOu
     <form class="sheet-form fu-bulk-form" onSubmit={submit} novalidate data-bulk-form={props.kind} data-bulk-state={working() ? "working" : "idle"}>
       <Show when={props.kind === "stop" || props.kind === "resume" || props.kind === "dispute"}>
         <label class="field">
-          <span>Note (pourquoi ; visible dans l'historique)</span>
-          <textarea name="text" rows="3" maxLength={500} required placeholder={props.kind === "dispute" ? "ex. : conteste la facture de mars" : "ex. : accord avec la direction"} />
+          <span>Note (pourquoi&#8239;; visible dans l'historique)</span>
+          <textarea name="text" rows="3" maxLength={500} required placeholder={props.kind === "dispute" ? "ex. : conteste la facture de mars" : "ex. : accord avec la direction"} />
         </label>
       </Show>
       <Show when={props.kind === "task"}>
         <label class="field">
           <span>Ce que le terrain doit faire</span>
-          <textarea name="text" rows="3" maxLength={500} required placeholder="ex. : vérifier le box et photographier la porte" />
+          <textarea name="text" rows="3" maxLength={500} required placeholder="ex. : vérifier le box et photographier la porte" />
         </label>
         <label class="field">
           <span>Pour le (facultatif)</span>
@@ -173,9 +174,9 @@ function BulkForm(props: { kind: Kind; selection: Selection; count: number; onOu
             </For>
           </select>
         </label>
-        <p class="hint">Envoyé par Cadenas à chaque client (hors stop, litige et contentieux) ; refusé pour tous si l'un n'a pas de numéro ou d'e-mail.</p>
+        <p class="hint">Envoyé par Cadenas à chaque client (hors stop, litige et contentieux)&#8239;; refusé pour tous si l'un n'a pas de numéro ou d'e-mail.</p>
       </Show>
-      <p class="hint">Tout ou rien : si un seul client est refusé, rien n'est fait et la liste dit pourquoi.</p>
+      <p class="hint">Tout ou rien&#8239;: si un seul client est refusé, rien n'est fait et la liste dit pourquoi.</p>
       <Show when={problem()}>
         <p class="form-error" role="alert">
           {problem()}
@@ -185,7 +186,7 @@ function BulkForm(props: { kind: Kind; selection: Selection; count: number; onOu
         <OutcomeText outcome={outcome()!} />
       </Show>
       <button type="submit" class="button primary block" disabled={working()} aria-busy={working()} data-testid="bulk-submit">
-        {working() ? "En cours…" : `Appliquer à ${props.count} client(s)`}
+        {working() ? "En cours…" : `Appliquer à ${counted(props.count, "client")}`}
       </button>
     </form>
   );

@@ -6,7 +6,7 @@ import { LATE_BUCKETS, PROMISE_STATES, type FollowUpResponse, type FollowUpRow, 
 import type { SitesResponse } from "../../../shared/schemas/sites";
 import { ApiError, apiGet } from "../../api";
 import { AppBar } from "../../components/AppBar";
-import { daysLateLabel, formatDateFr, formatEuros, formatInstantShort } from "../../format";
+import { daysLateLabel, formatDateFr, formatEuros, formatInstantShort, plural } from "../../format";
 import { CUSTOMER_KIND_LABEL, LATE_BUCKET_LABEL, LEVEL_LABEL, PROMISE_STATE_LABEL, SEGMENT_LABEL, STAGE_LABEL } from "../../labels";
 import { queryClient, withQueries } from "../../query";
 import { user } from "../../session";
@@ -193,7 +193,7 @@ function FollowUp() {
             <Show when={head()} fallback={state() === "error" ? "" : "Chargement…"}>
               {(h) => (
                 <>
-                  <strong data-testid="fu-total">{h().total}</strong> client(s) · solde total <strong data-testid="fu-total-balance">{formatEuros(h().totalBalanceCents)}</strong>
+                  <strong data-testid="fu-total">{h().total}</strong> {plural(h().total, "client")} · solde total <strong data-testid="fu-total-balance">{formatEuros(h().totalBalanceCents)}</strong>
                   <span class="muted"> · au {formatDateFr(h().asOf)}</span>
                 </>
               )}

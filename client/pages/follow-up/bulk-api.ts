@@ -18,7 +18,7 @@ export async function sendBulk(selection: Selection, action: BulkAction, request
     if (e instanceof ApiError) {
       const refused = (e.details as { refused?: BulkRefusal[] } | undefined)?.refused;
       if (refused && refused.length > 0) return { refused, message: e.message };
-      return { error: e.code === "NETWORK" ? "Pas de réseau : rien n'a été envoyé. Réessayez une fois connecté." : e.message };
+      return { error: e.code === "NETWORK" ? "Pas de réseau : rien n'a été envoyé. Réessayez une fois connecté." : e.message };
     }
     return { error: "L'action n'a pas pu être envoyée." };
   }

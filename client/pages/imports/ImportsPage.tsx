@@ -114,7 +114,7 @@ function Imports() {
             <strong>Déposez ici les fichiers clients, contrats, factures et règlements</strong>
             <span class="muted">ou</span>
             <span class="button secondary">Choisir des fichiers</span>
-            <span class="muted">Plusieurs à la fois : ils sont appliqués dans l'ordre clients → contrats → factures → règlements.</span>
+            <span class="muted">Plusieurs à la fois&#8239;: ils sont appliqués dans l'ordre clients → contrats → factures → règlements.</span>
           </label>
 
           <Show when={files.length > 0}>
@@ -131,7 +131,7 @@ function Imports() {
                         disabled={importing() || Boolean(f.state)}
                         onChange={(e) => update(f.key, (c) => (c.kind = (e.currentTarget.value || null) as Kind | null))}
                       >
-                        <option value="">Type ?</option>
+                        <option value="">Type&#8239;?</option>
                         <For each={IMPORT_KINDS}>{(k) => <option value={k}>{IMPORT_KIND_LABEL[k]}</option>}</For>
                       </select>
                       <Show when={!importing() && !f.state}>
@@ -234,7 +234,7 @@ function RunReport(props: { run: ImportRun }) {
         fallback={
           <>
             <p>
-              <span class="flag refused">Refusé</span> {props.run.errors.length} problème{props.run.errors.length > 1 ? "s" : ""} : rien n'a été importé de ce fichier.
+              <span class="flag refused">Refusé</span> {props.run.errors.length} problème{props.run.errors.length > 1 ? "s" : ""}&#8239;: rien n'a été importé de ce fichier.
             </p>
             <div class="import-errors-wrap">
               <table class="import-errors">
@@ -265,7 +265,7 @@ function RunReport(props: { run: ImportRun }) {
         }
       >
         <p>
-          <span class="flag ok">Importé</span> {count(props.run.lines)} ligne{props.run.lines > 1 ? "s" : ""} : {count(props.run.created)} créée
+          <span class="flag ok">Importé</span> {count(props.run.lines)} ligne{props.run.lines > 1 ? "s" : ""}&#8239;: {count(props.run.created)} créée
           {props.run.created > 1 ? "s" : ""}, {count(props.run.updated)} mise{props.run.updated > 1 ? "s" : ""} à jour.
         </p>
       </Show>
@@ -277,8 +277,8 @@ function stepLabel(f: Chosen): string {
   const s = f.state;
   if (s?.state === "done") return "Terminé";
   if (s?.state === "failed") return "Échec";
-  if (s?.state === "running") return s.phase === "waiting" || s.phase === "check" ? `${PHASE_LABEL[s.phase]}…` : `${PHASE_LABEL[s.phase]} : ${count(s.done)} / ${count(s.total)}`;
-  if (f.sending) return `Envoi : ${formatSize(f.sending.sent)} / ${formatSize(f.sending.total)}`;
+  if (s?.state === "running") return s.phase === "waiting" || s.phase === "check" ? `${PHASE_LABEL[s.phase]}…` : `${PHASE_LABEL[s.phase]} : ${count(s.done)} / ${count(s.total)}`;
+  if (f.sending) return `Envoi : ${formatSize(f.sending.sent)} / ${formatSize(f.sending.total)}`;
   return "";
 }
 

@@ -93,7 +93,7 @@ export function LoginPage() {
           {busy() ? "Connexion…" : "Se connecter"}
         </button>
         <A href="/mot-de-passe-oublie" class="text-link">
-          Mot de passe oublié ?
+          Mot de passe oublié&#8239;?
         </A>
       </form>
       </Show>
@@ -111,8 +111,8 @@ export function unsentMessage(count: number, authors: readonly string[] = []): s
   if (count <= 0) return null;
   const said =
     count === 1
-      ? "1 action n'a pas pu être envoyée : elle reste sur ce téléphone et partira quand vous serez reconnecté(e)."
-      : `${count} actions n'ont pas pu être envoyées : elles restent sur ce téléphone et partiront quand vous serez reconnecté(e).`;
+      ? "1 action n'a pas pu être envoyée : elle reste sur ce téléphone et partira quand vous serez reconnecté(e)."
+      : `${count} actions n'ont pas pu être envoyées : elles restent sur ce téléphone et partiront quand vous serez reconnecté(e).`;
   // On a phone several people use, whose they are: they go only with their author's session.
   return authors.length > 0 ? `${said} (${count === 1 ? "Action" : "Actions"} de ${authors.join(", ")}.)` : said;
 }

@@ -117,7 +117,7 @@ function EnrolStep(props: { step: TwoFactorStep; email: string; onRestart: (why:
       fallback={
         <form class="card login-form" onSubmit={submit} novalidate data-second-factor="enrol">
           <h2>Activez la double authentification</h2>
-          <p>Le bureau l'exige pour votre compte : en plus du mot de passe, un code donné par une application sur votre téléphone.</p>
+          <p>Le bureau l'exige pour votre compte&#8239;: en plus du mot de passe, un code donné par une application sur votre téléphone.</p>
           <Show when={secret()} fallback={<p class="muted">{secret.error ? "Le code QR n'a pas pu être préparé. Réessayez." : "Préparation du code QR…"}</p>}>
             {(s) => <AuthenticatorSetup secret={s()} />}
           </Show>

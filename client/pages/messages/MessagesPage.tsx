@@ -63,8 +63,8 @@ function Messages() {
           {(n) => (
             <p class="notice warn" data-written={n()}>
               {n() > 1
-                ? `Aucun fournisseur d'envoi n'est configuré : ${n()} courriels et SMS ont été écrits dans le dossier local du serveur, pas envoyés. Les clients ne les ont pas reçus.`
-                : "Aucun fournisseur d'envoi n'est configuré : 1 message a été écrit dans le dossier local du serveur, pas envoyé. Le client ne l'a pas reçu."}
+                ? `Aucun fournisseur d'envoi n'est configuré : ${n()} courriels et SMS ont été écrits dans le dossier local du serveur, pas envoyés. Les clients ne les ont pas reçus.`
+                : "Aucun fournisseur d'envoi n'est configuré : 1 message a été écrit dans le dossier local du serveur, pas envoyé. Le client ne l'a pas reçu."}
             </p>
           )}
         </Show>
@@ -129,7 +129,7 @@ function MessageCard(props: { message: MessageItem; onChanged: () => void }) {
       </Show>
       <Show when={m().status === "failed" || m().status === "unknown"}>
         <button type="button" class="button secondary" disabled={retry.isPending} onClick={() => retry.mutate()}>
-          {m().status === "unknown" ? "Pas parti : renvoyer" : "Renvoyer"}
+          {m().status === "unknown" ? "Pas parti : renvoyer" : "Renvoyer"}
         </button>
       </Show>
       <Show when={open() && detail.data}>
@@ -193,7 +193,7 @@ function ReceiptForm(props: { message: MessageItem; onDone: () => void }) {
       <button type="submit" class="button secondary" disabled={save.isPending}>
         Enregistrer le retour
       </button>
-      <FormError message={save.isError && problemsOf(save.error).join(" ; ")} />
+      <FormError message={save.isError && problemsOf(save.error).join(" ; ")} />
     </form>
   );
 }
@@ -236,7 +236,7 @@ function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
         <button type="button" class="button primary" disabled={post.isPending || printing.saving()} onClick={() => post.mutate()}>
           Marquer postés
         </button>
-        <FormError message={post.isError && problemsOf(post.error).join(" ; ")} />
+        <FormError message={post.isError && problemsOf(post.error).join(" ; ")} />
         <FormError message={printing.error()} />
         <Show when={printed()}>
           {(p) => (
@@ -244,7 +244,7 @@ function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
               <Show when={p().batch}>
                 {(b) => (
                   <>
-                    {b().letters.length > 1 ? `${b().letters.length} courriers imprimés` : "Courrier imprimé"}, datés du {formatDateFr(b().printedOn)} : postez-les ce jour.{" "}
+                    {b().letters.length > 1 ? `${b().letters.length} courriers imprimés` : "Courrier imprimé"}, datés du {formatDateFr(b().printedOn)}&#8239;: postez-les ce jour.{" "}
                     <a href={b().pdf} target="_blank" rel="noopener">
                       Ouvrir le PDF
                     </a>
@@ -253,7 +253,7 @@ function Letters(props: { letters: MessageItem[]; onDone: () => void }) {
               </Show>
               <Show when={p().cancelled.length > 0}>
                 {" "}
-                {p().cancelled.length > 1 ? `${p().cancelled.length} lettres annulées` : "Une lettre annulée"} (plus dues) : {[...new Set(p().cancelled.map((c) => c.reason))].join(" ; ")}.
+                {p().cancelled.length > 1 ? `${p().cancelled.length} lettres annulées` : "Une lettre annulée"} (plus dues)&#8239;: {[...new Set(p().cancelled.map((c) => c.reason))].join(" ; ")}.
               </Show>
             </p>
           )}

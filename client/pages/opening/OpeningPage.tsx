@@ -15,6 +15,7 @@ import { act } from "../../store";
 import { useDebtorRow, useFloorMessaging } from "../../store/queries";
 import { shown } from "../../store/views";
 import { FormError } from "../../components/FormError";
+import { counted } from "../../format";
 import { SaveButton, useSaving } from "../../components/Saving";
 
 /**
@@ -205,7 +206,7 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
           </Show>
           <Show when={typed().number !== ""}>
             <p class={numberOk() ? "box-check" : "form-error"} role="status">
-              {numberOk() ? `Box ${props.unit.number} confirmé ✓` : `« ${typed().number} » n'est pas le box ${props.unit.number} : vérifiez la porte.`}
+              {numberOk() ? `Box ${props.unit.number} confirmé ✓` : `« ${typed().number} » n'est pas le box ${props.unit.number} : vérifiez la porte.`}
             </p>
           </Show>
         </section>
@@ -241,14 +242,14 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
               </>
             }
           >
-            <p class="hint">Témoin accepté par l'exploitant (réglage « simple témoin ») ; le dossier de preuves le dira.</p>
+            <p class="hint">Témoin accepté par l'exploitant (réglage « simple témoin »)&#8239;; le dossier de preuves le dira.</p>
             <label class="field">
               <span>Nom du témoin</span>
               <input name="witness" autocomplete="off" maxLength={120} value={typed().witness} onInput={(e) => set("witness", e.currentTarget.value)} />
             </label>
             <label class="field">
               <span>Qualité du témoin</span>
-              <input name="role" autocomplete="off" maxLength={120} placeholder="ex. : gardien d'un site voisin" value={typed().role} onInput={(e) => set("role", e.currentTarget.value)} />
+              <input name="role" autocomplete="off" maxLength={120} placeholder="ex. : gardien d'un site voisin" value={typed().role} onInput={(e) => set("role", e.currentTarget.value)} />
             </label>
           </Show>
           <h3>Signature du témoin</h3>
@@ -263,7 +264,7 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
           <PhotoPicker draftKey={draftKey} role="lock_cut" label="Cadenas coupé" photos={byRole("lock_cut")} />
           <h3>Le contenu</h3>
           <PhotoPicker draftKey={draftKey} role="contents" label="Contenu" photos={byRole("contents")} hint="Photographiez tout le contenu, plusieurs photos si besoin." />
-          <p class="hint">{(photos() ?? []).length} photo(s) · 4 au moins</p>
+          <p class="hint">{counted((photos() ?? []).length, "photo")} · 4 au moins</p>
         </section>
 
         <section class="card">
@@ -281,11 +282,11 @@ function OpeningFlow(props: { doc: DebtorDoc; unit: DocUnit }) {
         </section>
 
         <section class="card">
-          <FormError message={tried() && missing().length > 0 && `Il manque : ${missing().join(", ")}.`} />
+          <FormError message={tried() && missing().length > 0 && `Il manque : ${missing().join(", ")}.`} />
           <FormError message={save.error()} />
           <SaveButton saving={save.saving()}>Enregistrer l'ouverture</SaveButton>
           <p class="hint">
-            Les photos et les signatures partent vers le serveur dès que le réseau le permet. Le contenu est ensuite conservé {procedure().keepGoodsDays} jours ; son
+            Les photos et les signatures partent vers le serveur dès que le réseau le permet. Le contenu est ensuite conservé {procedure().keepGoodsDays} jours&#8239;; son
             enlèvement attend la fin de ce délai et la base légale saisie par le bureau.
           </p>
         </section>
@@ -329,7 +330,7 @@ function QrScanner(props: { onFound: (text: string) => void }) {
         if (code?.rawValue) props.onFound(code.rawValue);
       }, 300);
     } catch (e) {
-      setProblem(`Caméra indisponible (${e instanceof Error ? e.message : String(e)}) : tapez le numéro.`);
+      setProblem(`Caméra indisponible (${e instanceof Error ? e.message : String(e)}) : tapez le numéro.`);
     }
   });
   onCleanup(() => {

@@ -25,7 +25,7 @@ function Phones() {
           <Switch>
             <Match when={list.data?.items.length === 0}>
               <div class="empty">
-                <p>Aucune action en échec : tout ce que les téléphones ont envoyé a été enregistré.</p>
+                <p>Aucune action en échec&#8239;: tout ce que les téléphones ont envoyé a été enregistré.</p>
               </div>
             </Match>
             <Match when={list.data}>
@@ -41,7 +41,7 @@ function Phones() {
                       <span class="muted">
                         {i.userName} · action n° {i.seq} · {i.faults} échec{i.faults > 1 ? "s" : ""} · signalée le {formatInstantShort(i.firstReportedAt)}
                       </span>
-                      <Show when={i.lastError}>{(e) => <span class="muted">Dernière erreur : {e()}</span>}</Show>
+                      <Show when={i.lastError}>{(e) => <span class="muted">Dernière erreur&#8239;: {e()}</span>}</Show>
                       <Show when={(i.pendingOnPhone ?? 0) > 0 && !i.processed}>
                         <span class="muted">
                           {/* The phone's last count is of everything it has not sent, set-aside actions included. */}

@@ -14,9 +14,9 @@ import { AccessRequestButton } from "../debtor/PersonalData";
 // where the law allows, refused with the reasons where it does not.
 
 const STATE_TEXT = {
-  kept: "Données conservées : la relation n'est pas terminée.",
-  archived: "Archive intermédiaire : relation terminée.",
-  due: "Durée de conservation écoulée : les données seront effacées lors du prochain passage quotidien.",
+  kept: "Données conservées : la relation n'est pas terminée.",
+  archived: "Archive intermédiaire : relation terminée.",
+  due: "Durée de conservation écoulée : les données seront effacées lors du prochain passage quotidien.",
   pseudonymised: "Données personnelles effacées.",
 } as const;
 
@@ -33,7 +33,7 @@ export function PrivacyCard(props: { customerId: string; initial?: PrivacyStatus
       <Switch>
         <Match when={status.error}>
           <p class="muted">
-            {(status.error as { code?: string }).code === "NETWORK" ? "Pas de réseau pour l'instant : réessayez plus tard." : `Indisponible : ${(status.error as Error).message}`}
+            {(status.error as { code?: string }).code === "NETWORK" ? "Pas de réseau pour l'instant : réessayez plus tard." : `Indisponible : ${(status.error as Error).message}`}
           </p>
         </Match>
         <Match when={status()}>{(s) => <PrivacyView status={s()} onChange={(next) => (next ? mutate(next) : void refetch())} />}</Match>
@@ -52,14 +52,14 @@ function PrivacyView(props: { status: PrivacyStatus; onChange: (next?: PrivacySt
         {STATE_TEXT[s().state]}
         <Show when={s().state === "archived" || s().state === "due"}>
           {" "}
-          Fin de la relation le {formatDateFr(s().endedOn!)} ; effacement prévu le {formatDateFr(s().dueOn!)} ({s().retentionYears} ans).
+          Fin de la relation le {formatDateFr(s().endedOn!)}&#8239;; effacement prévu le {formatDateFr(s().dueOn!)} ({s().retentionYears} ans).
         </Show>
-        <Show when={s().pseudonymisedAt}>{(at) => <> Le {formatInstantShort(at())} ; les références et montants comptables restent.</>}</Show>
+        <Show when={s().pseudonymisedAt}>{(at) => <> Le {formatInstantShort(at())}&#8239;; les références et montants comptables restent.</>}</Show>
       </p>
       <Show when={s().legalHold}>
         {(h) => (
           <p class="stop-note" data-testid="legal-hold">
-            Conservation pour motif légal : {h().reason}
+            Conservation pour motif légal&#8239;: {h().reason}
             <Show when={h().at}> (depuis le {formatInstantShort(h().at!)}{h().byInitials ? `, ${h().byInitials}` : ""})</Show>. Rien n'est effacé tant qu'elle dure.
           </p>
         )}
@@ -118,12 +118,12 @@ function HoldForm(props: { status: PrivacyStatus; onDone: (next: PrivacyStatus) 
     <form class="sheet-form" onSubmit={submit} novalidate>
       <p class="muted">
         {held()
-          ? "La conservation levée, les données suivent de nouveau la durée de conservation ; une demande d'effacement pourra être satisfaite."
-          : "Litige, contestation, dossier remis au commissaire de justice ou au tribunal : tant que la conservation dure, rien n'est effacé, ni par la durée de conservation ni sur demande."}
+          ? "La conservation levée, les données suivent de nouveau la durée de conservation ; une demande d'effacement pourra être satisfaite."
+          : "Litige, contestation, dossier remis au commissaire de justice ou au tribunal : tant que la conservation dure, rien n'est effacé, ni par la durée de conservation ni sur demande."}
       </p>
       <label class="field">
         <span>Pourquoi</span>
-        <input name="reason" maxLength={500} placeholder={held() ? "ex. : jugement rendu, litige clos" : "ex. : contestation devant le tribunal judiciaire"} required />
+        <input name="reason" maxLength={500} placeholder={held() ? "ex. : jugement rendu, litige clos" : "ex. : contestation devant le tribunal judiciaire"} required />
       </label>
       <Problems list={problems()} />
       <SaveButton saving={save.saving()}>{held() ? "Lever la conservation" : "Placer en conservation"}</SaveButton>
@@ -166,7 +166,7 @@ function ErasureForm(props: { status: PrivacyStatus; onDone: () => void }) {
       when={!done()}
       fallback={
         <div class="sheet-form" role="status" data-erasure="done">
-          <p class="evidence-ok">Données effacées : nom, coordonnées, textes libres et photos. La demande est enregistrée au journal.</p>
+          <p class="evidence-ok">Données effacées&#8239;: nom, coordonnées, textes libres et photos. La demande est enregistrée au journal.</p>
           <button type="button" class="button secondary" onClick={() => props.onDone()}>
             Fermer
           </button>
@@ -175,7 +175,7 @@ function ErasureForm(props: { status: PrivacyStatus; onDone: () => void }) {
     >
       <form class="sheet-form" onSubmit={submit} novalidate>
         <p class="muted">
-          Effacée tout de suite si rien ne l'interdit ; refusée, avec la raison à transmettre à la personne, tant qu'une dette reste due, qu'un contrat ou un dossier
+          Effacée tout de suite si rien ne l'interdit&#8239;; refusée, avec la raison à transmettre à la personne, tant qu'une dette reste due, qu'un contrat ou un dossier
           est en cours ou qu'une conservation pour motif légal dure. Les lignes comptables (références, montants, dates) sont toujours conservées (10 ans, Code de
           commerce).
         </p>
@@ -185,7 +185,7 @@ function ErasureForm(props: { status: PrivacyStatus; onDone: () => void }) {
         </label>
         <label class="field">
           <span>Comment et référence</span>
-          <input name="reference" maxLength={200} placeholder="ex. : courrier du 12/11, réf. RGPD-12" required />
+          <input name="reference" maxLength={200} placeholder="ex. : courrier du 12/11, réf. RGPD-12" required />
         </label>
         <label class="field">
           <span>Note (facultatif)</span>
@@ -194,7 +194,7 @@ function ErasureForm(props: { status: PrivacyStatus; onDone: () => void }) {
         <Show when={refused()}>
           {(list) => (
             <div class="form-error" role="alert" data-erasure="refused">
-              <p>Effacement refusé (la demande et la raison sont enregistrées) :</p>
+              <p>Effacement refusé (la demande et la raison sont enregistrées)&#8239;:</p>
               <ObstacleList list={list()} />
             </div>
           )}

@@ -35,7 +35,7 @@ export function PrivacyPage() {
         <form class="card sheet-form" onSubmit={submit} novalidate>
           <label class="field">
             <span>Référence du client</span>
-            <input name="ref" autocomplete="off" placeholder="ex. : CL1003" required />
+            <input name="ref" autocomplete="off" placeholder="ex. : CL1003" required />
           </label>
           <Problems list={problems()} />
           <SaveButton saving={save.saving()}>Rechercher</SaveButton>
@@ -52,7 +52,7 @@ export function PrivacyPage() {
         </Show>
         <p class="hint">
           Les données d'un client sont conservées tant que la relation dure, puis {/* the setting's value shows on each card */}pendant la durée réglée dans
-          « Scénarios et réglages » après la dette soldée et les contrats terminés ; ensuite le passage quotidien les efface, sauf conservation pour motif légal.
+          « Scénarios et réglages » après la dette soldée et les contrats terminés&#8239;; ensuite le passage quotidien les efface, sauf conservation pour motif légal.
         </p>
       </main>
     </>

@@ -93,10 +93,10 @@ function Scenarios() {
                   Nom
                   <input value={draft.name} disabled={!editable()} onInput={(e) => edit(() => setDraft("name", e.currentTarget.value))} />
                 </label>
-                <p class="muted">Jours d'exemple pour une échéance au {formatDateFr(EXAMPLE_DUE)} ; un dimanche ou un jour férié passe au jour ouvré suivant.</p>
+                <p class="muted">Jours d'exemple pour une échéance au {formatDateFr(EXAMPLE_DUE)}&#8239;; un dimanche ou un jour férié passe au jour ouvré suivant.</p>
                 <ol class="step-list">
                   <Index each={draft.steps}>
-                    {(step, i) => <StepCard step={step()} editable={editable()} templates={list.data!.templates} onChange={(fn) => edit(() => setDraft("steps", i, fn))} />}
+                    {(step, i) => <StepCard step={step()} editable={editable()} templates={list.data!.templates} templateLabels={list.data!.templateLabels} onChange={(fn) => edit(() => setDraft("steps", i, fn))} />}
                   </Index>
                 </ol>
                 <SaveBar label="Enregistrer le scénario" error={save.error} saved={saved()} pending={save.isPending} editable={editable()} />
@@ -110,30 +110,31 @@ function Scenarios() {
   );
 }
 
-function StepCard(props: { step: ScenarioStep; editable: boolean; templates: string[]; onChange: (fn: (s: ScenarioStep) => ScenarioStep) => void }) {
+function StepCard(props: { step: ScenarioStep; editable: boolean; templates: string[]; templateLabels: Record<string, string>; onChange: (fn: (s: ScenarioStep) => ScenarioStep) => void }) {
   const when = () => props.step.when;
   const setWhen = (patch: Partial<ScenarioStep["when"]>) => props.onChange((s) => ({ ...s, when: { ...s.when, ...patch } }));
   const example = () => (when().from === "due" ? formatDateFr(stepDate(when(), EXAMPLE_DUE)) : null);
   const number = (value: string) => (value.trim() === "" ? undefined : Math.trunc(Number(value)));
+  /** The step as the office names it: its code stays internal. */
+  const name = () => STAGE_LABEL[props.step.code] ?? props.step.code;
   return (
     <li class="card step-card" classList={{ off: !props.step.enabled }}>
       <div class="step-head">
         <label class="check">
           <input type="checkbox" checked={props.step.enabled} disabled={!props.editable} onChange={(e) => props.onChange((s) => ({ ...s, enabled: e.currentTarget.checked }))} />
-          <strong>{STAGE_LABEL[props.step.code] ?? props.step.code}</strong>
+          <strong>{name()}</strong>
         </label>
-        <span class="muted">{props.step.code}</span>
       </div>
       <div class="step-when">
         <label>
-          <input type="number" inputmode="numeric" value={when().days ?? ""} disabled={!props.editable} onChange={(e) => setWhen({ days: number(e.currentTarget.value) })} aria-label={`${props.step.code} : jours`} />
+          <input type="number" inputmode="numeric" value={when().days ?? ""} disabled={!props.editable} onChange={(e) => setWhen({ days: number(e.currentTarget.value) })} aria-label={`${name()} : jours`} />
           <span>j</span>
         </label>
         <label>
-          <input type="number" inputmode="numeric" min="0" value={when().months ?? ""} disabled={!props.editable} onChange={(e) => setWhen({ months: number(e.currentTarget.value) })} aria-label={`${props.step.code} : mois`} />
+          <input type="number" inputmode="numeric" min="0" value={when().months ?? ""} disabled={!props.editable} onChange={(e) => setWhen({ months: number(e.currentTarget.value) })} aria-label={`${name()} : mois`} />
           <span>mois</span>
         </label>
-        <select value={when().from} disabled={!props.editable} onChange={(e) => setWhen({ from: e.currentTarget.value as ScenarioStep["when"]["from"] })} aria-label={`${props.step.code} : à partir`}>
+        <select value={when().from} disabled={!props.editable} onChange={(e) => setWhen({ from: e.currentTarget.value as ScenarioStep["when"]["from"] })} aria-label={`${name()} : à partir`}>
           <For each={Object.entries(FROM_LABEL)}>{([value, label]) => <option value={value}>{label}</option>}</For>
         </select>
         <Show when={when().from === "receipt" && when().step}>{(s) => <span class="muted">de la LRAR {s()}, délai passé</span>}</Show>
@@ -153,10 +154,10 @@ function StepCard(props: { step: ScenarioStep; editable: boolean; templates: str
                   <select
                     value={m().template}
                     disabled={!props.editable}
-                    aria-label={`${props.step.code} : modèle ${CHANNEL_LABEL[m().channel as MessageChannel]}`}
+                    aria-label={`${name()} : modèle ${CHANNEL_LABEL[m().channel as MessageChannel]}`}
                     onChange={(e) => props.onChange((s) => ({ ...s, actions: s.actions.map((x, k) => (k === n && x.action === "message" ? { ...x, template: e.currentTarget.value } : x)) }))}
                   >
-                    <For each={props.templates.includes(m().template) ? props.templates : [m().template, ...props.templates]}>{(t) => <option value={t}>{t}</option>}</For>
+                    <For each={props.templates.includes(m().template) ? props.templates : [m().template, ...props.templates]}>{(t) => <option value={t}>{props.templateLabels[t] ?? t}</option>}</For>
                   </select>
                 )}
               </Show>
@@ -181,10 +182,10 @@ function SettingsCard(props: { editable: boolean }) {
   const [saved, setSaved] = createSignal(false);
   const save = useMutation(() => ({
     mutationFn: async (body: Settings) => {
-      if (!Number.isFinite(body.sepaRejectFeeCents) || !Number.isFinite(body.minBalanceCents)) throw new Error("Montant illisible : tapez par exemple 15,00");
-      if (!Number.isFinite(body.latePenaltyRatePercent)) throw new Error("Taux illisible : tapez par exemple 12,15");
-      if (!Number.isInteger(body.collectionPeriodDays) || !Number.isInteger(body.keepGoodsDays)) throw new Error("Nombre de jours illisible : tapez par exemple 30");
-      if (!Number.isInteger(body.retentionYears)) throw new Error("Durée de conservation illisible : tapez un nombre d'années, par exemple 3");
+      if (!Number.isFinite(body.sepaRejectFeeCents) || !Number.isFinite(body.minBalanceCents)) throw new Error("Montant illisible : tapez par exemple 15,00");
+      if (!Number.isFinite(body.latePenaltyRatePercent)) throw new Error("Taux illisible : tapez par exemple 12,15");
+      if (!Number.isInteger(body.collectionPeriodDays) || !Number.isInteger(body.keepGoodsDays)) throw new Error("Nombre de jours illisible : tapez par exemple 30");
+      if (!Number.isInteger(body.retentionYears)) throw new Error("Durée de conservation illisible : tapez un nombre d'années, par exemple 3");
       return apiPut<Settings>("/settings", body);
     },
     onSuccess: (data) => {
@@ -241,22 +242,22 @@ function SettingsCard(props: { editable: boolean }) {
             <input name="keep" type="number" inputmode="numeric" min="0" max="365" value={s().keepGoodsDays} disabled={!props.editable} />
           </label>
           <label class="field">
-            Conservation des données personnelles d'un client après la fin de la relation — dette soldée et contrats terminés (années ; la CNIL
-            recommande 3 ans). Ensuite, nom, coordonnées, textes libres et photos sont effacés ; les lignes comptables restent.
+            Conservation des données personnelles d'un client après la fin de la relation — dette soldée et contrats terminés (années&#8239;; la CNIL
+            recommande 3 ans). Ensuite, nom, coordonnées, textes libres et photos sont effacés&#8239;; les lignes comptables restent.
             <input name="retention" type="number" inputmode="numeric" min={RETENTION_YEARS.min} max={RETENTION_YEARS.max} value={s().retentionYears} disabled={!props.editable} />
           </label>
           <label class="check">
             <input name="plainWitness" type="checkbox" checked={s().allowPlainWitness} disabled={!props.editable} />
-            <span>Accepter un simple témoin à l'ouverture d'un box (par défaut : un commissaire de justice)</span>
+            <span>Accepter un simple témoin à l'ouverture d'un box (par défaut&#8239;: un commissaire de justice)</span>
           </label>
           <label class="check">
             <input name="twoFactor" type="checkbox" checked={s().twoFactorRequired} disabled={!props.editable} />
             <span>
-              Exiger la double authentification (code d'une application sur téléphone) pour le bureau et les Managers : un compte qui ne l'a pas
+              Exiger la double authentification (code d'une application sur téléphone) pour le bureau et les Managers&#8239;: un compte qui ne l'a pas
               l'active à sa prochaine connexion. Les gestionnaires de site ne sont pas concernés.
             </span>
           </label>
-          <p class="muted">Indemnité forfaitaire de recouvrement : {formatEuros(RECOVERY_INDEMNITY_CENTS)} par facture, fixée par la loi, clients professionnels seulement.</p>
+          <p class="muted">Indemnité forfaitaire de recouvrement&#8239;: {formatEuros(RECOVERY_INDEMNITY_CENTS)} par facture, fixée par la loi, clients professionnels seulement.</p>
           <SaveBar label="Enregistrer les réglages" error={save.error} saved={saved()} pending={save.isPending} editable={props.editable} sticky={false} />
         </form>
       )}

@@ -81,7 +81,7 @@ function AccountStep(props: { onDone: () => void }) {
       await setUpFirstAccount({ code: text("code"), name: text("name"), email: text("email"), initials: text("initials"), password: String(form.get("password")) });
       props.onDone();
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : "Le serveur n'a pas pu être joint : rien n'a été créé. Réessayez.");
+      setError(e instanceof ApiError ? e.message : "Le serveur n'a pas pu être joint : rien n'a été créé. Réessayez.");
     } finally {
       setBusy(false);
     }
@@ -90,7 +90,7 @@ function AccountStep(props: { onDone: () => void }) {
     <section class="card setup-step" data-step="account">
       <h2>1. Le premier compte du bureau</h2>
       <p class="muted">
-        Le serveur a écrit un code d'installation dans son journal au démarrage (« type the setup code … »). Recopiez-le : sans lui, personne ne peut
+        Le serveur a écrit un code d'installation dans son journal au démarrage (« type the setup code … »). Recopiez-le&#8239;: sans lui, personne ne peut
         créer ce compte.
       </p>
       <form class="setup-form" onSubmit={submit} novalidate>
@@ -136,7 +136,7 @@ function Steps() {
     <Show when={ready()} fallback={<Spinner />}>
       <ol class="plain-list setup-steps" data-current={current()}>
         <Step n={1} title="Le premier compte du bureau" done>
-          <p class="muted">Connecté(e) : {user()?.name}.</p>
+          <p class="muted">Connecté(e)&#8239;: {user()?.name}.</p>
         </Step>
         <Step n={2} title="Le premier site" done={hasSite()} current={current() === "site"}>
           <Show
@@ -161,7 +161,7 @@ function Steps() {
         </Step>
         <Step n={3} title="Le premier import" done={hasImport()} current={current() === "import"}>
           <p class="muted">
-            Les quatre fichiers du logiciel de facturation : clients, contrats, factures, règlements. Ils sont importés dans le bon ordre ; un fichier refusé
+            Les quatre fichiers du logiciel de facturation&#8239;: clients, contrats, factures, règlements. Ils sont importés dans le bon ordre&#8239;; un fichier refusé
             n'écrit rien et dit chaque ligne fautive.
           </p>
           <Show when={current() === "import"}>
@@ -182,7 +182,7 @@ function Steps() {
       <Show when={current() === "done"}>
         <div class="card setup-done" data-step="done">
           <p>
-            <strong>Cadenas est en service.</strong> Le moteur de relances tourne chaque jour ; les fichiers du logiciel de facturation sont à importer chaque jour
+            <strong>Cadenas est en service.</strong> Le moteur de relances tourne chaque jour&#8239;; les fichiers du logiciel de facturation sont à importer chaque jour
             (ou à déposer dans le dossier d'import).
           </p>
           <A class="button primary" href="/">

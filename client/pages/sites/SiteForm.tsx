@@ -41,7 +41,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
       const checked = bodyOf(draft);
       if ("issues" in checked) {
         setIssues(checked.issues);
-        return save.fail("Non enregistré : des champs sont à corriger (en rouge).");
+        return save.fail("Non enregistré : des champs sont à corriger (en rouge).");
       }
       // Without the users' list, the site's people are left as they are.
       const { userIds, ...rest } = checked.body;
@@ -71,7 +71,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
   const refused = (e: unknown) => {
     const found = issuesOf(e);
     setIssues(found);
-    if (Object.keys(found).some((k) => k !== "")) return save.fail("Non enregistré : des champs sont à corriger (en rouge).");
+    if (Object.keys(found).some((k) => k !== "")) return save.fail("Non enregistré : des champs sont à corriger (en rouge).");
     throw e;
   };
 
@@ -129,7 +129,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
         <section class="card site-section">
           <h3>Envois</h3>
           <div class="field-row">
-            {text("senderName", "Nom d'expéditeur des e-mails", { hint: "Vide : le nom du site" })}
+            {text("senderName", "Nom d'expéditeur des e-mails", { hint: "Vide : le nom du site" })}
             {text("replyTo", "Adresse de réponse", { type: "email", inputmode: "email", hint: "Où arrivent les réponses des clients" })}
           </div>
           {field(
@@ -138,7 +138,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
             <input name="smsSender" maxlength={11} value={draft.smsSender} aria-invalid={Boolean(issues().smsSender)} onInput={(e) => set("smsSender", e.currentTarget.value)} />,
           )}
           <p class="hint sms-sender-count" data-over={draft.smsSender.length > 11}>
-            {draft.smsSender.length}/11 — lettres et chiffres sans espace ni accent ; vide : l'expéditeur du serveur
+            {draft.smsSender.length}/11 — lettres et chiffres sans espace ni accent&#8239;; vide&#8239;: l'expéditeur du serveur
           </p>
         </section>
 
@@ -161,7 +161,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
             {text("signatoryName", "Signataire")}
             {text("signatoryTitle", "Fonction du signataire")}
           </div>
-          {text("iban", "IBAN", { hint: "Pour les virements : les lettres de relance l'indiquent" })}
+          {text("iban", "IBAN", { hint: "Pour les virements : les lettres de relance l'indiquent" })}
         </section>
 
         <section class="card site-section">
@@ -194,7 +194,7 @@ export function SiteForm(props: { site: SiteItem | null; defaultTimeZone: string
                 </ul>
               }
             >
-              <p class="hint">Le bureau voit tous les sites : il n'est pas listé ici.</p>
+              <p class="hint">Le bureau voit tous les sites&#8239;: il n'est pas listé ici.</p>
               <For each={people.data!.users.filter((u) => u.role !== "office")}>
                 {(u) => (
                   <label class="check">
@@ -263,7 +263,7 @@ function LogoField(props: { site: SiteItem | null; editable: boolean; chosen: Fi
                 const file = e.currentTarget.files?.[0] ?? null;
                 e.currentTarget.value = "";
                 if (file && file.size > MAX_LOGO_BYTES) {
-                  setTooBig(`Image trop lourde (${Math.ceil(file.size / 1024)} Ko) : ${MAX_LOGO_BYTES / 1024} Ko au plus.`);
+                  setTooBig(`Image trop lourde (${Math.ceil(file.size / 1024)} Ko) : ${MAX_LOGO_BYTES / 1024} Ko au plus.`);
                   return;
                 }
                 setTooBig(null);
@@ -283,7 +283,7 @@ function LogoField(props: { site: SiteItem | null; editable: boolean; chosen: Fi
           </Show>
         </Show>
       </div>
-      <span class="hint">PNG ou JPEG, {MAX_LOGO_BYTES / 1024} Ko au plus ; imprimé en haut à gauche des courriers.{props.chosen ? " Envoyé à l'enregistrement." : ""}</span>
+      <span class="hint">PNG ou JPEG, {MAX_LOGO_BYTES / 1024} Ko au plus&#8239;; imprimé en haut à gauche des courriers.{props.chosen ? " Envoyé à l'enregistrement." : ""}</span>
       <FieldError message={tooBig() ?? props.error ?? remove.error()} />
     </div>
   );
@@ -297,7 +297,7 @@ function HoursField(props: { hours: SiteDraft["openingHours"]; issues: Record<st
       when={props.hours}
       fallback={
         <div class="hours-unset">
-          <p class="muted">Pas d'horaires renseignés : le téléphone n'en affiche pas.</p>
+          <p class="muted">Pas d'horaires renseignés&#8239;: le téléphone n'en affiche pas.</p>
           <button type="button" class="button secondary" onClick={() => props.onChange(everyDay("06:00", "22:00"))}>
             Renseigner les horaires
           </button>
@@ -317,9 +317,9 @@ function HoursField(props: { hours: SiteDraft["openingHours"]; issues: Record<st
                   <Index each={props.hours![d]}>
                     {(r, i) => (
                       <span class="hours-range">
-                        <input type="time" aria-label={`${WEEKDAY_LABEL[d]} : ouverture`} value={r().from} onInput={(e) => day(d, props.hours![d].map((x, j) => (j === i ? { ...x, from: e.currentTarget.value } : x)))} />
+                        <input type="time" aria-label={`${WEEKDAY_LABEL[d]} : ouverture`} value={r().from} onInput={(e) => day(d, props.hours![d].map((x, j) => (j === i ? { ...x, from: e.currentTarget.value } : x)))} />
                         –
-                        <input type="time" aria-label={`${WEEKDAY_LABEL[d]} : fermeture`} value={r().to} onInput={(e) => day(d, props.hours![d].map((x, j) => (j === i ? { ...x, to: e.currentTarget.value } : x)))} />
+                        <input type="time" aria-label={`${WEEKDAY_LABEL[d]} : fermeture`} value={r().to} onInput={(e) => day(d, props.hours![d].map((x, j) => (j === i ? { ...x, to: e.currentTarget.value } : x)))} />
                         <Show when={props.hours![d].length > 1}>
                           <button type="button" class="icon-button small" aria-label="Retirer cette plage" onClick={() => day(d, props.hours![d].filter((_, j) => j !== i))}>
                             ×
@@ -367,7 +367,7 @@ async function uploadLogo(siteId: string, file: File): Promise<SiteItem> {
   try {
     res = await fetch(`/api/sites/${siteId}/logo`, { method: "PUT", credentials: "same-origin", headers: { "content-type": file.type || "application/octet-stream" }, body: file });
   } catch {
-    throw new ApiError(0, "NETWORK", "Pas de connexion au serveur : le logo n'est pas envoyé.");
+    throw new ApiError(0, "NETWORK", "Pas de connexion au serveur : le logo n'est pas envoyé.");
   }
   const payload = await res.json().catch(() => null);
   if (res.ok) return payload as SiteItem;

@@ -56,7 +56,7 @@ function Templates() {
                   <For each={list.data!.templates}>{(t) => <option value={t.code}>{`${t.label}${t.floor ? " — téléphone" : ""}${t.customized ? " (modifié)" : ""}`}</option>}</For>
                 </select>
               </label>
-              <p class="muted">Variables : {Object.keys(list.data!.variables).map((v) => `{{${v}}}`).join(" ")}</p>
+              <p class="muted">Variables&#8239;: {Object.keys(list.data!.variables).map((v) => `{{${v}}}`).join(" ")}</p>
               <form
                 class="scenario-form"
                 onSubmit={(e) => {
@@ -96,7 +96,7 @@ function Templates() {
                       Texte
                       <textarea rows="4" value={draft.t!.sms!.body} disabled={!editable()} onInput={(e) => set(["sms", "body"], e.currentTarget.value)} />
                     </label>
-                    <p class="muted">Avant remplissage : {smsCount(draft.t!.sms!.body).units} caractères, {smsCount(draft.t!.sms!.body).encoding}</p>
+                    <p class="muted">Avant remplissage&#8239;: {smsCount(draft.t!.sms!.body).units} caractères, {smsCount(draft.t!.sms!.body).encoding}</p>
                   </section>
                 </Show>
                 <Show when={draft.t!.letter}>
@@ -155,7 +155,7 @@ function Preview(props: { code: string; template: TemplateItem }) {
       <Show when={preview.data}>
         {(p) => (
           <>
-            <p class="muted">À : {p().recipient.split("\n").join(", ") || "aucune adresse connue"}</p>
+            <p class="muted">À&#8239;: {p().recipient.split("\n").join(", ") || "aucune adresse connue"}</p>
             <Show when={p().subject}>
               <p>
                 <strong>{p().subject}</strong>
@@ -171,7 +171,7 @@ function Preview(props: { code: string; template: TemplateItem }) {
           </>
         )}
       </Show>
-      <FormError message={preview.isError && problemsOf(preview.error).join(" ; ")} />
+      <FormError message={preview.isError && problemsOf(preview.error).join(" ; ")} />
     </section>
   );
 }

@@ -201,7 +201,7 @@ function DebtorRow(props: { line: Line; walking: boolean }) {
 
 function dueLabel(item: DueItem): string {
   if (item.type === "promise") return `Promesse du ${formatDateFr(item.promisedOn).slice(0, 5)} à vérifier (${formatEuros(item.amountCents)})`;
-  const what = item.task.kind === "office_request" && item.task.note ? `Bureau : ${item.task.note}` : TASK_LABEL[item.task.kind];
+  const what = item.task.kind === "office_request" && item.task.note ? `Bureau : ${item.task.note}` : TASK_LABEL[item.task.kind];
   return item.task.unitId && item.unit ? `${what} · ${item.unit.number}` : what;
 }
 

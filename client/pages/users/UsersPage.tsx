@@ -131,7 +131,7 @@ function Users() {
       </Sheet>
 
       <Sheet
-        title={(() => { const p = panel(); return p?.kind === "deactivate" ? `Désactiver ${p.user.name} ?` : ""; })()}
+        title={(() => { const p = panel(); return p?.kind === "deactivate" ? `Désactiver ${p.user.name} ?` : ""; })()}
         open={panel()?.kind === "deactivate"}
         onClose={() => setPanel(null)}
       >
@@ -308,9 +308,9 @@ function UserForm(props: {
         />
       </label>
       <p class="hint" id="initials-hint">
-        Elles signent le journal de facturation (*VT*…) : 2 à 4 lettres, propres à chaque personne.
+        Elles signent le journal de facturation (*VT*…)&#8239;: 2 à 4 lettres, propres à chaque personne.
       </p>
-      <Show when={props.roles.length > 1} fallback={<p class="muted">Rôle : {ROLE_LABEL[role()]}</p>}>
+      <Show when={props.roles.length > 1} fallback={<p class="muted">Rôle&#8239;: {ROLE_LABEL[role()]}</p>}>
         <label class="field">
           <span>Rôle</span>
           <select class="big-select" name="role" value={role()} onChange={(e) => setRole(e.currentTarget.value as Role)}>
@@ -372,7 +372,7 @@ function Invitation(props: { answer: InvitationResponse; onDone: () => void }) {
           {(link) => (
             <>
               <p>
-                Aucun serveur d'e-mail n'est réglé : remettez ce lien à <strong>{props.answer.user.name}</strong> ({props.answer.user.email}).
+                Aucun serveur d'e-mail n'est réglé&#8239;: remettez ce lien à <strong>{props.answer.user.name}</strong> ({props.answer.user.email}).
               </p>
               <label class="field">
                 <span>Lien d'invitation</span>
@@ -382,7 +382,7 @@ function Invitation(props: { answer: InvitationResponse; onDone: () => void }) {
                 {copied() ? "Lien copié" : "Copier le lien"}
               </button>
               <p class="note" role="note">
-                À remettre à la personne : valable jusqu'au {formatInstantShort(props.answer.expiresAt)}, une seule fois.
+                À remettre à la personne&#8239;: valable jusqu'au {formatInstantShort(props.answer.expiresAt)}, une seule fois.
               </p>
             </>
           )}
@@ -400,10 +400,10 @@ function Deactivate(props: { user: UserItem; onDone: (item: UserItem) => void; o
   return (
     <div class="sheet-form">
       <p>
-        {props.user.name} ne pourra plus se connecter. Ses sessions sont fermées tout de suite : son téléphone sera déconnecté.
+        {props.user.name} ne pourra plus se connecter. Ses sessions sont fermées tout de suite&#8239;: son téléphone sera déconnecté.
       </p>
       <p class="muted">
-        Les actions que son téléphone n'a pas encore envoyées y restent : le téléphone le lui dit, et elles partiront si le compte est réactivé.
+        Les actions que son téléphone n'a pas encore envoyées y restent&#8239;: le téléphone le lui dit, et elles partiront si le compte est réactivé.
       </p>
       <FormError message={save.error()} />
       <SaveButton

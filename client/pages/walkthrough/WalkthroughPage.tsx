@@ -103,7 +103,7 @@ function WalkItem(props: { row: WalkRow; onFix: (fix: { unit: DocUnit; on: boole
         <span class={r().mismatch ? "flag refused" : "muted"}>Double cadenas prévu depuis le {formatDateFr(r().dueOn!)}, pas enregistré</span>
       </Show>
       <Show when={r().category === "to_remove"}>
-        <span class={r().mismatch ? "flag refused" : "muted"}>Payé : à retirer depuis le {formatDateFr(r().dueOn!)}, toujours enregistré posé</span>
+        <span class={r().mismatch ? "flag refused" : "muted"}>Payé&#8239;: à retirer depuis le {formatDateFr(r().dueOn!)}, toujours enregistré posé</span>
       </Show>
       <Show when={r().placed}>
         {(p) => (

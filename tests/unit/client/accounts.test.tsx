@@ -122,9 +122,9 @@ describe("the new password's own checks", () => {
 describe("unsent actions when a session ends", () => {
   it("the sign-in screen says how many could not be sent, and whose", () => {
     expect(unsentMessage(0)).toBeNull();
-    expect(unsentMessage(1)).toBe("1 action n'a pas pu être envoyée : elle reste sur ce téléphone et partira quand vous serez reconnecté(e).");
+    expect(unsentMessage(1)).toBe("1 action n'a pas pu être envoyée\u202f: elle reste sur ce téléphone et partira quand vous serez reconnecté(e).");
     expect(unsentMessage(3, ["VT"])).toBe(
-      "3 actions n'ont pas pu être envoyées : elles restent sur ce téléphone et partiront quand vous serez reconnecté(e). (Actions de VT.)",
+      "3 actions n'ont pas pu être envoyées\u202f: elles restent sur ce téléphone et partiront quand vous serez reconnecté(e). (Actions de VT.)",
     );
   });
 

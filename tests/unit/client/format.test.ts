@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTION_KINDS, CALL_OUTCOMES, LEVELS, PAYMENT_METHODS, ROLES, SEGMENTS, TASK_KINDS, BOX_STEPS } from "../../../shared/enums";
-import { daysLateLabel, formatEuros, formatLongDay, telHref } from "../../../client/format";
+import { daysLateLabel, formatEuros, formatLongDay, smsHref, telHref } from "../../../client/format";
 import { ACTION_LABEL, LEVEL_LABEL, OUTCOME_LABEL, PAYMENT_METHOD_LABEL, ROLE_LABEL, SEGMENT_LABEL, STAGE_LABEL, TASK_LABEL } from "../../../client/labels";
 
 describe("French display formats", () => {
@@ -21,6 +21,10 @@ describe("French display formats", () => {
   it("dials French numbers internationally", () => {
     expect(telHref("06 12 34 56 78")).toBe("tel:+33612345678");
     expect(telHref("+33 4 78 00 12 34")).toBe("tel:+33478001234");
+  });
+
+  it("opens the messages app on the same number", () => {
+    expect(smsHref("06 12 34 56 78")).toBe("sms:+33612345678");
   });
 
   it("has a French label for every code the UI shows", () => {

@@ -57,7 +57,7 @@ describe("a save button", () => {
     expect(button.textContent).toBe("Suspendre le code");
     fail(new Error("disque plein"));
     await screen.findByRole("alert");
-    expect(screen.getByRole("alert").textContent).toBe("Non enregistré : disque plein. Réessayez.");
+    expect(screen.getByRole("alert").textContent).toBe("Non enregistré\u202f: disque plein. Réessayez.");
     expect(button.disabled).toBe(false);
     expect(button.getAttribute("aria-busy")).toBe("false");
     expect(button.textContent).toBe("Suspendre le code");
