@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 // of everything it read (client/, shared/, public/, the Vite config and the lock file) beside its output.
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const INPUTS = ["client", "shared", "public", "vite.config.ts", "package-lock.json"];
+const INPUTS = ["client", "shared", "public", "vite.config.ts", "package-lock.json", "server/cli/client-build.ts"];
 const STAMP = ".build-hash";
 
 export async function ensureClientBuilt(outDir = join(ROOT, "dist/client"), log: (line: string) => void = console.log): Promise<void> {
@@ -16,7 +16,17 @@ export async function ensureClientBuilt(outDir = join(ROOT, "dist/client"), log:
   if (existsSync(join(outDir, "index.html")) && existsSync(stampPath) && readFileSync(stampPath, "utf8") === hash) return;
   log("Building the client…");
   const { build } = await import("vite");
-  await build({ configFile: join(ROOT, "vite.config.ts"), root: join(ROOT, "client"), logLevel: "warn", build: { outDir } });
+  // Vite picks the libraries' builds by NODE_ENV: under vitest ("test") or a shell that set "development" the phone
+  // would get Solid's development build — larger, slower, and checked by no budget. The client is always built
+  // for production.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: join(ROOT, "vite.config.ts"), root: join(ROOT, "client"), logLevel: "warn", mode: "production", build: { outDir } });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(stampPath, hash);
 }
 
