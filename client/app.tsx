@@ -1,10 +1,11 @@
 import { Navigate, Route, Router, useLocation, type RouteSectionProps } from "@solidjs/router";
 import { Match, Show, Switch, createEffect, lazy, onMount, type JSX } from "solid-js";
-import { StatusBar } from "./components/StatusBar";
 import { UpdatePrompt } from "./pwa/UpdatePrompt";
 import { refreshSession, user } from "./session";
-import { startSync } from "./store";
 import { Spinner } from "./components/Spinner";
+
+// The phone's store (Dexie) and its status bar load once someone is signed in: the sign-in screen needs neither.
+const StatusBar = lazy(() => import("./components/StatusBar").then((m) => ({ default: m.StatusBar })));
 
 // Pages load on demand so that the first screen comes up before the rest of the app has downloaded; the
 // service worker precaches them all in the background.
@@ -69,7 +70,7 @@ export function App() {
 function Shell(props: RouteSectionProps) {
   // Sync runs whenever someone is signed in, on every screen.
   createEffect(() => {
-    if (user()) startSync();
+    if (user()) void import("./store").then((store) => store.startSync());
   });
   return (
     <div class="shell">

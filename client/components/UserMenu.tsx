@@ -1,13 +1,10 @@
 import { useNavigate } from "@solidjs/router";
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { SessionUser } from "../../shared/schemas/auth";
-import { queryClient } from "../query";
 import { ROLE_LABEL } from "../labels";
 import { settings, signOut } from "../session";
 import { todayIn } from "../../shared/dates";
 import { hoursText, weekdayOf } from "../../shared/sites/hours";
-import { forgetDebtors } from "../store";
-import { countUnsent } from "../store/queries";
 import { counted } from "../../shared/plural";
 
 /** The screens the menu leads to: the floor's for everyone, the office's for the office and the Manager, `office-only` for the office. */
@@ -54,11 +51,14 @@ export function UserMenu(props: { user: SessionUser }) {
   };
 
   const leave = async () => {
-    const waiting = await countUnsent(props.user.id);
+    // The store's code, loaded by now (the list's live reads), is not part of the first screen's download.
+    const [store, queries] = await Promise.all([import("../store"), import("../store/queries")]);
+    const waiting = await queries.countUnsent(props.user.id);
     if (waiting > 0 && !confirm(`${counted(waiting, "action pas encore envoyée", "actions pas encore envoyées")}. ${waiting > 1 ? "Elles partiront" : "Elle partira"} à votre prochaine connexion. Se déconnecter ?`)) return;
     await signOut();
-    await forgetDebtors();
-    queryClient.clear();
+    await store.forgetDebtors();
+    // The server reads cached by the screens that use them (not loaded by the first screen).
+    (await import("../query")).queryClient.clear();
     navigate("/connexion", { replace: true });
   };
 

@@ -4,6 +4,7 @@ import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import type { FloorMessaging } from "../../shared/schemas/templates";
 import type { ActorContext } from "../../shared/floor/apply";
 import type { PhotoOriginal } from "../../shared/floor/original";
+import { STORE_NAME } from "./peek";
 import type { Mutation, Rejection } from "../../shared/schemas/mutations";
 
 // The phone's store, and the only code that touches IndexedDB. Opened with strict durability: a tap the user
@@ -97,7 +98,7 @@ export class CadenasDB extends Dexie {
   photos!: Table<PhotoRow, string>;
   meta!: Table<MetaRow, string>;
 
-  constructor(name = "cadenas", options: DexieOptions = {}) {
+  constructor(name = STORE_NAME, options: DexieOptions = {}) {
     super(name, { chromeTransactionDurability: "strict", ...options });
     this.version(1).stores({
       debtors: "customerId, *unitIds, *taskIds",

@@ -49,14 +49,9 @@ export function useUnsentCount() {
  * The actions on this phone the server has not received (waiting or set aside; not those it acknowledged), and
  * whose they are (initials): the sign-in screen names them after a session ended, a deactivated account's included.
  */
-export function useUnsentOnPhone() {
-  return useLive(
-    () => null,
-    async () => {
-      const unsent = await db.outbox.filter((e) => e.status !== "acked").toArray();
-      return { count: unsent.length, authors: [...new Set(unsent.map((e) => e.actor.initials))].sort() };
-    },
-  );
+export async function unsentOnPhone(): Promise<{ count: number; authors: string[] }> {
+  const unsent = await db.outbox.filter((e) => e.status !== "acked").toArray();
+  return { count: unsent.length, authors: [...new Set(unsent.map((e) => e.actor.initials))].sort() };
 }
 
 /** The same, for one user, read once (the question before signing out). */

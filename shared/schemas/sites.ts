@@ -2,7 +2,9 @@ import { z } from "zod";
 import { isTimeZone } from "../dates";
 import { Id, Instant } from "./common";
 
-export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+import { WEEKDAYS } from "../sites/weekdays";
+
+export { WEEKDAYS };
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "doit être une heure HH:MM");
 
 /** The gate's opening hours, by weekday: an empty list is closed that day. */

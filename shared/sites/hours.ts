@@ -1,5 +1,6 @@
 import { dayOfWeek, type CalendarDate } from "../dates";
-import { WEEKDAYS, type OpeningHours } from "../schemas/sites";
+import type { OpeningHours } from "../schemas/sites";
+import { WEEKDAYS } from "./weekdays";
 
 /** The weekdays as the office and the phone name them, Monday first (the order of `WEEKDAYS`). */
 export const WEEKDAY_LABEL: Record<(typeof WEEKDAYS)[number], string> = {

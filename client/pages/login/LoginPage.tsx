@@ -1,11 +1,10 @@
 import { A, Navigate, useNavigate, useSearchParams } from "@solidjs/router";
-import { Show, createSignal, onMount } from "solid-js";
+import { Show, createResource, createSignal, onMount } from "solid-js";
 import type { SetupState } from "../../../shared/schemas/setup";
 import { ApiError, apiGet } from "../../api";
 import { safeReturnPath } from "../../return-path";
 import { tooManyAttempts } from "../../../shared/throttle";
 import { signIn, user } from "../../session";
-import { useUnsentOnPhone } from "../../store/queries";
 import { FormError } from "../../components/FormError";
 import type { TwoFactorStep } from "../../../shared/schemas/two-factor";
 import { SecondFactor } from "./SecondFactor";
@@ -18,7 +17,8 @@ export function LoginPage() {
   // The password was right and a second step is due (the app's code, or setting one up): no session yet.
   const [second, setSecond] = createSignal<{ step: TwoFactorStep; email: string } | null>(null);
   // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
-  const unsent = useUnsentOnPhone();
+  // Read once the form is up: the phone's store (Dexie) is not part of the sign-in screen's first download.
+  const [unsent] = createResource(() => import("../../store/queries").then((queries) => queries.unsentOnPhone()));
   const unsentNote = () => unsentMessage(unsent()?.count ?? 0, unsent()?.authors ?? []);
   // An empty server (no account yet) has nobody to sign in: its first-run page comes first.
   onMount(() => {

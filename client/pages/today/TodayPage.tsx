@@ -12,7 +12,7 @@ import { UserMenu } from "../../components/UserMenu";
 import { formatDateFr, formatEuros, formatInstantShort, formatLongDay } from "../../format";
 import { TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { useDebtorRows, useLastSyncAt } from "../../store/queries";
+import { useTodayReads } from "../../store/first-screen";
 import { shown } from "../../store/views";
 
 type Filter = "todo" | "all";
@@ -31,8 +31,7 @@ interface Line {
 const PAGE = 60;
 
 export function TodayPage() {
-  const rows = useDebtorRows();
-  const everSynced = useLastSyncAt();
+  const { rows, lastSyncAt: everSynced } = useTodayReads();
   const [filter, setFilter] = createSignal<Filter>("todo");
   const [order, setOrder] = createSignal<Order>("priority");
   const [search, setSearch] = createSignal("");
