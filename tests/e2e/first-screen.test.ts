@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInThroughTheForm, startPhoneSession, waitUntilSynced, type PhoneSession } from "./browser";
+
+// The first screens come down a weak connection: the sign-in form needs neither the phone's store (Dexie) nor zod,
+// and *Aujourd'hui* draws the debtors the phone holds from a plain IndexedDB read while the store's code loads.
+
+let s: PhoneSession;
+
+beforeAll(async () => {
+  s = await startPhoneSession();
+});
+afterAll(() => s?.close());
+
+/** Holds back every script holding Dexie until `release` is called; returns the scripts held so far. */
+async function holdTheStore(s: PhoneSession): Promise<{ held: string[]; release(): void }> {
+  const held: string[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await s.context.route(/\/assets\/.*\.js$/, async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    if (body.includes("Dexie")) {
+      held.push(new URL(route.request().url()).pathname);
+      await released;
+    }
+    await route.fulfill({ response, body });
+  });
+  return { held, release };
+}
+
+describe("the first screens", () => {
+  it("shows a usable sign-in form, and then the list the phone holds, while the store's code is held back", async () => {
+    const { page } = s;
+    await signInThroughTheForm(page, "gestionnaire@demo.test");
+    const rows = page.locator(".debtor-list > li");
+    await rows.first().waitFor();
+    await waitUntilSynced(page);
+    const before = await rows.count();
+    await page.goto("about:blank");
+    await s.context.clearCookies();
+
+    const store = await holdTheStore(s);
+    // Signed out: the form is there and takes input with the store's code still held back.
+    await page.goto(`${s.server.url}/connexion`);
+    const email = page.getByLabel("Adresse e-mail");
+    await email.fill("gestionnaire@demo.test");
+    expect(await email.inputValue()).toBe("gestionnaire@demo.test");
+    await page.getByLabel("Mot de passe").fill("demo");
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    // Signed in: the debtors come from IndexedDB, read without Dexie.
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(before);
+    expect(store.held.length).toBeGreaterThan(0);
+    store.release();
+    await waitUntilSynced(page);
+    expect(await rows.count()).toBe(before);
+    expect(s.errors).toEqual([]);
+  });
+});
