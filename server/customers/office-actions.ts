@@ -1,3 +1,4 @@
+import { counted } from "../../shared/plural";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
 import { formatDateFr, type CalendarDate } from "../../shared/dates";
@@ -316,7 +317,7 @@ export function refusedError(refused: BulkRefusal[], total: number): AppError {
   const head = refused.slice(0, 3).map((r) => `${r.ref ?? "?"} (${r.reason})`).join(", ");
   return new AppError(
     "CONFLICT",
-    `Rien n'a été fait : ${refused.length} client(s) sur ${total} refusé(s) — ${head}${refused.length > 3 ? "…" : ""}`,
+    `Rien n'a été fait : ${counted(refused.length, "client refusé", "clients refusés")} sur ${total} — ${head}${refused.length > 3 ? "…" : ""}`,
     { refused },
   );
 }

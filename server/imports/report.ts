@@ -1,3 +1,4 @@
+import { counted } from "../../shared/plural";
 import type { ImportIssue } from "./columns";
 import type { ImportKind } from "./imports.sql";
 import { IMPORT_KIND_LABEL } from "../../shared/imports/kinds";
@@ -31,6 +32,6 @@ export { csvCell };
 export function reportText(run: RunSummary, timeZone: string): string {
   const when = new Intl.DateTimeFormat("fr-FR", { dateStyle: "short", timeStyle: "medium", timeZone }).format(new Date(run.at));
   const head = [`Fichier : ${run.fileName}`, `Type : ${IMPORT_KIND_LABEL[run.kind]}`, `Importé le : ${when}`];
-  if (run.ok) return [...head, `Résultat : importé — ${run.lines} ligne(s), ${run.created} créée(s), ${run.updated} mise(s) à jour`, ""].join("\n");
-  return [...head, `Résultat : refusé, rien n'a été importé — ${run.errors.length} problème(s)`, "", ...run.errors.map((e) => e.message), ""].join("\n");
+  if (run.ok) return [...head, `Résultat : importé — ${counted(run.lines, "ligne")}, ${counted(run.created, "créée")}, ${counted(run.updated, "mise à jour", "mises à jour")}`, ""].join("\n");
+  return [...head, `Résultat : refusé, rien n'a été importé — ${counted(run.errors.length, "problème")}`, "", ...run.errors.map((e) => e.message), ""].join("\n");
 }

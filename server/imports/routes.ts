@@ -1,3 +1,4 @@
+import { counted } from "../../shared/plural";
 import { everySiteOnly, officeOnly } from "../auth/roles";
 import { z } from "zod";
 import { ImportFreshness, ImportJobStarted, ImportJobStatus, ImportReport, ImportRunsResponse } from "../../shared/schemas/imports";
@@ -91,7 +92,7 @@ export const importRoutes = createRouter()
     const fileName = c.req.header("x-file-name") ?? `${kind}.csv`;
     // Through the same queue as the screen's jobs: one import at a time, in a worker thread.
     const report = await c.var.services.imports.submit(kind, bytes, { fileName, userId: c.get("user").id, source: "office", at: c.get("services").clock.now() }).report;
-    if (!report.ok) throw new AppError("IMPORT_REJECTED", `Fichier refusé : ${report.errors.length} problème(s), rien n'a été importé.`, report);
+    if (!report.ok) throw new AppError("IMPORT_REJECTED", `Fichier refusé : ${counted(report.errors.length, "problème")}, rien n'a été importé.`, report);
     return c.json(report, 200);
   })
   .openapi(start, async (c) => {

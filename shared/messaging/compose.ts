@@ -1,6 +1,7 @@
 import { addDays, formatDateFr, type CalendarDate } from "../dates";
 import type { CustomerKind, MessageChannel } from "../enums";
 import { formatEurosPlain } from "../money";
+import { plural } from "../plural";
 import type { DebtorDoc } from "../schemas/debtor-doc";
 import { DEFAULT_SETTINGS, type Settings } from "../schemas/settings";
 import { fill, OWED_LIST, sections, variantFor, type EmailVariant, type LetterVariant, type MessageTemplate } from "./templates";
@@ -294,11 +295,10 @@ export function privacyNotice(site: SenderSite): string {
 
 /** The reference block under a letter's date: the customer's reference, their contracts and boxes when known. */
 export function letterReferences(a: Addressee): { label: string; value: string }[] {
-  const plural = (n: number, word: string) => (n > 1 ? `${word}s` : word);
   return [
     { label: "Votre référence client", value: a.ref },
     ...(a.contracts?.length ? [{ label: plural(a.contracts.length, "Contrat"), value: a.contracts.join(", ") }] : []),
-    ...(a.boxes.length ? [{ label: plural(a.boxes.length, "Box"), value: a.boxes.join(", ") }] : []),
+    ...(a.boxes.length ? [{ label: plural(a.boxes.length, "Box", "Box"), value: a.boxes.join(", ") }] : []),
   ];
 }
 

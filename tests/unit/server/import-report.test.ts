@@ -27,6 +27,6 @@ describe("an import's report for French Excel", () => {
 
   it("tells, in the drop folder's text report, when and what came of it in the site's time", () => {
     const text = reportText({ kind: "customers", fileName: "clients.csv", ok: true, lines: 3, created: 2, updated: 1, errors: [], at: "2026-11-30T05:12:00Z" }, "Europe/Paris");
-    expect(text).toBe("Fichier : clients.csv\nType : Clients\nImporté le : 30/11/2026 06:12:00\nRésultat : importé — 3 ligne(s), 2 créée(s), 1 mise(s) à jour\n");
+    expect(text).toBe("Fichier : clients.csv\nType : Clients\nImporté le : 30/11/2026 06:12:00\nRésultat : importé — 3 lignes, 2 créées, 1 mise à jour\n");
   });
 });
