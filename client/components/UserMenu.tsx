@@ -64,7 +64,7 @@ export function UserMenu(props: { user: SessionUser }) {
 
   return (
     <div class="user-menu">
-      <button type="button" class="avatar" aria-haspopup="menu" aria-expanded={open()} aria-label={`Menu de ${props.user.name}`} onClick={() => setOpen(!open())}>
+      <button type="button" class="avatar" aria-haspopup="menu" aria-expanded={open()} aria-label={`${props.user.initials}, menu de ${props.user.name}`} onClick={() => setOpen(!open())}>
         {props.user.initials}
       </button>
       <Show when={open()}>

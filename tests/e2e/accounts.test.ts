@@ -32,7 +32,7 @@ it("invites a site manager who chooses a password on the phone; deactivated, the
   const desk = await (await deskContext(browser, server.url)).newPage();
   const deskErrors = watchErrors(desk);
   await signInThroughTheForm(desk, "bureau@demo.test");
-  await desk.getByRole("button", { name: /Menu de/ }).click();
+  await desk.getByRole("button", { name: /menu de/i }).click();
   await desk.getByRole("menuitem", { name: "Utilisateurs" }).click();
   await desk.locator('[data-users-state="ready"]').waitFor();
   await desk.locator('tr[data-user-email="gestionnaire@demo.test"]').waitFor();

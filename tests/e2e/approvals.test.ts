@@ -29,7 +29,7 @@ it("lets the office approve waiting steps in bulk from the Validations screen", 
   expect(before).toBeGreaterThan(2);
 
   await signInThroughTheForm(page, "bureau@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Validations" }).click();
   await page.getByRole("heading", { name: "Validations" }).waitFor();
   const boxes = page.locator(".approval-list input[type=checkbox]:not([disabled])");
@@ -50,7 +50,7 @@ it("does not offer Validations to a site manager", async () => {
   const context = await phoneContext(browser, server.url);
   const page = await context.newPage();
   await signInThroughTheForm(page, "gestionnaire@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await expect.poll(() => page.getByRole("menuitem").allInnerTexts()).not.toContain("Validations");
   await page.goto("/validations");
   await page.getByText("Les validations sont faites par le bureau ou le Manager.").waitFor();

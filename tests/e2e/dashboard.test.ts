@@ -14,7 +14,7 @@ afterAll(() => session?.close());
 it("shows the dashboards and a click on an aged-balance bar opens the follow-up table filtered to it", async () => {
   const { page, errors } = session;
   await signInThroughTheForm(page, "bureau@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Tableau de bord" }).click();
   await page.waitForURL(/\/tableau-de-bord$/);
   await page.locator('main[data-state="ready"]').waitFor();

@@ -127,7 +127,7 @@ describe("the floor app in Chromium at 390×844", () => {
 
   it("signs out and then asks to sign in again", async () => {
     await signInThroughTheForm(page, "gestionnaire@demo.test");
-    await page.getByRole("button", { name: /Menu de/ }).click();
+    await page.getByRole("button", { name: /menu de/i }).click();
     await page.getByRole("menuitem", { name: "Se déconnecter" }).click();
     await page.waitForURL(/\/connexion/);
     await page.goto("/");

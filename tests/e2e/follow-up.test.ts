@@ -14,7 +14,7 @@ afterAll(() => session?.close());
 it("filters, drills into a customer and comes back with the filters kept", async () => {
   const { page, errors } = session;
   await signInThroughTheForm(page, "bureau@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Suivi des impayés" }).click();
   const table = page.locator('[data-follow-up-state="ready"]');
   await table.waitFor();

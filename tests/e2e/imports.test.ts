@@ -30,7 +30,7 @@ it("imports files chosen in any order in the right one, lists a refused file's b
   await signInThroughTheForm(page, "bureau@demo.test");
   // Every office screen says how fresh the data is (the demo's data counts as imported at the start).
   await expect.poll(() => page.locator(".freshness").textContent()).toMatch(/^Données du 22\/11 à 10:00$/);
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Imports" }).click();
   await page.getByRole("heading", { name: "Historique des imports" }).waitFor();
 

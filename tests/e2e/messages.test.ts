@@ -71,7 +71,7 @@ it("Envois says a message written to the local folder was not sent", async () =>
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signInThroughTheForm(page, "bureau@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Envois et courriers" }).click();
   await page.locator(".notice.warn[data-written]").waitFor();
   await page.getByRole("button", { name: /^Écrits, pas envoyés/ }).click();

@@ -30,7 +30,7 @@ it("edits a scenario step and the settings; a wrong value is refused with its re
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signInThroughTheForm(page, "bureau@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Scénarios et réglages" }).click();
   await page.getByRole("heading", { name: "Scénarios de relance" }).waitFor();
   await page.getByRole("button", { name: /^Standard avec e-mail/ }).click();
@@ -117,7 +117,7 @@ it("prints and posts the letters waiting, a registered one with its tracking num
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signInThroughTheForm(page, "bureau@demo.test");
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Envois et courriers" }).click();
   await page.getByRole("button", { name: "Marquer postés" }).click();
   await page.getByRole("alert").filter({ hasText: "lettre pas encore imprimée" }).waitFor();

@@ -47,7 +47,7 @@ async function passwordStep(page: Page, email: string): Promise<void> {
 }
 
 async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: /Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Se déconnecter" }).click();
   await page.waitForURL(/\/connexion/);
 }
