@@ -1,5 +1,6 @@
 import { request } from "node:http";
-import { gunzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { encodingFor } from "../../server/compress";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { signIn, startTestServer, type TestServer } from "../support/server";
 
@@ -27,8 +28,28 @@ function get(path: string, headers: Record<string, string>): Promise<{ status: n
   });
 }
 
-it("gzips a large answer for a client that accepts it, and sends it plain to one that does not", async () => {
-  const zipped = await get("/api/today", { cookie, "accept-encoding": "gzip, deflate, br" });
+it("sends a large answer in brotli to a client that lists it, smaller than gzip, and the same JSON", async () => {
+  const br = await get("/api/today", { cookie, "accept-encoding": "gzip, deflate, br, zstd" });
+  expect(br.headers["content-encoding"]).toBe("br");
+  expect(br.headers.vary).toMatch(/accept-encoding/i);
+  expect(Number(br.headers["content-length"])).toBe(br.body.byteLength);
+  const gz = await get("/api/today", { cookie, "accept-encoding": "gzip, deflate" });
+  expect(gz.headers["content-encoding"]).toBe("gzip");
+  expect(brotliDecompressSync(br.body).toString()).toBe(gunzipSync(gz.body).toString());
+  expect(br.body.byteLength).toBeLessThan(gz.body.byteLength);
+});
+
+it("reads Accept-Encoding as browsers and proxies write it, a q of 0 refusing", () => {
+  expect(encodingFor("gzip, deflate, br, zstd")).toBe("br");
+  expect(encodingFor("gzip;q=1.0, br;q=0")).toBe("gzip");
+  expect(encodingFor("BR")).toBe("br");
+  expect(encodingFor("gzip; q=0.5")).toBe("gzip");
+  expect(encodingFor("identity")).toBeNull();
+  expect(encodingFor("")).toBeNull();
+});
+
+it("gzips a large answer for a client that accepts gzip, and sends it plain to one that accepts nothing", async () => {
+  const zipped = await get("/api/today", { cookie, "accept-encoding": "gzip, deflate" });
   expect(zipped.status).toBe(200);
   expect(zipped.headers["content-encoding"]).toBe("gzip");
   expect(zipped.headers.vary).toMatch(/accept-encoding/i);
