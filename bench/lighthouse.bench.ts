@@ -12,7 +12,7 @@ import { signIn, startTestServer, type TestServer } from "../tests/support/serve
 import { formatScreens, measureScreens, readBudget, screensOf } from "./support/first-screen";
 import { ms } from "./support/measure";
 
-const RUNS = 3;
+const RUNS = Number(process.env.LIGHTHOUSE_RUNS ?? 3);
 const CATEGORIES = ["performance", "accessibility", "best-practices"] as const;
 const METRICS = [
   ["largest-contentful-paint", "LCP", "ms"],
@@ -98,6 +98,11 @@ function report(label: string, path: string, runs: Result[]): void {
   });
   console.log(`  ${metrics.join(" · ")}  (target LCP ≤ 1.2 s)`);
   console.log(`  machine's benchmark index: ${runs.map((r) => Math.round(r.environment.benchmarkIndex)).join(", ")}`);
+  // Which element the largest paint was, and what held it back: where the next change should look.
+  const lcp = first.audits["largest-contentful-paint-element"]?.details as { items?: { items?: { node?: { snippet?: string }; phase?: string; timing?: number }[] }[] } | undefined;
+  const node = lcp?.items?.[0]?.items?.[0]?.node?.snippet;
+  const phases = (lcp?.items?.[1]?.items ?? []).map((p) => `${p.phase} ${ms(p.timing ?? NaN)}`).join(", ");
+  if (node) console.log(`  largest paint (first run): ${node.slice(0, 160)}${phases ? ` — ${phases}` : ""}`);
 
   // What keeps a category under 100: every scored audit below full marks in any run, with how many runs.
   for (const category of CATEGORIES) {

@@ -1,5 +1,5 @@
 import { Navigate, Route, Router, useLocation, type RouteSectionProps } from "@solidjs/router";
-import { Match, Show, Switch, createEffect, lazy, onMount, type JSX } from "solid-js";
+import { Match, Show, Switch, children, createEffect, lazy, onMount, type JSX } from "solid-js";
 import { UpdatePrompt } from "./pwa/UpdatePrompt";
 import { refreshSession, user } from "./session";
 import { Spinner } from "./components/Spinner";
@@ -72,9 +72,14 @@ function Shell(props: RouteSectionProps) {
   createEffect(() => {
     if (user()) void import("./store").then((store) => store.startSync());
   });
+  // The frame index.html draws stays over the app until the screen asked for has drawn something (its code loaded).
+  const page = children(() => props.children);
+  createEffect(() => {
+    if (page.toArray().length > 0) document.querySelector("[data-boot]")?.remove();
+  });
   return (
     <div class="shell">
-      {props.children}
+      {page()}
       <Show when={user()}>
         <StatusBar />
       </Show>

@@ -1,5 +1,5 @@
 import { A, Navigate, useNavigate, useSearchParams } from "@solidjs/router";
-import { Show, createResource, createSignal, onMount } from "solid-js";
+import { Show, createSignal, onMount } from "solid-js";
 import type { SetupState } from "../../../shared/schemas/setup";
 import { ApiError, apiGet } from "../../api";
 import { safeReturnPath } from "../../return-path";
@@ -17,8 +17,14 @@ export function LoginPage() {
   // The password was right and a second step is due (the app's code, or setting one up): no session yet.
   const [second, setSecond] = createSignal<{ step: TwoFactorStep; email: string } | null>(null);
   // A session that ran out while offline keeps the phone's unsent actions: say so before asking to sign in.
-  // Read once the form is up: the phone's store (Dexie) is not part of the sign-in screen's first download.
-  const [unsent] = createResource(() => import("../../store/queries").then((queries) => queries.unsentOnPhone()));
+  // Read once the form is on screen: the phone's store (Dexie) is not part of the sign-in screen's first download,
+  // and loading it (parsing a hundred kilobytes on a slow phone) must not hold back the form's first paint.
+  const [unsent, setUnsent] = createSignal<{ count: number; authors: string[] }>();
+  onMount(() =>
+    requestAnimationFrame(() =>
+      setTimeout(() => void import("../../store/queries").then((queries) => queries.unsentOnPhone().then(setUnsent))),
+    ),
+  );
   const unsentNote = () => unsentMessage(unsent()?.count ?? 0, unsent()?.authors ?? []);
   // An empty server (no account yet) has nobody to sign in: its first-run page comes first.
   onMount(() => {
