@@ -82,10 +82,10 @@ describe("IMPORT_DIR", () => {
     expect(readdirSync(join(dir, "rejected")).sort()).toEqual(["03-factures-fausses.csv", "03-factures-fausses.csv.rapport.txt"]);
     expect(inFolder()).toEqual([]);
     // Whole files went in, not the first bursts.
-    expect(readFileSync(join(dir, "done", "01-clients.csv.rapport.txt"), "utf8")).toMatch(/Type : Clients\n.*\nRésultat : importé — 3 ligne\(s\), 3 créée\(s\), 0 mise\(s\) à jour/);
+    expect(readFileSync(join(dir, "done", "01-clients.csv.rapport.txt"), "utf8")).toMatch(/Type : Clients\n.*\nRésultat : importé — 3 lignes, 3 créées, 0 mise à jour/);
     expect((await server.services.db.select().from(customers).where(eq(customers.ref, "IMP003")))[0]).toMatchObject({ name: expect.any(String), stop: true });
     const rejected = readFileSync(join(dir, "rejected", "03-factures-fausses.csv.rapport.txt"), "utf8");
-    expect(rejected).toMatch(/Résultat : refusé, rien n'a été importé — 3 problème\(s\)/);
+    expect(rejected).toMatch(/Résultat : refusé, rien n'a été importé — 3 problèmes/);
     expect(rejected).toMatch(/Ligne 4, colonne due_date : « 31\/02\/2026 » n'est pas une date valide/);
 
     // The office sees them in the history, oldest last, from the folder and with nobody's name.
@@ -112,7 +112,7 @@ describe("IMPORT_DIR", () => {
     await rename(join(dir, "clients.csv.part"), join(dir, "01-clients.csv"));
     await writeFile(join(dir, "notes.csv"), "a;b\r\n1;2\r\n");
     await untilMoved("01-clients.2.csv", "done");
-    expect(readFileSync(join(dir, "done", "01-clients.2.csv.rapport.txt"), "utf8")).toMatch(/1 ligne\(s\), 1 créée\(s\)/);
+    expect(readFileSync(join(dir, "done", "01-clients.2.csv.rapport.txt"), "utf8")).toMatch(/1 ligne, 1 créée/);
     await untilMoved("notes.csv", "rejected");
     expect(readFileSync(join(dir, "rejected", "notes.csv.rapport.txt"), "utf8")).toMatch(/type inconnu/);
   });
