@@ -81,7 +81,7 @@ describe("the site manager's phone (390×844)", () => {
         await page.getByRole("button", { name: /^Tous/ }).click();
         await page.getByRole("button", { name: "Tournée" }).click();
       } },
-      { name: "menu", open: () => page.getByRole("button", { name: /^Menu de/ }).click() },
+      { name: "menu", open: () => page.getByRole("button", { name: /menu de/i }).click() },
       { name: "Débiteur", open: go(`/debiteurs/${debtor.customerId}`) },
       { name: "Débiteur, note", open: () => page.getByRole("button", { name: "Note", exact: true }).click() },
       { name: "Ouverture du box", open: go(`/debiteurs/${debtor.customerId}/ouverture/${unit.id}`) },

@@ -33,7 +33,7 @@ it("lists the site's padlocks offline, fixes a box out of step from the list, an
   await waitUntilSynced(page);
   await page.getByText(late.name).first().waitFor();
   await context.setOffline(true);
-  await page.getByRole("button", { name: /^Menu de/ }).click();
+  await page.getByRole("button", { name: /menu de/i }).click();
   await page.getByRole("menuitem", { name: "Contrôle des cadenas" }).click();
   await page.getByRole("heading", { name: "Contrôle des cadenas" }).waitFor();
 
