@@ -16,6 +16,8 @@ const TAPS = 60;
 /** Between two saves: a person writes a note in seconds; this lets the sync pass each save schedules (250 ms
  * later, failing at once offline) run between taps rather than inside the next measurement. */
 const PAUSE_MS = 400;
+/** The CPU slowed as DevTools does (a mid-range phone is about 4× slower than this machine's core): issue 19's ask. */
+const CPU_SLOWDOWN = Number(process.env.TAP_CPU_SLOWDOWN ?? 4);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const benchStarted = performance.now();
@@ -71,6 +73,8 @@ try {
   await page.getByText("Tout est envoyé").waitFor(); // the sync pass of the page load is over
   await context.setOffline(true);
   await page.getByText("Hors connexion").waitFor();
+  // Only the taps are slowed: the first sync above is measured at the machine's speed, as before.
+  await (await context.newCDPSession(page)).send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
 
   const inDom: number[] = [];
   const toFrame: number[] = [];
@@ -89,12 +93,12 @@ try {
 
   const steady = inDom.slice(1);
   console.log(`\nfirst sync in the browser (sign-in to ${count(DEBTORS)} debtors stored): ${ms(firstSyncMs)}`);
-  console.log(`tap "Enregistrer" → new history line in the DOM, ${count(DEBTORS)} debtors cached, offline, ${TAPS} taps (target p95 ≤ 16 ms):`);
+  console.log(`tap "Enregistrer" → new history line in the DOM, ${count(DEBTORS)} debtors cached, offline, CPU slowed ${CPU_SLOWDOWN}×, ${TAPS} taps (target p95 ≤ 16 ms):`);
   console.log(`  all ${TAPS} taps: p50 ${ms(percentile(inDom, 0.5))} · p95 ${ms(percentile(inDom, 0.95))} (target ≤ 16 ms) · max ${ms(Math.max(...inDom))}`);
   console.log(`  first tap: ${ms(inDom[0]!)}`);
   console.log(`  taps 2–${TAPS}: p50 ${ms(percentile(steady, 0.5))} · p95 ${ms(percentile(steady, 0.95))} (target ≤ 16 ms) · max ${ms(Math.max(...steady))}`);
   console.log(
-    `  of which stored durably (outbox + debtor, one strict IndexedDB transaction), taps 2–${TAPS}: p50 ${ms(percentile(toSaved.slice(1), 0.5))} · p95 ${ms(percentile(toSaved.slice(1), 0.95))}` +
+    `  stored durably (target p95 ≤ 33 ms) (outbox + debtor, one strict IndexedDB transaction), taps 2–${TAPS}: p50 ${ms(percentile(toSaved.slice(1), 0.5))} · p95 ${ms(percentile(toSaved.slice(1), 0.95))}` +
       (toSaved.some((v) => v < 0) ? ` (note: ${toSaved.filter((v) => v < 0).length} taps with no saved mark before the DOM change)` : ""),
   );
   console.log(`  to the next frame after the DOM change (taps 2–${TAPS}): p50 ${ms(percentile(toFrame.slice(1), 0.5))} · p95 ${ms(percentile(toFrame.slice(1), 0.95))}`);

@@ -125,6 +125,8 @@ export async function startBulkServer(options: BulkOptions & { clientDir?: (dir:
       DATABASE_URL: url,
       DATA_DIR: dir,
       DEMO_DATA: "off",
+      // A JSON line a request would bury the figures the bench prints.
+      LOG_LEVEL: "silent",
       TODAY: BENCH_TODAY,
       ENGINE_AT: "off",
       CLIENT_DIR: options.clientDir ? options.clientDir(dir) : join(dir, "no-client"),
