@@ -1,4 +1,4 @@
-import { eq, inArray, lt, max, min, sql } from "drizzle-orm";
+import { eq, inArray, lt, max, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client";
 import { floorStamp } from "../messaging/messaging.sql";
 import { syncChanges } from "./sync.sql";
@@ -31,12 +31,6 @@ export function customersChangedStatements(tx: Database | Transaction, customerI
 export async function currentVersion(db: Database | Transaction): Promise<number> {
   const [row] = await db.select({ v: max(syncChanges.version) }).from(syncChanges);
   return row?.v ?? 0;
-}
-
-/** The oldest change still kept; a cursor from before it has missed changes and must start again. */
-export async function oldestVersion(db: Database | Transaction): Promise<number | null> {
-  const [row] = await db.select({ v: min(syncChanges.version) }).from(syncChanges);
-  return row?.v ?? null;
 }
 
 /**

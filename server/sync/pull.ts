@@ -31,7 +31,8 @@ export interface PullRequest extends PullBody {
  */
 export async function pullChanges(db: Database, req: PullRequest): Promise<PullResponse> {
   const scopeKey = scopeFingerprint(req.scope);
-  // A read: it takes no lock, so pulls never queue behind each other or behind pushes.
+  // Writes nothing: on a file a read-only transaction that takes no lock, so pulls never queue behind pushes
+  // (on a libSQL server a short write one: see openDatabase).
   const { response, client } = await db.transaction(
     async (tx) => {
       const client = await knownClient(tx, { clientId: req.clientId, user: req.user, now: req.now });
