@@ -1,7 +1,23 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
 import { VitePWA } from "vite-plugin-pwa";
+
+/**
+ * The app's stylesheet is preloaded rather than linked: a linked stylesheet holds the first paint back until it has
+ * come down the connection, and index.html's frame has its own rules inline. The app applies it before drawing
+ * (client/boot.ts, `applyStyles`).
+ */
+function stylesAfterFirstPaint(): Plugin {
+  return {
+    name: "cadenas-styles-after-first-paint",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler: (html) => html.replace(/<link rel="stylesheet"( crossorigin)? href="([^"]+\.css)">/g, '<link rel="preload" as="style"$1 href="$2" data-app-styles>'),
+    },
+  };
+}
 
 // The client lives in client/ and builds to dist/client, which the server serves. The service worker precaches
 // the app shell so that a reload with no signal still opens the app.
@@ -14,6 +30,7 @@ export default defineConfig({
   server: { proxy: { "/api": "http://127.0.0.1:8080" } },
   plugins: [
     solid(),
+    stylesAfterFirstPaint(),
     VitePWA({
       registerType: "prompt",
       injectRegister: false,

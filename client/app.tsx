@@ -3,6 +3,7 @@ import { Match, Show, Switch, children, createEffect, lazy, onMount, type JSX } 
 import { UpdatePrompt } from "./pwa/UpdatePrompt";
 import { refreshSession, user } from "./session";
 import { Spinner } from "./components/Spinner";
+import { bootFrameKept, dropBootFrame } from "./boot";
 
 // The phone's store (Dexie) and its status bar load once someone is signed in: the sign-in screen needs neither.
 const StatusBar = lazy(() => import("./components/StatusBar").then((m) => ({ default: m.StatusBar })));
@@ -72,10 +73,12 @@ function Shell(props: RouteSectionProps) {
   createEffect(() => {
     if (user()) void import("./store").then((store) => store.startSync());
   });
-  // The frame index.html draws stays over the app until the screen asked for has drawn something (its code loaded).
+  // The frame index.html draws stays until the screen asked for has drawn something (its code loaded), unless that
+  // screen keeps it (the sign-in page's brand).
   const page = children(() => props.children);
   createEffect(() => {
-    if (page.toArray().length > 0) document.querySelector("[data-boot]")?.remove();
+    // (A lazy page whose code is still coming down stands as an empty string, not an element.)
+    if (page.toArray().some((node) => node instanceof Element) && !bootFrameKept()) dropBootFrame();
   });
   return (
     <div class="shell">

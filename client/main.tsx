@@ -1,5 +1,7 @@
 import { render } from "solid-js/web";
 import { App } from "./app";
+import { applyStyles } from "./boot";
 import "./styles.css";
 
-render(() => <App />, document.getElementById("app")!);
+// Drawn once the stylesheet applies: no screen shows unstyled (index.html's frame is up meanwhile).
+void applyStyles().then(() => render(() => <App />, document.getElementById("app")!));

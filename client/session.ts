@@ -1,5 +1,5 @@
 import { createSignal } from "solid-js";
-import type { ClientSettings, LoginBody, SessionResponse, SessionUser } from "../shared/schemas/auth";
+import type { ClientSettings, LoginBody, SessionAnswer, SessionResponse, SessionUser } from "../shared/schemas/auth";
 import type { SetupAccountBody } from "../shared/schemas/setup";
 import type { EnrolledResponse, EnrolmentSecret, LoginAnswer, TwoFactorStep } from "../shared/schemas/two-factor";
 import { ApiError, apiGet, apiPost, whenUnauthorized } from "./api";
@@ -18,16 +18,19 @@ export { settings, user };
 
 whenUnauthorized(() => signOutLocally());
 
-/** Asks the server who is signed in; keeps the remembered user when the server cannot be reached. */
+/**
+ * Asks the server who is signed in. Only its answer "nobody" signs the phone out: when the server cannot be
+ * reached or fails (a fault is not a refusal), the remembered user stays, and a phone that remembers nobody shows
+ * the sign-in page.
+ */
 export async function refreshSession(): Promise<void> {
   try {
-    remember(await apiGet<SessionResponse>("/auth/me"));
+    const answer = await apiGet<SessionAnswer>("/auth/session");
+    if (answer.user) remember(answer);
+    else signOutLocally();
   } catch (error) {
-    if (error instanceof ApiError && error.code === "NETWORK") {
-      if (user() === undefined) setUser(null);
-      return;
-    }
-    signOutLocally();
+    if (error instanceof ApiError && error.status === 401) return signOutLocally();
+    if (user() === undefined) setUser(null);
   }
 }
 

@@ -14,7 +14,7 @@ import { dashboardRoutes } from "./dashboard/routes";
 import { errorBody, respondWithError } from "./errors";
 import { createRouter } from "./http";
 import { refuseCrossSite } from "./cross-site";
-import { serveClient } from "./static";
+import { inlineStyleSources, serveClient } from "./static";
 import { syncRoutes } from "./sync/routes";
 import { approvalRoutes } from "./engine/routes";
 import { configRoutes } from "./engine/config-routes";
@@ -59,7 +59,7 @@ export function createApp(services: Services): Hono<AppEnv> {
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        styleSrc: ["'self'", ...inlineStyleSources(services.config.clientDir)],
         imgSrc: ["'self'", "data:", "blob:"],
         connectSrc: ["'self'"],
         workerSrc: ["'self'"],

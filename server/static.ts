@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Hono } from "hono";
@@ -23,4 +24,16 @@ export function serveClient(app: Hono<AppEnv>, clientDir: string): void {
   }
   app.use("*", serveStatic({ root: rootRelative, onFound: setCacheHeaders }));
   app.get("*", serveStatic({ root: rootRelative, path: "index.html", onFound: setCacheHeaders }));
+}
+
+/**
+ * The Content-Security-Policy sources allowing index.html's inline <style> blocks, by their SHA-256: the frame it
+ * draws before any stylesheet arrives (client/boot.ts). No other inline style is allowed. None when the client is
+ * not built.
+ */
+export function inlineStyleSources(clientDir: string): string[] {
+  const page = join(resolve(clientDir), "index.html");
+  if (!existsSync(page)) return [];
+  const html = readFileSync(page, "utf8");
+  return [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `'sha256-${createHash("sha256").update(m[1]!, "utf8").digest("base64")}'`);
 }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { eq } from "drizzle-orm";
-import { LoginBody, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
+import { LoginBody, SessionAnswer, SessionResponse, type ClientSettings, type SessionUser } from "../../shared/schemas/auth";
 import { LoginAnswer } from "../../shared/schemas/two-factor";
 import { userTimeZone } from "../../shared/sites/zone";
 import { recordAudit } from "../audit/audit";
@@ -13,7 +13,7 @@ import { createRouter, errors, json, protectedRoute, publicRoute } from "../http
 import { users } from "./auth.sql";
 import { clearCookie, readCookie, setSessionCookie, writeCookie } from "./cookie";
 import { DUMMY_HASH, verifyPassword } from "./password";
-import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser } from "./sessions";
+import { SESSION_COOKIE, createSession, deleteSession, loadSessionUser, userForSession } from "./sessions";
 import { secondFactorStep, type SignInMethod } from "./two-factor";
 import { DEVICE_COOKIE, forgiveKeys, isKnownDevice, recordFailures, refuseWhileWaiting, rememberDevice, signInKeys, signInPairKey } from "./sign-in-throttle";
 
@@ -41,6 +41,14 @@ const me = protectedRoute({
   tags: ["auth"],
   summary: "The signed-in user and their sites",
   responses: { 200: json(SessionResponse, "The session's user"), ...errors(401) },
+});
+
+const session = publicRoute({
+  method: "get",
+  path: "/auth/session",
+  tags: ["auth"],
+  summary: "Who is signed in on this browser: the session's user, or `{ user: null }` (the app's start asks it)",
+  responses: { 200: json(SessionAnswer, "The session's user, or null") },
 });
 
 export const authRoutes = createRouter()
@@ -75,7 +83,15 @@ export const authRoutes = createRouter()
     await recordAudit(db, { event: "auth.logout", userId: c.get("user").id, address: requestAddress(c) });
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config, c.get("user")) }, 200));
+  .openapi(me, (c) => c.json({ user: c.get("user"), settings: clientSettings(c.get("services").config, c.get("user")) }, 200))
+  // The same question as /auth/me, where "nobody" is not an error: a browser logs every 401 in its console.
+  .openapi(session, async (c) => {
+    const { db, config } = c.get("services");
+    const token = readCookie(c, SESSION_COOKIE);
+    const user = token ? await userForSession(db, token, config.sessionDays) : null;
+    c.header("Cache-Control", "no-store");
+    return c.json(user ? { user, settings: clientSettings(config, user) } : { user: null }, 200);
+  });
 
 /**
  * The end of every sign-in — with a password alone, or after its second factor (`method`): the session cookie, the

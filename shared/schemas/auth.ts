@@ -49,3 +49,7 @@ export type ClientSettings = z.infer<typeof ClientSettings>;
 
 export const SessionResponse = z.object({ user: SessionUser, settings: ClientSettings }).meta({ id: "SessionResponse" });
 export type SessionResponse = z.infer<typeof SessionResponse>;
+
+/** Who is signed in on this browser, if anyone: "nobody" is an answer, not an error (the sign-in page asks it). */
+export const SessionAnswer = z.union([SessionResponse, z.object({ user: z.null() })]).meta({ id: "SessionAnswer" });
+export type SessionAnswer = z.infer<typeof SessionAnswer>;

@@ -66,7 +66,7 @@ it("records one call outcome, one message (from the phone, or asked of the serve
   await noAnswer.waitFor({ state: "detached" });
   // Where the server can send e-mail, the sheet asks it to: the phone is told so (this server has no SMTP; it
   // writes what it would send to its outbox folder, which is all this test needs).
-  await page.route("**/api/auth/me", async (route) => {
+  await page.route("**/api/auth/session", async (route) => {
     const answer = await route.fetch();
     const body = await answer.json();
     await route.fulfill({ response: answer, json: { ...body, settings: { ...body.settings, serverMessaging: { sms: false, email: true } } } });
@@ -76,7 +76,7 @@ it("records one call outcome, one message (from the phone, or asked of the serve
   const messages = page.getByRole("dialog", { name: "SMS / e-mail" });
   await oneAction("message.requested", () => doubleTap(messages.getByRole("button", { name: /^Envoyer E-mail/ })));
   await messages.waitFor({ state: "detached" });
-  await page.unroute("**/api/auth/me");
+  await page.unroute("**/api/auth/session");
 
   await page.getByRole("button", { name: "Noter un appel" }).click();
   await oneAction("call.logged", () => doubleTap(page.getByRole("button", { name: "Répondu" })));

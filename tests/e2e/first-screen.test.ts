@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signInThroughTheForm, startPhoneSession, waitUntilSynced, type PhoneSession } from "./browser";
+import { phoneContext, signInThroughTheForm, startPhoneSession, waitUntilSynced, type PhoneSession } from "./browser";
 
 // The first screens come down a weak connection: the sign-in form needs neither the phone's store (Dexie) nor zod,
 // and *Aujourd'hui* draws the debtors the phone holds from a plain IndexedDB read while the store's code loads.
@@ -54,5 +54,39 @@ describe("the first screens", () => {
     await waitUntilSynced(page);
     expect(await rows.count()).toBe(before);
     expect(s.errors).toEqual([]);
+  });
+
+  it("draws the brand from the HTML alone, and the sign-in page keeps that very heading as its own", async () => {
+    // A phone that never opened the app: no service worker answers in the server's place.
+    const context = await phoneContext(s.browser, s.server.url);
+    const page = await context.newPage();
+    try {
+      // Every script and stylesheet held back: what shows is the HTML's own frame, styled by its inline rules
+      // (allowed by the server's policy: a refused inline style would be a console error).
+      const heldBack = /\/assets\/.*\.(js|css)$/;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route(heldBack, async (route) => {
+        await released;
+        await route.continue();
+      });
+      const refused: string[] = [];
+      page.on("console", (m) => m.type() === "error" && refused.push(m.text()));
+      await page.goto(`${s.server.url}/connexion`, { waitUntil: "commit" });
+      const heading = page.getByRole("heading", { name: "Cadenas" });
+      await heading.waitFor();
+      expect(await heading.evaluate((h) => getComputedStyle(h).fontSize)).toBe("32px");
+      expect(await page.locator("link[rel=stylesheet]").count()).toBe(0);
+      await heading.evaluate((h) => (h.dataset.drawnBy = "html"));
+
+      release();
+      await page.getByLabel("Adresse e-mail").waitFor();
+      // The same element: the largest paint of the sign-in page comes with the HTML, not after the scripts.
+      expect(await page.locator("h1").count()).toBe(1);
+      expect(await page.locator("h1").getAttribute("data-drawn-by")).toBe("html");
+      expect(refused).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

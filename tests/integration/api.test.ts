@@ -136,9 +136,10 @@ describe("sessions", () => {
     expect(operations.length).toBeGreaterThanOrEqual(5);
     const open = operations.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`);
     // Besides health (liveness and readiness) and sign-in (with its second step, which needs the challenge the right password gave), only
-    // what a person without a session needs: "mot de passe oublié", the links, and the first run (which asks for the
-    // code the server printed); and Brevo's delivery webhook, which proves itself with its secret token instead.
+    // what a person without a session needs: "mot de passe oublié", the links, the first run (which asks for the
+    // code the server printed), and the app's start asking whether anyone is signed in; and Brevo's delivery webhook, which proves itself with its secret token instead.
     expect(open.sort()).toEqual([
+      "GET /api/auth/session",
       "GET /api/auth/tokens/0190f1c2-0000-7000-8000-000000000000",
       "GET /api/health",
       "GET /api/health/ready",
@@ -169,6 +170,23 @@ describe("sessions", () => {
     expect(out.status).toBe(200);
     expect(out.headers.get("set-cookie")).toMatch(/cadenas_session=;/);
     expect((await call(url, "GET", "/api/auth/me", { cookie })).status).toBe(401);
+  });
+
+  it("tells the app's start who is signed in, where nobody is an answer and not a 401 in the browser's console", async () => {
+    const nobody = await call(url, "GET", "/api/auth/session");
+    expect(nobody.status).toBe(200);
+    expect(nobody.body).toEqual({ user: null });
+    expect(nobody.headers.get("cache-control")).toBe("no-store");
+
+    const cookie = await signIn(url, "gestionnaire@demo.test");
+    const signedIn = await call(url, "GET", "/api/auth/session", { cookie });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user.email).toBe("gestionnaire@demo.test");
+    expect(signedIn.body.settings.timeZone).toBe("Europe/Paris");
+
+    await call(url, "POST", "/api/auth/logout", { cookie });
+    expect((await call(url, "GET", "/api/auth/session", { cookie })).body).toEqual({ user: null });
+    expect((await call(url, "GET", "/api/auth/session", { cookie: "cadenas_session=forged" })).body).toEqual({ user: null });
   });
 
   it("refuses an expired session and the session of a disabled user", async () => {
@@ -273,7 +291,7 @@ describe("OpenAPI", () => {
     for (const { route, statuses } of operations) {
       expect(statuses.some((s) => s.startsWith("2")), `${route} documents its success`).toBe(true);
       // Only these answer anybody, whatever is asked: nothing to refuse.
-      if (!["GET /health", "GET /health/ready", "GET /setup"].includes(route)) expect(statuses.some((s) => s.startsWith("4")), `${route} documents its refusals`).toBe(true);
+      if (!["GET /health", "GET /health/ready", "GET /setup", "GET /auth/session"].includes(route)) expect(statuses.some((s) => s.startsWith("4")), `${route} documents its refusals`).toBe(true);
     }
     expect(Object.keys(res.body.components.schemas)).toEqual(
       expect.arrayContaining(["LoginBody", "SessionUser", "TodayResponse", "DebtorDetail", "DebtorDoc", "Mutation", "PushBody", "PullBody", "ApprovalsResponse", "DecisionBody", "Error"]),

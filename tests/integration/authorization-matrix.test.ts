@@ -136,6 +136,7 @@ const MATRIX: Record<string, Line> = {
   // ---- public ------------------------------------------------------------------------------------------------
   "GET /health": { expect: publicRoute },
   "GET /health/ready": { expect: publicRoute },
+  "GET /auth/session": { expect: publicRoute },
   "POST /auth/login": { expect: publicRoute, request: (w) => ({ body: { email: w.person?.email ?? people.siteManager.email, password: w.person?.password ?? people.siteManager.password } }) },
   "POST /auth/forgot": { expect: publicRoute, ok: [202, 429], request: () => ({ body: { email: "personne@exemple.fr" } }) },
   "GET /auth/tokens/{token}": { expect: publicRoute, ok: [410], request: () => ({ path: { token: "x".repeat(43) } }) },

@@ -1,5 +1,6 @@
 import { A, Navigate, useNavigate, useSearchParams } from "@solidjs/router";
-import { Show, createSignal, onMount } from "solid-js";
+import { Show, createSignal, onCleanup, onMount } from "solid-js";
+import { keepBootFrame, releaseBootFrame } from "../../boot";
 import type { SetupState } from "../../../shared/schemas/setup";
 import { ApiError, apiGet } from "../../api";
 import { safeReturnPath } from "../../return-path";
@@ -11,6 +12,8 @@ import { SecondFactor } from "./SecondFactor";
 
 export function LoginPage() {
   const navigate = useNavigate();
+  const bootKept = keepBootFrame();
+  if (bootKept) onCleanup(releaseBootFrame);
   const [params] = useSearchParams<{ retour?: string }>();
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -59,11 +62,16 @@ export function LoginPage() {
   return (
     <Show when={!user()} fallback={<Navigate href={safeReturnPath(params.retour)} />}>
     <main class="login">
-      <div class="login-brand">
-        <img src="/favicon.svg" alt="" width="72" height="72" />
-        <h1>Cadenas</h1>
-        <p>Le suivi des impayés sur site</p>
-      </div>
+      {/* index.html's brand, drawn before any script, is this page's heading when it is still there (client/boot.ts). */}
+      <Show when={!bootKept}>
+        <header class="boot">
+          <div class="login-brand">
+            <img src="/favicon.svg" alt="" width="72" height="72" />
+            <h1>Cadenas</h1>
+            <p>Le suivi des impayés sur site</p>
+          </div>
+        </header>
+      </Show>
       <Show when={second()} keyed>
         {(s) => (
           <SecondFactor

@@ -53,7 +53,7 @@ function stubServer(users: UserItem[]) {
     vi.fn(async (url: string) => {
       const answers: Record<string, unknown> = {
         "/api/users": { users },
-        "/api/auth/me": { user: office, settings: { timeZone: "Europe/Paris", serverMessaging: { email: false, sms: false } } },
+        "/api/auth/session": { user: office, settings: { timeZone: "Europe/Paris", serverMessaging: { email: false, sms: false } } },
       };
       const body = answers[url] ?? { error: { code: "NOT_FOUND", message: "not in this test" } };
       return new Response(JSON.stringify(body), { status: url in answers ? 200 : 404, headers: { "content-type": "application/json" } });
