@@ -45,19 +45,25 @@ try {
   const pages = [
     // The session cookie rides on every request through Lighthouse's extraHeaders (its storage reset leaves
     // cookies alone, but this Chromium has none): a cold start signed in, no service worker nor IndexedDB yet.
-    { label: "sign-in page (/connexion)", path: "/connexion", headers: undefined },
-    { label: "Aujourd'hui signed in as gestionnaire@demo.test (/)", path: "/", headers: { Cookie: cookie } },
+    { label: "sign-in page (/connexion)", path: "/connexion", headers: undefined, warm: false },
+    { label: "Aujourd'hui signed in as gestionnaire@demo.test (/), cold: no service worker, IndexedDB nor remembered session", path: "/", headers: { Cookie: cookie }, warm: false },
+    // The way a site manager opens it every morning: the app installed, its code in the service worker's cache,
+    // the debtors in IndexedDB, the session remembered. Lighthouse's storage reset is off; the previous runs (and
+    // one uncounted run) leave that state behind.
+    { label: "Aujourd'hui, warm: the app already opened on this phone (service worker, IndexedDB, session kept)", path: "/", headers: { Cookie: cookie }, warm: true },
   ];
   for (const page of pages) {
     const runs: Result[] = [];
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = page.warm ? -1 : 0; run < RUNS; run++) {
       const answer = await lighthouse(`${server.url}${page.path}`, {
         port: chrome.port,
         logLevel: "error",
         output: "json",
         onlyCategories: [...CATEGORIES],
         extraHeaders: page.headers,
+        disableStorageReset: page.warm === true,
       });
+      if (run < 0) continue;
       if (!answer) throw new Error("Lighthouse gave no result");
       if (answer.lhr.runtimeError) throw new Error(`Lighthouse: ${answer.lhr.runtimeError.code} ${answer.lhr.runtimeError.message}`);
       runs.push(answer.lhr);

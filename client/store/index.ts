@@ -1,5 +1,6 @@
 import { createSignal } from "solid-js";
-import type { MutationKind, MutationPayload } from "../../shared/schemas/mutations";
+import type { ActorContext } from "../../shared/floor/apply";
+import type { Mutation, MutationKind, MutationPayload } from "../../shared/schemas/mutations";
 import { settings, signOutLocally, user } from "../session";
 import { CadenasDB, setMeta, type DebtorRow } from "./db";
 import { startSyncScheduler, type SyncScheduler } from "./scheduler";
@@ -77,28 +78,58 @@ export function syncNow(): void {
 export async function act<K extends MutationKind>(kind: K, payload: MutationPayload<K>) {
   const u = user();
   if (!u) throw new Error("not signed in");
-  const { recordAction } = await import("./record");
-  const mutation = await recordAction(db, { userId: u.id, initials: u.initials, timeZone: settings().timeZone }, kind, payload, new Date(), (row) => {
-    for (const listener of savedListeners) listener(row);
-  });
-  syncNow();
-  return mutation;
+  const { recordAction } = recorder ?? (await loadRecorder());
+  let drawn: Mutation | undefined;
+  try {
+    const mutation = await recordAction(db, { userId: u.id, initials: u.initials, timeZone: settings().timeZone }, kind, payload, new Date(), {
+      saving: (m, actor) => {
+        drawn = m;
+        tell({ phase: "saving", mutation: m, actor });
+      },
+      saved: (row, m) => tell({ phase: "saved", row, mutation: m }),
+    });
+    syncNow();
+    return mutation;
+  } catch (e) {
+    if (drawn) tell({ phase: "failed", mutation: drawn });
+    throw e;
+  }
 }
 
-const savedListeners = new Set<(row: DebtorRow) => void>();
-
 /**
- * Calls `listener` with a debtor's new row as soon as an action on them is committed, without waiting for the
- * live queries to read it back: the screen the tap came from shows it in the same frame. Returns the unsubscribe.
+ * Where a floor action stands, for the screen it came from: `saving` as soon as it is checked (the screen draws
+ * it at once, marked as being saved: a strict IndexedDB commit takes more than a frame on a phone), `saved` with
+ * the debtor's new row once committed (drawn in the same frame, before the live queries read it back), `failed`
+ * if the write did not happen (the screen goes back to what is stored).
  */
-export function onActionSaved(listener: (row: DebtorRow) => void): () => void {
-  savedListeners.add(listener);
-  return () => savedListeners.delete(listener);
+export type ActionProgress =
+  | { phase: "saving"; mutation: Mutation; actor: ActorContext }
+  | { phase: "saved"; row: DebtorRow; mutation: Mutation }
+  | { phase: "failed"; mutation: Mutation };
+
+const actionListeners = new Set<(progress: ActionProgress) => void>();
+
+function tell(progress: ActionProgress): void {
+  for (const listener of actionListeners) listener(progress);
+}
+
+/** Follows the floor actions taken on this phone (see `ActionProgress`). Returns the unsubscribe. */
+export function onAction(listener: (progress: ActionProgress) => void): () => void {
+  actionListeners.add(listener);
+  return () => actionListeners.delete(listener);
+}
+
+let recorder: typeof import("./record") | undefined;
+
+/** The recorder module, kept once loaded: awaiting `import()` again would cost a task, a frame on a phone, every tap. */
+async function loadRecorder(): Promise<typeof import("./record")> {
+  recorder = await import("./record");
+  return recorder;
 }
 
 /** Loads the recorder ahead of the first action, once a screen with actions is open (no wait on the first tap). */
 export function preloadRecorder(): void {
-  const load = () => void import("./record");
+  const load = () => void loadRecorder();
   if ("requestIdleCallback" in window) requestIdleCallback(load, { timeout: 2_000 });
   else setTimeout(load, 200);
 }

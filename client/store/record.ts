@@ -1,10 +1,20 @@
 import { v7 as uuidv7 } from "uuid";
-import { applyToDoc } from "../../shared/floor/apply";
+import { applyToDoc, type ActorContext } from "../../shared/floor/apply";
 import { photosOfPayload } from "../../shared/floor/photos";
 import { MUTATION_VERSION, Mutation, type MutationKind, type MutationPayload } from "../../shared/schemas/mutations";
 import { getMeta, setMeta, type CadenasDB, type DebtorRow, type OutboxEntry } from "./db";
 import { queueReferenced } from "./photos";
 import { debtorConcerned } from "./views";
+
+/**
+ * What a screen may follow of one recording: `saving` once the action is checked and about to be written (the
+ * screen may draw it, marked as being saved), `saved` once its transaction has committed, with the debtor as it now
+ * shows (if the phone holds them).
+ */
+export interface RecordHooks {
+  saving?(mutation: Mutation, actor: ActorContext): void;
+  saved?(row: DebtorRow, mutation: Mutation): void;
+}
 
 export interface Who {
   userId: string;
@@ -24,16 +34,23 @@ export async function recordAction<K extends MutationKind>(
   kind: K,
   payload: MutationPayload<K>,
   now = new Date(),
-  /** Called once the transaction has committed, with the debtor as it now shows (if the phone holds them). */
-  onSaved?: (row: DebtorRow) => void,
+  hooks: RecordHooks = {},
 ): Promise<Mutation> {
   // The schema check needs a seq; the real one is set below, inside the transaction.
   const withOriginals = await addOriginals(db, payload);
   const checked = Mutation.parse({ id: uuidv7(), seq: 1, v: MUTATION_VERSION, kind, payload: withOriginals, happenedAt: now.toISOString() });
-  const actor = { initials: who.initials, timeZone: who.timeZone, userId: who.userId };
+  const actor: ActorContext = { initials: who.initials, timeZone: who.timeZone, userId: who.userId };
   let updated: DebtorRow | undefined;
   const photos = photosOfPayload(checked.payload);
-  const saved = await db.transaction("rw", [db.outbox, db.debtors, db.meta, db.photos], async () => {
+  const drawing = (m: Mutation, by: ActorContext) => {
+    try {
+      hooks.saving?.(m, by);
+    } catch (e) {
+      // The action is being stored all the same: a screen that failed to draw it must not make it look unsaved.
+      console.error("[store] drawing an action being saved failed", e);
+    }
+  };
+  const transaction = db.transaction("rw", [db.outbox, db.debtors, db.meta, db.photos], async () => {
     // Requests are sent together, not one after the other: each wait for IndexedDB is a round trip to the
     // browser's storage process, and a tap must be saved and shown within a frame or two.
     const [lastSeq, row] = await Promise.all([getMeta(db, "seq"), debtorConcerned(db, checked)]);
@@ -48,9 +65,13 @@ export async function recordAction<K extends MutationKind>(
     ]);
     return mutation;
   });
+  // A strict commit takes longer than a frame on a phone: the screen draws the action now, while the transaction's
+  // first reads (sent above, as it opened) are under way, and says it is saved only when `saved` comes.
+  drawing(checked, actor);
+  const saved = await transaction;
   // For the tap-latency benchmark: when the action was durably stored (the DOM change comes after).
   performance.mark("cadenas:saved");
-  if (updated) onSaved?.(updated);
+  if (updated) hooks.saved?.(updated, saved);
   return saved;
 }
 

@@ -27,6 +27,8 @@ export interface SyncUser {
 export type SyncOutcome = "synced" | "offline" | "signed-out" | "failed";
 
 const PUSH_BATCH = 100;
+/** Debtors written by one IndexedDB request batch while a pull's page is stored (see `applyPull`). */
+export const STORE_BATCH = 25;
 /** Server faults named on one mutation before it stops holding the queue back. */
 export const SET_ASIDE_AFTER = 5;
 /** How often set-aside mutations are tried again while the app runs (and once at each start). */
@@ -231,21 +233,30 @@ export class SyncEngine {
     await this.db.outbox.delete(entry.seq);
   }
 
+  /**
+   * Pulls page after page until up to date. Each page is asked for while the phone stores the one before: on a weak
+   * connection a first sync is mostly waiting for bytes, and storing a page is mostly the phone's CPU, so the two
+   * overlap. Pages are still stored one after the other, in order, and only the last sets the cursor: an answer
+   * that comes for nothing (the pass cut while storing) is dropped, and the next pass asks again from the cursor.
+   */
   private async pullAll(clientId: string, userId: string): Promise<SyncOutcome> {
-    let cursor = (await getMeta(this.db, "cursor")) ?? null;
-    let page: string | null = null;
+    const cursor = (await getMeta(this.db, "cursor")) ?? null;
     const pending = await this.unsentCount(userId);
+    // Only the first page can carry the templates (the server sends them with no `page`).
+    const templates = (await getMeta(this.db, "floorMessaging"))?.version ?? null;
+    const ask = (cursor: string | null, page: string | null) => this.transport.post("/api/sync/pull", { clientId, cursor, page, templates, pending });
+    let page: string | null = null;
+    let answer = await ask(cursor, page);
     for (;;) {
-      const templates = (await getMeta(this.db, "floorMessaging"))?.version ?? null;
-      const answer = await this.transport.post("/api/sync/pull", { clientId, cursor, page, templates, pending });
       if (!answer.ok) return "offline";
       if (answer.status === 401) return "signed-out";
       if (answer.status !== 200) return this.problem(`Mise à jour impossible (${answer.status}).`);
       const body = answer.body as PullResponse;
+      const next = body.hasMore ? ask(body.cursor, body.nextPage) : null;
       await this.applyPull(body, page === null, userId);
-      if (!body.hasMore) return "synced";
+      if (!next) return "synced";
       page = body.nextPage;
-      cursor = body.cursor;
+      answer = await next;
     }
   }
 
@@ -265,7 +276,11 @@ export class SyncEngine {
       for (const e of await this.db.outbox.where("userId").equals(userId).toArray()) {
         if (e.customerId) unsent.set(e.customerId, [...(unsent.get(e.customerId) ?? []), e]);
       }
-      await this.db.debtors.bulkPut(body.docs.map((doc) => rowFor(doc, unsent.get(doc.customerId) ?? [])));
+      // A few debtors a request, each batch put from the success of the one before: every batch is then a task of
+      // its own, so the page's copying into IndexedDB (about a millisecond a debtor on a slow phone) never holds the
+      // screen for a long frame. Still one transaction: the page is stored whole or not at all.
+      const rows = body.docs.map((doc) => rowFor(doc, unsent.get(doc.customerId) ?? []));
+      for (let i = 0; i < rows.length; i += STORE_BATCH) await this.db.debtors.bulkPut(rows.slice(i, i + STORE_BATCH));
       await this.db.debtors.bulkDelete(body.removed);
       await refreshViews(
         this.db,

@@ -51,7 +51,15 @@ export async function summaryOf(db: CadenasDB, m: Mutation): Promise<string> {
   }).text;
 }
 
-/** The debtor a mutation is about (unit and task mutations do not name the customer). */
+/** Whether a mutation is about this debtor: by the customer it names, else by their unit or task. */
+export function concerns(doc: DebtorDoc, m: Mutation): boolean {
+  if ("customerId" in m.payload) return m.payload.customerId === doc.customerId;
+  if ("unitId" in m.payload) return doc.units.some((u) => u.id === (m.payload as { unitId: string }).unitId);
+  if ("taskId" in m.payload) return doc.tasks.some((t) => t.id === (m.payload as { taskId: string }).taskId);
+  return false;
+}
+
+/** The debtor a mutation is about (unit and task mutations do not name the customer); `concerns` in memory. */
 export async function debtorConcerned(db: CadenasDB, m: Mutation) {
   if ("customerId" in m.payload) return db.debtors.get(m.payload.customerId);
   if ("unitId" in m.payload) return db.debtors.where("unitIds").equals(m.payload.unitId).first();

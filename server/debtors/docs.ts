@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
-import { HISTORY_IN_DOC, type DebtorDoc, type DocHistory, type DocTask, type DocUnit } from "../../shared/schemas/debtor-doc";
+import { HISTORY_LISTED, HISTORY_READ, KINDS_RULES_READ } from "../../shared/floor/history";
+import type { DebtorDoc, DocEarlier, DocHistory, DocTask, DocUnit } from "../../shared/schemas/debtor-doc";
 import { inScope, type Scope } from "../auth/scope";
 import { balanceSql, settledOnInvoiceSql } from "../billing/balance";
 import { openingFactsJson } from "../evidence/opening";
@@ -64,7 +65,8 @@ export async function buildDebtorDocs(db: Db, scope: Scope, customerIds: readonl
  * One query for the whole chunk: a row a customer, its lists (units, tasks, invoices, history) folded into JSON by
  * SQLite. A row a list item would cost the client library and the garbage collector far more than the
  * database: at a site of thousands of debtors that was most of a phone's first sync. The lists are sorted here:
- * `json_group_array(… order by …)` is not understood by the libSQL server's parser.
+ * `json_group_array(… order by …)` is not understood by the libSQL server's parser. Fields left null are dropped
+ * (`present`): the schema makes each of them optional, and they were a fifth of a first sync's bytes.
  */
 async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: string): Promise<DebtorDoc[]> {
   if (ids.length === 0) return [];
@@ -100,7 +102,15 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
                 'initials', a.initials, 'unitId', a.unit_id, 'rejectedReason', a.rejected_reason, 'photos', json(json_extract(a.data, '$.photos')),
                 'authorId', a.user_id, 'correctsId', a.corrects_id, 'correction', json(${correctionOfSql(sql.raw("a.id"))}),
                 'promise', json(case when a.kind = 'promise' then json_object('promisedOn', json_extract(a.data, '$.promisedOn'), 'amountCents', json_extract(a.data, '$.amountCents')) end)))
-         from (select * from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc limit ${HISTORY_IN_DOC}) a) as history,
+         from (select * from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc limit ${HISTORY_LISTED}) a) as history,
+      -- Past the listed lines, up to HISTORY_READ, only what the phone's rules read (shared/floor/history.ts).
+      (select json_group_array(json_object('happenedAt', a.happened_at, 'kind', a.kind, 'outcome', a.outcome, 'initials', a.initials, 'unitId', a.unit_id,
+                'rejectedReason', a.rejected_reason, 'photos', json(json_extract(a.data, '$.photos')),
+                'correctedAt', json_extract(${correctionOfSql(sql.raw("a.id"))}, '$.correctedAt'),
+                'promise', json(case when a.kind = 'promise' then json_object('promisedOn', json_extract(a.data, '$.promisedOn'), 'amountCents', json_extract(a.data, '$.amountCents')) end)))
+         from (select * from actions a where a.customer_id = c.id order by a.happened_at desc, a.id desc
+               limit ${HISTORY_READ - HISTORY_LISTED} offset ${HISTORY_LISTED}) a
+         where a.kind in (${sql.join(KINDS_RULES_READ.map((k) => sql`${k}`), sql`, `)})) as earlier,
       (select json_object('madeAt', a.happened_at, 'data', json(a.data))
          from actions a where a.customer_id = c.id and a.kind = 'promise' and ${notCorrectedSql(sql.raw("a.id"))} order by a.happened_at desc limit 1) as promise
     from customers c where ${inArray(sql.raw("c.id"), list)}`);
@@ -110,38 +120,35 @@ async function buildChunk(db: Db, scope: Scope, ids: readonly string[], asOf: st
   for (const id of list) {
     const row = byId.get(id);
     if (!row) continue;
-    const docUnits = (JSON.parse(row.units) as DocUnit[]).sort((a, b) => a.number.localeCompare(b.number));
-    const openTasks = (JSON.parse(row.tasks) as DocTask[]).sort((a, b) => compare(a.dueOn, b.dueOn) || compare(a.id, b.id));
-    const kase = row.kase ? (JSON.parse(row.kase) as NonNullable<DebtorDoc["case"]>) : null;
+    const docUnits = (JSON.parse(row.units) as DocUnit[]).map(present).sort((a, b) => a.number.localeCompare(b.number));
+    const openTasks = (JSON.parse(row.tasks) as DocTask[]).map(present).sort((a, b) => compare(a.dueOn, b.dueOn) || compare(a.id, b.id));
+    const kase = row.kase ? present(JSON.parse(row.kase) as NonNullable<DebtorDoc["case"]>) : null;
     if (docUnits.length === 0) continue;
     if (kase?.status !== "open" && openTasks.length === 0) continue;
     const promise = row.promise ? (JSON.parse(row.promise) as { madeAt: string; data: { promisedOn: string; amountCents: number } | null }) : null;
+    const earlier = (JSON.parse(row.earlier) as DocEarlier[]).map(present).sort((a, b) => compare(b.happenedAt, a.happenedAt));
     docs.push({
       customerId: row.id,
       ref: row.ref,
       name: row.name,
       kind: row.kind,
-      phone: row.phone,
-      email: row.email,
-      address: row.address,
-      postalCode: row.postal_code,
-      city: row.city,
+      ...present({ phone: row.phone, email: row.email, address: row.address, postalCode: row.postal_code, city: row.city }),
       paymentMethod: row.payment_method,
       segment: row.segment,
       stop: Boolean(row.stop),
-      dispute: row.dispute_at ? { since: row.dispute_at, note: row.dispute_note ?? "" } : null,
-      handedOverAt: row.handed_over_at,
+      ...(row.dispute_at ? { dispute: { since: row.dispute_at, note: row.dispute_note ?? "" } } : {}),
+      ...(row.handed_over_at ? { handedOverAt: row.handed_over_at } : {}),
       case: kase,
       balanceCents: Number(row.balance_cents),
       units: docUnits,
       tasks: openTasks,
       // A promise belongs to the open case it was made in.
-      promise:
-        promise?.data && kase?.status === "open" && promise.madeAt.slice(0, 10) >= kase.openedOn
-          ? { promisedOn: promise.data.promisedOn, amountCents: promise.data.amountCents, madeAt: promise.madeAt }
-          : null,
+      ...(promise?.data && kase?.status === "open" && promise.madeAt.slice(0, 10) >= kase.openedOn
+        ? { promise: { promisedOn: promise.data.promisedOn, amountCents: promise.data.amountCents, madeAt: promise.madeAt } }
+        : {}),
       invoices: (JSON.parse(row.invoices) as DebtorDoc["invoices"]).sort((a, b) => compare(a.dueDate, b.dueDate) || compare(a.ref, b.ref)),
       history: (JSON.parse(row.history) as HistoryRow[]).map(historyEntry).sort((a, b) => compare(b.happenedAt, a.happenedAt) || compare(b.id, a.id)),
+      ...(earlier.length > 0 ? { earlier } : {}),
     });
   }
   return docs;
@@ -151,16 +158,21 @@ type HistoryRow = Omit<DocHistory, "correctedBy" | "correctedAt"> & { correction
 
 /**
  * A history line as the phone keeps it: who corrected it and when, flat. Fields a line has no use for (a promise's
- * terms on a call, a correction's target on a note) are left out rather than sent as null: a first sync carries
- * thousands of debtors' lines.
+ * terms on a call, a correction's target on a note, the reason of a line not refused) are left out rather than sent
+ * as null: a first sync carries thousands of debtors' lines.
  */
-function historyEntry({ correction, promise, correctsId, ...h }: HistoryRow): DocHistory {
-  return {
-    ...h,
-    ...(correction ? { correctedBy: correction.correctedBy, correctedAt: correction.correctedAt } : {}),
-    ...(promise ? { promise } : {}),
-    ...(correctsId ? { correctsId } : {}),
-  };
+function historyEntry({ correction, ...h }: HistoryRow): DocHistory {
+  return present({ ...h, ...(correction ? { correctedBy: correction.correctedBy, correctedAt: correction.correctedAt } : {}) });
+}
+
+/**
+ * The object without its null fields, for those whose every nullable field is optional in the schema (the phone
+ * reads an absent field as null). Only the top level: the values inside (a unit's opening) keep their nulls.
+ */
+function present<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined) out[k] = v;
+  return out as T;
 }
 
 /** Code-unit order, as SQLite's binary collation sorts ids, dates and instants. */
@@ -191,5 +203,6 @@ interface ChunkRow {
   tasks: string;
   invoices: string;
   history: string;
+  earlier: string;
   promise: string | null;
 }

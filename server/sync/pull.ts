@@ -12,14 +12,28 @@ import { syncChanges } from "./sync.sql";
 
 /** Documents a pull answers at most; the phone asks for the next page while `hasMore`. */
 export const PULL_PAGE_SIZE = 500;
+/**
+ * Documents on the first page of a first sync (any reset): a new phone shows its list as soon as one page is stored,
+ * and on slow 4G (150 ms, 1.6 Mbit/s, a CPU 4× slower) 100 debtors come down and are stored in about a third of the
+ * time 500 take. The later pages are full ones; the phone asks for each while it stores the one before.
+ */
+export const FIRST_PULL_PAGE_SIZE = 100;
+
+/** How many documents this page holds: a first sync's first page is small, every other one full. */
+export function pageSizeFor(reset: boolean, firstPage: boolean, sizes: { pageSize?: number; firstPageSize?: number } = {}): number {
+  const full = sizes.pageSize ?? PULL_PAGE_SIZE;
+  return reset && firstPage ? Math.min(full, sizes.firstPageSize ?? FIRST_PULL_PAGE_SIZE) : full;
+}
 
 export interface PullRequest extends PullBody {
   user: SessionUser;
   scope: Scope;
   asOf: string;
   now: Date;
-  /** Documents a page; `PULL_PAGE_SIZE` unless a test wants many pages from little data. */
+  /** Documents a page, and on a reset's first page: `PULL_PAGE_SIZE` and `FIRST_PULL_PAGE_SIZE` unless a test
+   * wants many pages from little data. */
   pageSize?: number;
+  firstPageSize?: number;
 }
 
 /**
@@ -44,7 +58,7 @@ export async function pullChanges(db: Database, req: PullRequest): Promise<PullR
       const since = page ? page.since : reset ? 0 : cursor!.version;
 
       // One more than a page, to know whether another follows.
-      const pageSize = req.pageSize ?? PULL_PAGE_SIZE;
+      const pageSize = pageSizeFor(reset, !page, req);
       const slice = { after: page?.after ?? null, limit: pageSize + 1 };
       const candidates = reset ? await floorCustomerIds(tx, req.scope, slice) : since >= snapshot ? [] : await changedCustomerIds(tx, req.scope, since, snapshot, slice);
       const ids = candidates.slice(0, pageSize);

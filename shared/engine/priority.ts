@@ -1,4 +1,5 @@
 import { daysLate, dueItems } from "../floor/due";
+import { linesForRules } from "../floor/history";
 import { brokenPromiseCount } from "./promises";
 import type { DebtorDoc } from "../schemas/debtor-doc";
 
@@ -36,7 +37,7 @@ function brokenPromises(doc: DebtorDoc, today: string): number {
   const kase = doc.case;
   if (doc.balanceCents <= 0 || !kase || kase.status !== "open") return 0;
   const standing = doc.promise;
-  const earlier = doc.history
+  const earlier = linesForRules(doc)
     .filter((h) => h.kind === "promise" && h.promise && !h.correctedAt && h.happenedAt.slice(0, 10) >= kase.openedOn)
     .filter((h) => !standing || h.happenedAt < standing.madeAt)
     .map((h) => ({ madeOn: h.happenedAt.slice(0, 10), promisedOn: h.promise!.promisedOn }));
@@ -61,7 +62,7 @@ const WINDOWS = [
 export function bestHourToCall(doc: DebtorDoc, timeZone: string): { from: number; to: number; answered: number } | null {
   const score = WINDOWS.map(() => 0);
   const answered = WINDOWS.map(() => 0);
-  for (const h of doc.history) {
+  for (const h of linesForRules(doc)) {
     if (h.kind !== "call" || !h.outcome || h.correctedAt) continue;
     const hour = Number(hourIn(h.happenedAt, timeZone));
     const w = WINDOWS.findIndex(([from, to]) => hour >= from && hour < to);

@@ -3,6 +3,7 @@ import type { TaskKind } from "../enums";
 import type { DebtorDoc, DocHistory, DocTask, DocUnit } from "../schemas/debtor-doc";
 import type { Mutation } from "../schemas/mutations";
 import { correctionRefusal } from "./corrections";
+import { linesForRules, type HistoryFact } from "./history";
 import { photosOfPayload } from "./photos";
 import { describeMutation, type DescribeLookup } from "./describe";
 
@@ -87,7 +88,7 @@ export function applyToDoc(doc: DebtorDoc, m: Mutation, actor: ActorContext): De
       // Refused on the server in the same cases: the line then stays as it was, and the refusal is shown.
       if (!target || correctionRefusal(target, { userId: actor.userId ?? "", at: m.happenedAt }, actor.timeZone)) break;
       const history = next.history.map((h) => (h.id === target.id ? { ...h, correctedBy: actor.initials, correctedAt: m.happenedAt } : h));
-      next = { ...next, history, promise: target.kind === "promise" ? latestPromise(history, next.case) : next.promise };
+      next = { ...next, history, promise: target.kind === "promise" ? latestPromise(linesForRules({ history, earlier: next.earlier }), next.case) : next.promise };
       break;
     }
     default:
@@ -109,7 +110,7 @@ export function lookupIn(doc: DebtorDoc): DescribeLookup {
  * The promise standing once one was corrected: the latest uncorrected promise of the open case in the history the
  * phone holds, as the server reads it from all of it.
  */
-function latestPromise(history: readonly DocHistory[], kase: DebtorDoc["case"]): DebtorDoc["promise"] {
+function latestPromise(history: readonly HistoryFact[], kase: DebtorDoc["case"]): DebtorDoc["promise"] {
   if (kase?.status !== "open") return null;
   const p = history
     .filter((h) => h.kind === "promise" && h.promise && !h.correctedAt && h.happenedAt.slice(0, 10) >= kase.openedOn)

@@ -1,5 +1,6 @@
-import type { DebtorDoc, DocHistory, DocUnit } from "../schemas/debtor-doc";
+import type { DebtorDoc, DocUnit } from "../schemas/debtor-doc";
 import { compareUnitsOnTheFloor } from "./due";
+import { linesForRules, type HistoryFact } from "./history";
 
 /**
  * The padlock walk-through: for each box of a site, whether it should carry the second padlock and what the
@@ -25,7 +26,7 @@ export interface WalkRow {
   dueOn: string | null;
   mismatch: boolean;
   /** The latest "padlock placed" line the phone knows for this box: who, when, photos. */
-  placed: DocHistory | null;
+  placed: HistoryFact | null;
 }
 
 export function walkthrough(docs: readonly DebtorDoc[], today: string): WalkRow[] {
@@ -51,7 +52,7 @@ export function walkthrough(docs: readonly DebtorDoc[], today: string): WalkRow[
         category,
         dueOn,
         mismatch: dueOn !== null && dueOn < today,
-        placed: doc.history.find((h) => h.kind === "padlock_placed" && h.unitId === unit.id && !h.rejectedReason) ?? null,
+        placed: linesForRules(doc).find((h) => h.kind === "padlock_placed" && h.unitId === unit.id && !h.rejectedReason) ?? null,
       });
     }
   }

@@ -18,19 +18,21 @@ import { DisposalBasis } from "./disposal";
 import { FloorMessaging } from "./templates";
 
 /**
- * What the phone keeps about one debtor, whole: the floor's screens need nothing else. The server sends it
- * again whenever anything in it changes; the phone lays its unsent actions over it.
+ * What the phone keeps about one debtor: what the floor's screens show, and nothing they do not read. The server
+ * sends it again whenever anything in it changes; the phone lays its unsent actions over it. A field that would
+ * say nothing (null, no photos) is left out rather than sent: a first sync carries thousands of debtors, so the
+ * fields that may be null are also optional, and readers take absent as null.
  */
 export const DocUnit = z.object({
   id: Id,
   number: z.string(),
   siteId: Id,
   siteCode: z.string(),
-  building: z.string().nullable(),
-  aisle: z.string().nullable(),
+  building: z.string().nullable().optional(),
+  aisle: z.string().nullable().optional(),
   padlock: z.enum(PADLOCK_STATES),
   gate: z.enum(GATE_STATES),
-  contractEnded: CalendarDate.nullable(),
+  contractEnded: CalendarDate.nullable().optional(),
   /** The box's opening at the end of the procedure, once recorded; `missing`: its photos the server has not received yet. */
   opening: z
     .object({
@@ -57,7 +59,7 @@ export const DocTask = z.object({
   id: Id,
   kind: z.enum(TASK_KINDS),
   dueOn: CalendarDate,
-  unitId: Id.nullable(),
+  unitId: Id.nullable().optional(),
   status: z.enum(TASK_STATUSES),
   /** What the office asks, in its words (a task `office_request`). */
   note: z.string().nullable().optional(),
@@ -68,12 +70,12 @@ export const DocHistory = z.object({
   id: Id,
   happenedAt: Instant,
   kind: z.enum(ACTION_KINDS),
-  outcome: z.enum(CALL_OUTCOMES).nullable(),
+  outcome: z.enum(CALL_OUTCOMES).nullable().optional(),
   text: z.string(),
   initials: z.string(),
-  unitId: Id.nullable(),
+  unitId: Id.nullable().optional(),
   /** Set when the event is kept but could not take effect (a padlock already placed by someone else). */
-  rejectedReason: z.string().nullable(),
+  rejectedReason: z.string().nullable().optional(),
   /** The photos taken with it (padlock, opening, clearing), by SHA-256. */
   photos: z.array(Sha256).nullable().optional(),
   /** Only on the phone: made there and not yet confirmed by the server. */
@@ -90,16 +92,33 @@ export const DocHistory = z.object({
 });
 export type DocHistory = z.infer<typeof DocHistory>;
 
+/**
+ * An older line in brief: what the phone's rules read of it (`linesForRules` in shared/floor/history.ts) — when
+ * and who, a call's outcome, a promise's terms, a padlock's box and photos, whether it was refused or corrected.
+ */
+export const DocEarlier = DocHistory.pick({
+  happenedAt: true,
+  kind: true,
+  outcome: true,
+  initials: true,
+  unitId: true,
+  rejectedReason: true,
+  photos: true,
+  correctedAt: true,
+  promise: true,
+});
+export type DocEarlier = z.infer<typeof DocEarlier>;
+
 /** Who the customer is and how to reach them; `stop` and `segment` are the office's. */
 export const CustomerFacts = z.object({
   ref: z.string(),
   name: z.string(),
   kind: z.enum(CUSTOMER_KINDS),
-  phone: z.string().nullable(),
-  email: z.string().nullable(),
-  address: z.string().nullable(),
-  postalCode: z.string().nullable(),
-  city: z.string().nullable(),
+  phone: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+  address: z.string().nullable().optional(),
+  postalCode: z.string().nullable().optional(),
+  city: z.string().nullable().optional(),
   paymentMethod: z.enum(PAYMENT_METHODS),
   segment: z.enum(SEGMENTS),
   /** On stop, in the billing software or by the office: no automatic step. */
@@ -119,7 +138,7 @@ export const DebtorDoc = CustomerFacts.extend({
       openedOn: CalendarDate,
       anchorOn: CalendarDate,
       level: z.enum(LEVELS),
-      stage: z.string().nullable(),
+      stage: z.string().nullable().optional(),
       /**
        * What a box opening needs (`openingConditions`): the contract ended by the exit step, the formal notice (R3)
        * and the termination notice received (AR signed or unclaimed return: its day), their periods over.
@@ -134,14 +153,17 @@ export const DebtorDoc = CustomerFacts.extend({
   units: z.array(DocUnit),
   tasks: z.array(DocTask),
   /** The latest promise to pay of the open case, if any. */
-  promise: z.object({ promisedOn: CalendarDate, amountCents: Cents, madeAt: Instant }).nullable(),
+  promise: z.object({ promisedOn: CalendarDate, amountCents: Cents, madeAt: Instant }).nullable().optional(),
   invoices: z.array(z.object({ ref: z.string(), dueDate: CalendarDate, amountCents: Cents, paidCents: Cents })),
-  /** Newest first, at most `HISTORY_IN_DOC` entries. */
+  /** Newest first: the `HISTORY_LISTED` newest lines, those the debtor screen lists (shared/floor/history.ts). */
   history: z.array(DocHistory),
+  /**
+   * Newest first: the older lines, up to the `HISTORY_READ` newest, that the phone's rules read (calls, promises,
+   * padlock placements), in brief. Absent when there are none.
+   */
+  earlier: z.array(DocEarlier).optional(),
 }).meta({ id: "DebtorDoc" });
 export type DebtorDoc = z.infer<typeof DebtorDoc>;
-
-export const HISTORY_IN_DOC = 25;
 
 export const PullBody = z
   .object({

@@ -108,7 +108,7 @@ describe("correcting a floor entry", () => {
 
     expect(await promisesInFacts(customer.customerId)).toEqual([]);
     const doc = await docOf(customer.customerId);
-    expect(doc.promise).toBeNull();
+    expect(doc.promise ?? null).toBeNull();
     // Both lines kept: the promise, struck by VT, and the correction naming it.
     const [line, original] = doc.history;
     expect(line).toMatchObject({ id: correction.id, kind: "correction", initials: "VT", correctsId: promise.id });

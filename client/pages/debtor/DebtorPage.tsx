@@ -17,9 +17,10 @@ import { LiveWait } from "../../components/LiveWait";
 import { counted, formatDateFr, formatEuros, formatInstantShort, smsHref, telHref } from "../../format";
 import { PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { act, onActionSaved, preloadRecorder } from "../../store";
+import { act, onAction, preloadRecorder } from "../../store";
 import { useDebtorRow } from "../../store/queries";
-import { shown } from "../../store/views";
+import { concerns, shown } from "../../store/views";
+import { applyToDoc } from "../../../shared/floor/apply";
 import { CallSheet, MessageChoices } from "./CallSheet";
 import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
@@ -48,14 +49,34 @@ export function DebtorPage() {
   // differs is redrawn (a new history line is one <li> added, not the page rebuilt), which keeps a tap's answer
   // within a frame.
   const [shownDoc, setShownDoc] = createStore<{ doc: DebtorDoc | null }>({ doc: null });
+  // The plain copy behind the store: what an action being saved is drawn onto.
+  let plain: DebtorDoc | null = null;
+  const show = (doc: DebtorDoc | null) => {
+    plain = doc;
+    setShownDoc("doc", doc ? reconcile(doc, { key: "id" }) : null);
+  };
+  // The actions drawn but not yet committed: their lines say « en cours d'enregistrement », never « en attente
+  // d'envoi » (that is said once stored).
+  const [saving, setSaving] = createSignal<ReadonlySet<string>>(new Set());
   createEffect(() => {
     const r = row();
-    setShownDoc("doc", r ? reconcile(shown(r), { key: "id" }) : null);
+    show(r ? shown(r) : null);
   });
-  // An action taken here shows as soon as it is stored; the live query brings the same row a moment later.
+  // An action taken here shows as soon as it is checked, then as stored; the live query brings the same row a
+  // moment later.
   onCleanup(
-    onActionSaved((r) => {
-      if (r.customerId === params.customerId) setShownDoc("doc", reconcile(shown(r), { key: "id" }));
+    onAction((p) => {
+      if (p.phase === "saving" && plain && concerns(plain, p.mutation)) {
+        setSaving((ids) => new Set(ids).add(p.mutation.id));
+        show(applyToDoc(plain, p.mutation, p.actor));
+      } else if (p.phase === "saved" && p.row.customerId === params.customerId) {
+        setSaving((ids) => without(ids, p.mutation.id));
+        show(shown(p.row));
+      } else if (p.phase === "failed" && saving().has(p.mutation.id)) {
+        setSaving((ids) => without(ids, p.mutation.id));
+        const r = row();
+        show(r ? shown(r) : null);
+      }
     }),
   );
   return (
@@ -72,7 +93,7 @@ export function DebtorPage() {
             </div>
           </Match>
           <Match when={row() && shownDoc.doc && user()}>
-            <DebtorView doc={shownDoc.doc!} user={user()!} />
+            <DebtorView doc={shownDoc.doc!} user={user()!} saving={saving()} />
           </Match>
         </Switch>
       </main>
@@ -80,7 +101,13 @@ export function DebtorPage() {
   );
 }
 
-function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
+function without(ids: ReadonlySet<string>, id: string): ReadonlySet<string> {
+  const rest = new Set(ids);
+  rest.delete(id);
+  return rest;
+}
+
+function DebtorView(props: { doc: DebtorDoc; user: SessionUser; saving: ReadonlySet<string> }) {
   const d = () => props.doc;
   const [panel, setPanel] = createSignal<Panel>(null);
   const close = () => setPanel(null);
@@ -107,7 +134,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
             {(k) => (
               <>
                 <LevelBadge level={k().level} />
-                <StageLabel stage={k().stage} />
+                <StageLabel stage={k().stage ?? null} />
               </>
             )}
           </Show>
@@ -182,7 +209,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
                   <div>
                     <strong>
                       {TASK_LABEL[t.kind]}
-                      <Show when={unitNumber(t.unitId)}> · {unitNumber(t.unitId)}</Show>
+                      <Show when={unitNumber(t.unitId ?? null)}> · {unitNumber(t.unitId ?? null)}</Show>
                     </strong>
                     <span class="task-date">depuis le {formatDateFr(t.dueOn)}</span>
                     <Show when={t.note}>{(note) => <span class="task-note">{note()}</span>}</Show>
@@ -289,7 +316,7 @@ function DebtorView(props: { doc: DebtorDoc; user: SessionUser }) {
       <section class="card">
         <h2>Historique</h2>
         <Show when={d().history.length > 0} fallback={<p class="muted">Aucune action enregistrée.</p>}>
-          <HistoryList doc={d()} user={props.user} />
+          <HistoryList doc={d()} user={props.user} saving={props.saving} />
         </Show>
         <div class="history-actions">
           <button type="button" class="button ghost" onClick={() => setPanel("full")}>

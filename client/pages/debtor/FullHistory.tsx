@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/solid-query";
 import { For, Match, Show, Switch } from "solid-js";
+import { HISTORY_LISTED } from "../../../shared/floor/history";
 import type { DebtorDetail } from "../../../shared/schemas/debtors";
 import { ApiError, apiGet } from "../../api";
 import { Spinner } from "../../components/Spinner";
@@ -24,7 +25,7 @@ function FullHistoryBody(props: { customerId: string }) {
       <Match when={detail.isError}>
         <p class="muted">
           {detail.error instanceof ApiError && detail.error.code === "NETWORK"
-            ? "Il faut du réseau pour lire tout l'historique. Les 25 dernières actions restent sur le téléphone."
+            ? `Hors connexion\u202f: il faut du réseau pour lire tout l'historique. Les ${HISTORY_LISTED} dernières actions restent sur le téléphone.`
             : "L'historique complet n'a pas pu être chargé."}
         </p>
       </Match>

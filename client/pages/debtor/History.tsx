@@ -1,5 +1,6 @@
 import { For, Show, createSignal } from "solid-js";
 import { correctionRefusal } from "../../../shared/floor/corrections";
+import { HISTORY_LISTED } from "../../../shared/floor/history";
 import type { SessionUser } from "../../../shared/schemas/auth";
 import type { DebtorDoc, DocHistory } from "../../../shared/schemas/debtor-doc";
 import { FormError } from "../../components/FormError";
@@ -16,16 +17,19 @@ import { act } from "../../store";
  * through, with who corrected it and when; the user's own notes, calls, answers and promises of today offer
  * "Corriger" (the same rule the server applies, so the button is not offered where the server would refuse).
  */
-export function HistoryList(props: { doc: DebtorDoc; user: SessionUser }) {
+export function HistoryList(props: { doc: DebtorDoc; user: SessionUser; saving?: ReadonlySet<string> }) {
   const [correcting, setCorrecting] = createSignal<DocHistory | null>(null);
+  /** Drawn before its transaction committed: not yet « en attente d'envoi ». */
+  const beingSaved = (h: DocHistory) => props.saving?.has(h.id) ?? false;
   const correctable = (h: DocHistory) => correctionRefusal(h, { userId: props.user.id, at: new Date().toISOString() }, settings().timeZone) === null;
   return (
     <>
       <ol class="timeline">
-        <For each={props.doc.history}>
+        {/* The newest lines, as many as the server keeps whole on the phone; the older ones are in « Tout l'historique ». */}
+        <For each={props.doc.history.slice(0, HISTORY_LISTED)}>
           {(h) => (
             <li
-              classList={{ pending: Boolean(h.pending), refused: Boolean(h.rejectedReason), corrected: Boolean(h.correctedAt) }}
+              classList={{ saving: beingSaved(h), pending: Boolean(h.pending) && !beingSaved(h), refused: Boolean(h.rejectedReason), corrected: Boolean(h.correctedAt) }}
               data-entry-id={h.id}
               data-corrected={h.correctedAt ? "true" : undefined}
             >
@@ -43,7 +47,9 @@ export function HistoryList(props: { doc: DebtorDoc; user: SessionUser }) {
                 <PhotoStrip photos={h.photos!} />
               </Show>
               <Show when={h.pending}>
-                <span class="flag pending">En attente d'envoi</span>
+                <Show when={beingSaved(h)} fallback={<span class="flag pending">En attente d'envoi</span>}>
+                  <span class="flag saving">En cours d'enregistrement</span>
+                </Show>
               </Show>
               <Show when={h.rejectedReason}>
                 <span class="flag refused">Non pris en compte&#8239;: {h.rejectedReason}</span>
