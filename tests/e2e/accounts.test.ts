@@ -117,3 +117,20 @@ it("invites a site manager who chooses a password on the phone; deactivated, the
   expect(deskErrors).toEqual([]);
   expect(phoneErrors).toEqual([]);
 });
+
+it("brings someone who opened a page signed out back to that page once signed in", async () => {
+  const context = await phoneContext(browser, server.url);
+  try {
+    const page = await context.newPage();
+    await page.goto("/compte");
+    await page.waitForURL(/\/connexion\?retour=%2Fcompte$/);
+    await page.getByLabel("Adresse e-mail").fill("gestionnaire@demo.test");
+    await page.getByLabel("Mot de passe").fill("demo");
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.waitForURL(/\/compte$/);
+    await page.getByRole("heading", { name: "Mon compte" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/compte");
+  } finally {
+    await context.close();
+  }
+});

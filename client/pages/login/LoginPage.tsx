@@ -15,6 +15,8 @@ export function LoginPage() {
   const bootKept = keepBootFrame();
   if (bootKept) onCleanup(releaseBootFrame);
   const [params] = useSearchParams<{ retour?: string }>();
+  // Read once: signing in moves the router to the page asked for, after which `params` are that page's.
+  const back = safeReturnPath(params.retour);
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   // The password was right and a second step is due (the app's code, or setting one up): no session yet.
@@ -51,7 +53,7 @@ export function LoginPage() {
     try {
       const signed = await signIn({ email, password });
       if ("twoFactor" in signed) return setSecond({ step: signed, email });
-      navigate(safeReturnPath(params.retour), { replace: true });
+      navigate(back, { replace: true });
     } catch (e) {
       setError(messageFor(e));
     } finally {
@@ -60,7 +62,7 @@ export function LoginPage() {
   };
 
   return (
-    <Show when={!user()} fallback={<Navigate href={safeReturnPath(params.retour)} />}>
+    <Show when={!user()} fallback={<Navigate href={back} />}>
     <main class="login">
       {/* index.html's brand, drawn before any script, is this page's heading when it is still there (client/boot.ts). */}
       <Show when={!bootKept}>
@@ -81,7 +83,7 @@ export function LoginPage() {
               setSecond(null);
               setError(why || null);
             }}
-            onDone={() => navigate(safeReturnPath(params.retour), { replace: true })}
+            onDone={() => navigate(back, { replace: true })}
           />
         )}
       </Show>
