@@ -1,4 +1,3 @@
-import { A } from "@solidjs/router";
 import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
 import { todayIn } from "../../../shared/dates";
 import { daysLate, dueItems, walkingKey, type DueItem } from "../../../shared/floor/due";
@@ -14,6 +13,7 @@ import { TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
 import { useTodayReads } from "../../store/first-screen";
 import { shown } from "../../store/views";
+import { createWindow } from "./windowed";
 
 type Filter = "todo" | "all";
 type Order = "priority" | "walk";
@@ -27,15 +27,22 @@ interface Line {
   haystack: string;
 }
 
-/** Rows drawn at first; more on demand, so a list of thousands stays quick on a mid-range phone. */
-const PAGE = 60;
+const ORDERS: Record<Order, (a: Line, b: Line) => number> = {
+  priority: (a, b) => b.score - a.score,
+  walk: (a, b) => (a.walk < b.walk ? -1 : a.walk > b.walk ? 1 : 0),
+};
+
+/**
+ * A list of thousands is windowed (windowed.ts): only the rows near the screen are drawn, so a scroll or a toggle
+ * stays within a frame on a mid-range phone. A row is about 108 px high, 10 px apart (styles.css, .debtor-list).
+ */
+const WINDOW = { estimate: 108, gap: 10, overscan: 600, drawAllUpTo: 100 };
 
 export function TodayPage() {
   const { rows, lastSyncAt: everSynced } = useTodayReads();
   const [filter, setFilter] = createSignal<Filter>("todo");
   const [order, setOrder] = createSignal<Order>("priority");
   const [search, setSearch] = createSignal("");
-  const [limit, setLimit] = createSignal(PAGE);
   const today = () => todayIn(settings().timeZone);
 
   const lines = createMemo<Line[]>(() =>
@@ -52,13 +59,23 @@ export function TodayPage() {
     }),
   );
   const todo = createMemo(() => lines().filter((l) => l.due.length > 0));
+  // Each order sorted once per change of the debtors, when first asked for: a toggle or a search only filters
+  // (a stable sort then a filter keeps the same order as a filter then a sort).
+  const sortedBy = createMemo(() => (lines(), new Map<Order, Line[]>()));
+  const sorted = (o: Order) => {
+    const cache = sortedBy();
+    let list = cache.get(o);
+    if (!list) cache.set(o, (list = [...lines()].sort(ORDERS[o])));
+    return list;
+  };
   const visible = createMemo(() => {
     const words = normalize(search()).split(/\s+/).filter(Boolean);
+    const all = sorted(order());
     // A search looks at everyone followed, not only today's list.
-    const base = words.length > 0 || filter() === "all" ? lines() : todo();
-    const found = words.length ? base.filter((l) => words.every((w) => l.haystack.includes(w))) : base;
-    return [...found].sort(order() === "walk" ? (a, b) => (a.walk < b.walk ? -1 : a.walk > b.walk ? 1 : 0) : (a, b) => b.score - a.score);
+    if (words.length > 0) return all.filter((l) => words.every((w) => l.haystack.includes(w)));
+    return filter() === "all" ? all : all.filter((l) => l.due.length > 0);
   });
+  const win = createWindow(visible, (l) => l.doc.customerId, WINDOW);
   const owed = createMemo(() => lines().reduce((sum, l) => sum + Math.max(0, l.doc.balanceCents), 0));
 
   const subtitle = () => {
@@ -116,14 +133,20 @@ export function TodayPage() {
             </p>
           </Match>
           <Match when={true}>
-            <ul class="debtor-list" aria-label="Débiteurs">
-              <For each={visible().slice(0, limit())}>{(line) => <DebtorRow line={line} walking={order() === "walk"} />}</For>
+            <ul
+              ref={win.list}
+              class="debtor-list"
+              aria-label="Débiteurs"
+              style={{ "padding-top": `${win.range().before}px`, "padding-bottom": `${win.range().after}px` }}
+            >
+              <For each={win.rows()}>
+                {(line, i) => (
+                  <li ref={(el) => win.row(el, line)} aria-setsize={visible().length} aria-posinset={win.range().start + i() + 1}>
+                    <DebtorRow line={line} walking={order() === "walk"} />
+                  </li>
+                )}
+              </For>
             </ul>
-            <Show when={visible().length > limit()}>
-              <button type="button" class="button ghost block more" onClick={() => setLimit(limit() + PAGE)}>
-                Afficher plus ({visible().length - limit()} de plus)
-              </button>
-            </Show>
           </Match>
         </Switch>
       </main>
@@ -131,6 +154,7 @@ export function TodayPage() {
   );
 }
 
+/** A row's content (its `li` is the list's, which measures it). */
 function DebtorRow(props: { line: Line; walking: boolean }) {
   const d = () => props.line.doc;
   const late = () => props.line.late;
@@ -139,62 +163,61 @@ function DebtorRow(props: { line: Line; walking: boolean }) {
     return l >= 60 ? "critical" : l >= 45 ? "danger" : l >= 14 ? "warning" : "info";
   };
   const last = () => d().history[0];
+  // A plain link (the router follows it): the router's <A> costs a few reactive computations a row.
   return (
-    <li>
-      <A href={`/debiteurs/${d().customerId}`} class={`debtor-row ${severity()}`}>
-        <div class="row-line">
-          <span class="debtor-name">{d().name}</span>
-          <span class="amount">{formatEuros(d().balanceCents)}</span>
-        </div>
-        <div class="row-line meta">
-          <span class="units">
-            <For each={d().units}>
-              {(u) => (
-                <span class="unit-chip">
-                  <Show when={props.walking}>
-                    <span class="aisle">
-                      {u.building}
-                      {u.aisle}·
-                    </span>
-                  </Show>
-                  {u.number}
-                  <Show when={u.padlock === "second_padlock"}>
-                    <PadlockIcon />
-                  </Show>
-                </span>
-              )}
-            </For>
-          </span>
-          <span class="badges">
-            <Show when={d().stop}>
-              <span class="badge stop">STOP</span>
+    <a href={`/debiteurs/${d().customerId}`} class={`debtor-row ${severity()}`}>
+      <div class="row-line">
+        <span class="debtor-name">{d().name}</span>
+        <span class="amount">{formatEuros(d().balanceCents)}</span>
+      </div>
+      <div class="row-line meta">
+        <span class="units">
+          <For each={d().units}>
+            {(u) => (
+              <span class="unit-chip">
+                <Show when={props.walking}>
+                  <span class="aisle">
+                    {u.building}
+                    {u.aisle}·
+                  </span>
+                </Show>
+                {u.number}
+                <Show when={u.padlock === "second_padlock"}>
+                  <PadlockIcon />
+                </Show>
+              </span>
+            )}
+          </For>
+        </span>
+        <span class="badges">
+          <Show when={d().stop}>
+            <span class="badge stop">STOP</span>
+          </Show>
+          <Show when={d().dispute}>
+            <span class="badge stop">LITIGE</span>
+          </Show>
+          <Show when={d().case}>{(k) => <LevelBadge level={k().level} />}</Show>
+          <Show when={late() !== null} fallback={<span class="badge ok">Payé</span>}>
+            <DaysLateBadge days={late()!} />
+          </Show>
+        </span>
+      </div>
+      <Show when={props.line.due.length > 0} fallback={<StageLabel stage={d().case?.stage ?? null} />}>
+        <ul class="due-list" aria-label="À faire">
+          <For each={props.line.due}>{(item) => <li class="due-chip">{dueLabel(item)}</li>}</For>
+        </ul>
+      </Show>
+      <Show when={last()}>
+        {(a) => (
+          <p class="last-action">
+            <Show when={a().pending}>
+              <span class="pending-dot" title="En attente d'envoi" />
             </Show>
-            <Show when={d().dispute}>
-              <span class="badge stop">LITIGE</span>
-            </Show>
-            <Show when={d().case}>{(k) => <LevelBadge level={k().level} />}</Show>
-            <Show when={late() !== null} fallback={<span class="badge ok">Payé</span>}>
-              <DaysLateBadge days={late()!} />
-            </Show>
-          </span>
-        </div>
-        <Show when={props.line.due.length > 0} fallback={<StageLabel stage={d().case?.stage ?? null} />}>
-          <ul class="due-list" aria-label="À faire">
-            <For each={props.line.due}>{(item) => <li class="due-chip">{dueLabel(item)}</li>}</For>
-          </ul>
-        </Show>
-        <Show when={last()}>
-          {(a) => (
-            <p class="last-action">
-              <Show when={a().pending}>
-                <span class="pending-dot" title="En attente d'envoi" />
-              </Show>
-              {a().initials} · {formatInstantShort(a().happenedAt)} · {a().text}
-            </p>
-          )}
-        </Show>
-      </A>
-    </li>
+            {a().initials} · {formatInstantShort(a().happenedAt)} · {a().text}
+          </p>
+        )}
+      </Show>
+    </a>
   );
 }
 
