@@ -54,6 +54,7 @@ try {
   ];
   for (const page of pages) {
     const runs: Result[] = [];
+    let failures = 0;
     for (let run = page.warm ? -1 : 0; run < RUNS; run++) {
       const answer = await lighthouse(`${server.url}${page.path}`, {
         port: chrome.port,
@@ -65,7 +66,14 @@ try {
       });
       if (run < 0) continue;
       if (!answer) throw new Error("Lighthouse gave no result");
-      if (answer.lhr.runtimeError) throw new Error(`Lighthouse: ${answer.lhr.runtimeError.code} ${answer.lhr.runtimeError.message}`);
+      const failed = answer.lhr.runtimeError;
+      if (failed) {
+        // A trace Lighthouse failed to record (NO_NAVSTART happens on a busy machine) is run again, twice at most.
+        if (++failures > 2) throw new Error(`Lighthouse: ${failed.code} ${failed.message}`);
+        console.log(`  (run ${run + 1} failed: ${failed.code}; running it again)`);
+        run--;
+        continue;
+      }
       runs.push(answer.lhr);
     }
     report(page.label, page.path, runs);
@@ -109,6 +117,17 @@ function report(label: string, path: string, runs: Result[]): void {
   const node = lcp?.items?.[0]?.items?.[0]?.node?.snippet;
   const phases = (lcp?.items?.[1]?.items ?? []).map((p) => `${p.phase} ${ms(p.timing ?? NaN)}`).join(", ");
   if (node) console.log(`  largest paint (first run): ${node.slice(0, 160)}${phases ? ` — ${phases}` : ""}`);
+  // Over its target, what the page waited for: the requests of the (unthrottled) observed load, in order, which
+  // Lighthouse's simulation chains one after the other on its slow network.
+  const lcpMs = first.audits["largest-contentful-paint"]?.numericValue ?? 0;
+  if (lcpMs > 1_200) {
+    const requests = (first.audits["network-requests"]?.details as { items?: { url: string; networkRequestTime?: number; networkEndTime?: number; transferSize?: number }[] } | undefined)?.items ?? [];
+    console.log(`  requests of the observed load (start → end ms, bytes on the wire), first run:`);
+    for (const r of requests.slice(0, 45)) {
+      const url = new URL(r.url);
+      console.log(`    ${ms(r.networkRequestTime ?? NaN).padStart(9)} → ${ms(r.networkEndTime ?? NaN).padStart(9)}  ${String(r.transferSize ?? 0).padStart(7)} B  ${url.pathname}`);
+    }
+  }
 
   // What keeps a category under 100: every scored audit below full marks in any run, with how many runs.
   for (const category of CATEGORIES) {

@@ -44,7 +44,8 @@ export function App() {
         <Route path="/premiers-pas" component={SetupPage} />
         <Route path={["/bienvenue", "/mot-de-passe"]} component={PasswordLinkPage} />
         <Route path="/mot-de-passe-oublie" component={ForgotPasswordPage} />
-        <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} />
+        {/* Its code comes down while the session is asked for (a first start remembers nobody yet). */}
+        <Route path="/" component={() => <RequireUser>{() => <TodayPage />}</RequireUser>} preload={() => void TodayPage.preload()} />
         <Route path="/debiteurs/:customerId" component={() => <RequireUser>{() => <DebtorPage />}</RequireUser>} />
         <Route path="/debiteurs/:customerId/ouverture/:unitId" component={() => <RequireUser>{() => <OpeningPage />}</RequireUser>} />
         <Route path="/cadenas" component={() => <RequireUser>{() => <WalkthroughPage />}</RequireUser>} />
