@@ -3,13 +3,9 @@
 // it shows — until 1,000 rows have gone by, then each of the list's toggles once (« Tous », « Tournée », and back).
 // The page itself measures: Long Animation Frames (every frame over 50 ms, with the scripts it ran), long tasks, and
 // a requestAnimationFrame clock for every frame. Printed, never asserted on: time is not deterministic.
-import { cpSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { ensureClientBuilt } from "../server/cli/client-build";
-import { launchChromium, phoneContext, watchErrors } from "../tests/e2e/browser";
-import { BULK_USER, startBulkServer, type BulkServer } from "./support/bulk";
+import { startSyncedPhone, type SyncedPhone } from "./support/phone";
 import { count, ms, percentile } from "./support/measure";
 
 const DEBTORS = 5_000;
@@ -25,49 +21,20 @@ const SWIPE_SPEED = 2_000;
 /** The issue's bound on any animation frame. */
 const FRAME_LIMIT_MS = 50;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Another built client to measure (e.g. an older commit's, for a before/after); by default this tree's, built. */
 const CLIENT_DIR = process.env.SCROLL_CLIENT_DIR;
 const benchStarted = performance.now();
 
-let started = performance.now();
+const started = performance.now();
 if (!CLIENT_DIR) await ensureClientBuilt(undefined, (line) => console.log(line));
 const buildMs = performance.now() - started;
 
-let bulk: BulkServer | undefined;
-let browser: Browser | undefined;
+let phone: SyncedPhone | undefined;
 try {
-  // A private copy of the built client, so a build running meanwhile (the test suite's) cannot change it.
-  bulk = await startBulkServer({
-    debtors: DEBTORS,
-    clientDir: (dir) => {
-      cpSync(CLIENT_DIR ?? join(ROOT, "dist/client"), join(dir, "client"), { recursive: true });
-      return join(dir, "client");
-    },
-  });
-  console.log(`client build check ${ms(buildMs)}; ${count(DEBTORS)} debtors written in ${ms(bulk.seedMs)}`);
-  browser = await launchChromium();
-  // The real clock: Playwright's would stand in for performance.now() and requestAnimationFrame.
-  const context = await phoneContext(browser, bulk.url, { pinnedClock: false });
-  // tsx compiles this file with esbuild's keepNames, which wraps named functions in a `__name(fn, "name")` helper;
-  // the functions below are sent to the page as source text, where that helper does not exist.
-  await context.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-
-  // ---- sign in and the first sync, then a fresh Aujourd'hui --------------------------------------------------
-  await page.goto("/");
-  await page.waitForURL(/\/connexion/);
-  await page.getByLabel("Adresse e-mail").fill(BULK_USER.email);
-  await page.getByLabel("Mot de passe").fill(BULK_USER.password);
-  started = performance.now();
-  await page.getByRole("button", { name: "Se connecter" }).click();
-  await page.getByRole("heading", { name: "Aujourd'hui" }).waitFor();
-  while (!(await page.evaluate(storedDebtors, DEBTORS))) {
-    if (performance.now() - started > 180_000) throw new Error("the first sync did not end within 3 minutes");
-    await page.waitForTimeout(100);
-  }
-  console.log(`first sync (sign-in to ${count(DEBTORS)} debtors stored): ${ms(performance.now() - started)}`);
+  console.log(`client build check ${ms(buildMs)}`);
+  phone = await startSyncedPhone({ debtors: DEBTORS, clientDir: CLIENT_DIR });
+  const { page, context, errors } = phone;
+  console.log(`first sync (sign-in to ${count(DEBTORS)} debtors stored): ${ms(phone.firstSyncMs)}`);
   // A fresh page, as the phone opens the app in the morning: the list from the store, nothing else running.
   await page.reload();
   await page.locator(".debtor-list > li").first().waitFor();
@@ -157,8 +124,7 @@ try {
     );
   }
 } finally {
-  await browser?.close();
-  await bulk?.close();
+  await phone?.close();
 }
 console.log(`\nscroll bench took ${(Math.round(performance.now() - benchStarted) / 1000).toFixed(1)} s`);
 
@@ -216,30 +182,6 @@ function summarise(o: Observed, keep: (phase: string) => boolean): Summary {
 
 // ---- in the page -------------------------------------------------------------------------------------------------
 // These run in Chromium (serialised by Playwright): they may use only what they declare.
-
-/** How many debtors the phone's store holds once its first pull is over (false until then). */
-async function storedDebtors(expected: number): Promise<number | false> {
-  if (!(await indexedDB.databases()).some((d) => d.name === "cadenas")) return false;
-  const db = await new Promise<IDBDatabase>((ok, fail) => {
-    const req = indexedDB.open("cadenas");
-    req.onsuccess = () => ok(req.result);
-    req.onerror = () => fail(req.error);
-  });
-  try {
-    if (!db.objectStoreNames.contains("debtors")) return false;
-    const tx = db.transaction(["debtors", "meta"], "readonly");
-    const read = <T>(req: IDBRequest<T>) =>
-      new Promise<T>((ok, fail) => {
-        req.onsuccess = () => ok(req.result);
-        req.onerror = () => fail(req.error);
-      });
-    const n = await read(tx.objectStore("debtors").count());
-    const cursor = (await read(tx.objectStore("meta").get("cursor"))) as { value?: unknown } | undefined;
-    return n >= expected && Boolean(cursor?.value) ? n : false;
-  } finally {
-    db.close();
-  }
-}
 
 /** Long Animation Frames, long tasks and a frame clock, each entry tagged with the phase the bench set. */
 function startObserving(): void {

@@ -2,14 +2,10 @@
 // holding 5,000 debtors, in real Chromium at 390×844. The phone is offline while measuring, so no server round
 // trip can hide in (or flatter) the figure: it is the phone's own work — the outbox write (strict durability),
 // the debtor's new view, and the re-render.
-import { cpSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
 import { ensureClientBuilt } from "../server/cli/client-build";
 import { HISTORY_LISTED } from "../shared/floor/history";
-import { launchChromium, phoneContext, waitForServiceWorker, watchErrors } from "../tests/e2e/browser";
-import { BULK_USER, startBulkServer, type BulkServer } from "./support/bulk";
+import { waitForServiceWorker } from "../tests/e2e/browser";
+import { startSyncedPhone, type SyncedPhone } from "./support/phone";
 import { count, ms, percentile } from "./support/measure";
 
 const DEBTORS = 5_000;
@@ -20,49 +16,17 @@ const PAUSE_MS = 400;
 /** The CPU slowed as DevTools does (a mid-range phone is about 4× slower than this machine's core): issue 19's ask. */
 const CPU_SLOWDOWN = Number(process.env.TAP_CPU_SLOWDOWN ?? 4);
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const benchStarted = performance.now();
 
-let started = performance.now();
+const started = performance.now();
 await ensureClientBuilt(undefined, (line) => console.log(line));
 const buildMs = performance.now() - started;
 
-let bulk: BulkServer | undefined;
-let browser: Browser | undefined;
+let phone: SyncedPhone | undefined;
 try {
-  // A private copy of the built client, so a build running meanwhile (the test suite's) cannot change it.
-  bulk = await startBulkServer({
-    debtors: DEBTORS,
-    clientDir: (dir) => {
-      cpSync(join(ROOT, "dist/client"), join(dir, "client"), { recursive: true });
-      return join(dir, "client");
-    },
-  });
-  console.log(`client build check ${ms(buildMs)}; ${count(DEBTORS)} debtors written in ${ms(bulk.seedMs)}`);
-  browser = await launchChromium();
-  const context = await phoneContext(browser, bulk.url, { pinnedClock: false });
-  // tsx compiles this file with esbuild's keepNames, which wraps named functions in a `__name(fn, "name")` helper;
-  // the functions below are sent to the page as source text, where that helper does not exist.
-  await context.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-
-  // ---- sign in and the first sync ----------------------------------------------------------------------------
-  await page.goto("/");
-  await page.waitForURL(/\/connexion/);
-  await page.getByLabel("Adresse e-mail").fill(BULK_USER.email);
-  await page.getByLabel("Mot de passe").fill(BULK_USER.password);
-  started = performance.now();
-  await page.getByRole("button", { name: "Se connecter" }).click();
-  await page.getByRole("heading", { name: "Aujourd'hui" }).waitFor();
-  // Synced when every debtor is in the phone's store and the pull's last page has set the cursor (the status
-  // bar's "Tout est envoyé" also shows before the first sync, so it alone does not say the pull is over).
-  // (Polled from here: page.waitForFunction takes the promise an async predicate returns for a truthy answer.)
-  while (!(await page.evaluate(storedDebtors, DEBTORS))) {
-    if (performance.now() - started > 180_000) throw new Error("the first sync did not end within 3 minutes");
-    await page.waitForTimeout(100);
-  }
-  const firstSyncMs = performance.now() - started;
+  console.log(`client build check ${ms(buildMs)}`);
+  phone = await startSyncedPhone({ debtors: DEBTORS });
+  const { page, context, errors, bulk, firstSyncMs } = phone;
   await page.getByText("Tout est envoyé").waitFor();
   // The recorder chunk loads on the first tap: offline, only the service worker's precache can serve it.
   await waitForServiceWorker(page);
@@ -113,38 +77,12 @@ try {
   console.log(`  lines shown « en attente d'envoi » after ${TAPS} taps: ${pendingShown} (the screen lists the newest ${HISTORY_LISTED})`);
   if (errors.length > 0) console.log(`  note: the page reported errors: ${errors.slice(0, 3).join(" | ")}`);
 } finally {
-  await browser?.close();
-  await bulk?.close();
+  await phone?.close();
 }
 console.log(`\ntap-latency bench took ${(Math.round(performance.now() - benchStarted) / 1000).toFixed(1)} s`);
 
 // ---- in the page -------------------------------------------------------------------------------------------------
 // These run in Chromium (serialised by Playwright): they may use only what they declare.
-
-/** How many debtors the phone's store holds once its first pull is over (false until then). */
-async function storedDebtors(expected: number): Promise<number | false> {
-  // Opening a database that does not exist yet would create it empty, under Dexie's feet: look first.
-  if (!(await indexedDB.databases()).some((d) => d.name === "cadenas")) return false;
-  const db = await new Promise<IDBDatabase>((ok, fail) => {
-    const req = indexedDB.open("cadenas");
-    req.onsuccess = () => ok(req.result);
-    req.onerror = () => fail(req.error);
-  });
-  try {
-    if (!db.objectStoreNames.contains("debtors")) return false;
-    const tx = db.transaction(["debtors", "meta"], "readonly");
-    const read = <T>(req: IDBRequest<T>) =>
-      new Promise<T>((ok, fail) => {
-        req.onsuccess = () => ok(req.result);
-        req.onerror = () => fail(req.error);
-      });
-    const n = await read(tx.objectStore("debtors").count());
-    const cursor = (await read(tx.objectStore("meta").get("cursor"))) as { value?: unknown } | undefined;
-    return n >= expected && Boolean(cursor?.value) ? n : false;
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * Taps "Enregistrer" in the open note sheet and times, with the page's own clock (a MutationObserver armed before
