@@ -6,10 +6,10 @@ import { loadFacts, loadScenarios } from "../../server/engine/facts";
 import { addDays, formatDateFr } from "../../shared/dates";
 import { paused } from "../../shared/engine/engine";
 import { priorityOf } from "../../shared/engine/priority";
-import type { DebtorDoc, PullResponse } from "../../shared/schemas/debtor-doc";
+import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import type { DebtorDetail } from "../../shared/schemas/debtors";
 import { MUTATION_VERSION, type Mutation, type MutationKind, type MutationPayload, type PushResponse } from "../../shared/schemas/mutations";
-import { call, signIn, startTestServer, TEST_NOW, TEST_TODAY, type TestServer } from "../support/server";
+import { call, firstSyncDocs, signIn, startTestServer, TEST_NOW, TEST_TODAY, type TestServer } from "../support/server";
 
 const PARIS = "Europe/Paris";
 let server: TestServer;
@@ -47,17 +47,7 @@ function phone(cookie: string) {
       return res.body.results;
     },
     async pull(): Promise<{ docs: DebtorDoc[] }> {
-      const docs: DebtorDoc[] = [];
-      let page: string | null = null;
-      let last: PullResponse;
-      do {
-        const res = await call<PullResponse>(server.url, "POST", "/api/sync/pull", { cookie, body: { clientId, cursor: null, page } });
-        expect(res.status, JSON.stringify(res.body)).toBe(200);
-        last = res.body;
-        docs.push(...last.docs);
-        page = last.nextPage;
-      } while (last.hasMore);
-      return { docs };
+      return { docs: await firstSyncDocs(server.url, cookie, clientId) };
     },
   };
 }

@@ -9,9 +9,9 @@ import { bestHourToCall, priorityOf } from "../../shared/engine/priority";
 import type { ActionKind, CallOutcome } from "../../shared/enums";
 import { HISTORY_LISTED, HISTORY_READ } from "../../shared/floor/history";
 import { walkthrough } from "../../shared/floor/walkthrough";
-import type { DebtorDoc, DocHistory, PullResponse } from "../../shared/schemas/debtor-doc";
+import type { DebtorDoc, DocHistory } from "../../shared/schemas/debtor-doc";
 import type { DebtorDetail } from "../../shared/schemas/debtors";
-import { call, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
+import { call, firstSyncDocs, signIn, startTestServer, TEST_TODAY, type TestServer } from "../support/server";
 
 // Issue 19: the documents a phone keeps are slimmed to what its screens show. The debtor screen lists the
 // HISTORY_LISTED newest lines; the rules that read further back (best hour to call, broken promises, the padlock
@@ -28,19 +28,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function firstSync(cookie: string): Promise<DebtorDoc[]> {
-  const docs: DebtorDoc[] = [];
-  const clientId = uuidv7();
-  let page: string | null = null;
-  let last: PullResponse;
-  do {
-    const res = await call<PullResponse>(server.url, "POST", "/api/sync/pull", { cookie, body: { clientId, cursor: null, page } });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    last = res.body;
-    docs.push(...last.docs);
-    page = last.nextPage;
-  } while (last.hasMore);
-  return docs;
+function firstSync(cookie: string): Promise<DebtorDoc[]> {
+  return firstSyncDocs(server.url, cookie, uuidv7());
 }
 
 /**

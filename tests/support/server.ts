@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../server/env";
+import type { DebtorDoc, PullResponse } from "../../shared/schemas/debtor-doc";
 import { startServer, type RunningServer, type StartOptions } from "../../server/server";
 
 /** The demo data's "today" in tests, so that dates and stages are the same on every run. */
@@ -85,4 +86,17 @@ export async function signIn(baseUrl: string, email: string, password = "demo"):
 export async function importThroughRoute(baseUrl: string, cookie: string, kind: string, text: string): Promise<void> {
   const res = await fetch(`${baseUrl}/api/imports/${kind}`, { method: "POST", headers: { cookie, "content-type": "text/csv" }, body: text });
   if (res.status !== 200) throw new Error(`${kind}: ${res.status} ${await res.text()}`);
+}
+
+/** Every document of a first sync (no cursor) for this session and phone, page after page. */
+export async function firstSyncDocs(url: string, cookie: string, clientId: string): Promise<DebtorDoc[]> {
+  const docs: DebtorDoc[] = [];
+  let page: string | null = null;
+  for (;;) {
+    const res: { status: number; body: PullResponse } = await call<PullResponse>(url, "POST", "/api/sync/pull", { cookie, body: { clientId, cursor: null, page } });
+    if (res.status !== 200) throw new Error(`pull answered ${res.status}: ${JSON.stringify(res.body)}`);
+    docs.push(...res.body.docs);
+    if (!res.body.hasMore) return docs;
+    page = res.body.nextPage;
+  }
 }
