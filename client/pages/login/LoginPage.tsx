@@ -25,11 +25,21 @@ export function LoginPage() {
   // Read once the form is on screen: the phone's store (Dexie) is not part of the sign-in screen's first download,
   // and loading it (parsing a hundred kilobytes on a slow phone) must not hold back the form's first paint.
   const [unsent, setUnsent] = createSignal<{ count: number; authors: string[] }>();
-  onMount(() =>
-    requestAnimationFrame(() =>
-      setTimeout(() => void import("../../store/queries").then((queries) => queries.unsentOnPhone().then(setUnsent))),
-    ),
-  );
+  onMount(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() =>
+        void import("../../store/queries")
+          .then((queries) => queries.unsentOnPhone())
+          .then(setUnsent, (e) => console.error("[login] the phone's unsent actions could not be read", e)),
+      );
+    });
+    // Left before the form was on screen: the store need not load for this.
+    onCleanup(() => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    });
+  });
   const unsentNote = () => unsentMessage(unsent()?.count ?? 0, unsent()?.authors ?? []);
   // An empty server (no account yet) has nobody to sign in: its first-run page comes first.
   onMount(() => {

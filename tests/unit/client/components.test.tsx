@@ -1,10 +1,17 @@
 import { Route, Router } from "@solidjs/router";
-import { fireEvent, render, screen } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DaysLateBadge, LevelBadge, StageLabel } from "../../../client/components/Badges";
 import { LoginPage } from "../../../client/pages/login/LoginPage";
 
-afterEach(() => vi.unstubAllGlobals());
+// The sign-in page reads the phone's unsent actions once its form is on screen (a dynamic import of the store):
+// here nothing waits on the phone, and no store loads after the test's environment is gone.
+vi.mock("../../../client/store/queries", () => ({ unsentOnPhone: async () => ({ count: 0, authors: [] }) }));
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
 
 describe("badges", () => {
   it("colours how late a payment is by how far into the procedure it is", () => {
