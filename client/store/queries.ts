@@ -1,5 +1,6 @@
 import { db } from "./index";
 import { getMeta } from "./db";
+import { debtorRowsQuery } from "./list-rows";
 import { useLive } from "./live";
 import { shown } from "./views";
 
@@ -10,10 +11,7 @@ import { shown } from "./views";
 
 /** Every debtor the phone holds, as stored: the server's copy and the copy with unsent actions laid over it. */
 export function useDebtorRows() {
-  return useLive(
-    () => null,
-    () => db.debtors.toArray(),
-  );
+  return useLive(() => null, debtorRowsQuery(db));
 }
 
 /** Every debtor the phone holds, as the screens show them (unsent actions laid over). */
