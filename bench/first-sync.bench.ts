@@ -104,7 +104,15 @@ async function measure(debtors: number, landing: "today" | "alone"): Promise<voi
       await page.goto("/compte");
     }
     const ready = await page.evaluate(waitUntilStored, { expected: debtors, timeoutMs: 180_000 });
-    // The frames that were still being drawn when the last page landed.
+    // The frames that were still being drawn when the last page landed: on *Aujourd'hui*, until its list counts
+    // every debtor (« Tous (5 000) »: the list reads them all once the sync is over), then a moment for the entry.
+    if (landing === "today") {
+      await page.waitForFunction(
+        (expected) => [...document.querySelectorAll("button")].some((b) => Number((/^Tous \(([\d\s\u202f\u00a0]+)\)/.exec(b.textContent ?? "")?.[1] ?? "").replace(/\D/g, "")) === expected),
+        debtors,
+        { timeout: 60_000 },
+      );
+    }
     await page.waitForTimeout(300);
     const seen = await page.evaluate(framesSince, LONG_MS);
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
