@@ -1,7 +1,7 @@
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
 import { CadenasDB, setMeta, type DebtorRow } from "../../../client/store/db";
-import { debtorRowsQuery } from "../../../client/store/list-rows";
+import { READ_CHUNK, debtorRowsQuery } from "../../../client/store/list-rows";
 import { debtorDoc } from "../../support/debtor-doc";
 
 // *Aujourd'hui*'s list of every debtor does not read every stored row again after each page of a first sync (a long
@@ -58,6 +58,16 @@ describe("the rows of the list of every debtor", () => {
     await setMeta(db, "cursor", null);
     await db.debtors.clear();
     expect(await read()).toEqual([]);
+    db.close();
+  });
+
+  it("reads every row, in key order, a few hundred a request", async () => {
+    const db = phone();
+    await setMeta(db, "cursor", "v1");
+    const all = rows(0, READ_CHUNK * 2 + 7);
+    await db.debtors.bulkPut([...all].reverse());
+    const read = await debtorRowsQuery(db)();
+    expect(read.map((r) => r.customerId)).toEqual(all.map((r) => r.customerId));
     db.close();
   });
 });
