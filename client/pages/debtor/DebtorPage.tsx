@@ -1,5 +1,5 @@
 import { A, useParams, useSearchParams } from "@solidjs/router";
-import { For, Match, Show, Switch, createEffect, createResource, createSignal, onCleanup, onMount } from "solid-js";
+import { For, Match, Show, Switch, createEffect, createMemo, createResource, createSignal, onCleanup, onMount, untrack } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { dateOfInstant, todayIn } from "../../../shared/dates";
 import { toBillingLog } from "../../../shared/floor/action-log";
@@ -17,7 +17,7 @@ import { LiveWait } from "../../components/LiveWait";
 import { counted, formatDateFr, formatEuros, formatInstantShort, smsHref, telHref } from "../../format";
 import { PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { act, onAction, preloadRecorder } from "../../store";
+import { act, onAction, preloadRecorder, type ActionProgress } from "../../store";
 import { useDebtorRow } from "../../store/queries";
 import { concerns, shown } from "../../store/views";
 import { applyToDoc } from "../../../shared/floor/apply";
@@ -56,26 +56,36 @@ export function DebtorPage() {
     setShownDoc("doc", doc ? reconcile(doc, { key: "id" }) : null);
   };
   // The actions drawn but not yet committed: their lines say « en cours d'enregistrement », never « en attente
-  // d'envoi » (that is said once stored).
-  const [saving, setSaving] = createSignal<ReadonlySet<string>>(new Set());
+  // d'envoi » (that is said once stored). Kept over any copy the store brings meanwhile (a sync landing), so a
+  // line never disappears between the tap and its commit; one the copy already holds is not laid twice.
+  const [inFlight, setInFlight] = createSignal<ReadonlyMap<string, Extract<ActionProgress, { phase: "saving" }>>>(new Map());
+  const saving = createMemo(() => new Set(inFlight().keys()));
+  const withInFlight = (doc: DebtorDoc) =>
+    [...inFlight().values()].reduce((d, f) => (d.history.some((h) => h.id === f.mutation.id) ? d : applyToDoc(d, f.mutation, f.actor)), doc);
+  const settle = (id: string) =>
+    setInFlight((m) => {
+      const rest = new Map(m);
+      rest.delete(id);
+      return rest;
+    });
   createEffect(() => {
     const r = row();
-    show(r ? shown(r) : null);
+    show(r ? untrack(() => withInFlight(shown(r))) : null);
   });
   // An action taken here shows as soon as it is checked, then as stored; the live query brings the same row a
   // moment later.
   onCleanup(
     onAction((p) => {
       if (p.phase === "saving" && plain && concerns(plain, p.mutation)) {
-        setSaving((ids) => new Set(ids).add(p.mutation.id));
+        setInFlight((m) => new Map(m).set(p.mutation.id, p));
         show(applyToDoc(plain, p.mutation, p.actor));
       } else if (p.phase === "saved" && p.row.customerId === params.customerId) {
-        setSaving((ids) => without(ids, p.mutation.id));
-        show(shown(p.row));
-      } else if (p.phase === "failed" && saving().has(p.mutation.id)) {
-        setSaving((ids) => without(ids, p.mutation.id));
+        settle(p.mutation.id);
+        show(withInFlight(shown(p.row)));
+      } else if (p.phase === "failed" && inFlight().has(p.mutation.id)) {
+        settle(p.mutation.id);
         const r = row();
-        show(r ? shown(r) : null);
+        show(r ? withInFlight(shown(r)) : null);
       }
     }),
   );
@@ -99,12 +109,6 @@ export function DebtorPage() {
       </main>
     </>
   );
-}
-
-function without(ids: ReadonlySet<string>, id: string): ReadonlySet<string> {
-  const rest = new Set(ids);
-  rest.delete(id);
-  return rest;
 }
 
 function DebtorView(props: { doc: DebtorDoc; user: SessionUser; saving: ReadonlySet<string> }) {
