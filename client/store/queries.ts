@@ -1,5 +1,5 @@
 import { db } from "./index";
-import { getMeta } from "./db";
+import { getMeta, type DebtorRow } from "./db";
 import { debtorRowsQuery } from "./list-rows";
 import { useLive } from "./live";
 import { shown } from "./views";
@@ -9,9 +9,17 @@ import { shown } from "./views";
  * Dexie itself, so the store stays the one place that knows how IndexedDB is laid out.
  */
 
-/** Every debtor the phone holds, as stored: the server's copy and the copy with unsent actions laid over it. */
-export function useDebtorRows() {
-  return useLive(() => null, debtorRowsQuery(db));
+/**
+ * Every debtor the phone holds, each as a list shows them: `derive` turns a stored row (the server's copy and the
+ * copy with unsent actions laid over it) into the list's line, given `source` (the day, say); a new source derives
+ * every row again.
+ */
+export function useDebtorList<S, T>(source: () => S, derive: (row: DebtorRow, source: S) => T) {
+  let current: { source: S; read: () => Promise<T[]> } | undefined;
+  return useLive(source, (s) => {
+    if (current?.source !== s) current = { source: s, read: debtorRowsQuery(db, (row) => derive(row, s)) };
+    return current.read();
+  });
 }
 
 /** Every debtor the phone holds, as the screens show them (unsent actions laid over). */

@@ -1,8 +1,6 @@
 import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
 import { todayIn } from "../../../shared/dates";
-import { daysLate, dueItems, walkingKey, type DueItem } from "../../../shared/floor/due";
-import { priorityOf } from "../../../shared/engine/priority";
-import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
+import type { DueItem } from "../../../shared/floor/due";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
 import { Spinner } from "../../components/Spinner";
@@ -12,20 +10,11 @@ import { formatDateFr, formatEuros, formatInstantShort, formatLongDay } from "..
 import { TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
 import { useTodayReads } from "../../store/first-screen";
-import { shown } from "../../store/views";
+import { lineOf, normalize, type Line } from "./lines";
 import { createWindow } from "./windowed";
 
 type Filter = "todo" | "all";
 type Order = "priority" | "walk";
-
-interface Line {
-  doc: DebtorDoc;
-  due: DueItem[];
-  late: number | null;
-  score: number;
-  walk: string;
-  haystack: string;
-}
 
 const ORDERS: Record<Order, (a: Line, b: Line) => number> = {
   priority: (a, b) => b.score - a.score,
@@ -39,25 +28,14 @@ const ORDERS: Record<Order, (a: Line, b: Line) => number> = {
 const WINDOW = { estimate: 108, gap: 10, overscan: 600, drawAllUpTo: 100 };
 
 export function TodayPage() {
-  const { rows, lastSyncAt: everSynced } = useTodayReads();
+  const today = createMemo(() => todayIn(settings().timeZone));
+  // Each debtor's line is computed as the store reads them, a few hundred at a time (store/list-rows.ts).
+  const { rows, lastSyncAt: everSynced } = useTodayReads(today, lineOf);
   const [filter, setFilter] = createSignal<Filter>("todo");
   const [order, setOrder] = createSignal<Order>("priority");
   const [search, setSearch] = createSignal("");
-  const today = () => todayIn(settings().timeZone);
 
-  const lines = createMemo<Line[]>(() =>
-    (rows() ?? []).map((row) => {
-      const doc = shown(row);
-      return {
-        doc,
-        due: dueItems(doc, today()),
-        late: daysLate(doc, today()),
-        score: priorityOf(doc, today()).total,
-        walk: walkingKey(doc),
-        haystack: normalize([doc.name, doc.ref, ...doc.units.map((u) => u.number)].join(" ")),
-      };
-    }),
-  );
+  const lines = (): Line[] => rows() ?? [];
   const todo = createMemo(() => lines().filter((l) => l.due.length > 0));
   // Each order sorted once per change of the debtors, when first asked for: a toggle or a search only filters
   // (a stable sort then a filter keeps the same order as a filter then a sort).
@@ -225,11 +203,4 @@ function dueLabel(item: DueItem): string {
   if (item.type === "promise") return `Promesse du ${formatDateFr(item.promisedOn).slice(0, 5)} à vérifier (${formatEuros(item.amountCents)})`;
   const what = item.task.kind === "office_request" && item.task.note ? `Bureau : ${item.task.note}` : TASK_LABEL[item.task.kind];
   return item.task.unitId && item.unit ? `${what} · ${item.unit.number}` : what;
-}
-
-function normalize(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase();
 }

@@ -70,4 +70,22 @@ describe("the rows of the list of every debtor", () => {
     expect(read.map((r) => r.customerId)).toEqual(all.map((r) => r.customerId));
     db.close();
   });
+
+  it("turns each row into the list's line once as it is read, and not again while a first sync stores its pages", async () => {
+    const db = phone();
+    const derived: string[] = [];
+    const read = debtorRowsQuery(db, (row) => (derived.push(row.customerId), row.customerId.slice(-3)));
+    await db.debtors.bulkPut(rows(0, READ_CHUNK + 2));
+    expect(await read()).toEqual(rows(0, READ_CHUNK + 2).map((r) => r.customerId.slice(-3)));
+    expect(derived).toHaveLength(READ_CHUNK + 2);
+
+    await db.debtors.bulkPut(rows(READ_CHUNK + 2, 5));
+    await read();
+    expect(derived).toHaveLength(READ_CHUNK + 2);
+
+    await setMeta(db, "cursor", "v7");
+    expect(await read()).toHaveLength(READ_CHUNK + 7);
+    expect(derived).toHaveLength(2 * READ_CHUNK + 9);
+    db.close();
+  });
 });

@@ -1,0 +1,39 @@
+import { daysLate, dueItems, walkingKey, type DueItem } from "../../../shared/floor/due";
+import { priorityOf } from "../../../shared/engine/priority";
+import type { DebtorDoc } from "../../../shared/schemas/debtor-doc";
+import type { DebtorRow } from "../../store/db";
+import { shown } from "../../store/views";
+
+/** A debtor as *Aujourd'hui* lists them: what is due today, how late, the priority, the walking order, the search text. */
+export interface Line {
+  doc: DebtorDoc;
+  due: DueItem[];
+  late: number | null;
+  score: number;
+  walk: string;
+  haystack: string;
+}
+
+/**
+ * One row's line, computed once per row read (the store calls it as each few hundred rows come in, so thousands of
+ * debtors never cost one long frame on a phone).
+ */
+export function lineOf(row: DebtorRow, today: string): Line {
+  const doc = shown(row);
+  return {
+    doc,
+    due: dueItems(doc, today),
+    late: daysLate(doc, today),
+    score: priorityOf(doc, today).total,
+    walk: walkingKey(doc),
+    haystack: normalize([doc.name, doc.ref, ...doc.units.map((u) => u.number)].join(" ")),
+  };
+}
+
+/** Lower case, accents dropped: « Hélène » is found by « helene ». */
+export function normalize(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase();
+}
