@@ -52,7 +52,11 @@ console.log(`\nfirst-sync bench took ${(Math.round(performance.now() - benchStar
 interface PullSeen {
   requestId: string;
   encoding: string;
+  /** The answer's media type: application/x-ndjson for the phone's pages, JSON from a server that does not offer lines. */
+  contentType: string;
   encodedBytes: number;
+  /** What each chunk brought over the wire (`encodedBytes` when the loader never said it finished). */
+  streamedBytes: number;
   decodedBytes: number;
   sentAt: number;
   doneAt: number;
@@ -122,12 +126,14 @@ async function measure(debtors: number, landing: "today" | "alone"): Promise<voi
     const encoded = list.reduce((s, p) => s + p.encodedBytes, 0);
     const decoded = list.reduce((s, p) => s + p.decodedBytes, 0);
     const encodings = [...new Set(list.map((p) => p.encoding || "none"))].join(", ");
+    // The phone asks for its pages as JSON lines (parsed as they stream in); a page answered as JSON shows here.
+    const forms = [...new Set(list.map((p) => p.contentType || "?"))].join(", ");
     console.log(`\n${count(debtors)} debtors, a fresh phone, ${landing === "today" ? "on Aujourd'hui" : "on Mon compte (no screen reads the debtors)"}, ${landing === "today" ? 'tap on "Se connecter"' : "the app opened signed in"} →`);
     if (ready.timedOut) console.log(`  note: not ready within 3 minutes (${ready.stored} debtors stored)`);
     if (landing === "today") console.log(`  first debtor row on Aujourd'hui: ${ready.firstRow >= 0 ? ms(ready.firstRow) : "never shown"}`);
     console.log(`  ready (${count(ready.stored)} debtors stored, cursor set): ${ms(ready.ready)}${target ? ` (target ≤ ${count(target)} ms)` : ""}`);
     console.log(
-      `  pull: ${list.length} pages, ${count(encoded)} bytes on the wire (${mib(encoded)}), ${count(decoded)} bytes of JSON (${mib(decoded)}), encoding: ${encodings}`,
+      `  pull: ${list.length} pages, ${count(encoded)} bytes on the wire (${mib(encoded)}), ${count(decoded)} bytes decoded (${mib(decoded)}, ${forms}), encoding: ${encodings}`,
     );
     if (list.length > 0) {
       const first = list[0]!;
@@ -186,7 +192,7 @@ async function watchPulls(cdp: CDPSession): Promise<{ done(): PullSeen[]; loginA
     // The start: the sign-in request, or the app's page when it opens signed in.
     if (!loginAt && (e.request.url.endsWith("/api/auth/login") || e.type === "Document")) loginAt = e.timestamp * 1000;
     if (e.request.url.endsWith("/api/sync/pull") && e.request.method === "POST") {
-      byId.set(e.requestId, { requestId: e.requestId, encoding: "", encodedBytes: 0, decodedBytes: 0, sentAt: e.timestamp * 1000, doneAt: 0 });
+      byId.set(e.requestId, { requestId: e.requestId, encoding: "", contentType: "", encodedBytes: 0, streamedBytes: 0, decodedBytes: 0, sentAt: e.timestamp * 1000, doneAt: 0 });
     }
   });
   cdp.on("Network.responseReceived", (e) => {
@@ -194,15 +200,27 @@ async function watchPulls(cdp: CDPSession): Promise<{ done(): PullSeen[]; loginA
     if (!p) return;
     const headers = Object.fromEntries(Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
     p.encoding = headers["content-encoding"] ?? "";
+    p.contentType = (headers["content-type"] ?? "").split(";")[0]!;
   });
   cdp.on("Network.dataReceived", (e) => {
     const p = byId.get(e.requestId);
-    if (p) p.decodedBytes += e.dataLength;
+    if (!p) return;
+    p.decodedBytes += e.dataLength;
+    p.streamedBytes += e.encodedDataLength;
   });
   cdp.on("Network.loadingFinished", (e) => {
     const p = byId.get(e.requestId);
     if (!p) return;
     p.encodedBytes = e.encodedDataLength;
+    p.doneAt = e.timestamp * 1000;
+  });
+  // A page the app reads as it streams (JSON lines, `body.getReader()`) is reported cancelled after its last chunk
+  // (seen with Debian's Chromium), never finished, though the app read it whole (a cut page is refused). Its wire
+  // bytes are then what the chunks brought, headers aside.
+  cdp.on("Network.loadingFailed", (e) => {
+    const p = byId.get(e.requestId);
+    if (!p || !e.canceled || p.decodedBytes === 0) return;
+    p.encodedBytes = p.streamedBytes;
     p.doneAt = e.timestamp * 1000;
   });
   return { done: () => [...byId.values()].filter((p) => p.doneAt > 0).sort((a, b) => a.sentAt - b.sentAt), loginAt: () => loginAt };

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
-const COMPRESSIBLE = /^(?:application\/(?:json|javascript|manifest\+json)|text\/|image\/svg\+xml)/;
+const COMPRESSIBLE = /^(?:application\/(?:json|x-ndjson|javascript|manifest\+json)|text\/|image\/svg\+xml)/;
 /** Under this, gzip saves less than the header costs. */
 const THRESHOLD = 1024;
 /** Over this, compressing takes long enough (a millisecond and more) to be worth the hop to the thread pool. */
@@ -14,7 +14,7 @@ const OFF_THREAD = 64 * 1024;
  * Compresses answers for clients that accept it — brotli where they say so (browsers over HTTPS), else gzip:
  * phones on weak 4G pull megabytes of JSON on a first sync. Hono's own `compress()` pipes every answer, however
  * small, through a web CompressionStream, which cost about a millisecond on each request here; this reads the body
- * whole (answers are JSON or built files, never open-ended streams), compresses big ones on libuv's thread pool, so
+ * whole (answers are JSON, JSON lines or built files, never open-ended streams), compresses big ones on libuv's thread pool, so
  * the event loop goes on serving meanwhile (small ones at once: the hop costs more than the work), and answers tiny
  * bodies as they are, with their length.
  */

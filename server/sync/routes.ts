@@ -4,10 +4,12 @@ import { officeOnly } from "../auth/roles";
 import { userToday } from "../clock";
 import { retryWhileBusy } from "../db/faults";
 import { createRouter, errors, json, protectedRoute } from "../http";
+import { asksForLines } from "./lines";
 import { pullChanges } from "./pull";
 import { notePending, pushMutations } from "./push";
 import { listSetAside, reportSetAside } from "./set-aside";
 import { userTimeZone } from "../../shared/sites/zone";
+import { NDJSON, pageAsLines } from "../../shared/sync-lines";
 
 const push = protectedRoute({
   method: "post",
@@ -48,8 +50,20 @@ const pull = protectedRoute({
   path: "/sync/pull",
   tags: ["sync"],
   summary: "What changed in the user's scope since the cursor",
+  description:
+    "Plain JSON by default. A client whose `Accept` prefers `application/x-ndjson` gets the same page as lines: first " +
+    "the page without `docs`, then one line a document, in order, so it can parse them as they arrive. Errors stay JSON.",
   request: { body: { ...json(PullBody, "The phone's id and cursor"), required: true } },
-  responses: { 200: json(PullResponse, "Changed and removed debtors, and the next cursor"), ...errors(400, 401, 409, 415) },
+  responses: {
+    200: {
+      content: {
+        "application/json": { schema: PullResponse },
+        [NDJSON]: { schema: { type: "string", description: "The page without `docs`, then one `DebtorDoc` a line" } },
+      },
+      description: "Changed and removed debtors, and the next cursor",
+    },
+    ...errors(400, 401, 409, 415),
+  },
 });
 
 export const syncRoutes = createRouter()
@@ -76,5 +90,9 @@ export const syncRoutes = createRouter()
     const result = await retryWhileBusy(() => pullChanges(db, { ...body, user: c.get("user"), scope: c.get("scope"), asOf: userToday(clock, c.get("user"), config.siteTimeZone), now: clock.now() }));
     if (body.pending !== undefined) await notePending(db, { clientId: body.clientId, userId: c.get("user").id, pending: body.pending, now: clock.now() });
     c.get("services").metrics?.pulled(result.docs.length, result.removed.length);
+    // The answer's form depends on Accept: caches must not hand one client's form to the other.
+    c.header("Vary", "Accept", { append: true });
+    // The route's types know only JSON answers (any media type with "json" in its name is read as JSON), hence the cast.
+    if (asksForLines(c.req.header("Accept"))) return c.body(pageAsLines(result), 200, { "Content-Type": `${NDJSON}; charset=utf-8` }) as never;
     return c.json(result, 200);
   });

@@ -1,6 +1,7 @@
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { v7 as uuidv7 } from "uuid";
 import { CadenasDB } from "../../client/store/db";
+import { ACCEPT_LINES, answerOf } from "../../client/store/ndjson";
 import { SyncEngine, type Transport, type TransportAnswer } from "../../client/store/sync";
 
 /**
@@ -26,10 +27,11 @@ export class SimulatedPhone {
         try {
           const res = await fetch(`${this.baseUrl}${path}`, {
             method: "POST",
-            headers: { cookie: this.cookie, "content-type": "application/json" },
+            // Asked and read as the app's transport does: pull pages as JSON lines (client/store/ndjson.ts).
+            headers: { cookie: this.cookie, "content-type": "application/json", ...(path === "/api/sync/pull" ? { accept: ACCEPT_LINES } : {}) },
             body: JSON.stringify(body),
           });
-          return { ok: true, status: res.status, body: await res.json().catch(() => null) };
+          return await answerOf(res);
         } catch (e) {
           return { ok: false, error: String(e) };
         }
