@@ -2,7 +2,7 @@ import { createSignal } from "solid-js";
 import type { ActorContext } from "../../shared/floor/apply";
 import type { Mutation, MutationKind, MutationPayload } from "../../shared/schemas/mutations";
 import { settings, signOutLocally, user } from "../session";
-import { CadenasDB, setMeta } from "./db";
+import { CadenasDB, setMeta, type DebtorRow } from "./db";
 import { startSyncScheduler, type SyncScheduler } from "./scheduler";
 import { useLive } from "./live";
 import { ACCEPT_LINES, answerOf } from "./ndjson";
@@ -58,7 +58,6 @@ function askToKeepData(): void {
 export function startSync(): void {
   if (scheduler) return scheduler.soon();
   askToKeepData();
-  showUnsentOnce();
   scheduler = startSyncScheduler(
     pass,
     () => {
@@ -68,18 +67,6 @@ export function startSync(): void {
     () => signOutLocally(),
   );
   setStarted(true);
-}
-
-/**
- * Once an app start: actions stored whose debtor's copy does not show them yet (the app closed between storing an
- * action and showing it, see `recordAction`) are shown. Reads as many rows as there are unsent actions.
- */
-function showUnsentOnce(): void {
-  const u = user();
-  if (!u) return;
-  void loadRecorder()
-    .then((r) => r.showUnsentOnDebtors(db, u.id))
-    .catch((e) => console.error("[store] showing unsent actions on their debtors failed", e));
 }
 
 export function syncNow(): void {
@@ -101,7 +88,7 @@ export async function act<K extends MutationKind>(kind: K, payload: MutationPayl
         drawn = m;
         tell({ phase: "saving", mutation: m, actor });
       },
-      saved: (m) => tell({ phase: "saved", mutation: m }),
+      saved: (row, m) => tell({ phase: "saved", row, mutation: m }),
     });
     syncNow();
     return mutation;
@@ -113,13 +100,13 @@ export async function act<K extends MutationKind>(kind: K, payload: MutationPayl
 
 /**
  * Where a floor action stands, for the screen it came from: `saving` as soon as it is checked (the screen draws
- * it at once, marked as being saved: a strict IndexedDB commit takes more than a frame on a phone), `saved` once
- * committed (its line may say « en attente d'envoi »; the debtor's stored copy shows it a moment later), `failed`
+ * it at once, marked as being saved: a strict IndexedDB commit takes more than a frame on a phone), `saved` with
+ * the debtor's new row once committed (drawn in the same frame, before the live queries read it back), `failed`
  * if the write did not happen (the screen goes back to what is stored).
  */
 export type ActionProgress =
   | { phase: "saving"; mutation: Mutation; actor: ActorContext }
-  | { phase: "saved"; mutation: Mutation }
+  | { phase: "saved"; row: DebtorRow; mutation: Mutation }
   | { phase: "failed"; mutation: Mutation };
 
 const actionListeners = new Set<(progress: ActionProgress) => void>();
@@ -142,15 +129,9 @@ async function loadRecorder(): Promise<typeof import("./record")> {
   return recorder;
 }
 
-/**
- * Loads the recorder, and reads the last seq, ahead of the first action, once a screen with actions is open (the
- * first tap then waits on nothing but its own write).
- */
+/** Loads the recorder ahead of the first action, once a screen with actions is open (no wait on the first tap). */
 export function preloadRecorder(): void {
-  const load = () =>
-    void loadRecorder()
-      .then((r) => r.warmRecorder(db))
-      .catch((e) => console.error("[store] preparing the recorder failed", e));
+  const load = () => void loadRecorder();
   if ("requestIdleCallback" in window) requestIdleCallback(load, { timeout: 2_000 });
   else setTimeout(load, 200);
 }

@@ -7,8 +7,6 @@ import { daysLate, promiseStatus } from "../../../shared/floor/due";
 import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
 import type { SessionUser } from "../../../shared/schemas/auth";
 import type { DebtorDoc, DocUnit } from "../../../shared/schemas/debtor-doc";
-import type { Mutation } from "../../../shared/schemas/mutations";
-import type { ActorContext } from "../../../shared/floor/apply";
 import { AppBar } from "../../components/AppBar";
 import { DaysLateBadge, LevelBadge, PadlockIcon, StageLabel } from "../../components/Badges";
 import { PhotoPicker, PhotoStrip, useDrafts, usePendingCount } from "../../components/Photos";
@@ -19,7 +17,7 @@ import { LiveWait } from "../../components/LiveWait";
 import { counted, formatDateFr, formatEuros, formatInstantShort, smsHref, telHref } from "../../format";
 import { PAYMENT_METHOD_LABEL, SEGMENT_LABEL, TASK_LABEL } from "../../labels";
 import { settings, user } from "../../session";
-import { act, onAction, preloadRecorder } from "../../store";
+import { act, onAction, preloadRecorder, type ActionProgress } from "../../store";
 import { useDebtorRow } from "../../store/queries";
 import { concerns, shown } from "../../store/views";
 import { applyToDoc } from "../../../shared/floor/apply";
@@ -37,9 +35,6 @@ import { KeepingAndBasis, useClearingGate } from "./Disposal";
 import { DISPOSAL_METHODS, type DisposalMethod } from "../../../shared/floor/opening";
 import { NOTE_MAX_CHARS } from "../../../shared/schemas/limits";
 import { LimitedText, tooLong } from "../../components/LimitedText";
-
-/** An action taken on this page, drawn before the store's copy shows it. */
-type InFlight = { mutation: Mutation; actor: ActorContext; stored: boolean };
 
 const DISPOSAL_LABEL: Record<DisposalMethod, string> = { dump: "Benne", sale: "Vente", charity: "Don" };
 
@@ -60,40 +55,35 @@ export function DebtorPage() {
     plain = doc;
     setShownDoc("doc", doc ? reconcile(doc, { key: "id" }) : null);
   };
-  // The actions taken here that the store's copy does not show yet: drawn at once, their lines say « en cours
-  // d'enregistrement » until committed (`stored`), never « en attente d'envoi » before. Kept over any copy the store
-  // brings meanwhile (a sync landing), so a line never disappears between the tap and the copy that holds it; one
-  // the copy already holds is not laid twice, and is let go.
-  const [inFlight, setInFlight] = createSignal<ReadonlyMap<string, InFlight>>(new Map());
-  const saving = createMemo(() => new Set([...inFlight()].flatMap(([id, f]) => (f.stored ? [] : [id]))));
-  const holds = (doc: DebtorDoc, id: string) => doc.history.some((h) => h.id === id);
-  const withInFlight = (doc: DebtorDoc) => [...inFlight().values()].reduce((d, f) => (holds(d, f.mutation.id) ? d : applyToDoc(d, f.mutation, f.actor)), doc);
-  const edit = (change: (m: Map<string, InFlight>) => void) =>
+  // The actions drawn but not yet committed: their lines say « en cours d'enregistrement », never « en attente
+  // d'envoi » (that is said once stored). Kept over any copy the store brings meanwhile (a sync landing), so a
+  // line never disappears between the tap and its commit; one the copy already holds is not laid twice.
+  const [inFlight, setInFlight] = createSignal<ReadonlyMap<string, Extract<ActionProgress, { phase: "saving" }>>>(new Map());
+  const saving = createMemo(() => new Set(inFlight().keys()));
+  const withInFlight = (doc: DebtorDoc) =>
+    [...inFlight().values()].reduce((d, f) => (d.history.some((h) => h.id === f.mutation.id) ? d : applyToDoc(d, f.mutation, f.actor)), doc);
+  const settle = (id: string) =>
     setInFlight((m) => {
-      const next = new Map(m);
-      change(next);
-      return next;
+      const rest = new Map(m);
+      rest.delete(id);
+      return rest;
     });
   createEffect(() => {
     const r = row();
-    const doc = r ? shown(r) : null;
-    untrack(() => {
-      const held = doc ? [...inFlight().values()].filter((f) => f.stored && holds(doc, f.mutation.id)) : [];
-      if (held.length > 0) edit((m) => held.forEach((f) => m.delete(f.mutation.id)));
-      show(doc ? withInFlight(doc) : null);
-    });
+    show(r ? untrack(() => withInFlight(shown(r))) : null);
   });
   // An action taken here shows as soon as it is checked, then as stored; the live query brings the same row a
   // moment later.
   onCleanup(
     onAction((p) => {
       if (p.phase === "saving" && plain && concerns(plain, p.mutation)) {
-        edit((m) => m.set(p.mutation.id, { mutation: p.mutation, actor: p.actor, stored: false }));
+        setInFlight((m) => new Map(m).set(p.mutation.id, p));
         show(applyToDoc(plain, p.mutation, p.actor));
-      } else if (p.phase === "saved" && inFlight().has(p.mutation.id)) {
-        edit((m) => m.set(p.mutation.id, { ...m.get(p.mutation.id)!, stored: true }));
+      } else if (p.phase === "saved" && p.row.customerId === params.customerId) {
+        settle(p.mutation.id);
+        show(withInFlight(shown(p.row)));
       } else if (p.phase === "failed" && inFlight().has(p.mutation.id)) {
-        edit((m) => m.delete(p.mutation.id));
+        settle(p.mutation.id);
         const r = row();
         show(r ? withInFlight(shown(r)) : null);
       }
