@@ -99,7 +99,9 @@ export class CadenasDB extends Dexie {
   meta!: Table<MetaRow, string>;
 
   constructor(name = STORE_NAME, options: DexieOptions = {}) {
-    super(name, { chromeTransactionDurability: "strict", ...options });
+    // No query cache: Dexie's default deep-copies every live query's answer (after IndexedDB has copied it once),
+    // which doubled the cost of reading thousands of debtors on a phone; the screens never use its optimistic answers.
+    super(name, { chromeTransactionDurability: "strict", cache: "disabled", ...options });
     this.version(1).stores({
       debtors: "customerId, *unitIds, *taskIds",
       outbox: "seq, &id, status, customerId, userId",

@@ -3,19 +3,23 @@ import type { DebtorRow } from "./db";
 /** The phone's IndexedDB database, as `CadenasDB` (db.ts) lays it out. */
 export const STORE_NAME = "cadenas";
 
-export interface Peek {
-  rows: DebtorRow[];
+export interface Peek<T> {
+  items: T[];
   lastSyncAt: string | null | undefined;
 }
 
+/** Rows a request: each answer (its copying out of IndexedDB, then `derive`) is a task well under a frame on a phone. */
+export const PEEK_CHUNK = 100;
+
 /**
- * The debtors the phone holds and when it last synced, read straight from IndexedDB, without Dexie: the first screen
- * draws its list before the store's code (Dexie, some 30 KB compressed) has come down a weak connection. Read-only,
- * one transaction over the two tables `CadenasDB` made, and the connection closed at once so that the store can
- * open (and upgrade) the database. Null when there is nothing to read yet or IndexedDB refuses: the live store
- * answers a moment later.
+ * The debtors the phone holds, each turned into what the screen draws (`derive`), and when it last synced, read
+ * straight from IndexedDB, without Dexie: the first screen draws its list before the store's code (Dexie, some
+ * 30 KB compressed) has come down a weak connection. Read-only, one transaction over the two tables `CadenasDB`
+ * made, a hundred rows a request so that thousands of debtors never hold the screen for one long task, and the
+ * connection closed at once so that the store can open (and upgrade) the database. Null when there is nothing to
+ * read yet or IndexedDB refuses: the live store answers a moment later.
  */
-export function peekStore(name = STORE_NAME): Promise<Peek | null> {
+export function peekStore<T>(derive: (row: DebtorRow) => T, name = STORE_NAME): Promise<Peek<T> | null> {
   return new Promise((resolve) => {
     let open: IDBOpenDBRequest;
     try {
@@ -29,16 +33,26 @@ export function peekStore(name = STORE_NAME): Promise<Peek | null> {
     open.onblocked = () => resolve(null);
     open.onsuccess = () => {
       const idb = open.result;
-      const done = (peek: Peek | null) => {
+      const done = (peek: Peek<T> | null) => {
         idb.close();
         resolve(peek);
       };
       try {
         if (!idb.objectStoreNames.contains("debtors") || !idb.objectStoreNames.contains("meta")) return done(null);
         const tx = idb.transaction(["debtors", "meta"], "readonly");
-        const rows = tx.objectStore("debtors").getAll();
+        const debtors = tx.objectStore("debtors");
+        const items: T[] = [];
+        const readFrom = (after: IDBValidKey | undefined) => {
+          const chunk = debtors.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), PEEK_CHUNK);
+          chunk.onsuccess = () => {
+            const rows = chunk.result as DebtorRow[];
+            for (const row of rows) items.push(derive(row));
+            if (rows.length === PEEK_CHUNK) readFrom(rows.at(-1)!.customerId);
+          };
+        };
+        readFrom(undefined);
         const last = tx.objectStore("meta").get("lastSyncAt");
-        tx.oncomplete = () => done({ rows: rows.result as DebtorRow[], lastSyncAt: (last.result as { value?: string | null } | undefined)?.value });
+        tx.oncomplete = () => done({ items, lastSyncAt: (last.result as { value?: string | null } | undefined)?.value });
         tx.onerror = () => done(null);
         tx.onabort = () => done(null);
       } catch {

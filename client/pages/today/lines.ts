@@ -6,6 +6,8 @@ import { shown } from "../../store/views";
 
 /** A debtor as *Aujourd'hui* lists them: what is due today, how late, the priority, the walking order, the search text. */
 export interface Line {
+  /** The customer's id: the key a redrawn list matches its rows by. */
+  id: string;
   doc: DebtorDoc;
   due: DueItem[];
   late: number | null;
@@ -21,6 +23,7 @@ export interface Line {
 export function lineOf(row: DebtorRow, today: string): Line {
   const doc = shown(row);
   return {
+    id: row.customerId,
     doc,
     due: dueItems(doc, today),
     late: daysLate(doc, today),
