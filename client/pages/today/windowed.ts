@@ -74,13 +74,21 @@ export function createWindow<T>(items: Accessor<readonly T[]>, key: (item: T) =>
     heights.set(k, h);
   };
 
-  // The band of the list (px from its top) on or near the screen.
-  const [band, setBand] = createSignal({ from: 0, to: window.innerHeight + options.overscan });
+  // The band of the list (px from its top) on or near the screen. The first drawing covers the screen only, and the
+  // rows beyond come once it is painted: each row costs some 3 ms to draw on a mid-range phone, and half of them
+  // would otherwise lengthen the frame that shows the list.
+  const [band, setBand] = createSignal({ from: 0, to: window.innerHeight });
+  let overscan = 0;
   let listEl: HTMLElement | undefined;
   const follow = () => {
     if (!listEl) return;
     const top = listEl.getBoundingClientRect().top;
-    setBand({ from: -top - options.overscan, to: -top + window.innerHeight + options.overscan });
+    setBand({ from: -top - overscan, to: -top + window.innerHeight + overscan });
+  };
+  let widening: number | undefined;
+  const widen = () => {
+    overscan = options.overscan;
+    follow();
   };
 
   const range = createMemo<Range>(
@@ -125,6 +133,7 @@ export function createWindow<T>(items: Accessor<readonly T[]>, key: (item: T) =>
     follow();
   });
   onCleanup(() => {
+    if (widening !== undefined) clearTimeout(widening);
     for (const e of events) window.removeEventListener(e, follow);
     observer.disconnect();
   });
@@ -132,7 +141,11 @@ export function createWindow<T>(items: Accessor<readonly T[]>, key: (item: T) =>
   return {
     rows,
     range,
-    list: (el) => (listEl = el),
+    list(el) {
+      listEl = el;
+      // Once the list is first drawn, after its paint (a frame, then a task), the rows beyond the screen.
+      if (overscan === 0 && widening === undefined) requestAnimationFrame(() => (widening = window.setTimeout(widen, 0)));
+    },
     row(el, item) {
       keys.set(el, key(item));
       observer.observe(el);
