@@ -108,6 +108,7 @@ export function createWindow<T>(items: Accessor<readonly T[]>, key: (item: T) =>
   });
 
   const keys = new WeakMap<Element, string>();
+  let settling: number | undefined;
   const observer = new ResizeObserver((entries) => {
     let shift = 0;
     let any = false;
@@ -123,8 +124,17 @@ export function createWindow<T>(items: Accessor<readonly T[]>, key: (item: T) =>
       setHeight(k, h);
       any = true;
     }
-    if (any) changed();
-    if (Math.abs(shift) >= 1) window.scrollBy(0, shift);
+    if (Math.abs(shift) >= 1) {
+      changed();
+      window.scrollBy(0, shift);
+    } else if (any && !settling) {
+      // Nothing on the screen moves: the window follows the measured heights in a task of its own, not in the
+      // frame that draws the rows (on a phone, that frame would run past 50 ms).
+      settling = window.setTimeout(() => {
+        settling = undefined;
+        changed();
+      }, 0);
+    }
   });
 
   const events = ["scroll", "resize"];
@@ -134,6 +144,7 @@ export function createWindow<T>(items: Accessor<readonly T[]>, key: (item: T) =>
   });
   onCleanup(() => {
     if (widening !== undefined) clearTimeout(widening);
+    if (settling !== undefined) clearTimeout(settling);
     for (const e of events) window.removeEventListener(e, follow);
     observer.disconnect();
   });
