@@ -137,3 +137,13 @@ export async function getMeta<K extends keyof Meta>(db: CadenasDB, key: K): Prom
 export async function setMeta<K extends keyof Meta>(db: CadenasDB, key: K, value: Meta[K]): Promise<void> {
   await db.meta.put({ key, value });
 }
+
+/**
+ * Writes a meta key only when its value changes: every write wakes the live queries that read the key, and some of
+ * them read much more after it (*Aujourd'hui*'s list reads every debtor when the cursor or the pass's outcome may
+ * have moved). A sync pass that finds nothing new then wakes nothing.
+ */
+export async function updateMeta<K extends keyof Meta>(db: CadenasDB, key: K, value: Meta[K]): Promise<void> {
+  const stored = await getMeta(db, key);
+  if (stored === undefined || JSON.stringify(stored) !== JSON.stringify(value)) await setMeta(db, key, value);
+}

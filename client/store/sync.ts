@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import type { PullResponse } from "../../shared/schemas/debtor-doc";
 import type { Mutation, PushResponse, PushResult, Rejection } from "../../shared/schemas/mutations";
-import { getMeta, setMeta, type CadenasDB, type OutboxEntry } from "./db";
+import { getMeta, setMeta, updateMeta, type CadenasDB, type OutboxEntry } from "./db";
 import { refreshViews, rowFor, summaryOf } from "./views";
 
 /**
@@ -287,7 +287,7 @@ export class SyncEngine {
         done.flatMap((e) => (e.customerId ? [e.customerId] : [])),
         userId,
       );
-      if (last) await setMeta(this.db, "cursor", body.cursor);
+      if (last) await updateMeta(this.db, "cursor", body.cursor);
       // The office's floor templates, when they changed since the copy this phone holds.
       if (body.templates) await setMeta(this.db, "floorMessaging", body.templates);
     });
@@ -307,17 +307,17 @@ export class SyncEngine {
   }
 
   private async problem(message: string): Promise<SyncOutcome> {
-    await setMeta(this.db, "syncProblem", message);
+    await updateMeta(this.db, "syncProblem", message);
     return "failed";
   }
 
   private async finish(outcome: SyncOutcome): Promise<SyncOutcome> {
-    await setMeta(this.db, "lastOutcome", outcome);
+    await updateMeta(this.db, "lastOutcome", outcome);
     if (outcome === "synced") {
       await setMeta(this.db, "lastSyncAt", this.now().toISOString());
-      await setMeta(this.db, "syncProblem", null);
+      await updateMeta(this.db, "syncProblem", null);
     } else if (outcome === "offline") {
-      await setMeta(this.db, "syncProblem", null);
+      await updateMeta(this.db, "syncProblem", null);
     }
     return outcome;
   }

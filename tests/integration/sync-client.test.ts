@@ -26,6 +26,24 @@ async function storedOnServer(ids: string[]) {
 }
 
 describe("the phone's store and sync", () => {
+  it("writes nothing the list of every debtor follows when a pass finds nothing new", async () => {
+    const phone = new SimulatedPhone(server.url, vt.cookie);
+    expect(await phone.engine.syncOnce(vt)).toBe("synced");
+    // *Aujourd'hui*'s list reads every debtor (thousands on a big site) each time the cursor or the pass's outcome
+    // is written, whatever the value: a pass that finds nothing new must write neither.
+    const written: string[] = [];
+    phone.db.meta.hook("creating", (key) => void written.push(String(key)));
+    phone.db.meta.hook("updating", (_changes, key) => void written.push(String(key)));
+    phone.db.debtors.hook("creating", (key) => void written.push(`debtor ${String(key)}`));
+    phone.db.debtors.hook("updating", (_changes, key) => void written.push(`debtor ${String(key)}`));
+    expect(await phone.engine.syncOnce(vt)).toBe("synced");
+    expect(written.filter((k) => k === "cursor" || k === "lastOutcome" || k.startsWith("debtor "))).toEqual([]);
+
+    phone.online = false;
+    expect(await phone.engine.syncOnce(vt)).toBe("offline");
+    expect(written).toContain("lastOutcome");
+  });
+
   it("saves actions with no signal, shows them at once, and sends each once when the signal comes back", async () => {
     const phone = new SimulatedPhone(server.url, vt.cookie);
     expect(await phone.engine.syncOnce(vt)).toBe("synced");
