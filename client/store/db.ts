@@ -18,6 +18,11 @@ export interface DebtorRow {
   view: DebtorDoc | null;
   unitIds: string[];
   taskIds: string[];
+  /**
+   * New each time the row is written (`stampRow`, stamp.ts): a screen may keep what it computed from a row while
+   * its stamp stays the same. Rows stored before stamps existed have none, and are computed again each time.
+   */
+  stamp?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { applyToDoc, type ActorContext } from "../../shared/floor/apply";
 import { photosOfPayload } from "../../shared/floor/photos";
 import { MUTATION_VERSION, Mutation, type MutationKind, type MutationPayload } from "../../shared/schemas/mutations";
 import { getMeta, setMeta, type CadenasDB, type DebtorRow, type OutboxEntry } from "./db";
+import { stampRow } from "./stamp";
 import { queueReferenced } from "./photos";
 import { debtorConcerned } from "./views";
 
@@ -56,7 +57,7 @@ export async function recordAction<K extends MutationKind>(
     const [lastSeq, row] = await Promise.all([getMeta(db, "seq"), debtorConcerned(db, checked)]);
     const mutation = { ...checked, seq: (lastSeq ?? 0) + 1 } as Mutation;
     const entry: OutboxEntry = { ...mutation, userId: who.userId, actor, customerId: row?.customerId ?? null, status: "pending", attempts: 0, lastError: null };
-    updated = row ? { ...row, view: applyToDoc(row.view ?? row.base, mutation, actor) } : undefined;
+    updated = row ? stampRow({ ...row, view: applyToDoc(row.view ?? row.base, mutation, actor) }) : undefined;
     await Promise.all([
       db.outbox.add(entry),
       setMeta(db, "seq", mutation.seq),

@@ -3,6 +3,7 @@ import { describeMutation } from "../../shared/floor/describe";
 import type { DebtorDoc } from "../../shared/schemas/debtor-doc";
 import type { Mutation } from "../../shared/schemas/mutations";
 import type { CadenasDB, DebtorRow, OutboxEntry } from "./db";
+import { stampRow } from "./stamp";
 
 /** What the phone shows for a debtor: the server's copy with the unsent mutations laid over it, in their order. */
 export function overlay(base: DebtorDoc, pending: readonly OutboxEntry[]): DebtorDoc | null {
@@ -11,13 +12,13 @@ export function overlay(base: DebtorDoc, pending: readonly OutboxEntry[]): Debto
 }
 
 export function rowFor(base: DebtorDoc, pending: readonly OutboxEntry[]): DebtorRow {
-  return {
+  return stampRow({
     customerId: base.customerId,
     base,
     view: overlay(base, pending),
     unitIds: base.units.map((u) => u.id),
     taskIds: base.tasks.map((t) => t.id),
-  };
+  });
 }
 
 /**

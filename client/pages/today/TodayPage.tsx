@@ -1,5 +1,4 @@
-import { For, Match, Show, Switch, createComputed, createMemo, createSignal } from "solid-js";
-import { createStore, reconcile } from "solid-js/store";
+import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
 import { todayIn } from "../../../shared/dates";
 import type { DueItem } from "../../../shared/floor/due";
 import { AppBar } from "../../components/AppBar";
@@ -55,11 +54,6 @@ export function TodayPage() {
     return filter() === "all" ? all : all.filter((l) => l.due.length > 0);
   });
   const win = createWindow(visible, (l) => l.id, WINDOW);
-  // The rows drawn, matched by customer with the ones drawn before: a read that brings the same debtors again (the
-  // end of a sync, another debtor's change) redraws only what changed in them, not every row of the window (some
-  // 3 ms a row on a mid-range phone).
-  const [drawn, setDrawn] = createStore<{ lines: Line[] }>({ lines: [] });
-  createComputed(() => setDrawn("lines", reconcile(win.rows() as Line[], { key: "id" })));
   const owed = createMemo(() => lines().reduce((sum, l) => sum + Math.max(0, l.doc.balanceCents), 0));
 
   const subtitle = () => {
@@ -123,7 +117,8 @@ export function TodayPage() {
               aria-label="Débiteurs"
               style={{ "padding-top": `${win.range().before}px`, "padding-bottom": `${win.range().after}px` }}
             >
-              <For each={drawn.lines}>
+              {/* A debtor whose row did not change keeps its line object (store/stamp.ts): its row is not drawn again. */}
+              <For each={win.rows()}>
                 {(line, i) => (
                   <li ref={(el) => win.row(el, line)} aria-setsize={visible().length} aria-posinset={win.range().start + i() + 1}>
                     <DebtorRow line={line} walking={order() === "walk"} />
