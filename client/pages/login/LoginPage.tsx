@@ -28,16 +28,11 @@ export function LoginPage() {
   onMount(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => {
+      timer = setTimeout(() =>
         void import("../../store/queries")
           .then((queries) => queries.unsentOnPhone())
-          .then(setUnsent, (e) => console.error("[login] the phone's unsent actions could not be read", e));
-        // While the person types: the screen that follows, ready to draw (its code loaded and run, the dates of the
-        // phone's time zone, usually the site's, prepared), so the frame that answers « Se connecter » stays short.
-        void Promise.all([import("../today/TodayPage"), import("../../../shared/dates")])
-          .then(([, dates]) => dates.todayIn(Intl.DateTimeFormat().resolvedOptions().timeZone))
-          .catch(() => undefined);
-      });
+          .then(setUnsent, (e) => console.error("[login] the phone's unsent actions could not be read", e)),
+      );
     });
     // Left before the form was on screen: the store need not load for this.
     onCleanup(() => {
