@@ -29,7 +29,7 @@ export function debtorRowsQuery<T = DebtorRow>(db: CadenasDB, derive: (row: Debt
 export const READ_CHUNK = 50;
 
 /**
- * Every row, in key order, a few hundred a request, each derived in the task its request answers in: reading and
+ * Every row, in key order, a few dozen a request, each derived in the task its request answers in: reading and
  * computing thousands of debtors never holds the screen for one long frame (the list's computing over 5,000 debtors
  * was a 200 ms frame at CPU ×4 when done at the end). A write landing between two requests makes the live query
  * read again.

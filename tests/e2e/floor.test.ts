@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatLongDay } from "../../client/format";
+import { addDays } from "../../shared/dates";
 import { TEST_TODAY, call, signIn, startTestServer, type TestServer } from "../support/server";
 import { copyOfBuiltClient, launchChromium, phoneContext, screenshot, signInThroughTheForm, waitForServiceWorker, watchErrors } from "./browser";
 
@@ -104,6 +105,22 @@ describe("the floor app in Chromium at 390×844", () => {
     await page.goBack();
     await screenshot(page, "today-offline");
     await context.setOffline(false);
+  });
+
+  it("turns to the next day's list when left open past midnight", async () => {
+    await signInThroughTheForm(page, "gestionnaire@demo.test");
+    const rows = page.locator(".debtor-list > li");
+    await rows.first().waitFor();
+    const day = async () => (await page.locator("header").first().innerText()).toLowerCase();
+    await expect.poll(day).toContain(formatLongDay(TEST_TODAY).toLowerCase());
+    const late = async (name: string) => Number(/J\+(\d+)/.exec(await rows.filter({ hasText: name }).first().innerText())?.[1]);
+    const name = (await rows.first().locator(".debtor-name").innerText()).trim();
+    const before = await late(name);
+    expect(before).toBeGreaterThan(0);
+
+    await context.clock.fastForward(86_400_000);
+    await expect.poll(day).toContain(formatLongDay(addDays(TEST_TODAY, 1)).toLowerCase());
+    await expect.poll(() => late(name)).toBe(before + 1);
   });
 
   it("says in French when the password is wrong", async () => {

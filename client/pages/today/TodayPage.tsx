@@ -1,4 +1,4 @@
-import { For, Match, Show, Switch, createMemo, createSignal } from "solid-js";
+import { For, Match, Show, Switch, createMemo, createSignal, onCleanup } from "solid-js";
 import { todayIn } from "../../../shared/dates";
 import type { DueItem } from "../../../shared/floor/due";
 import { AppBar } from "../../components/AppBar";
@@ -28,8 +28,13 @@ const ORDERS: Record<Order, (a: Line, b: Line) => number> = {
 const WINDOW = { estimate: 108, gap: 10, overscan: 600, drawAllUpTo: 30 };
 
 export function TodayPage() {
-  const today = createMemo(() => todayIn(settings().timeZone));
-  // Each debtor's line is computed as the store reads them, a few hundred at a time (store/list-rows.ts).
+  // The site's day, looked at every minute: left open overnight, the list becomes the new day's (every line computed
+  // again); until then, a debtor's line is computed once per write of their row, as the store reads it
+  // (store/list-rows.ts, store/stamp.ts).
+  const [now, setNow] = createSignal(new Date());
+  const minutely = setInterval(() => setNow(new Date()), 60_000);
+  onCleanup(() => clearInterval(minutely));
+  const today = createMemo(() => todayIn(settings().timeZone, now()));
   const { rows, lastSyncAt: everSynced } = useTodayReads(today, lineOf);
   const [filter, setFilter] = createSignal<Filter>("todo");
   const [order, setOrder] = createSignal<Order>("priority");
@@ -117,7 +122,7 @@ export function TodayPage() {
               aria-label="Débiteurs"
               style={{ "padding-top": `${win.range().before}px`, "padding-bottom": `${win.range().after}px` }}
             >
-              {/* A debtor whose row did not change keeps its line object (store/stamp.ts): its row is not drawn again. */}
+              {/* A debtor whose row did not change keeps its line object (store/stamp.ts): it is not drawn again. */}
               <For each={win.rows()}>
                 {(line, i) => (
                   <li ref={(el) => win.row(el, line)} aria-setsize={visible().length} aria-posinset={win.range().start + i() + 1}>

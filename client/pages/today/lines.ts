@@ -6,7 +6,7 @@ import { shown } from "../../store/views";
 
 /** A debtor as *Aujourd'hui* lists them: what is due today, how late, the priority, the walking order, the search text. */
 export interface Line {
-  /** The customer's id: the key a redrawn list matches its rows by. */
+  /** The customer's id: the key the windowed list keeps each row's measured height by. */
   id: string;
   doc: DebtorDoc;
   due: DueItem[];
@@ -17,8 +17,8 @@ export interface Line {
 }
 
 /**
- * One row's line, computed once per row read (the store calls it as each few hundred rows come in, so thousands of
- * debtors never cost one long frame on a phone).
+ * One row's line: the store computes it as each few dozen rows are read, once per write of the row (kept by its
+ * stamp), so thousands of debtors never cost one long frame on a phone.
  */
 export function lineOf(row: DebtorRow, today: string): Line {
   const doc = shown(row);
