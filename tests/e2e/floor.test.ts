@@ -85,6 +85,33 @@ describe("the floor app in Chromium at 390×844", () => {
     await page.waitForURL(/\/$/);
   });
 
+  it("shows a note taken on a debtor on their row of Aujourd'hui, waiting with no signal, then sent", async () => {
+    await signInThroughTheForm(page, "gestionnaire@demo.test");
+    const rows = page.locator(".debtor-list > li");
+    await rows.first().waitFor();
+    await page.getByText("Tout est envoyé").waitFor();
+    const name = (await rows.first().locator(".debtor-name").innerText()).trim();
+    await rows.first().click();
+    await page.waitForURL(/\/debiteurs\/[0-9a-f-]{36}$/);
+
+    await context.setOffline(true);
+    await page.getByRole("button", { name: "Note", exact: true }).click();
+    await page.getByRole("textbox", { name: "Note" }).fill("Client absent, avis laissé dans la boîte.");
+    await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
+    await page.locator(".timeline li.pending").first().waitFor();
+    await page.getByRole("link", { name: "Retour" }).click();
+    await page.waitForURL(/\/$/);
+
+    const row = rows.filter({ hasText: name }).first();
+    await expect.poll(() => row.locator(".last-action").innerText()).toContain("Client absent, avis laissé dans la boîte.");
+    expect(await row.locator(".pending-dot").count()).toBe(1);
+
+    await context.setOffline(false);
+    await page.getByText("Tout est envoyé").waitFor();
+    await expect.poll(() => row.locator(".pending-dot").count()).toBe(0);
+    expect(await row.locator(".last-action").innerText()).toContain("Client absent, avis laissé dans la boîte.");
+  });
+
   it("reloads with no network and still shows the app with the last known list", async () => {
     await signInThroughTheForm(page, "gestionnaire@demo.test");
     await waitForServiceWorker(page);
