@@ -127,6 +127,7 @@ function historyOf(db: Database, customerId: string): Promise<HistoryEntry[]> {
       text: actions.text,
       initials: actions.initials,
       unitNumber: units.number,
+      rejectedReason: actions.rejectedReason,
       correctedBy: correction.initials,
       correctedAt: correction.happenedAt,
     })

@@ -18,6 +18,31 @@ export function toBillingLog(entries: readonly LogEntry[], timeZone: string): st
     .join(" ");
 }
 
+/** A history line as the phone holds it, or as the server lists it. */
+export interface HistoryLine extends LogEntry {
+  id: string;
+  /** Kept but without effect: not part of the log. */
+  rejectedReason?: string | null;
+  /** Only on the phone, not yet on the server. */
+  pending?: boolean;
+}
+
+/**
+ * The lines of a debtor's billing log. The phone keeps only its `listed` newest lines: when it holds fewer of the
+ * server's lines than that, they are the whole history and the log is theirs, network or not. Otherwise the log
+ * is the server's whole history (`online`, when read) with the phone's unsent lines, which the server does not have
+ * yet — and null while it is not at hand: the office pastes the log over the column it had, so a log of the newest
+ * lines only would erase the older ones.
+ */
+export function billingLines(phone: readonly HistoryLine[], online: readonly HistoryLine[] | null, listed: number): HistoryLine[] | null {
+  const kept = (h: HistoryLine) => !h.rejectedReason;
+  const fromServer = phone.filter((h) => !h.pending);
+  if (fromServer.length < listed) return phone.filter(kept);
+  if (!online) return null;
+  const known = new Set(online.map((h) => h.id));
+  return [...online, ...phone.filter((h) => h.pending && !known.has(h.id))].filter(kept);
+}
+
 function clean(text: string): string {
   return text.replace(/\*/g, "·").replace(/\s*[\r\n]+\s*/g, " ").trim();
 }

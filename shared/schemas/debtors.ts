@@ -37,6 +37,8 @@ export const HistoryEntry = z
     text: z.string(),
     initials: z.string(),
     unitNumber: z.string().nullable(),
+    /** Kept but without effect (a padlock already placed by someone else): left out of the billing log. */
+    rejectedReason: z.string().nullable().optional(),
     /** Cancelled as a mistake by its author (initials) at `correctedAt`: kept, struck through, counts for nothing. */
     correctedBy: z.string().nullable().optional(),
     correctedAt: Instant.nullable().optional(),

@@ -58,6 +58,13 @@ it("lists the newest lines offline, and reads the older ones online from « Tout
   await sheet.getByText(`Les ${HISTORY_LISTED} dernières actions restent sur le téléphone.`).waitFor();
   await sheet.getByRole("button", { name: /Fermer/ }).click();
   await sheet.waitFor({ state: "detached" });
+  // So does the billing log, which is pasted over the billing software's whole column: none of the newest only.
+  await page.getByRole("button", { name: "Journal au format WBM" }).click();
+  const log = page.getByRole("dialog", { name: "Journal au format WBM" });
+  await log.getByText("Hors connexion").waitFor();
+  expect(await log.getByRole("button", { name: "Copier" }).count()).toBe(0);
+  await log.getByRole("button", { name: /Fermer/ }).click();
+  await log.waitFor({ state: "detached" });
 
   // Online again: the whole history, down to the oldest note.
   await context.setOffline(false);
@@ -65,5 +72,12 @@ it("lists the newest lines offline, and reads the older ones online from « Tout
   await page.getByRole("button", { name: "Tout l'historique" }).click();
   await sheet.getByText("Note n° 40", { exact: true }).waitFor();
   expect(await sheet.locator(".timeline li").count()).toBeGreaterThanOrEqual(40);
+  await sheet.getByRole("button", { name: /Fermer/ }).click();
+  await sheet.waitFor({ state: "detached" });
+  await page.getByRole("button", { name: "Journal au format WBM" }).click();
+  const text = await log.locator("textarea").inputValue();
+  expect(text).toContain("*VT*");
+  expect(text).toContain("Note n° 40");
+  expect(text.split(/ ?\*[^*]+\*\d{2}\/\d{2}\/\d{4}\*/).filter(Boolean).length).toBeGreaterThanOrEqual(40);
   expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|NetworkError/.test(e))).toEqual([]);
 });

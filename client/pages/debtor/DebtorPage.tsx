@@ -2,7 +2,6 @@ import { A, useParams, useSearchParams } from "@solidjs/router";
 import { For, Match, Show, Switch, createEffect, createMemo, createResource, createSignal, onCleanup, onMount, untrack } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { dateOfInstant, todayIn } from "../../../shared/dates";
-import { toBillingLog } from "../../../shared/floor/action-log";
 import { daysLate, promiseStatus } from "../../../shared/floor/due";
 import { bestHourToCall, priorityOf } from "../../../shared/engine/priority";
 import type { SessionUser } from "../../../shared/schemas/auth";
@@ -26,6 +25,7 @@ import { PromiseForm, TextForm } from "./forms";
 import { CloseCaseForm, PaymentPlanForm } from "./OfficeForms";
 import { OfficeActions } from "./OfficeActions";
 import { FullHistory } from "./FullHistory";
+import { BillingLog } from "./BillingLog";
 import { PrivacyCard } from "../privacy/PrivacyCard";
 import { CaseFileCard } from "./CaseFile";
 import { safeReturnPath } from "../../return-path";
@@ -617,27 +617,5 @@ function ClearSheet(props: { unit: DocUnit; onClose: () => void }) {
         <SaveButton saving={save.saving()}>Enregistrer l'enlèvement</SaveButton>
       </form>
     </Sheet>
-  );
-}
-
-/** The history in the billing software's format, to paste into its "Actions" column. */
-function BillingLog(props: { doc: DebtorDoc }) {
-  const [copied, setCopied] = createSignal(false);
-  const text = () => toBillingLog(props.doc.history.filter((h) => !h.rejectedReason), settings().timeZone);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text());
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  };
-  return (
-    <div class="sheet-form">
-      <textarea class="log-text" readOnly rows="8" value={text()} onFocus={(e) => e.currentTarget.select()} />
-      <button type="button" class="button primary block big" onClick={() => void copy()}>
-        {copied() ? "Copié ✓" : "Copier"}
-      </button>
-    </div>
   );
 }
